@@ -1,0 +1,39 @@
+"""Stable reject reason codes.
+
+Analysts group ``rejects`` by these codes and operators alert on them, so a code,
+once shipped, keeps its meaning. Add new codes; never rename old ones.
+"""
+
+from __future__ import annotations
+
+REASONS: dict[str, str] = {
+    # reading
+    "input.empty": "the input has no bytes",
+    "input.too_large": "the input is larger than the configured maximum",
+    "input.unreadable": "the input could not be read from its source",
+    # bencode layer
+    "bencode.invalid": "not valid bencoding (truncated, bad length, stray bytes)",
+    "bencode.too_deep": "bencoded nesting deeper than the decoder allows",
+    "bencode.int_overflow": "a bencoded integer does not fit in 64 bits",
+    "bencode.too_large": "more bencoded items than the decoder allows",
+    # torrent structure
+    "torrent.not_dict": "the top level is not a dictionary",
+    "info.missing": "no valid 'info' dictionary",
+    "name.missing": "the info dictionary has no usable name",
+    "length.invalid": "a file length or the total size is missing, negative or too big",
+    "piece_length.invalid": "missing or invalid 'piece length'",
+    "pieces.invalid": "missing or malformed 'pieces' (v1) or piece layers (v2)",
+    "files.empty": "the torrent lists no files",
+    "files.invalid": "the file list or file tree is malformed",
+    "files.too_many": "more files than the decoder allows",
+    "v2.invalid": "a v2 or hybrid structure libtorrent refuses",
+    "torrent.invalid": "refused by libtorrent for another reason (see detail)",
+    # magnets
+    "magnet.invalid": "not a magnet URI, or a malformed one",
+    "magnet.no_hash": "a magnet URI with no usable 'xt' infohash",
+}
+
+
+def describe(code: str) -> str:
+    """Human description of a reason code; unknown codes are a programming error."""
+    return REASONS[code]

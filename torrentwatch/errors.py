@@ -1,0 +1,56 @@
+"""One error root for the whole project.
+
+Every error carries a stable ``code`` so that operators can grep logs and tests can
+assert on the condition rather than on wording that may change.
+"""
+
+from __future__ import annotations
+
+
+class TorrentwatchError(Exception):
+    """Root of every error torrentwatch raises on purpose."""
+
+    code: str = "torrentwatch.error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {super().__str__()}"
+
+
+class InputRejected(TorrentwatchError):
+    """An input (a .torrent, a magnet line) cannot be accepted.
+
+    ``code`` is one of the stable reason codes in :mod:`parsers.reasons`; the
+    ingest stage turns this into a row in ``rejects`` and carries on with the batch.
+    """
+
+    code = "input.rejected"
+
+    def __init__(self, code: str, detail: str, *, source_ref: str = "") -> None:
+        self.reason = code
+        self.detail = detail
+        self.source_ref = source_ref
+        where = f"{source_ref}: " if source_ref else ""
+        super().__init__(f"{where}{detail}", code=code)
+
+
+class WarehouseError(TorrentwatchError):
+    code = "warehouse.error"
+
+
+class WarehouseLocked(WarehouseError):
+    """Another process holds the single-writer lock on the DuckDB file."""
+
+    code = "warehouse.locked"
+
+
+class MigrationError(WarehouseError):
+    code = "warehouse.migration"
+
+
+class ConfigError(TorrentwatchError):
+    code = "config.invalid"
