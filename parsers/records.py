@@ -90,12 +90,25 @@ class RawItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Sighting:
+    """Where and when a torrent was seen, and what the source called it."""
+
+    source: str
+    source_ref: str
+    seen_at: datetime
+    title: str | None = None
+    category: str | None = None
+    seeders: int | None = None
+    leechers: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Reject:
     """An input that could not be accepted, with a stable reason code."""
 
     source: str
     source_ref: str
-    sha256: str
+    sha256: str | None  # None when the input could not be read at all
     reason: str
     detail: str
     seen_at: datetime

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install everything the tests need, then run the whole suite (slow tests included).
+# The README's test command and .ci/run both call exactly this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian tools the interop tests compare against (torrents made by other programs).
+need=()
+command -v mktorrent >/dev/null || need+=(mktorrent)
+command -v transmission-create >/dev/null || need+=(transmission-cli)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "scripts/test.sh: please install ${need[*]} (Debian packages) first" >&2
+    exit 2
+  fi
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,116 @@
+"""Ingest end to end: counts, idempotence, magnets learning metadata, rejects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libtorrent as lt
+
+from torrentwatch.demo import demo_data_dir
+from torrentwatch.ingest import ingest
+from torrentwatch.synth import SynthTorrent, encode, synthetic_specs
+from warehouse.db import connect
+
+
+def _counts(db: Path) -> dict[str, int]:
+    con = connect(db, read_only=True)
+    try:
+        return {
+            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("torrents", "files", "observations", "rejects")
+        }
+    finally:
+        con.close()
+
+
+def test_reingest_adds_sightings_only(db_path, torrent_folder):
+    first = ingest([torrent_folder], db_path, workers=1)
+    assert (first.torrents_new, first.torrents_updated) == (40, 0)
+    before = _counts(db_path)
+    second = ingest([torrent_folder], db_path, workers=1)
+    assert (second.torrents_new, second.torrents_updated) == (0, 40)
+    after = _counts(db_path)
+    assert after["torrents"] == before["torrents"] == 40
+    assert after["files"] == before["files"]
+    assert after["observations"] == 2 * before["observations"] == 80
+    con = connect(db_path, read_only=True)
+    assert con.execute(
+        "SELECT count(*) FROM (SELECT infohash, file_index FROM files GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM torrents WHERE last_seen > first_seen").fetchone()[0] == 40
+
+
+def test_parallel_and_inline_ingest_agree(tmp_path, torrent_folder):
+    ingest([torrent_folder], tmp_path / "a.duckdb", workers=1, chunk_size=7)
+    ingest([torrent_folder], tmp_path / "b.duckdb", workers=2, chunk_size=7)
+    query = (
+        "SELECT t.infohash, t.name, t.file_count, t.dominant_kind, count(f.path), sum(f.size)"
+        " FROM torrents t JOIN files f USING (infohash) GROUP BY ALL ORDER BY 1"
+    )
+    rows = []
+    for name in ("a", "b"):
+        con = connect(tmp_path / f"{name}.duckdb", read_only=True)
+        rows.append(con.execute(query).fetchall())
+        con.close()
+    assert rows[0] == rows[1] and len(rows[0]) == 40
+
+
+def test_magnet_row_learns_its_metadata_later(tmp_path, db_path):
+    spec = SynthTorrent("Galaxy.Quest.2020.1080p-DEMO", (("g/a.mkv", 10_000), ("g/b.srt", 100)))
+    data = encode(spec)
+    v1 = lt.torrent_info(data).info_hashes().v1
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "links.txt").write_text(f"magnet:?xt=urn:btih:{v1}&dn=From.A.Feed\n")
+    ingest([tmp_path / "m"], db_path, workers=1)
+    con = connect(db_path, read_only=True)
+    assert con.execute("SELECT has_metadata, name FROM torrents").fetchall() == [
+        (False, "From.A.Feed")
+    ]
+    con.close()
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "g.torrent").write_bytes(data)
+    summary = ingest([tmp_path / "t"], db_path, workers=1)
+    assert summary.torrents_updated == 1 and summary.torrents_new == 0
+    con = connect(db_path, read_only=True)
+    assert con.execute("SELECT has_metadata, name, file_count FROM torrents").fetchall() == [
+        (True, "Galaxy.Quest.2020.1080p-DEMO", 2)
+    ]
+    assert con.execute("SELECT count(*) FROM files").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM observations").fetchone()[0] == 2
+    con.close()
+
+
+def test_same_torrent_twice_in_one_batch(tmp_path, db_path, torrent_writer):
+    spec = next(synthetic_specs(1))
+    folder = tmp_path / "dup"
+    torrent_writer(folder, [spec, spec, spec])
+    summary = ingest([folder], db_path, workers=1)
+    assert summary.torrents_new == 1
+    counts = _counts(db_path)
+    assert counts["torrents"] == 1
+    assert counts["files"] == len(spec.files)
+    assert counts["observations"] == 3
+
+
+def test_demo_data_loads_with_rejects_and_keeps_going(db_path):
+    summary = ingest([demo_data_dir()], db_path, workers=2)
+    assert summary.torrents_new >= 17
+    assert summary.rejected["input.empty"] == 1
+    assert summary.rejected["magnet.no_hash"] + summary.rejected["magnet.invalid"] == 1
+    assert summary.rejected_total == 5
+    assert summary.skipped == 1  # README.txt is neither a torrent nor a magnet list
+    con = connect(db_path, read_only=True)
+    reasons = dict(con.execute("SELECT reason, count(*) FROM rejects GROUP BY ALL").fetchall())
+    assert sum(reasons.values()) == 5
+    status = con.execute("SELECT status, rejected FROM runs").fetchall()
+    assert status == [("completed", 5)]
+    raw = con.execute(
+        "SELECT name_raw FROM torrents WHERE name_raw IS NOT NULL"
+    ).fetchall()
+    assert raw == [("Café.Nights.2018.mkv".encode("latin-1"),)]
+    con.close()
+
+
+def test_missing_path_is_a_reject_not_a_crash(tmp_path, db_path):
+    summary = ingest([tmp_path / "does-not-exist.torrent"], db_path, workers=1)
+    assert summary.rejected == {"input.unreadable": 1}

@@ -1,0 +1,128 @@
+"""The warehouse: migrations, the single-writer lock, atomic batches, documented columns."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from parsers.profile import PROFILE_COLUMNS
+from torrentwatch.errors import WarehouseError, WarehouseLocked
+from warehouse.db import connect, migrate, migrations
+from warehouse.load import load_batch, upsert_torrents_sql
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
+
+
+def test_migrations_apply_once_and_are_recorded(db_path):
+    con = connect(db_path)
+    assert migrate(con) == []  # already applied by connect
+    versions = [v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()]
+    assert versions == [m.version for m in migrations()]
+
+
+def test_every_warehouse_column_is_documented():
+    con = connect(":memory:")
+    documented = DOCS.read_text(encoding="utf-8")
+    missing = []
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_name IN ('torrents','files','observations','rejects','runs')"
+    ).fetchall():
+        if not re.search(rf"`{re.escape(column)}`", documented):
+            missing.append(f"{table}.{column}")
+    assert missing == []
+
+
+def test_profile_columns_exist_in_schema():
+    con = connect(":memory:")
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = 'torrents'"
+        ).fetchall()
+    )
+    for name, sql_type in PROFILE_COLUMNS:
+        assert name in types, name
+        assert types[name] == sql_type, (name, types[name], sql_type)
+
+
+def test_second_writer_gets_a_clear_error(db_path):
+    con = connect(db_path)
+    code = (
+        "import sys\n"
+        "from warehouse.db import connect\n"
+        "from torrentwatch.errors import WarehouseLocked\n"
+        "try:\n"
+        f"    connect({str(db_path)!r})\n"
+        "except WarehouseLocked as exc:\n"
+        "    print(exc.code, exc); sys.exit(3)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    con.close()
+    assert result.returncode == 3, result.stderr
+    assert "warehouse.locked" in result.stdout
+    assert "only one writer" in result.stdout
+    assert issubclass(WarehouseLocked, WarehouseError)
+
+
+def test_upsert_sql_only_rewrites_metadata_when_a_magnet_learns_it():
+    text = upsert_torrents_sql(["infohash", "has_metadata", "name"])
+    assert "ON CONFLICT (infohash) DO UPDATE" in text
+    assert (
+        "name = CASE WHEN excluded.has_metadata AND NOT torrents.has_metadata "
+        "THEN excluded.name ELSE torrents.name END" in text
+    )
+    assert "first_seen = least(torrents.first_seen, excluded.first_seen)" in text
+
+
+def test_a_failing_batch_leaves_the_warehouse_as_it_was(db_path, torrent_folder):
+    from torrentwatch.ingest import ingest, parse_chunk
+    from monitors.folder import discover
+
+    ingest([torrent_folder], db_path, workers=1)
+    con = connect(db_path)
+    before = con.execute(
+        "SELECT (SELECT count(*) FROM torrents), (SELECT count(*) FROM files),"
+        " (SELECT count(*) FROM observations)"
+    ).fetchone()
+    batch = parse_chunk(list(discover([torrent_folder]))).batch
+    # Sabotage the files table of the batch after torrents were upserted.
+    bad_files = batch.files.set_column(
+        batch.files.schema.get_field_index("size"),
+        "size",
+        pa.array(["not a number"] * batch.files.num_rows),
+    )
+    broken = type(batch)(batch.torrents, bad_files, batch.observations, batch.rejects)
+    con.execute("DELETE FROM files")  # so the batch must insert files again
+    con.execute("UPDATE torrents SET has_metadata = false")
+    snapshot = con.execute(
+        "SELECT (SELECT count(*) FROM torrents), (SELECT count(*) FROM files),"
+        " (SELECT count(*) FROM observations)"
+    ).fetchone()
+    with pytest.raises(WarehouseError):
+        load_batch(con, broken, "run-x")
+    after = con.execute(
+        "SELECT (SELECT count(*) FROM torrents), (SELECT count(*) FROM files),"
+        " (SELECT count(*) FROM observations)"
+    ).fetchone()
+    assert after == snapshot
+    assert con.execute("SELECT bool_and(NOT has_metadata) FROM torrents").fetchone()[0]
+    assert before[0] == snapshot[0]
+    con.close()
+
+
+def test_read_only_queries_cannot_write(db_path, torrent_folder):
+    from torrentwatch.ingest import ingest
+    from torrentwatch.query import QueryError, sql
+
+    ingest([torrent_folder], db_path, workers=1)
+    with pytest.raises(QueryError):
+        sql(db_path, "DELETE FROM torrents")
+    assert sql(db_path, "SELECT count(*) AS n FROM torrents").column("n")[0].as_py() == 40
+    assert isinstance(duckdb.__version__, str)

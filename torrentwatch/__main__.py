@@ -1,0 +1,3 @@
+from torrentwatch.cli import main
+
+main()

@@ -1,0 +1,134 @@
+"""The `torrentwatch` command: a thin skin over the library functions of the same names."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from torrentwatch import demo as demo_stage
+from torrentwatch import ingest as ingest_stage
+from torrentwatch import query
+from torrentwatch.errors import TorrentwatchError
+from torrentwatch.render import csv_text, jsonl_text, rich_table
+
+app = typer.Typer(
+    help="Metadata-only monitoring of public BitTorrent metadata.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    Path, typer.Option("--db", help="DuckDB warehouse file.", envvar="TORRENTWATCH_DB")
+]
+
+
+def _progress_run(paths: list[Path], db: Path, workers: int | None, chunk: int):
+    columns = (
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        TextColumn("{task.fields[read]} read, {task.fields[new]} new, {task.fields[rej]} rejected"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=False) as progress:
+        task = progress.add_task("ingest", total=None, read=0, new=0, rej=0)
+
+        def update(summary: ingest_stage.IngestSummary) -> None:
+            progress.update(
+                task,
+                read=summary.items_read,
+                new=summary.torrents_new,
+                rej=summary.rejected_total,
+            )
+
+        return ingest_stage.ingest(
+            paths, db, workers=workers, chunk_size=chunk, on_progress=update
+        )
+
+
+def _print_summary(summary: ingest_stage.IngestSummary) -> None:
+    console.print(
+        f"[bold]run {summary.run_id}[/bold]: read {summary.items_read}, "
+        f"new {summary.torrents_new}, updated {summary.torrents_updated}, "
+        f"files {summary.files}, rejected {summary.rejected_total}, "
+        f"skipped (not torrents or magnet lists) {summary.skipped}"
+    )
+    for reason, count in sorted(summary.rejected.items()):
+        console.print(f"  rejected {reason}: {count}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help=".torrent files, magnet lists, folders.")],
+    db: DbOption = Path("torrentwatch.duckdb"),
+    workers: Annotated[int, typer.Option(help="Parser processes (0: one per core).")] = 0,
+    chunk: Annotated[int, typer.Option(help="Inputs per batch/transaction.")] = 1000,
+) -> None:
+    """Ingest .torrent files and magnet-link lists (files or folders, recursively).
+
+    Bad inputs are recorded in `rejects` with a reason and do not stop the run; the
+    exit code is 0 whenever the run itself completed.
+    """
+    summary = _progress_run(paths, db, workers or None, chunk)
+    _print_summary(summary)
+
+
+@app.command()
+def stats(db: DbOption = Path("torrentwatch.duckdb")) -> None:
+    """Row counts, rejects by reason, claimed categories and dominant content kinds."""
+    for title, table in query.stats(db).sections.items():
+        console.print(rich_table(table, title=title))
+
+
+@app.command()
+def sql(
+    statement: Annotated[str, typer.Argument(help="One SQL statement (read-only).")],
+    db: DbOption = Path("torrentwatch.duckdb"),
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or jsonl.")] = "table",
+) -> None:
+    """Run a read-only SQL query against the warehouse and print the result."""
+    table = query.sql(db, statement)
+    if fmt == "csv":
+        sys.stdout.write(csv_text(table))
+    elif fmt == "jsonl":
+        sys.stdout.write(jsonl_text(table))
+    elif fmt == "table":
+        console.print(rich_table(table))
+    else:
+        raise typer.BadParameter(f"--format must be table, csv or jsonl, not {fmt!r}")
+
+
+@app.command()
+def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
+    """Ingest the bundled benign demo data, then show a summary and three example queries."""
+    summary = _progress_run([demo_stage.demo_data_dir()], db, None, 1000)
+    _print_summary(summary)
+    console.print(f"\nWarehouse: {db}. Three queries to start from:\n")
+    for title, statement in demo_stage.EXAMPLE_QUERIES.items():
+        console.print(f"[bold]-- {title}[/bold]\n{statement.strip()}\n")
+        console.print(rich_table(query.sql(db, statement)))
+    console.print(f'Try your own: torrentwatch sql "SELECT * FROM torrents LIMIT 5" --db {db}')
+
+
+def main() -> None:
+    """Entry point: typed project errors become one clear line and exit code 1."""
+    try:
+        app(standalone_mode=False)
+    except TorrentwatchError as exc:
+        err_console.print(f"[red]error[/red] {exc}")
+        raise SystemExit(1) from exc
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from exc
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from exc
+        raise

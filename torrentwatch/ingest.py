@@ -1,0 +1,190 @@
+"""The ingest stage: files and folders in, torrents/files/observations/rejects out.
+
+Discovery streams paths; worker processes read and parse chunks of them into Arrow
+batches; the parent is the single DuckDB writer and loads each batch in its own
+transaction. At most ``2 * workers`` chunks are in flight, so memory stays flat
+however many inputs there are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+
+from monitors.folder import Found, discover, read_found
+from parsers.columnar import ParsedBatch, build_batch
+from parsers.magnet import parse_magnet_lines
+from parsers.records import RawItem, Reject, Sighting, TorrentMeta
+from parsers.torrent import parse_torrent
+from torrentwatch.errors import InputRejected
+from warehouse.db import connect
+from warehouse.load import load_batch
+from warehouse.runs import finish_run, start_run
+
+DEFAULT_CHUNK = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    batch: ParsedBatch
+    skipped: int
+
+
+@dataclass(slots=True)
+class IngestSummary:
+    """What one ingest run did; printed by the CLI and returned to DAG tasks."""
+
+    run_id: str = ""
+    items_read: int = 0
+    torrents_new: int = 0
+    torrents_updated: int = 0
+    files: int = 0
+    observations: int = 0
+    skipped: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "items_read": self.items_read,
+            "torrents_new": self.torrents_new,
+            "torrents_updated": self.torrents_updated,
+            "files": self.files,
+            "observations": self.observations,
+            "skipped": self.skipped,
+            "rejected": dict(sorted(self.rejected.items())),
+        }
+
+
+def _as_reject(item: RawItem, exc: InputRejected, data: bytes) -> Reject:
+    return Reject(
+        source=item.source,
+        source_ref=exc.source_ref or item.source_ref,
+        sha256=hashlib.sha256(data).hexdigest(),
+        reason=exc.reason,
+        detail=str(exc.detail),
+        seen_at=item.seen_at,
+    )
+
+
+def parse_item(item: RawItem) -> tuple[list[tuple[TorrentMeta, Sighting]], list[Reject]]:
+    """Parse one raw item; a bad input becomes a Reject, never an exception."""
+    if item.kind == "torrent":
+        try:
+            meta = parse_torrent(item.data, source_ref=item.source_ref)
+        except InputRejected as exc:
+            return [], [_as_reject(item, exc, item.data)]
+        return [(meta, Sighting(item.source, item.source_ref, item.seen_at))], []
+    parsed: list[tuple[TorrentMeta, Sighting]] = []
+    rejects: list[Reject] = []
+    for ref, outcome in parse_magnet_lines(item.data, source_ref=item.source_ref):
+        if isinstance(outcome, InputRejected):
+            rejects.append(_as_reject(item, outcome, outcome.detail.encode("utf-8", "replace")))
+        else:
+            parsed.append((outcome, Sighting(item.source, ref, item.seen_at)))
+    return parsed, rejects
+
+
+def parse_chunk(chunk: list[Found]) -> ChunkResult:
+    """Read and parse a chunk of discovered files (runs in a worker process)."""
+    seen_at = datetime.now(UTC)
+    parsed: list[tuple[TorrentMeta, Sighting]] = []
+    rejects: list[Reject] = []
+    skipped = 0
+    for found in chunk:
+        item = read_found(found, seen_at)
+        if item is None:
+            skipped += 1
+        elif isinstance(item, Reject):
+            rejects.append(item)
+        else:
+            more, bad = parse_item(item)
+            parsed.extend(more)
+            rejects.extend(bad)
+    return ChunkResult(build_batch(parsed, rejects), skipped)
+
+
+def _chunks(found: Iterable[Found], size: int) -> Iterator[list[Found]]:
+    it = iter(found)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _parsed_chunks(chunks: Iterator[list[Found]], workers: int) -> Iterator[ChunkResult]:
+    """Chunk results in input order, parsed by ``workers`` processes (inline for 1)."""
+    if workers <= 1:
+        yield from map(parse_chunk, chunks)
+        return
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[ChunkResult]] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(parse_chunk, chunk))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def ingest(
+    paths: Iterable[str | os.PathLike[str]],
+    db: str | Path,
+    *,
+    workers: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    on_progress: Callable[[IngestSummary], None] | None = None,
+) -> IngestSummary:
+    """Ingest every .torrent and magnet list under ``paths`` into the warehouse ``db``.
+
+    Rejected inputs are recorded in ``rejects`` and do not stop the run; an error in
+    the run itself (the warehouse, a crashed worker) marks the run failed and raises.
+    """
+    workers = workers or os.cpu_count() or 1
+    con = connect(db)
+    summary = IngestSummary(run_id=start_run(con, "ingest"))
+    try:
+        for result in _parsed_chunks(_chunks(discover(paths), chunk_size), workers):
+            _account(summary, result, load_batch(con, result.batch, summary.run_id))
+            if on_progress:
+                on_progress(summary)
+    except BaseException:
+        finish_run(con, summary.run_id, status="failed", **_run_counts(summary))
+        con.close()
+        raise
+    finish_run(con, summary.run_id, status="completed", **_run_counts(summary))
+    con.close()
+    return summary
+
+
+def _account(summary: IngestSummary, result: ChunkResult, counts) -> None:
+    batch = result.batch
+    summary.items_read += batch.observations.num_rows + batch.rejects.num_rows
+    summary.skipped += result.skipped
+    summary.torrents_new += counts.torrents_new
+    summary.torrents_updated += counts.torrents_updated
+    summary.files += counts.files
+    summary.observations += counts.observations
+    if batch.rejects.num_rows:
+        summary.rejected.update(batch.rejects.column("reason").to_pylist())
+
+
+def _run_counts(summary: IngestSummary) -> dict[str, object]:
+    return {
+        "items_read": summary.items_read,
+        "torrents_new": summary.torrents_new,
+        "torrents_updated": summary.torrents_updated,
+        "rejected": summary.rejected_total,
+        "detail": summary.as_dict(),
+    }

@@ -1,0 +1,61 @@
+"""Showing Arrow results to a person: rich tables, CSV or JSON lines.
+
+Every cell goes through ``display_safe`` so a name carrying bidi or control
+characters cannot reorder or hide text on the analyst's terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+
+import pyarrow as pa
+from rich.table import Table
+
+from parsers.normalize import display_safe
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, dict)):
+        return display_safe(json.dumps(value, default=str, ensure_ascii=False))
+    return display_safe(str(value))
+
+
+def rich_table(table: pa.Table, title: str | None = None) -> Table:
+    out = Table(title=title, show_lines=False)
+    for name in table.column_names:
+        out.add_column(name, overflow="fold")
+    for row in table.to_pylist():
+        out.add_row(*(_cell(v) for v in row.values()))
+    return out
+
+
+def csv_text(table: pa.Table) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.column_names)
+    for row in table.to_pylist():
+        writer.writerow([_cell(v) for v in row.values()])
+    return buffer.getvalue()
+
+
+def jsonl_text(table: pa.Table) -> str:
+    return "".join(
+        json.dumps(row, default=_json_default, ensure_ascii=True) + "\n" for row in table.to_pylist()
+    )
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,97 @@
+"""Opening the warehouse: the one place that knows it is a DuckDB file.
+
+Migrations are numbered SQL files applied in order on open, each in its own
+transaction and recorded in ``schema_migrations``, so every open sees the schema the
+code expects. DuckDB lets one process hold a database file read-write; a second
+writer gets :class:`WarehouseLocked` with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from torrentwatch.errors import MigrationError, WarehouseError, WarehouseLocked
+
+_MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def migrations() -> list[Migration]:
+    """The packaged migrations in version order; a gap or a duplicate is a bug."""
+    found: list[Migration] = []
+    for entry in (resources.files("warehouse") / "migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match[1]), match[2], entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    expected = list(range(1, len(found) + 1))
+    if [m.version for m in found] != expected:
+        raise MigrationError(f"migrations must be numbered 1..n without gaps: {found!r}")
+    return found
+
+
+def connect(path: str | Path, *, read_only: bool = False, threads: int | None = None):
+    """Open (and, unless read-only, migrate) the warehouse at ``path``.
+
+    ``":memory:"`` gives a private in-memory warehouse, used by tests.
+    """
+    target = str(path)
+    config = {"threads": threads} if threads else {}
+    try:
+        con = duckdb.connect(target, read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseLocked(
+                f"{target} is open for writing in another process (only one writer at a "
+                f"time); wait for it to finish, or query a copy. DuckDB said: {exc}"
+            ) from exc
+        raise WarehouseError(f"cannot open warehouse {target}: {exc}") from exc
+    except duckdb.Error as exc:
+        raise WarehouseError(f"cannot open warehouse {target}: {exc}") from exc
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def applied_versions(con) -> set[int]:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def migrate(con) -> list[int]:
+    """Apply every migration not yet applied; returns the versions applied now."""
+    done = applied_versions(con)
+    applied: list[int] = []
+    for migration in migrations():
+        if migration.version in done:
+            continue
+        try:
+            con.execute("BEGIN TRANSACTION")
+            con.execute(migration.sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                [migration.version, migration.name],
+            )
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise MigrationError(
+                f"migration {migration.version:03d}_{migration.name} failed: {exc}"
+            ) from exc
+        applied.append(migration.version)
+    return applied
