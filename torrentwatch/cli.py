@@ -68,7 +68,9 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help=".torrent files, magnet lists, folders.")],
     db: DbOption = Path("torrentwatch.duckdb"),
     workers: Annotated[int, typer.Option(help="Parser processes (0: one per core).")] = 0,
-    chunk: Annotated[int, typer.Option(help="Inputs per batch/transaction.")] = 1000,
+    chunk: Annotated[
+        int, typer.Option(help="Inputs per batch (one transaction each).")
+    ] = ingest_stage.DEFAULT_CHUNK,
 ) -> None:
     """Ingest .torrent files and magnet-link lists (files or folders, recursively).
 
@@ -107,7 +109,7 @@ def sql(
 @app.command()
 def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
     """Ingest the bundled benign demo data, then show a summary and three example queries."""
-    summary = _progress_run([demo_stage.demo_data_dir()], db, None, 1000)
+    summary = _progress_run([demo_stage.demo_data_dir()], db, None, ingest_stage.DEFAULT_CHUNK)
     _print_summary(summary)
     console.print(f"\nWarehouse: {db}. Three queries to start from:\n")
     for title, statement in demo_stage.EXAMPLE_QUERIES.items():

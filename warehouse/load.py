@@ -9,11 +9,14 @@ and never duplicates torrents or files.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from parsers.columnar import ParsedBatch
 from torrentwatch.errors import WarehouseError
+
+if TYPE_CHECKING:
+    from parsers.columnar import ParsedBatch
 
 # Columns of `torrents` that describe the torrent itself, as opposed to when it was seen.
 _SEEN_COLUMNS = ("first_seen", "last_seen", "first_run_id", "last_run_id")

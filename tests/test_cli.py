@@ -1,0 +1,78 @@
+"""The CLI: commands work end to end, every command is documented, errors are one clear line."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from torrentwatch.cli import app
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "torrentwatch", *args], capture_output=True, text=True
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def _commands() -> list[str]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    return sorted(group.commands)
+
+
+def test_every_command_has_help_and_documentation():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    readme = README.read_text(encoding="utf-8")
+    for name in _commands():
+        assert (group.commands[name].help or "").strip(), f"{name} has no help text"
+        assert re.search(rf"`{name}`", readme), f"{name} is not documented in README.md"
+
+
+def test_ingest_stats_sql(tmp_path, torrent_folder):
+    db = tmp_path / "cli.duckdb"
+    out = _run("ingest", str(torrent_folder), "--db", str(db))
+    assert "new 40" in out.stdout and "rejected 0" in out.stdout
+    stats = _run("stats", "--db", str(db))
+    assert "torrents" in stats.stdout and "40" in stats.stdout
+    csv = _run("sql", "SELECT count(*) AS n FROM files", "--db", str(db), "--format", "csv")
+    assert csv.stdout.splitlines()[0] == "n"
+    assert int(csv.stdout.splitlines()[1]) > 40
+
+
+def test_demo_prints_summary_and_queries(tmp_path):
+    db = tmp_path / "demo.duckdb"
+    out = _run("demo", "--db", str(db))
+    assert "rejected 5" in out.stdout
+    assert "Winter.Garden.Racing.PS2.NTSC-FAKEGRP" in out.stdout
+    assert "Echo.Harbor.2020.720p.avi.exe" in out.stdout
+    assert db.exists()
+
+
+def test_errors_are_one_clear_line(tmp_path):
+    out = _run("sql", "SELECT 1", "--db", str(tmp_path / "none.duckdb"), check=False)
+    assert out.returncode == 1
+    assert "query.invalid" in out.stderr and "none.duckdb" in out.stderr
+    assert "Traceback" not in out.stderr
+    bad = _run("sql", "SELEC nonsense", "--db", str(tmp_path / "none.duckdb"), check=False)
+    assert bad.returncode == 1
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "table"])
+def test_sql_formats(tmp_path, torrent_folder, fmt):
+    db = tmp_path / "f.duckdb"
+    _run("ingest", str(torrent_folder), "--db", str(db))
+    out = _run("sql", "SELECT name FROM torrents ORDER BY name LIMIT 1", "--db", str(db),
+               "--format", fmt)
+    assert "Kart" in out.stdout
