@@ -156,9 +156,11 @@ def torrents_table(
     )
     profile = profile_table(files.select(["infohash", "kind", "size", "is_pad"]))
     seen = _seen_window(parsed)
-    return base.join(profile, "infohash", join_type="left outer").join(
-        seen, "infohash", join_type="left outer"
-    )
+    for side in (profile, seen):
+        rows = pc.index_in(base.column("infohash"), value_set=side.column("infohash"))
+        for name in side.column_names[1:]:
+            base = base.append_column(name, side.column(name).take(rows))
+    return base
 
 
 def _seen_window(parsed: Sequence[tuple[TorrentMeta, Sighting]]) -> pa.Table:
