@@ -90,7 +90,9 @@ def time_ingest(folder: Path, workers: int) -> dict[str, float]:
         db = Path(tmp, "bench.duckdb")
         out = subprocess.run(
             [sys.executable, "-c", _CHILD, str(folder), str(db), str(workers)],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -124,8 +126,10 @@ def main() -> None:
     t_floor, t_base = med(floor), med(baseline)
     t_ingest = med(r["seconds"] for r in runs)
     files = runs[0]["files"]
-    print(f"# ingest benchmark: {n} torrents, {files} files, {mb:.0f} MB of .torrent, "
-          f"{args.workers} workers, median of {args.repeat}\n")
+    print(
+        f"# ingest benchmark: {n} torrents, {files} files, {mb:.0f} MB of .torrent, "
+        f"{args.workers} workers, median of {args.repeat}\n"
+    )
     print("| what | seconds | torrents/s | vs floor |")
     print("|---|---:|---:|---:|")
     for label, t in (
@@ -139,8 +143,10 @@ def main() -> None:
     print("| peak RSS | N | parent MB | worker MB |")
     print("|---|---:|---:|---:|")
     print(f"| full | {n} | {runs[0]['rss_parent_mb']:.0f} | {runs[0]['rss_worker_mb']:.0f} |")
-    print(f"| one fifth | {small_run['torrents']} | {small_run['rss_parent_mb']:.0f} | "
-          f"{small_run['rss_worker_mb']:.0f} |")
+    print(
+        f"| one fifth | {small_run['torrents']} | {small_run['rss_parent_mb']:.0f} | "
+        f"{small_run['rss_worker_mb']:.0f} |"
+    )
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.rmtree(small, ignore_errors=True)

@@ -18,7 +18,8 @@ from parsers.records import RawItem, Reject
 SOURCE = "folder"
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 TORRENT_SUFFIXES = frozenset({".torrent"})
-MAGNET_SUFFIXES = frozenset({".magnet", ".magnets", ".txt", ".lst"})
+# Other text files (.txt, .lst, ...) are read as magnet lists only when they hold one.
+MAGNET_SUFFIXES = frozenset({".magnet", ".magnets"})
 _SNIFF_BYTES = 64 * 1024
 
 
@@ -58,10 +59,9 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Found]:
 
 
 def _sniff(data: bytes) -> str | None:
-    head = data[:_SNIFF_BYTES]
-    if head.startswith(b"d") and b"4:info" in head:
+    if data.startswith(b"d") and b"4:info" in data[:_SNIFF_BYTES]:
         return "torrent"
-    if b"magnet:?" in head:
+    if b"magnet:?" in data:
         return "magnet"
     return None
 
@@ -94,13 +94,17 @@ def _too_large(path: str, handle, head: bytes, max_bytes: int, seen_at: datetime
     while chunk := handle.read(1 << 20):
         digest.update(chunk)
         total += len(chunk)
-    return Reject(SOURCE, path, digest.hexdigest(), "input.too_large",
-                  f"{path}: {total} bytes is over the {max_bytes}-byte limit", seen_at)
+    return Reject(
+        SOURCE,
+        path,
+        digest.hexdigest(),
+        "input.too_large",
+        f"{path}: {total} bytes is over the {max_bytes}-byte limit",
+        seen_at,
+    )
 
 
-def _reject(
-    ref: str, data: bytes | None, reason: str, seen_at: datetime, detail: str
-) -> Reject:
+def _reject(ref: str, data: bytes | None, reason: str, seen_at: datetime, detail: str) -> Reject:
     return Reject(
         source=SOURCE,
         source_ref=ref,

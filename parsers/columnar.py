@@ -68,8 +68,9 @@ def _col(values, type_=None) -> pa.Array:
 def files_table(metas: Sequence[TorrentMeta]) -> pa.Table:
     counts = [len(m.files) for m in metas]
     infohashes = pa.array([m.infohash for m in metas], pa.string())
-    owner = pa.array(list(chain.from_iterable(repeat(i, c) for i, c in enumerate(counts))),
-                     pa.int32())
+    owner = pa.array(
+        list(chain.from_iterable(repeat(i, c) for i, c in enumerate(counts))), pa.int32()
+    )
 
     def flat(attr: str) -> list:
         return list(chain.from_iterable(getattr(m.files, attr) for m in metas))

@@ -11,6 +11,7 @@ REASONS: dict[str, str] = {
     "input.empty": "the input has no bytes",
     "input.too_large": "the input is larger than the configured maximum",
     "input.unreadable": "the input could not be read from its source",
+    "input.not_utf8": "a line of a text input is not valid UTF-8",
     # bencode layer
     "bencode.invalid": "not valid bencoding (truncated, bad length, stray bytes)",
     "bencode.too_deep": "bencoded nesting deeper than the decoder allows",
@@ -23,9 +24,11 @@ REASONS: dict[str, str] = {
     "length.invalid": "a file length or the total size is missing, negative or too big",
     "piece_length.invalid": "missing or invalid 'piece length'",
     "pieces.invalid": "missing or malformed 'pieces' (v1) or piece layers (v2)",
+    "pieces.too_many": "more pieces than the decoder allows",
     "files.empty": "the torrent lists no files",
     "files.invalid": "the file list or file tree is malformed",
     "files.too_many": "more files than the decoder allows",
+    "files.too_many_duplicates": "more duplicate file paths than libtorrent allows",
     "v2.invalid": "a v2 or hybrid structure libtorrent refuses",
     "torrent.invalid": "refused by libtorrent for another reason (see detail)",
     # magnets

@@ -25,41 +25,82 @@ def _t(name: str, *files: tuple[str, int], **kw) -> SynthTorrent:
 
 
 HONEST = [
-    _t("Kart.Racer.Deluxe.PS2.PAL-SYNTH", ("Kart.Racer.Deluxe.PS2.PAL-SYNTH/kart.iso", 4 * GB),
-       ("Kart.Racer.Deluxe.PS2.PAL-SYNTH/synth.nfo", 2_000)),
-    _t("Robot.Castle.PS3-TESTREL", ("Robot.Castle.PS3-TESTREL/robot.castle.iso", 9 * GB),
-       ("Robot.Castle.PS3-TESTREL/trailer.mkv", 180 * MB)),
+    _t(
+        "Kart.Racer.Deluxe.PS2.PAL-SYNTH",
+        ("Kart.Racer.Deluxe.PS2.PAL-SYNTH/kart.iso", 4 * GB),
+        ("Kart.Racer.Deluxe.PS2.PAL-SYNTH/synth.nfo", 2_000),
+    ),
+    _t(
+        "Robot.Castle.PS3-TESTREL",
+        ("Robot.Castle.PS3-TESTREL/robot.castle.iso", 9 * GB),
+        ("Robot.Castle.PS3-TESTREL/trailer.mkv", 180 * MB),
+    ),
     _t("Galaxy.Quest.Arena.NSW-DEMO", ("Galaxy.Quest.Arena.NSW-DEMO/galaxy.quest.nsp", 6 * GB)),
-    _t("Pixel.Dungeon.v1.4.2.PC.GOG", ("Pixel.Dungeon.v1.4.2.PC.GOG/setup.exe", 3 * MB),
-       ("Pixel.Dungeon.v1.4.2.PC.GOG/setup-1.bin", 2 * GB)),
-    _t("Kart.Racer.PS4.Gameplay.Walkthrough.1080p",
-       *((f"Kart.Racer.PS4.Gameplay.Walkthrough.1080p/part{i}.mp4", 700 * MB) for i in range(1, 4))),
-    _t("Kart.Racer.Original.Soundtrack.OST.FLAC",
-       *((f"Kart.Racer.Original.Soundtrack.OST.FLAC/{i:02d}.track.flac", 30 * MB) for i in range(1, 9))),
-    _t("Harbor.Lights.2021.1080p.BluRay.x264-FAKEGRP",
-       ("Harbor.Lights.2021.1080p.BluRay.x264-FAKEGRP/Harbor.Lights.2021.1080p.mkv", 8 * GB),
-       ("Harbor.Lights.2021.1080p.BluRay.x264-FAKEGRP/Harbor.Lights.2021.en.srt", 90_000)),
-    _t("Mountain.Echo.S01E03.720p.WEB-DL.x265-BENIGN",
-       ("Mountain.Echo.S01E03.720p.WEB-DL.x265-BENIGN/Mountain.Echo.S01E03.mkv", 600 * MB)),
-    _t("ubuntu-24.04.1-desktop-amd64.iso", ("ubuntu-24.04.1-desktop-amd64.iso", 6 * GB),
-       trackers=("udp://127.0.0.1:6969/announce",)),
-    _t("Comet.River.Collected.Stories.EPUB",
-       *((f"Comet.River.Collected.Stories.EPUB/vol{i}.epub", 2 * MB) for i in range(1, 4))),
+    _t(
+        "Pixel.Dungeon.v1.4.2.PC.GOG",
+        ("Pixel.Dungeon.v1.4.2.PC.GOG/setup.exe", 3 * MB),
+        ("Pixel.Dungeon.v1.4.2.PC.GOG/setup-1.bin", 2 * GB),
+    ),
+    _t(
+        "Kart.Racer.PS4.Gameplay.Walkthrough.1080p",
+        *(
+            (f"Kart.Racer.PS4.Gameplay.Walkthrough.1080p/part{i}.mp4", 700 * MB)
+            for i in range(1, 4)
+        ),
+    ),
+    _t(
+        "Kart.Racer.Original.Soundtrack.OST.FLAC",
+        *(
+            (f"Kart.Racer.Original.Soundtrack.OST.FLAC/{i:02d}.track.flac", 30 * MB)
+            for i in range(1, 9)
+        ),
+    ),
+    _t(
+        "Harbor.Lights.2021.1080p.BluRay.x264-FAKEGRP",
+        ("Harbor.Lights.2021.1080p.BluRay.x264-FAKEGRP/Harbor.Lights.2021.1080p.mkv", 8 * GB),
+        ("Harbor.Lights.2021.1080p.BluRay.x264-FAKEGRP/Harbor.Lights.2021.en.srt", 90_000),
+    ),
+    _t(
+        "Mountain.Echo.S01E03.720p.WEB-DL.x265-BENIGN",
+        ("Mountain.Echo.S01E03.720p.WEB-DL.x265-BENIGN/Mountain.Echo.S01E03.mkv", 600 * MB),
+    ),
+    _t(
+        "ubuntu-24.04.1-desktop-amd64.iso",
+        ("ubuntu-24.04.1-desktop-amd64.iso", 6 * GB),
+        trackers=("udp://127.0.0.1:6969/announce",),
+    ),
+    _t(
+        "Comet.River.Collected.Stories.EPUB",
+        *((f"Comet.River.Collected.Stories.EPUB/vol{i}.epub", 2 * MB) for i in range(1, 4)),
+    ),
 ]
 
 DISGUISED = [
-    _t("Winter.Garden.Racing.PS2.NTSC-FAKEGRP",
-       *((f"Winter.Garden.Racing.PS2.NTSC-FAKEGRP/clip{i:02d}.avi", 350 * MB) for i in range(1, 9)),
-       *((f"Winter.Garden.Racing.PS2.NTSC-FAKEGRP/img{i:03d}.jpg", 2 * MB) for i in range(1, 21))),
-    _t("Summer.Robot.2019.1080p.WEB-DL-SYNTH",
-       ("Summer.Robot.2019.1080p.WEB-DL-SYNTH/Summer.Robot.2019.mkv", 2 * GB),
-       ("Summer.Robot.2019.1080p.WEB-DL-SYNTH/Codec.Installer.exe", 900_000)),
+    _t(
+        "Winter.Garden.Racing.PS2.NTSC-FAKEGRP",
+        *(
+            (f"Winter.Garden.Racing.PS2.NTSC-FAKEGRP/clip{i:02d}.avi", 350 * MB)
+            for i in range(1, 9)
+        ),
+        *((f"Winter.Garden.Racing.PS2.NTSC-FAKEGRP/img{i:03d}.jpg", 2 * MB) for i in range(1, 21)),
+    ),
+    _t(
+        "Summer.Robot.2019.1080p.WEB-DL-SYNTH",
+        ("Summer.Robot.2019.1080p.WEB-DL-SYNTH/Summer.Robot.2019.mkv", 2 * GB),
+        ("Summer.Robot.2019.1080p.WEB-DL-SYNTH/Codec.Installer.exe", 900_000),
+    ),
     _t("Echo.Harbor.2020.720p", ("Echo.Harbor.2020.720p/Echo.Harbor.2020.720p.avi.exe", 1_200_000)),
-    _t("Holiday.Photos.2024", ("Holiday.Photos.2024/Holiday_\u202egpj.scr", 400_000),
-       ("Holiday.Photos.2024/readme.txt", 300)),
-    _t("Galaxy.Pack.Complete", ("Galaxy.Pack.Complete/data.rar", 700 * MB),
-       ("Galaxy.Pack.Complete/PASSWORD.txt", 120),
-       ("Galaxy.Pack.Complete/get password here.url", 90)),
+    _t(
+        "Holiday.Photos.2024",
+        ("Holiday.Photos.2024/Holiday_\u202egpj.scr", 400_000),
+        ("Holiday.Photos.2024/readme.txt", 300),
+    ),
+    _t(
+        "Galaxy.Pack.Complete",
+        ("Galaxy.Pack.Complete/data.rar", 700 * MB),
+        ("Galaxy.Pack.Complete/PASSWORD.txt", 120),
+        ("Galaxy.Pack.Complete/get password here.url", 90),
+    ),
     _t("Castle.Quest.PSP-DEMO", ("Castle.Quest.PSP-DEMO/castle.quest.mp4", 30_000)),
 ]
 

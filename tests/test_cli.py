@@ -73,6 +73,7 @@ def test_errors_are_one_clear_line(tmp_path):
 def test_sql_formats(tmp_path, torrent_folder, fmt):
     db = tmp_path / "f.duckdb"
     _run("ingest", str(torrent_folder), "--db", str(db))
-    out = _run("sql", "SELECT name FROM torrents ORDER BY name LIMIT 1", "--db", str(db),
-               "--format", fmt)
+    out = _run(
+        "sql", "SELECT name FROM torrents ORDER BY name LIMIT 1", "--db", str(db), "--format", fmt
+    )
     assert "Kart" in out.stdout

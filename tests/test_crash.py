@@ -43,8 +43,19 @@ def test_kill_during_ingest_leaves_whole_batches(tmp_path, torrent_writer):
     folder = tmp_path / "in"
     torrent_writer(folder, list(synthetic_specs(3000, files_per_torrent=30)))
     db = tmp_path / "w.duckdb"
-    command = [sys.executable, "-m", "torrentwatch", "ingest", str(folder), "--db", str(db),
-               "--chunk", str(CHUNK), "--workers", "1"]
+    command = [
+        sys.executable,
+        "-m",
+        "torrentwatch",
+        "ingest",
+        str(folder),
+        "--db",
+        str(db),
+        "--chunk",
+        str(CHUNK),
+        "--workers",
+        "1",
+    ]
     rng = random.Random(7)
     kills = 0
     for _ in range(4):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import libtorrent as lt
+import pytest
 
 from torrentwatch.demo import demo_data_dir
 from torrentwatch.ingest import ingest
@@ -34,10 +35,17 @@ def test_reingest_adds_sightings_only(db_path, torrent_folder):
     assert after["files"] == before["files"]
     assert after["observations"] == 2 * before["observations"] == 80
     con = connect(db_path, read_only=True)
-    assert con.execute(
-        "SELECT count(*) FROM (SELECT infohash, file_index FROM files GROUP BY ALL HAVING count(*) > 1)"
-    ).fetchone()[0] == 0
-    assert con.execute("SELECT count(*) FROM torrents WHERE last_seen > first_seen").fetchone()[0] == 40
+    assert (
+        con.execute(
+            "SELECT count(*) FROM (SELECT infohash, file_index FROM files"
+            " GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchone()[0]
+        == 0
+    )
+    assert (
+        con.execute("SELECT count(*) FROM torrents WHERE last_seen > first_seen").fetchone()[0]
+        == 40
+    )
 
 
 def test_parallel_and_inline_ingest_agree(tmp_path, torrent_folder):
@@ -104,9 +112,7 @@ def test_demo_data_loads_with_rejects_and_keeps_going(db_path):
     assert sum(reasons.values()) == 5
     status = con.execute("SELECT status, rejected FROM runs").fetchall()
     assert status == [("completed", 5)]
-    raw = con.execute(
-        "SELECT name_raw FROM torrents WHERE name_raw IS NOT NULL"
-    ).fetchall()
+    raw = con.execute("SELECT name_raw FROM torrents WHERE name_raw IS NOT NULL").fetchall()
     assert raw == [("Café.Nights.2018.mkv".encode("latin-1"),)]
     con.close()
 
@@ -114,3 +120,81 @@ def test_demo_data_loads_with_rejects_and_keeps_going(db_path):
 def test_missing_path_is_a_reject_not_a_crash(tmp_path, db_path):
     summary = ingest([tmp_path / "does-not-exist.torrent"], db_path, workers=1)
     assert summary.rejected == {"input.unreadable": 1}
+
+
+def _bencode_with_info(info: dict) -> bytes:
+    return lt.bencode({b"info": info})
+
+
+def _hostile_inputs(good: bytes) -> dict[str, bytes]:
+    pieces = b"\x01" * 20
+    return {
+        "truncated.torrent": good[: len(good) // 3],
+        "deep.torrent": b"l" * 100_000 + b"e" * 100_000,
+        "huge-int.torrent": b"d4:infod6:lengthi"
+        + str(2**70).encode()
+        + b"e4:name1:a12:piece lengthi16384e6:pieces20:"
+        + pieces
+        + b"ee",
+        "negative.torrent": _bencode_with_info(
+            {b"name": b"a", b"length": -5, b"piece length": 16384, b"pieces": pieces}
+        ),
+        "empty-name.torrent": _bencode_with_info(
+            {b"name": b"", b"length": 5, b"piece length": 16384, b"pieces": pieces}
+        ),
+        "no-info.torrent": lt.bencode({b"announce": b"udp://127.0.0.1:1/"}),
+        "list-top.torrent": b"li1ei2ee",
+        "random.torrent": bytes(range(256)) * 4,
+    }
+
+
+def test_hostile_inputs_become_rejects_and_the_batch_goes_on(tmp_path, db_path, torrent_writer):
+    folder = tmp_path / "mixed"
+    good_paths = torrent_writer(folder, list(synthetic_specs(5, files_per_torrent=3)))
+    for name, data in _hostile_inputs(good_paths[0].read_bytes()).items():
+        (folder / name).write_bytes(data)
+    traversal = _bencode_with_info(
+        {
+            b"name": b"Kart.Racer.PS2",
+            b"piece length": 16384,
+            b"pieces": b"\x02" * 20,
+            b"files": [
+                {b"length": 3, b"path": [b"..", b"..", b"etc", b"passwd"]},
+                {b"length": 4, b"path": [b"/abs", b"clip.avi"]},
+                {b"length": 5, b"path": [b"\xff\xfe.mkv"]},
+            ],
+        }
+    )
+    (folder / "traversal.torrent").write_bytes(traversal)
+    summary = ingest([folder], db_path, workers=2, chunk_size=4)
+    assert summary.torrents_new == 6  # five good ones and the traversal one, loaded safely
+    assert summary.rejected_total == 8
+    assert set(summary.rejected) >= {"bencode.too_deep", "bencode.int_overflow", "info.missing"}
+    con = connect(db_path, read_only=True)
+    paths = [
+        p
+        for (p,) in con.execute(
+            "SELECT path FROM files JOIN torrents USING (infohash) WHERE name = 'Kart.Racer.PS2'"
+        ).fetchall()
+    ]
+    con.close()
+    assert len(paths) == 3
+    for path in paths:
+        assert not path.startswith("/") and ".." not in path.split("/")
+
+
+@pytest.mark.slow
+def test_a_torrent_with_200000_files_loads(tmp_path, db_path):
+    files = tuple(
+        (f"Big.Archive/{i // 1000:03d}/img{i:06d}.jpg", 1_000 + i) for i in range(200_000)
+    )
+    (tmp_path / "big").mkdir()
+    (tmp_path / "big" / "big.torrent").write_bytes(encode(SynthTorrent("Big.Archive", files)))
+    summary = ingest([tmp_path / "big"], db_path, workers=1)
+    assert summary.torrents_new == 1 and summary.files == 200_000
+    con = connect(db_path, read_only=True)
+    assert con.execute("SELECT file_count, count_image FROM torrents").fetchone() == (
+        200_000,
+        200_000,
+    )
+    con.close()

@@ -82,8 +82,8 @@ def test_upsert_sql_only_rewrites_metadata_when_a_magnet_learns_it():
 
 
 def test_a_failing_batch_leaves_the_warehouse_as_it_was(db_path, torrent_folder):
-    from torrentwatch.ingest import ingest, parse_chunk
     from monitors.folder import discover
+    from torrentwatch.ingest import ingest, parse_chunk
 
     ingest([torrent_folder], db_path, workers=1)
     con = connect(db_path)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from torrentwatch import demo as demo_stage
@@ -21,7 +22,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
+# Piped output is read by scripts and people's pagers: don't fold names at 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 240)
 err_console = Console(stderr=True)
 
 DbOption = Annotated[
@@ -47,9 +49,7 @@ def _progress_run(paths: list[Path], db: Path, workers: int | None, chunk: int):
                 rej=summary.rejected_total,
             )
 
-        return ingest_stage.ingest(
-            paths, db, workers=workers, chunk_size=chunk, on_progress=update
-        )
+        return ingest_stage.ingest(paths, db, workers=workers, chunk_size=chunk, on_progress=update)
 
 
 def _print_summary(summary: ingest_stage.IngestSummary) -> None:
@@ -123,7 +123,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except TorrentwatchError as exc:
-        err_console.print(f"[red]error[/red] {exc}")
+        err_console.print(f"[red]error[/red] {escape(str(exc))}", soft_wrap=True)
         raise SystemExit(1) from exc
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from exc

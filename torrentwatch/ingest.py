@@ -71,12 +71,13 @@ class IngestSummary:
 
 
 def _as_reject(item: RawItem, exc: InputRejected, data: bytes) -> Reject:
+    ref = exc.source_ref or item.source_ref
     return Reject(
         source=item.source,
-        source_ref=exc.source_ref or item.source_ref,
+        source_ref=ref,
         sha256=hashlib.sha256(data).hexdigest(),
         reason=exc.reason,
-        detail=str(exc.detail),
+        detail=f"{ref}: {exc.detail}",
         seen_at=item.seen_at,
     )
 
@@ -91,9 +92,9 @@ def parse_item(item: RawItem) -> tuple[list[tuple[TorrentMeta, Sighting]], list[
         return [(meta, Sighting(item.source, item.source_ref, item.seen_at))], []
     parsed: list[tuple[TorrentMeta, Sighting]] = []
     rejects: list[Reject] = []
-    for ref, outcome in parse_magnet_lines(item.data, source_ref=item.source_ref):
+    for ref, line, outcome in parse_magnet_lines(item.data, source_ref=item.source_ref):
         if isinstance(outcome, InputRejected):
-            rejects.append(_as_reject(item, outcome, outcome.detail.encode("utf-8", "replace")))
+            rejects.append(_as_reject(item, outcome, line))
         else:
             parsed.append((outcome, Sighting(item.source, ref, item.seen_at)))
     return parsed, rejects

@@ -28,7 +28,7 @@ def run_query(con, query: str) -> pa.Table:
         result = con.execute(query)
         if result.description is None:
             return pa.table({})
-        return result.fetch_arrow_table()
+        return result.to_arrow_table()
     except duckdb.Error as exc:
         raise QueryError(f"query failed: {exc}") from exc
 

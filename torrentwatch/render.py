@@ -13,6 +13,7 @@ from datetime import datetime
 
 import pyarrow as pa
 from rich.table import Table
+from rich.text import Text
 
 from parsers.normalize import display_safe
 
@@ -34,7 +35,8 @@ def rich_table(table: pa.Table, title: str | None = None) -> Table:
     for name in table.column_names:
         out.add_column(name, overflow="fold")
     for row in table.to_pylist():
-        out.add_row(*(_cell(v) for v in row.values()))
+        # Text, not markup: a torrent name like '[red]x' must show as written.
+        out.add_row(*(Text(_cell(v)) for v in row.values()))
     return out
 
 
@@ -49,7 +51,8 @@ def csv_text(table: pa.Table) -> str:
 
 def jsonl_text(table: pa.Table) -> str:
     return "".join(
-        json.dumps(row, default=_json_default, ensure_ascii=True) + "\n" for row in table.to_pylist()
+        json.dumps(row, default=_json_default, ensure_ascii=True) + "\n"
+        for row in table.to_pylist()
     )
 
 

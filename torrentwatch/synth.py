@@ -71,14 +71,32 @@ def encode(spec: SynthTorrent, piece_length: int | None = None) -> bytes:
 
 
 _WORDS = (
-    "Kart", "Racer", "Galaxy", "Quest", "Harbor", "Lights", "Mountain", "Echo", "Pixel",
-    "Dungeon", "Ocean", "Summer", "Winter", "Garden", "Robot", "Castle", "River", "Comet",
+    "Kart",
+    "Racer",
+    "Galaxy",
+    "Quest",
+    "Harbor",
+    "Lights",
+    "Mountain",
+    "Echo",
+    "Pixel",
+    "Dungeon",
+    "Ocean",
+    "Summer",
+    "Winter",
+    "Garden",
+    "Robot",
+    "Castle",
+    "River",
+    "Comet",
 )
 _GROUPS = ("SYNTH", "DEMO", "FAKEGRP", "BENIGN", "TESTREL")
 _EXTS = ("mkv", "mp4", "nfo", "srt", "jpg", "iso", "txt", "flac", "pdf", "bin")
 
 
-def synthetic_specs(count: int, files_per_torrent: int = 20, seed: int = 0) -> Iterator[SynthTorrent]:
+def synthetic_specs(
+    count: int, files_per_torrent: int = 20, seed: int = 0
+) -> Iterator[SynthTorrent]:
     """``count`` distinct benign multi-file torrents of about ``files_per_torrent`` files."""
     for i in range(seed, seed + count):
         w = _WORDS
@@ -87,7 +105,8 @@ def synthetic_specs(count: int, files_per_torrent: int = 20, seed: int = 0) -> I
         nfiles = max(1, files_per_torrent + (i % 5) - 2)
         files = tuple(
             (
-                f"{name}/{'extras/' if j % 4 == 3 else ''}part{j:03d}.{_EXTS[(i + j) % len(_EXTS)]}",
+                f"{name}/{'extras/' if j % 4 == 3 else ''}part{j:03d}"
+                f".{_EXTS[(i + j) % len(_EXTS)]}",
                 1_000 + ((i * 7919 + j * 104_729) % 50_000_000),
             )
             for j in range(nfiles)

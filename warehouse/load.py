@@ -79,7 +79,9 @@ INSERT INTO files BY NAME
 SELECT f.* FROM batch_files f SEMI JOIN batch_needs_files USING (infohash)
 """
 
-INSERT_OBSERVATIONS_SQL = "INSERT INTO observations BY NAME SELECT *, $run_id AS run_id FROM batch_observations"
+INSERT_OBSERVATIONS_SQL = (
+    "INSERT INTO observations BY NAME SELECT *, $run_id AS run_id FROM batch_observations"
+)
 INSERT_REJECTS_SQL = "INSERT INTO rejects BY NAME SELECT *, $run_id AS run_id FROM batch_rejects"
 
 

@@ -1,0 +1,180 @@
+"""Magnet URIs (BEP 9, BEP 53 multi-``xt``) to :class:`MagnetLink` and :class:`TorrentMeta`.
+
+A magnet link is often all a monitor sees of a torrent: its infohash(es), maybe a
+display name, trackers and a length. Parsing follows libtorrent's reading
+(``parse_magnet_uri``), which the tests cross-check, with two deliberate
+differences: every ``xt`` is kept (libtorrent keeps only the last of each kind), and
+the scheme and ``urn:`` prefixes are matched without regard to case, since real link
+lists carry ``Magnet:?xt=urn:BTIH:...``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from urllib.parse import unquote_to_bytes
+
+from parsers.records import FileList, MagnetLink, TorrentMeta
+from torrentwatch.errors import InputRejected
+
+_HEX40 = re.compile(r"[0-9a-fA-F]{40}")
+_BASE32 = re.compile(r"[A-Za-z2-7]{32}")
+_SHA256_MULTIHASH = re.compile(r"1220([0-9a-fA-F]{64})")
+# libtorrent strips a numeric ".<n>" suffix from parameter names (xt.1, tr.2, ...).
+_NUMBERED = re.compile(r"(.*)\.\d+")
+
+
+def parse_magnet(uri: str, *, source_ref: str = "") -> MagnetLink:
+    """Parse one magnet URI; raise :class:`InputRejected` ("magnet.invalid" or
+    "magnet.no_hash") when it is not one or names no torrent."""
+    text = uri.strip()
+    if text[:8].lower() != "magnet:?":
+        detail = f"not a magnet URI (it should start with 'magnet:?'): {_preview(text)}"
+        raise InputRejected("magnet.invalid", detail, source_ref=source_ref)
+    v1: list[str] = []
+    v2: list[str] = []
+    names: list[str] = []
+    trackers: list[str] = []
+    seeds: list[str] = []
+    lengths: list[int] = []
+    for key, value in _parameters(text[8:]):
+        if key == "xt":
+            _add_hash(value, v1, v2, source_ref)
+        elif key == "dn":
+            names.append(_text(value))
+        elif key == "tr" and value:
+            trackers.append(_text(value))
+        elif key == "ws" and value:
+            seeds.append(_text(value))
+        elif key == "xl" and value.isdigit():
+            lengths.append(int(value))
+    if not (v1 or v2):
+        detail = (
+            f"the magnet URI names no BitTorrent infohash (no xt=urn:btih/btmh): {_preview(text)}"
+        )
+        raise InputRejected("magnet.no_hash", detail, source_ref=source_ref)
+    return MagnetLink(
+        infohashes_v1=tuple(dict.fromkeys(v1)),
+        infohashes_v2=tuple(dict.fromkeys(v2)),
+        display_name=names[-1] if names and names[-1] else None,
+        trackers=tuple(dict.fromkeys(t for t in trackers if t)),
+        web_seeds=tuple(dict.fromkeys(s for s in seeds if s)),
+        exact_length=lengths[-1] if lengths else None,
+    )
+
+
+def magnet_to_metas(link: MagnetLink) -> list[TorrentMeta]:
+    """One TorrentMeta per torrent the link names (without metadata).
+
+    Exactly one v1 and one v2 hash name one hybrid torrent (BEP 52 links list both);
+    any other combination names one torrent per hash.
+    """
+    common = {
+        "name": link.display_name or "",
+        "has_metadata": False,
+        "total_size": link.exact_length,
+        "trackers": link.trackers,
+        "web_seeds": link.web_seeds,
+        "files": FileList(),
+    }
+    if len(link.infohashes_v1) == 1 and len(link.infohashes_v2) == 1:
+        v1, v2 = link.infohashes_v1[0], link.infohashes_v2[0]
+        return [TorrentMeta(infohash=v1, infohash_v1=v1, infohash_v2=v2, **common)]
+    metas = [
+        TorrentMeta(infohash=h, infohash_v1=h, infohash_v2=None, **common)
+        for h in link.infohashes_v1
+    ]
+    metas += [
+        TorrentMeta(infohash=h, infohash_v1=None, infohash_v2=h, **common)
+        for h in link.infohashes_v2
+    ]
+    return metas
+
+
+def parse_magnet_lines(
+    data: bytes, *, source_ref: str
+) -> list[tuple[str, bytes, TorrentMeta | InputRejected]]:
+    """Parse a text file of magnet links, one per line; nothing in it raises.
+
+    Blank lines and lines starting with ``#`` are skipped. Each other line yields
+    ``(f"{source_ref}:{lineno}", line_bytes, outcome)``: a TorrentMeta per torrent the link names
+    (one, or two for a link naming two unrelated torrents), or the InputRejected that
+    explains why the line was refused, so the rest of the file goes on.
+    """
+    results: list[tuple[str, bytes, TorrentMeta | InputRejected]] = []
+    for lineno, raw in enumerate(data.splitlines(), start=1):
+        if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        line = raw.strip()
+        if not line or line.startswith(b"#"):
+            continue
+        ref = f"{source_ref}:{lineno}"
+        try:
+            metas = magnet_to_metas(parse_magnet(_decode_line(line, lineno, ref), source_ref=ref))
+        except InputRejected as exc:
+            results.append((ref, line, exc))
+            continue
+        results.extend((ref, line, meta) for meta in metas)
+    return results
+
+
+def _decode_line(line: bytes, lineno: int, ref: str) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = line[exc.start : exc.start + 1].hex()
+        detail = (
+            f"line {lineno} is not valid UTF-8 (byte 0x{bad} at column {exc.start + 1}); "
+            "magnet links are ASCII, so this line is not one"
+        )
+        raise InputRejected("input.not_utf8", detail, source_ref=ref) from None
+
+
+def _parameters(query: str) -> list[tuple[str, str]]:
+    """(name, raw value) pairs in order; numbered names (``xt.1``) lose their suffix."""
+    pairs = []
+    for part in query.split("&"):
+        key, _, value = part.partition("=")
+        numbered = _NUMBERED.fullmatch(key)
+        pairs.append((numbered.group(1) if numbered else key, value))
+    return pairs
+
+
+def _text(value: str) -> str:
+    """Percent-decoded text ('+' is a space, as libtorrent reads it); bytes that are
+    not UTF-8 after decoding become U+FFFD rather than failing the whole link."""
+    return unquote_to_bytes(value.replace("+", " ")).decode("utf-8", "replace")
+
+
+def _add_hash(value: str, v1: list[str], v2: list[str], source_ref: str) -> None:
+    """Add an ``xt`` value's infohash to ``v1`` or ``v2``; other URNs are ignored."""
+    urn = unquote_to_bytes(value).decode("utf-8", "replace") if "%" in value else value
+    scheme, body = urn[:9].lower(), urn[9:]
+    if scheme == "urn:btih:":
+        v1.append(_btih(body, source_ref))
+    elif scheme == "urn:btmh:":
+        match = _SHA256_MULTIHASH.fullmatch(body)
+        if not match:
+            detail = f"xt=urn:btmh: must be 1220 followed by 64 hex digits (SHA-256), got {body!r}"
+            raise InputRejected("magnet.invalid", detail, source_ref=source_ref)
+        v2.append(match.group(1).lower())
+
+
+def _btih(body: str, source_ref: str) -> str:
+    """A v1 infohash as 40 lowercase hex digits, from hex or base32 (BEP 9)."""
+    if _HEX40.fullmatch(body):
+        return body.lower()
+    if _BASE32.fullmatch(body):
+        try:
+            return base64.b32decode(body.upper()).hex()
+        except binascii.Error:
+            pass
+    detail = (
+        f"xt=urn:btih: must be 40 hex or 32 base32 characters, got {len(body)} characters: {body!r}"
+    )
+    raise InputRejected("magnet.invalid", detail, source_ref=source_ref)
+
+
+def _preview(text: str, limit: int = 120) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "...")
