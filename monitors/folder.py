@@ -74,9 +74,16 @@ def read_found(found: Found, seen_at: datetime, *, max_bytes: int = MAX_INPUT_BY
     """
     try:
         with open(found.path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            # Ask for the size we expect (plus one byte to notice growth): read(n)
+            # allocates n bytes up front, so read(max_bytes) would cost 64 MiB a file.
+            expected = os.fstat(handle.fileno()).st_size
+            data = handle.read(min(expected, max_bytes) + 1)
             if len(data) > max_bytes:
                 return _too_large(found.path, handle, data, max_bytes, seen_at)
+            if len(data) > expected:
+                data += handle.read(max_bytes + 1 - len(data))
+                if len(data) > max_bytes:
+                    return _too_large(found.path, handle, data, max_bytes, seen_at)
     except OSError as exc:
         return _reject(found.path, None, "input.unreadable", seen_at, f"cannot read: {exc}")
     kind = found.kind if found.kind != "sniff" else _sniff(data)

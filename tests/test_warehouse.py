@@ -14,7 +14,7 @@ import pytest
 from parsers.profile import PROFILE_COLUMNS
 from torrentwatch.errors import WarehouseError, WarehouseLocked
 from warehouse.db import connect, migrate, migrations
-from warehouse.load import load_batch, upsert_torrents_sql
+from warehouse.load import insert_torrents_sql, load_batch, upgrade_torrents_sql
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
@@ -71,14 +71,15 @@ def test_second_writer_gets_a_clear_error(db_path):
     assert issubclass(WarehouseLocked, WarehouseError)
 
 
-def test_upsert_sql_only_rewrites_metadata_when_a_magnet_learns_it():
-    text = upsert_torrents_sql(["infohash", "has_metadata", "name"])
-    assert "ON CONFLICT (infohash) DO UPDATE" in text
-    assert (
-        "name = CASE WHEN excluded.has_metadata AND NOT torrents.has_metadata "
-        "THEN excluded.name ELSE torrents.name END" in text
+def test_load_sql_inserts_new_and_only_upgrades_magnet_rows():
+    assert insert_torrents_sql(["infohash", "name"]) == (
+        "INSERT INTO torrents (infohash, name, first_seen, last_seen, first_run_id, last_run_id)\n"
+        "SELECT infohash, name, first_seen, last_seen, $run_id, $run_id\n"
+        "FROM batch_torrents ANTI JOIN batch_known USING (infohash)"
     )
-    assert "first_seen = least(torrents.first_seen, excluded.first_seen)" in text
+    upgrade = upgrade_torrents_sql(["infohash", "has_metadata", "name"])
+    assert upgrade.startswith("UPDATE torrents SET has_metadata = b.has_metadata, name = b.name\n")
+    assert upgrade.endswith("AND b.has_metadata AND NOT torrents.has_metadata")
 
 
 def test_a_failing_batch_leaves_the_warehouse_as_it_was(db_path, torrent_folder):

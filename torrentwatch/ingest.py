@@ -14,6 +14,7 @@ import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -125,20 +126,48 @@ def _chunks(found: Iterable[Found], size: int) -> Iterator[list[Found]]:
         yield chunk
 
 
-def _parsed_chunks(chunks: Iterator[list[Found]], workers: int) -> Iterator[ChunkResult]:
-    """Chunk results in input order, parsed by ``workers`` processes (inline for 1)."""
+@contextmanager
+def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Parser processes, forked before the warehouse is opened (None: parse inline).
+
+    Forking first means the workers inherit no DuckDB threads or locks, and unlike
+    spawn/forkserver they re-import nothing, so a caller's script needs no
+    ``if __name__ == "__main__"`` guard.
+    """
     if workers <= 1:
+        yield None
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_lower_priority
+    ) as pool:
+        pool.submit(int).result()  # with fork, the first task starts every worker
+        yield pool
+
+
+def _lower_priority() -> None:
+    """Workers yield the CPU to the single DuckDB writer, the stage that cannot be split.
+
+    With as many workers as cores the parent competes for CPU; since every batch
+    passes through it, a starved loader stalls the whole pipeline.
+    """
+    os.nice(5)
+
+
+def _parsed_chunks(
+    chunks: Iterator[list[Found]], pool: ProcessPoolExecutor | None, workers: int
+) -> Iterator[ChunkResult]:
+    """Chunk results in input order; at most two chunks per worker in flight."""
+    if pool is None:
         yield from map(parse_chunk, chunks)
         return
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[Future[ChunkResult]] = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(parse_chunk, chunk))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
+    pending: deque[Future[ChunkResult]] = deque()
+    for chunk in chunks:
+        pending.append(pool.submit(parse_chunk, chunk))
+        if len(pending) >= 2 * workers:
             yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def ingest(
@@ -155,19 +184,21 @@ def ingest(
     the run itself (the warehouse, a crashed worker) marks the run failed and raises.
     """
     workers = workers or os.cpu_count() or 1
-    con = connect(db)
-    summary = IngestSummary(run_id=start_run(con, "ingest"))
-    try:
-        for result in _parsed_chunks(_chunks(discover(paths), chunk_size), workers):
-            _account(summary, result, load_batch(con, result.batch, summary.run_id))
-            if on_progress:
-                on_progress(summary)
-    except BaseException:
-        finish_run(con, summary.run_id, status="failed", **_run_counts(summary))
+    with _worker_pool(workers) as pool:
+        con = connect(db)
+        summary = IngestSummary(run_id=start_run(con, "ingest"))
+        try:
+            chunks = _chunks(discover(paths), chunk_size)
+            for result in _parsed_chunks(chunks, pool, workers):
+                _account(summary, result, load_batch(con, result.batch, summary.run_id))
+                if on_progress:
+                    on_progress(summary)
+        except BaseException:
+            finish_run(con, summary.run_id, status="failed", **_run_counts(summary))
+            con.close()
+            raise
+        finish_run(con, summary.run_id, status="completed", **_run_counts(summary))
         con.close()
-        raise
-    finish_run(con, summary.run_id, status="completed", **_run_counts(summary))
-    con.close()
     return summary
 
 

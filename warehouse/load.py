@@ -40,44 +40,50 @@ def metadata_columns(con) -> list[str]:
     return [name for (name,) in rows if name not in _SEEN_COLUMNS]
 
 
-def upsert_torrents_sql(columns: list[str]) -> str:
-    """The upsert of `batch_torrents` into `torrents` (pure: returns SQL, runs nothing)."""
-    listed = ", ".join(columns)
-    upgrade = "excluded.has_metadata AND NOT torrents.has_metadata"
-    sets = [
-        f"{col} = CASE WHEN {upgrade} THEN excluded.{col} ELSE torrents.{col} END"
-        for col in columns
-        if col not in ("infohash", "has_metadata")
-    ]
-    sets += [
-        "has_metadata = torrents.has_metadata OR excluded.has_metadata",
-        "first_seen = least(torrents.first_seen, excluded.first_seen)",
-        "last_seen = greatest(torrents.last_seen, excluded.last_seen)",
-        "last_run_id = excluded.last_run_id",
-    ]
+def upgrade_torrents_sql(columns: list[str]) -> str:
+    """Give magnet-only rows the metadata this batch brings (pure: returns SQL)."""
+    sets = ", ".join(f"{col} = b.{col}" for col in columns if col != "infohash")
     return (
-        f"INSERT INTO torrents ({listed}, first_seen, last_seen, first_run_id, last_run_id)\n"
-        f"SELECT {listed}, first_seen, last_seen, $run_id, $run_id FROM batch_torrents\n"
-        "ON CONFLICT (infohash) DO UPDATE SET\n    " + ",\n    ".join(sets)
+        f"UPDATE torrents SET {sets}\n"
+        "FROM batch_torrents b\n"
+        "WHERE torrents.infohash = b.infohash AND b.has_metadata AND NOT torrents.has_metadata"
     )
 
 
-NEEDS_FILES_SQL = """
-CREATE OR REPLACE TEMP TABLE batch_needs_files AS
-SELECT b.infohash, t.infohash IS NULL AS is_new
-FROM batch_torrents b LEFT JOIN torrents t USING (infohash)
-WHERE b.has_metadata AND (t.infohash IS NULL OR NOT t.has_metadata)
+def insert_torrents_sql(columns: list[str]) -> str:
+    """Insert the batch's torrents the warehouse has never seen (pure: returns SQL)."""
+    listed = ", ".join(columns)
+    return (
+        f"INSERT INTO torrents ({listed}, first_seen, last_seen, first_run_id, last_run_id)\n"
+        f"SELECT {listed}, first_seen, last_seen, $run_id, $run_id\n"
+        "FROM batch_torrents ANTI JOIN batch_known USING (infohash)"
+    )
+
+
+# Torrents of the batch the warehouse already holds, and whether they had metadata.
+KNOWN_SQL = """
+CREATE OR REPLACE TEMP TABLE batch_known AS
+SELECT b.infohash, t.has_metadata AS had_metadata, b.has_metadata AS brings_metadata
+FROM batch_torrents b JOIN torrents t USING (infohash)
 """
 
-COUNT_SQL = """
-SELECT count(*) FILTER (WHERE t.infohash IS NULL), count(t.infohash)
-FROM batch_torrents b LEFT JOIN torrents t USING (infohash)
+SEEN_AGAIN_SQL = """
+UPDATE torrents SET
+    first_seen = least(torrents.first_seen, b.first_seen),
+    last_seen = greatest(torrents.last_seen, b.last_seen),
+    last_run_id = $run_id
+FROM batch_torrents b
+WHERE torrents.infohash = b.infohash
 """
 
+# Files are inserted for torrents stored with metadata for the first time: new ones,
+# and magnet-only ones this batch upgrades. Known torrents with metadata are skipped.
 INSERT_FILES_SQL = """
 INSERT INTO files BY NAME
-SELECT f.* FROM batch_files f SEMI JOIN batch_needs_files USING (infohash)
+SELECT f.* FROM batch_files f
+WHERE f.infohash NOT IN (SELECT infohash FROM batch_known WHERE had_metadata)
 """
+INSERT_ALL_FILES_SQL = "INSERT INTO files BY NAME SELECT * FROM batch_files"
 
 INSERT_OBSERVATIONS_SQL = (
     "INSERT INTO observations BY NAME SELECT *, $run_id AS run_id FROM batch_observations"
@@ -113,11 +119,19 @@ def load_batch(con, batch: ParsedBatch, run_id: str) -> LoadCounts:
 
 def _load_registered(con, run_id: str) -> LoadCounts:
     params = {"run_id": run_id}
-    new, updated = con.execute(COUNT_SQL).fetchone()
-    con.execute(NEEDS_FILES_SQL)
-    con.execute(upsert_torrents_sql(metadata_columns(con)), params)
-    files = con.execute(INSERT_FILES_SQL).fetchone()[0]
+    columns = metadata_columns(con)
+    con.execute(KNOWN_SQL)
+    updated, with_metadata = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE had_metadata) FROM batch_known"
+    ).fetchone()
+    if updated:
+        con.execute(upgrade_torrents_sql(columns))
+        con.execute(SEEN_AGAIN_SQL, params)
+    new = con.execute(insert_torrents_sql(columns), params).fetchone()[0]
+    # The common case, nothing known with metadata, needs no filtering of the files.
+    files_sql = INSERT_FILES_SQL if with_metadata else INSERT_ALL_FILES_SQL
+    files = con.execute(files_sql).fetchone()[0]
     observations = con.execute(INSERT_OBSERVATIONS_SQL, params).fetchone()[0]
     rejects = con.execute(INSERT_REJECTS_SQL, params).fetchone()[0]
-    con.execute("DROP TABLE batch_needs_files")
+    con.execute("DROP TABLE batch_known")
     return LoadCounts(new, updated, files, observations, rejects)
