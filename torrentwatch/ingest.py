@@ -33,6 +33,8 @@ from warehouse.runs import finish_run, start_run
 # Inputs per worker chunk, and so per load transaction: large enough that DuckDB
 # writes row groups directly instead of through the WAL (commits dominate below ~2,000).
 DEFAULT_CHUNK = 5000
+# The writer's DuckDB buffer pool: enough for a batch, and flat however long the run.
+WRITER_MEMORY = "512MB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +187,7 @@ def ingest(
     """
     workers = workers or os.cpu_count() or 1
     with _worker_pool(workers) as pool:
-        con = connect(db)
+        con = connect(db, memory_limit=WRITER_MEMORY)
         summary = IngestSummary(run_id=start_run(con, "ingest"))
         try:
             chunks = _chunks(discover(paths), chunk_size)

@@ -41,13 +41,25 @@ def migrations() -> list[Migration]:
     return found
 
 
-def connect(path: str | Path, *, read_only: bool = False, threads: int | None = None):
+def connect(
+    path: str | Path,
+    *,
+    read_only: bool = False,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+):
     """Open (and, unless read-only, migrate) the warehouse at ``path``.
 
     ``":memory:"`` gives a private in-memory warehouse, used by tests.
+    ``memory_limit`` caps DuckDB's buffer pool, which otherwise keeps the pages a
+    long load wrote (up to 80% of RAM) and so grows with the size of the run.
     """
     target = str(path)
-    config = {"threads": threads} if threads else {}
+    config: dict[str, object] = {}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
     try:
         con = duckdb.connect(target, read_only=read_only, config=config)
     except duckdb.IOException as exc:
