@@ -38,6 +38,26 @@ class ParsedBatch:
         return self.observations.num_rows + self.rejects.num_rows
 
 
+def merge_batches(batches: Sequence[ParsedBatch]) -> ParsedBatch | None:
+    """One batch from several, or None when they share an infohash.
+
+    Each batch is unique by infohash on its own; merging keeps that promise only
+    when no torrent appears in two of them. That is the common case, and the rare
+    collision is simply loaded batch by batch, so no row-level deduplication is needed.
+    """
+    if len(batches) == 1:
+        return batches[0]
+    torrents = pa.concat_tables([b.torrents for b in batches])
+    if pc.count_distinct(torrents.column("infohash")).as_py() != torrents.num_rows:
+        return None
+    return ParsedBatch(
+        torrents=torrents,
+        files=pa.concat_tables([b.files for b in batches]),
+        observations=pa.concat_tables([b.observations for b in batches]),
+        rejects=pa.concat_tables([b.rejects for b in batches]),
+    )
+
+
 def unique_metas(parsed: Sequence[tuple[TorrentMeta, Sighting]]) -> list[TorrentMeta]:
     """One record per infohash; a record with metadata wins over a bare magnet."""
     chosen: dict[str, TorrentMeta] = {}

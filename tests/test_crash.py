@@ -53,6 +53,8 @@ def test_kill_during_ingest_leaves_whole_batches(tmp_path, torrent_writer):
         str(db),
         "--chunk",
         str(CHUNK),
+        "--batch",
+        str(CHUNK),
         "--workers",
         "1",
     ]

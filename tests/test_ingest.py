@@ -88,11 +88,12 @@ def test_magnet_row_learns_its_metadata_later(tmp_path, db_path):
     con.close()
 
 
-def test_same_torrent_twice_in_one_batch(tmp_path, db_path, torrent_writer):
+@pytest.mark.parametrize("chunk_size", [1000, 1], ids=["same-chunk", "across-chunks"])
+def test_same_torrent_twice_in_one_batch(tmp_path, db_path, torrent_writer, chunk_size):
     spec = next(synthetic_specs(1))
     folder = tmp_path / "dup"
     torrent_writer(folder, [spec, spec, spec])
-    summary = ingest([folder], db_path, workers=1)
+    summary = ingest([folder], db_path, workers=1, chunk_size=chunk_size)
     assert summary.torrents_new == 1
     counts = _counts(db_path)
     assert counts["torrents"] == 1

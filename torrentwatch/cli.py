@@ -31,7 +31,13 @@ DbOption = Annotated[
 ]
 
 
-def _progress_run(paths: list[Path], db: Path, workers: int | None, chunk: int):
+def _progress_run(
+    paths: list[Path],
+    db: Path,
+    workers: int | None = None,
+    chunk: int = ingest_stage.DEFAULT_CHUNK,
+    batch: int = ingest_stage.DEFAULT_BATCH,
+):
     columns = (
         TextColumn("[bold]ingest"),
         BarColumn(),
@@ -69,15 +75,18 @@ def ingest(
     db: DbOption = Path("torrentwatch.duckdb"),
     workers: Annotated[int, typer.Option(help="Parser processes (0: one per core).")] = 0,
     chunk: Annotated[
-        int, typer.Option(help="Inputs per batch (one transaction each).")
+        int, typer.Option(help="Inputs a worker parses at a time.")
     ] = ingest_stage.DEFAULT_CHUNK,
+    batch: Annotated[
+        int, typer.Option(help="Inputs per load transaction (all of it lands, or none).")
+    ] = ingest_stage.DEFAULT_BATCH,
 ) -> None:
     """Ingest .torrent files and magnet-link lists (files or folders, recursively).
 
     Bad inputs are recorded in `rejects` with a reason and do not stop the run; the
     exit code is 0 whenever the run itself completed.
     """
-    summary = _progress_run(paths, db, workers or None, chunk)
+    summary = _progress_run(paths, db, workers or None, chunk, batch)
     _print_summary(summary)
 
 
@@ -109,7 +118,7 @@ def sql(
 @app.command()
 def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
     """Ingest the bundled benign demo data, then show a summary and three example queries."""
-    summary = _progress_run([demo_stage.demo_data_dir()], db, None, ingest_stage.DEFAULT_CHUNK)
+    summary = _progress_run([demo_stage.demo_data_dir()], db)
     _print_summary(summary)
     console.print(f"\nWarehouse: {db}. Three queries to start from:\n")
     for title, statement in demo_stage.EXAMPLE_QUERIES.items():

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections import Counter, deque
+import queue
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -21,7 +23,7 @@ from itertools import islice
 from pathlib import Path
 
 from monitors.folder import Found, discover, read_found
-from parsers.columnar import ParsedBatch, build_batch
+from parsers.columnar import ParsedBatch, build_batch, merge_batches
 from parsers.magnet import parse_magnet_lines
 from parsers.records import RawItem, Reject, Sighting, TorrentMeta
 from parsers.torrent import parse_torrent
@@ -30,9 +32,13 @@ from warehouse.db import connect
 from warehouse.load import load_batch
 from warehouse.runs import finish_run, start_run
 
-# Inputs per worker chunk, and so per load transaction: large enough that DuckDB
-# writes row groups directly instead of through the WAL (commits dominate below ~2,000).
-DEFAULT_CHUNK = 5000
+# Inputs a worker parses at a time: small enough to keep both cores busy and the
+# results in flight small.
+DEFAULT_CHUNK = 1000
+# Torrents per load transaction: worker chunks are merged up to this size, because
+# every commit checkpoints and rewrites the tables' unfinished row groups, so the
+# load costs far less in few large transactions than in many small ones.
+DEFAULT_BATCH = 10_000
 # The writer's DuckDB buffer pool: enough for a batch, and flat however long the run.
 WRITER_MEMORY = "512MB"
 
@@ -157,19 +163,44 @@ def _lower_priority() -> None:
 
 
 def _parsed_chunks(
-    chunks: Iterator[list[Found]], pool: ProcessPoolExecutor | None, workers: int
+    chunks: Iterator[list[Found]], pool: ProcessPoolExecutor | None, window: int
 ) -> Iterator[ChunkResult]:
-    """Chunk results in input order; at most two chunks per worker in flight."""
+    """Chunk results in input order, with at most ``window`` chunks submitted ahead.
+
+    A feeder thread keeps the workers supplied while the parent is busy loading a
+    batch into DuckDB; otherwise the workers would sit idle during every load.
+    """
     if pool is None:
         yield from map(parse_chunk, chunks)
         return
-    pending: deque[Future[ChunkResult]] = deque()
-    for chunk in chunks:
-        pending.append(pool.submit(parse_chunk, chunk))
-        if len(pending) >= 2 * workers:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+    slots = threading.Semaphore(window)
+    stop = threading.Event()
+    futures: queue.Queue[Future[ChunkResult] | BaseException | None] = queue.Queue()
+
+    def feed() -> None:
+        try:
+            for chunk in chunks:
+                slots.acquire()
+                if stop.is_set():
+                    return
+                futures.put(pool.submit(parse_chunk, chunk))
+        except BaseException as exc:  # discovery or submission failed: tell the parent
+            futures.put(exc)
+        futures.put(None)
+
+    feeder = threading.Thread(target=feed, name="ingest-feeder", daemon=True)
+    feeder.start()
+    try:
+        while (item := futures.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            result = item.result()
+            slots.release()
+            yield result
+    finally:
+        stop.set()
+        slots.release()
+        feeder.join(timeout=5)
 
 
 def ingest(
@@ -178,12 +209,14 @@ def ingest(
     *,
     workers: int | None = None,
     chunk_size: int = DEFAULT_CHUNK,
+    batch_size: int = DEFAULT_BATCH,
     on_progress: Callable[[IngestSummary], None] | None = None,
 ) -> IngestSummary:
     """Ingest every .torrent and magnet list under ``paths`` into the warehouse ``db``.
 
     Rejected inputs are recorded in ``rejects`` and do not stop the run; an error in
     the run itself (the warehouse, a crashed worker) marks the run failed and raises.
+    Each load of about ``batch_size`` inputs is one transaction: all of it or none.
     """
     workers = workers or os.cpu_count() or 1
     with _worker_pool(workers) as pool:
@@ -191,8 +224,9 @@ def ingest(
         summary = IngestSummary(run_id=start_run(con, "ingest"))
         try:
             chunks = _chunks(discover(paths), chunk_size)
-            for result in _parsed_chunks(chunks, pool, workers):
-                _account(summary, result, load_batch(con, result.batch, summary.run_id))
+            window = -(-batch_size // chunk_size) + 2 * workers
+            for group in _grouped(_parsed_chunks(chunks, pool, window), batch_size):
+                _load_group(con, summary, group)
                 if on_progress:
                     on_progress(summary)
         except BaseException:
@@ -204,10 +238,30 @@ def ingest(
     return summary
 
 
-def _account(summary: IngestSummary, result: ChunkResult, counts) -> None:
-    batch = result.batch
+def _grouped(results: Iterator[ChunkResult], size: int) -> Iterator[list[ChunkResult]]:
+    """Consecutive chunk results holding at least ``size`` inputs (the last: fewer)."""
+    group: list[ChunkResult] = []
+    held = 0
+    for result in results:
+        group.append(result)
+        held += result.batch.items
+        if held >= size:
+            yield group
+            group, held = [], 0
+    if group:
+        yield group
+
+
+def _load_group(con, summary: IngestSummary, group: list[ChunkResult]) -> None:
+    batches = [result.batch for result in group]
+    merged = merge_batches(batches)
+    for batch in [merged] if merged is not None else batches:
+        _account(summary, batch, load_batch(con, batch, summary.run_id))
+    summary.skipped += sum(result.skipped for result in group)
+
+
+def _account(summary: IngestSummary, batch: ParsedBatch, counts) -> None:
     summary.items_read += batch.observations.num_rows + batch.rejects.num_rows
-    summary.skipped += result.skipped
     summary.torrents_new += counts.torrents_new
     summary.torrents_updated += counts.torrents_updated
     summary.files += counts.files
