@@ -26,6 +26,8 @@ from typing import TypeVar
 
 import libtorrent as lt
 
+from parsers import announce
+from parsers.bencode import decode_info
 from parsers.reasons import describe
 from parsers.records import FileList, TorrentMeta
 from torrentwatch.errors import InputRejected
@@ -128,7 +130,6 @@ _HIGH = bytes(range(0x80, 0x100))
 # libtorrent truncates path elements longer than this many bytes.
 _LONGEST_UNTOUCHED = 240
 _UNDERSCORE_ELEMENT = re.compile(r"(?:^|/)_(?:/|$)", re.MULTILINE)
-_TRACKER_SCHEMES = (b"http://", b"https://", b"udp://", b"ws://", b"wss://")
 
 
 # What libtorrent does not report about a torrent: (files with paths_raw, name_raw,
@@ -229,8 +230,8 @@ def _meta(
     private = ti.priv()
     view = None if v2 else _fast_view(ti, layout, info, name, v1, private)
     files, name_raw, source = view or _slow_view(layout, info, name, v2 is not None)
-    trackers = _trackers(data, params, info)
-    web_seeds = _web_seeds(data, params, info)
+    trackers = announce.trackers(data, params, info)
+    web_seeds = announce.web_seeds(data, params, info)
     # Positional on purpose: this runs for every torrent and keywords cost 0.7 us;
     # test_parse_torrent pins the field order of TorrentMeta.
     return TorrentMeta(
@@ -434,7 +435,7 @@ def _slow_view(layout: lt.file_storage, info: bytes, name: str, has_v2: bool) ->
     """Compare libtorrent's view with the torrent's own bytes, file by file."""
     indices = range(layout.num_files())
     flags = tuple(map(layout.file_flags, indices))
-    decoded = _decode_info(info, has_v2)
+    decoded = decode_info(info, has_v2)
     raw_name = _raw_name(decoded)
     raw_paths = _raw_paths(decoded, raw_name, flags)
     paths = _reported_paths(layout, raw_paths)
@@ -558,93 +559,6 @@ def _symlink_targets(layout: lt.file_storage, flags: tuple[int, ...]) -> tuple[s
     )
 
 
-# --- trackers and web seeds ------------------------------------------------------------
-
-
-def _trackers(data: bytes, params: lt.add_torrent_params, info: bytes) -> tuple[str, ...]:
-    """'announce' then the flattened 'announce-list', deduplicated, in order.
-
-    libtorrent drops 'announce' when 'announce-list' has usable URLs and drops URLs
-    it could never announce to; we keep its list and put a usable 'announce' first.
-    """
-    try:
-        listed = params.trackers
-    except UnicodeDecodeError:
-        return _trackers_from_raw(_top_level(data, info, (b"announce", b"announce-list")))
-    if not listed:
-        return ()
-    announce = _top_level(data, info, (b"announce",)).get(b"announce")
-    announce = announce.lstrip() if isinstance(announce, bytes) else None
-    head = [_url_text(announce)] if _usable_tracker(announce) else []
-    return tuple(dict.fromkeys([*head, *listed]))
-
-
-def _usable_tracker(url: bytes | None) -> bool:
-    """libtorrent's tracker URL test: a known scheme, no space or control bytes."""
-    if not url:
-        return False
-    if any(b <= 0x20 or b == 0x7F for b in url):
-        return False
-    return url.lower().startswith(_TRACKER_SCHEMES)
-
-
-def _trackers_from_raw(top: dict[bytes, object]) -> tuple[str, ...]:
-    """The same list built from the raw top level (when a URL is not valid UTF-8)."""
-    urls = []
-    tiers = top.get(b"announce-list")
-    for tier in tiers if isinstance(tiers, list) else ():
-        for url in tier if isinstance(tier, list) else ():
-            if isinstance(url, bytes) and _usable_tracker(url.lstrip()):
-                urls.append(url.lstrip())
-    announce = top.get(b"announce")
-    announce = announce.lstrip() if isinstance(announce, bytes) else None
-    head = [announce] if _usable_tracker(announce) else []
-    return tuple(dict.fromkeys(_url_text(u) for u in [*head, *urls]))
-
-
-def _url_text(url: bytes | None) -> str:
-    """A URL as text; bytes that are not UTF-8 are percent-encoded, so nothing is lost."""
-    raw = (url or b"").lstrip()
-    try:
-        return raw.decode()
-    except UnicodeDecodeError:
-        return "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in raw)
-
-
-def _web_seeds(data: bytes, params: lt.add_torrent_params, info: bytes) -> tuple[str, ...]:
-    """'url-list' as libtorrent reports it (percent-encoded, '/' added for folders)."""
-    try:
-        return tuple(params.url_seeds)
-    except UnicodeDecodeError:
-        seeds = _top_level(data, info, (b"url-list",)).get(b"url-list")
-        seeds = [seeds] if isinstance(seeds, bytes) else seeds
-        if not isinstance(seeds, list):
-            return ()
-        return tuple(dict.fromkeys(_url_text(s) for s in seeds if isinstance(s, bytes) and s))
-
-
-def _top_level(data: bytes, info: bytes, wanted: tuple[bytes, ...]) -> dict[bytes, object]:
-    """The first value of each ``wanted`` top-level key, as libtorrent finds them.
-
-    Walks the top-level dict and decodes only what it needs: the info dict, whose
-    exact bytes libtorrent gave us, is stepped over by its length.
-    """
-    found: dict[bytes, object] = {}
-    pos = 1
-    try:
-        while data[pos] != 0x65 and len(found) < len(wanted):  # 'e' ends the dict
-            key, pos = _string_at(data, pos)
-            if key == b"info" and data.startswith(info, pos):
-                pos += len(info)
-                continue
-            value, pos = _decode_at(data, pos)
-            if key in wanted:
-                found.setdefault(key, value)
-    except (ValueError, IndexError, RecursionError):
-        pass
-    return found
-
-
 def _text_or(getter: Callable[[], T], default: T) -> T:
     """``getter()``, or ``default`` where libtorrent holds bytes that are not UTF-8
     (its binding then raises while converting them to str)."""
@@ -652,57 +566,3 @@ def _text_or(getter: Callable[[], T], default: T) -> T:
         return getter()
     except UnicodeDecodeError:
         return default
-
-
-# --- exact decoding of bytes libtorrent already accepted --------------------------------
-
-
-def _decode_info(info: bytes, has_v2: bool) -> dict[bytes, object]:
-    """The info dict decoded as libtorrent reads it: the first of two equal keys wins.
-
-    libtorrent's own ``bdecode`` is C++ and three times faster, but keeps the last of
-    two equal keys; that is exact for v2 and hybrid torrents only, whose keys
-    libtorrent requires sorted and unique. v1 torrents take the pure-Python decoder.
-    Only for bytes libtorrent accepted, whose nesting the decode limits bound.
-    """
-    decoded: object = None
-    if has_v2:
-        try:
-            decoded = lt.bdecode(info)
-        except RuntimeError:
-            decoded = None
-    if not isinstance(decoded, dict):
-        decoded = _decode_at(info, 0)[0]
-    return decoded if isinstance(decoded, dict) else {}
-
-
-def _decode_at(buf: bytes, pos: int) -> tuple[object, int]:
-    """One bencoded value at ``pos`` and the position after it (first key wins)."""
-    kind = buf[pos]
-    if kind < 0x3A:  # a digit: a string, the commonest token, so tested first
-        return _string_at(buf, pos)
-    if kind == 0x64:  # 'd'
-        entries: dict[object, object] = {}
-        pos += 1
-        while buf[pos] != 0x65:  # 'e'
-            key, pos = _string_at(buf, pos)
-            value, pos = _decode_at(buf, pos)
-            if key not in entries:
-                entries[key] = value
-        return entries, pos + 1
-    if kind == 0x6C:  # 'l'
-        items = []
-        pos += 1
-        while buf[pos] != 0x65:
-            item, pos = _decode_at(buf, pos)
-            items.append(item)
-        return items, pos + 1
-    end = buf.index(0x65, pos)  # an integer: i<digits>e
-    return int(buf[pos + 1 : end]), end + 1
-
-
-def _string_at(buf: bytes, pos: int) -> tuple[bytes, int]:
-    colon = buf.index(0x3A, pos)  # ':'
-    start = colon + 1
-    end = start + int(buf[pos:colon])
-    return buf[start:end], end
