@@ -1,9 +1,11 @@
 """The ingest stage: files and folders in, torrents/files/observations/rejects out.
 
-Discovery streams paths; worker processes read and parse chunks of them into Arrow
-batches; the parent is the single DuckDB writer and loads each batch in its own
-transaction. At most ``2 * workers`` chunks are in flight, so memory stays flat
-however many inputs there are.
+Discovery streams paths; worker processes (forked before DuckDB is opened) read and
+parse chunks of them into Arrow batches; a feeder thread keeps the workers supplied
+while the parent, the single DuckDB writer, loads merged batches of about
+``DEFAULT_BATCH`` inputs, each in one transaction. Work in flight is bounded (one
+batch plus two chunks per worker), so memory does not depend on how many inputs there
+are; see BENCHMARKS.md for the measured figures.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from warehouse.runs import finish_run, start_run
 # Inputs a worker parses at a time: small enough to keep both cores busy and the
 # results in flight small.
 DEFAULT_CHUNK = 1000
-# Torrents per load transaction: worker chunks are merged up to this size, because
+# Inputs per load transaction: worker chunks are merged up to this size, because
 # every commit checkpoints and rewrites the tables' unfinished row groups, so the
 # load costs far less in few large transactions than in many small ones.
 DEFAULT_BATCH = 10_000
