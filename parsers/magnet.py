@@ -154,22 +154,40 @@ def _add_hash(value: str, v1: list[str], v2: list[str], source_ref: str) -> None
     if scheme == "urn:btih:":
         v1.append(_btih(body, source_ref))
     elif scheme == "urn:btmh:":
-        match = _SHA256_MULTIHASH.fullmatch(body)
-        if not match:
+        found = btmh_hex(body)
+        if found is None:
             detail = f"xt=urn:btmh: must be 1220 followed by 64 hex digits (SHA-256), got {body!r}"
             raise InputRejected("magnet.invalid", detail, source_ref=source_ref)
-        v2.append(match.group(1).lower())
+        v2.append(found)
 
 
-def _btih(body: str, source_ref: str) -> str:
-    """A v1 infohash as 40 lowercase hex digits, from hex or base32 (BEP 9)."""
+def btih_hex(body: str) -> str | None:
+    """A v1 infohash as 40 lowercase hex digits from hex or base32 (BEP 9), else None.
+
+    Public so that hash lists read the same forms a magnet's ``xt=urn:btih:`` takes.
+    """
     if _HEX40.fullmatch(body):
         return body.lower()
     if _BASE32.fullmatch(body):
         try:
             return base64.b32decode(body.upper()).hex()
         except binascii.Error:
-            pass
+            return None
+    return None
+
+
+def btmh_hex(body: str) -> str | None:
+    """A v2 infohash as 64 lowercase hex digits from a SHA-256 multihash (``1220`` + 64
+    hex, as in ``xt=urn:btmh:``), else None."""
+    match = _SHA256_MULTIHASH.fullmatch(body)
+    return match.group(1).lower() if match else None
+
+
+def _btih(body: str, source_ref: str) -> str:
+    """A v1 infohash as 40 lowercase hex digits, from hex or base32 (BEP 9)."""
+    found = btih_hex(body)
+    if found is not None:
+        return found
     detail = (
         f"xt=urn:btih: must be 40 hex or 32 base32 characters, got {len(body)} characters: {body!r}"
     )

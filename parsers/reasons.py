@@ -34,6 +34,15 @@ REASONS: dict[str, str] = {
     # magnets
     "magnet.invalid": "not a magnet URI, or a malformed one",
     "magnet.no_hash": "a magnet URI with no usable 'xt' infohash",
+    # known-hash list lines (hash_list_rejects)
+    "hashlist.invalid": "a hash-list line that is neither a hash nor a magnet URI",
+    "hashlist.bad_length": "hex or base32 of a length no hash has (40/64/68 hex, 32 base32)",
+    "hashlist.not_hex": "the length of a hex hash, but characters that are not hex digits",
+    "hashlist.line_too_long": "a hash-list line longer than the reader allows",
+    "hashlist.kind_unknown": "a CSV kind that is not infohash_v1, infohash_v2 or pieces_root",
+    "hashlist.kind_mismatch": "a hash whose form does not fit the kind the CSV row states",
+    "hashlist.csv_columns": "a CSV row with a different number of columns than the header",
+    "hashlist.csv_quoting": "a CSV row whose quoting is malformed",
 }
 
 

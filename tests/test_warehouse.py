@@ -27,12 +27,25 @@ def test_migrations_apply_once_and_are_recorded(db_path):
 
 
 def test_every_warehouse_column_is_documented():
+    """Every table and view analysts can query, and each of their columns."""
     con = connect(":memory:")
     documented = DOCS.read_text(encoding="utf-8")
-    missing = []
+    names = {
+        table
+        for (table,) in con.execute(
+            "SELECT table_name FROM information_schema.tables"
+            " WHERE table_name != 'schema_migrations'"
+        ).fetchall()
+    }
+    assert {"torrents", "files", "observations", "rejects", "runs"} <= names
+    assert {"hash_lists", "hash_list_entries", "hash_list_rejects"} <= names
+    assert {"hash_list_latest_entries", "torrent_hash_list_matches"} <= names
+    missing = [
+        f"{name} (table or view)" for name in sorted(names) if f"## `{name}`" not in documented
+    ]
     for table, column in con.execute(
         "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_name IN ('torrents','files','observations','rejects','runs')"
+        "WHERE table_name != 'schema_migrations'"
     ).fetchall():
         if not re.search(rf"`{re.escape(column)}`", documented):
             missing.append(f"{table}.{column}")

@@ -10,10 +10,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from torrentwatch import demo as demo_stage
+from torrentwatch import hashlists, query
 from torrentwatch import ingest as ingest_stage
-from torrentwatch import query
 from torrentwatch.errors import TorrentwatchError
 from torrentwatch.render import csv_text, jsonl_text, rich_table
 
@@ -22,6 +23,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+hashlist_app = typer.Typer(
+    help="Known-hash lists (infohashes, v2 pieces roots): import versions, list them.",
+    no_args_is_help=True,
+)
+app.add_typer(hashlist_app, name="hashlist")
+# Rejected lines shown by `hashlist import`; all of them are in hash_list_rejects.
+SHOWN_REJECTS = 50
 # Piped output is read by scripts and people's pagers: don't fold names at 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 240)
 err_console = Console(stderr=True)
@@ -127,6 +135,54 @@ def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
     console.print(f'Try your own: torrentwatch sql "SELECT * FROM torrents LIMIT 5" --db {db}')
 
 
+@hashlist_app.command("import")
+def hashlist_import(
+    file: Annotated[Path, typer.Argument(help="Text or CSV file of hashes or magnet links.")],
+    name: Annotated[str, typer.Option("--name", help="The list's name (rules refer to it).")],
+    source: Annotated[
+        str | None, typer.Option("--source", help="Where the list came from (provenance).")
+    ] = None,
+    db: DbOption = Path("torrentwatch.duckdb"),
+    fmt: Annotated[str, typer.Option("--format", help="auto, text or csv.")] = "auto",
+) -> None:
+    """Import a known-hash list file as the next version of list NAME.
+
+    Malformed lines are reported with their line numbers and stored in
+    `hash_list_rejects`; the rest is loaded. Exit 1 when nothing could be loaded.
+    """
+    summary = hashlists.hashlist_import(file, db, name=name, source=source, fmt=fmt)
+    kinds = ", ".join(f"{kind} {count}" for kind, count in summary.by_kind.items())
+    console.print(
+        Text(
+            f"list {summary.name} version {summary.version} ({summary.format}, "
+            f"sha256 {summary.sha256[:16]}...): {summary.entries} entries ({kinds}), "
+            f"{summary.duplicates} duplicates, {len(summary.rejects)} rejected lines"
+        )
+    )
+    for reject in summary.rejects[:SHOWN_REJECTS]:
+        console.print(
+            Text(f"  line {reject.line} {reject.reason}: {reject.detail} | {reject.text}")
+        )
+    if len(summary.rejects) > SHOWN_REJECTS:
+        console.print(
+            Text(
+                f"  ... and {len(summary.rejects) - SHOWN_REJECTS} more: SELECT * FROM "
+                f"hash_list_rejects WHERE list_name = '{summary.name}' "
+                f"AND list_version = {summary.version} ORDER BY line_number"
+            )
+        )
+
+
+@hashlist_app.command("list")
+def hashlist_list(db: DbOption = Path("torrentwatch.duckdb")) -> None:
+    """Show every hash list: latest version, provenance, entries by kind, rejects."""
+    table = hashlists.hashlist_list(db)
+    if table.num_rows == 0:
+        console.print("no hash lists yet: torrentwatch hashlist import FILE --name NAME")
+        return
+    console.print(rich_table(table))
+
+
 def main() -> None:
     """Entry point: typed project errors become one clear line and exit code 1."""
     try:
@@ -136,10 +192,10 @@ def main() -> None:
         raise SystemExit(1) from exc
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from exc
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from exc
-        raise
+    except typer.TyperException as exc:
+        # Usage errors: typer 0.29 vendors click, whose exceptions derive from this.
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        raise SystemExit(getattr(exc, "exit_code", 2)) from exc

@@ -54,3 +54,49 @@ class MigrationError(WarehouseError):
 
 class ConfigError(TorrentwatchError):
     code = "config.invalid"
+
+
+class HashListError(TorrentwatchError):
+    """A known-hash list file cannot be imported as a whole (bad lines are not this:
+    they are reported one by one and the rest of the file is loaded)."""
+
+    code = "hashlist.error"
+
+
+class HashListUnreadable(HashListError):
+    code = "hashlist.unreadable"
+
+
+class HashListEmpty(HashListError):
+    """The file holds no entries at all: no bytes, or only blank lines and comments."""
+
+    code = "hashlist.empty"
+
+
+class HashListNotText(HashListError):
+    """The file is not UTF-8 text (UTF-16, binary, or no line decodes)."""
+
+    code = "hashlist.not_utf8"
+
+
+class HashListBadHeader(HashListError):
+    """A CSV file whose header or first row says nothing usable about its columns."""
+
+    code = "hashlist.csv_header"
+
+
+class HashListAllRejected(HashListError):
+    """Every entry line was malformed; loading would make an empty version of the list.
+
+    ``rejects`` holds the per-line reports so a caller can show all of them.
+    """
+
+    code = "hashlist.all_rejected"
+
+    def __init__(self, message: str, *, rejects: tuple = ()) -> None:
+        super().__init__(message)
+        self.rejects = rejects
+
+
+class HashListNameInvalid(HashListError):
+    code = "hashlist.name_invalid"

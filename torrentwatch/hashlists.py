@@ -1,0 +1,170 @@
+"""The hash-list stage: import a known-hash list file as a new version, list the lists.
+
+``hashlist_import`` and ``hashlist_list`` are what ``torrentwatch hashlist import``
+and ``torrentwatch hashlist list`` run, and what DAG tasks will call. The file is
+parsed completely before the warehouse is opened, so a file that cannot be imported
+at all (empty, not UTF-8, every line bad) leaves the warehouse untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from parsers.hashlist import FORMATS, KINDS, LineReject, ParsedHashList, parse_hash_list
+from torrentwatch.errors import HashListError, HashListNameInvalid, HashListUnreadable
+from torrentwatch.query import open_read
+from warehouse.db import connect
+from warehouse.hashlists import (
+    ListVersion,
+    entries_table,
+    list_hash_lists,
+    load_list_version,
+    rejects_table,
+)
+from warehouse.runs import finish_run, start_run
+
+# Rules name lists (`in_list: demo-hotline-sample`), so names stay plain and short.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    """What one import stored; printed by the CLI and returned to DAG tasks."""
+
+    name: str
+    version: int
+    file_path: str
+    sha256: str
+    format: str
+    entries: int
+    by_kind: dict[str, int]
+    duplicates: int
+    rejects: tuple[LineReject, ...]
+    run_id: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "file_path": self.file_path,
+            "sha256": self.sha256,
+            "format": self.format,
+            "entries": self.entries,
+            "by_kind": dict(self.by_kind),
+            "duplicates": self.duplicates,
+            "rejected_lines": len(self.rejects),
+            "rejected": dict(sorted(Counter(r.reason for r in self.rejects).items())),
+        }
+
+
+def check_name(name: str) -> str:
+    """A list name: letters, digits, ``.``, ``_``, ``-``; at most 64 characters."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise HashListNameInvalid(
+            f"list name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def read_list_file(path: str | Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise HashListUnreadable(f"{path}: cannot read the hash list: {exc}") from exc
+
+
+def hashlist_import(
+    path: str | Path,
+    db: str | Path,
+    *,
+    name: str,
+    source: str | None = None,
+    fmt: str = "auto",
+) -> ImportSummary:
+    """Import the list file at ``path`` as the next version of list ``name``.
+
+    Malformed lines are stored in ``hash_list_rejects`` and returned; they do not stop
+    the import. Raises a HashListError, with the warehouse untouched, when the file
+    holds no usable entry.
+    """
+    check_name(name)
+    if fmt not in FORMATS:
+        raise HashListError(
+            f"format {fmt!r}: use one of {', '.join(FORMATS)}", code="hashlist.format_unknown"
+        )
+    data = read_list_file(path)
+    parsed = parse_hash_list(data, source_ref=str(path), fmt=fmt)
+    sha256 = hashlib.sha256(data).hexdigest()
+    con = connect(db)
+    try:
+        where = str(Path(path).resolve())
+        return _store(con, parsed, name=name, source=source, path=where, sha256=sha256)
+    finally:
+        con.close()
+
+
+def _store(
+    con, parsed: ParsedHashList, *, name: str, source: str | None, path: str, sha256: str
+) -> ImportSummary:
+    run_id = start_run(con, "hashlist import")
+    row = ListVersion(
+        name=name,
+        source=source,
+        file_path=path,
+        sha256=sha256,
+        format=parsed.format,
+        loaded_at=datetime.now(UTC),
+        lines=parsed.lines,
+        duplicates=parsed.duplicates,
+        run_id=run_id,
+    )
+    try:
+        version = load_list_version(
+            con, row, entries_table(parsed.entries), rejects_table(parsed.rejects)
+        )
+    except BaseException:
+        finish_run(con, run_id, status="failed")
+        raise
+    summary = _summary(parsed, row, version)
+    finish_run(
+        con,
+        run_id,
+        status="completed",
+        items_read=summary.entries + summary.duplicates + len(summary.rejects),
+        rejected=len(summary.rejects),
+        detail=summary.as_dict(),
+    )
+    return summary
+
+
+def _summary(parsed: ParsedHashList, row: ListVersion, version: int) -> ImportSummary:
+    counts = Counter(entry.kind for entry in parsed.entries)
+    return ImportSummary(
+        name=row.name,
+        version=version,
+        file_path=row.file_path,
+        sha256=row.sha256,
+        format=parsed.format,
+        entries=len(parsed.entries),
+        by_kind={kind: counts[kind] for kind in KINDS},
+        duplicates=parsed.duplicates,
+        rejects=parsed.rejects,
+        run_id=row.run_id or "",
+    )
+
+
+def hashlist_list(db: str | Path) -> pa.Table:
+    """Every list: latest version, provenance, entries by kind, duplicates, rejects."""
+    con = open_read(db)
+    try:
+        return list_hash_lists(con)
+    finally:
+        con.close()
