@@ -58,6 +58,7 @@ def test_ingest_stats_sql(tmp_path, torrent_folder):
     assert "new 40" in out.stdout and "rejected 0" in out.stdout
     stats = _run("stats", "--db", str(db))
     assert "torrents" in stats.stdout and "40" in stats.stdout
+    assert "known lists" in stats.stdout
     csv = _run("sql", "SELECT count(*) AS n FROM files", "--db", str(db), "--format", "csv")
     assert csv.stdout.splitlines()[0] == "n"
     assert int(csv.stdout.splitlines()[1]) > 40

@@ -60,6 +60,13 @@ STATS_QUERIES: dict[str, str] = {
     "dominant kinds": """
         SELECT coalesce(dominant_kind, '(no files)') AS dominant_kind, count(*) AS torrents
         FROM torrents GROUP BY ALL ORDER BY torrents DESC, 1""",
+    "known lists": """
+        SELECT l.name, l.version, l.entries, l.rejected_lines, l.loaded_at,
+               (SELECT count(DISTINCT m.infohash) FROM torrent_hash_list_matches m
+                WHERE m.list_name = l.name) AS torrents_matched
+        FROM hash_lists l
+        WHERE l.version = (SELECT max(version) FROM hash_lists x WHERE x.name = l.name)
+        ORDER BY l.name""",
 }
 
 
