@@ -10,18 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
+from itertools import chain
+from operator import methodcaller
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers.extensions import ext_chain_array, kind_array
-from parsers.normalize import name_marks_array, normalize_array, skeleton_array, tokens_array
+from parsers.normalize import (
+    INT_0,
+    INT_1,
+    name_marks_array,
+    normalize_array,
+    skeleton_array,
+    tokens_array,
+)
 from parsers.profile import profile_table
 from parsers.records import Reject, Sighting, TorrentMeta
 from parsers.release import parse_release_array
 
 _TS = pa.timestamp("us", tz="UTC")
+_FALSE = pa.scalar(False, pa.bool_())
+_INT64_0 = pa.array([0], pa.int64())
+_COUNT_NONE = methodcaller("count", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,35 +97,33 @@ def _col(values, type_=None) -> pa.Array:
 
 
 def files_table(metas: Sequence[TorrentMeta]) -> pa.Table:
-    counts = [len(m.files) for m in metas]
+    """One row per file of ``metas``. Runs once per batch for every file, so columns
+    are built without a Python value per file where a kernel or a shared array can
+    stand in (positions, and flag and raw columns that are almost always default)."""
+    lists = [m.files for m in metas]
+    paths = pa.array(_flat([f.paths for f in lists]), pa.string())
+    owner, file_index = _positions([len(f.paths) for f in lists])
+    total = len(paths)
     infohashes = pa.array([m.infohash for m in metas], pa.string())
-    owner = pa.array(
-        list(chain.from_iterable(repeat(i, c) for i, c in enumerate(counts))), pa.int32()
-    )
-
-    def flat(attr: str) -> list:
-        return list(chain.from_iterable(getattr(m.files, attr) for m in metas))
-
-    paths = pa.array(flat("paths"), pa.string())
     exts = ext_chain_array(paths)
     marks = name_marks_array(paths)
     return pa.table(
         {
             "infohash": pc.take(infohashes, owner),
-            "file_index": pa.array(list(chain.from_iterable(map(range, counts))), pa.int32()),
+            "file_index": file_index,
             "path": paths,
-            "path_raw": pa.array(flat("paths_raw"), pa.binary()),
+            "path_raw": _rare([f.paths_raw for f in lists], total, pa.binary()),
             "path_norm": normalize_array(paths),
             "ext": _last_ext(exts),
             "exts": exts,
             "kind": kind_array(exts),
-            "size": pa.array(flat("sizes"), pa.int64()),
-            "is_pad": pa.array(flat("is_pad"), pa.bool_()),
-            "is_symlink": pa.array(flat("is_symlink"), pa.bool_()),
-            "symlink_target": pa.array(flat("symlink_targets"), pa.string()),
-            "is_executable": pa.array(flat("is_executable"), pa.bool_()),
-            "is_hidden": pa.array(flat("is_hidden"), pa.bool_()),
-            "pieces_root": pa.array(flat("pieces_roots"), pa.string()),
+            "size": pa.array(_flat([f.sizes for f in lists]), pa.int64()),
+            "is_pad": _flags([f.is_pad for f in lists], total),
+            "is_symlink": _flags([f.is_symlink for f in lists], total),
+            "symlink_target": _rare([f.symlink_targets for f in lists], total, pa.string()),
+            "is_executable": _flags([f.is_executable for f in lists], total),
+            "is_hidden": _flags([f.is_hidden for f in lists], total),
+            "pieces_root": _rare([f.pieces_roots for f in lists], total, pa.string()),
             "has_bidi": marks.field("has_bidi"),
             "has_zero_width": marks.field("has_zero_width"),
             "has_trailing_dot_space": marks.field("has_trailing_dot_space"),
@@ -123,12 +132,43 @@ def files_table(metas: Sequence[TorrentMeta]) -> pa.Table:
     )
 
 
+def _flat(columns: list[tuple]) -> list:
+    return list(chain.from_iterable(columns))
+
+
+def _positions(counts: list[int]) -> tuple[pa.Array, pa.Array]:
+    """Each file's torrent (row of ``counts``) and its index within that torrent.
+
+    Arrow kernels over the offsets instead of Python lists of one int per file.
+    """
+    offsets = pa.concat_arrays([_INT64_0, pc.cumulative_sum(pa.array(counts, pa.int64()))])
+    total = offsets[-1].as_py()
+    owner = pc.list_parent_indices(pa.LargeListArray.from_arrays(offsets, pa.nulls(total)))
+    row = pc.subtract(pc.cumulative_sum(pa.repeat(INT_1, total)), INT_1)
+    return owner, pc.subtract(row, pc.take(offsets, owner)).cast(pa.int32())
+
+
+def _flags(columns: list[tuple[bool, ...]], total: int) -> pa.BooleanArray:
+    """A flag column; all False (one shared array, no Python list) when none is set,
+    as is usual for pad, symlink, executable and hidden marks."""
+    if any(map(any, columns)):
+        return pa.array(_flat(columns), pa.bool_())
+    return pa.repeat(_FALSE, total)
+
+
+def _rare(columns: list[tuple], total: int, type_: pa.DataType) -> pa.Array:
+    """A column that is usually all None (raw paths, symlink targets, v2 roots)."""
+    if sum(map(_COUNT_NONE, columns)) == total:
+        return pa.nulls(total, type_)
+    return pa.array(_flat(columns), type_)
+
+
 def _last_ext(exts: pa.Array) -> pa.Array:
     """The final extension of each chain, '' for a file without one."""
     lengths = pc.list_value_length(exts)
     flat = pc.list_flatten(exts)
-    ends = pc.subtract(pc.cumulative_sum(pc.fill_null(lengths, 0)), 1)
-    has = pc.greater(lengths, 0)
+    ends = pc.subtract(pc.cumulative_sum(pc.fill_null(lengths, 0)), INT_1)
+    has = pc.greater(lengths, INT_0)
     picked = pc.take(flat, pc.if_else(has, ends, pa.scalar(None, pa.int64())))
     return pc.fill_null(picked, "")
 
@@ -176,12 +216,20 @@ def torrents_table(
         }
     )
     profile = profile_table(files.select(["infohash", "kind", "size", "is_pad"]))
-    seen = _seen_window(parsed)
-    for side in (profile, seen):
-        rows = pc.index_in(base.column("infohash"), value_set=side.column("infohash"))
-        for name in side.column_names[1:]:
-            base = base.append_column(name, side.column(name).take(rows))
-    return base
+    return _joined(base, (profile, _seen_window(parsed)))
+
+
+def _joined(base: pa.Table, sides: Sequence[pa.Table]) -> pa.Table:
+    """``base`` with the columns of each side (keyed by ``infohash``) in its row order:
+    one ``take`` per side instead of one per column, and one table built at the end."""
+    keys = base.column("infohash")
+    columns, names = base.columns, base.column_names
+    for side in sides:
+        rows = pc.index_in(keys, value_set=side.column("infohash"))
+        picked = side.drop_columns(["infohash"]).take(rows)
+        columns += picked.columns
+        names += picked.column_names
+    return pa.Table.from_arrays(columns, names=names)
 
 
 def _seen_window(parsed: Sequence[tuple[TorrentMeta, Sighting]]) -> pa.Table:

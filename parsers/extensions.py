@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.normalize import StringLike, as_string_array
+from parsers.normalize import INT_0, INT_1, StringLike, as_string_array
 from parsers.taxonomy import (
     DataFile,
     expect_list,
@@ -207,8 +207,8 @@ def _final_exts(values: pa.Array | pa.ChunkedArray) -> pa.StringArray:
     if not pa.types.is_list(values.type) and not pa.types.is_large_list(values.type):
         return as_string_array(values)
     lengths = pc.list_value_length(values)
-    ends = pc.subtract(values.offsets.slice(1), 1)
-    picked = pc.if_else(pc.greater(lengths, 0), ends, pa.scalar(None, ends.type))
+    ends = pc.subtract(values.offsets.slice(1), INT_1)
+    picked = pc.if_else(pc.greater(lengths, INT_0), ends, pa.scalar(None, ends.type))
     return as_string_array(pc.take(values.values, picked))
 
 
@@ -241,7 +241,7 @@ def _kinds_by_pattern(
     found = pa.nulls(len(sub), pa.string())
     for kind, pattern in patterns:
         hit = pc.match_substring_regex(sub, f"^(?:{pattern})$")
-        found = pc.if_else(pc.and_(hit, pc.is_null(found)), kind, found)
+        found = pc.if_else(pc.and_(hit, pc.is_null(found)), pa.scalar(kind, pa.string()), found)
     return pc.replace_with_mask(kinds, unknown, found)
 
 

@@ -50,6 +50,16 @@ _REPEATED_LETTER = re.compile(r"([a-z])\1+")
 
 StringLike = pa.Array | pa.ChunkedArray
 
+# Typed scalars for the kernels below. Given a bare Python value, pyarrow infers its
+# type, and each inference retries importing python-dateutil (not installed here):
+# about 50 us a call, a few milliseconds per batch. These are what it would infer.
+FALSE = pa.scalar(False, pa.bool_())
+INT_0 = pa.scalar(0, pa.int64())
+INT_1 = pa.scalar(1, pa.int64())
+_INT_0X80 = pa.scalar(0x80, pa.int64())
+_EMPTY = pa.scalar("", pa.string())
+_SPACE = pa.scalar(" ", pa.string())
+
 
 # --------------------------------------------------------------------------- bytes
 
@@ -168,8 +178,8 @@ def _rows_with_bytes(arr: pa.StringArray, byte_set: str) -> pa.BooleanArray | No
 def _shifted(mask: pa.BooleanArray, by: int) -> pa.BooleanArray:
     """``mask`` moved ``by`` places later: position i holds what was at i - by."""
     if len(mask) <= by:
-        return pa.repeat(False, len(mask))
-    return pa.concat_arrays([pa.repeat(False, by), mask.slice(0, len(mask) - by)])
+        return pa.repeat(FALSE, len(mask))
+    return pa.concat_arrays([pa.repeat(FALSE, by), mask.slice(0, len(mask) - by)])
 
 
 def _drop_mask(classes: pa.UInt8Array, apostrophes: bool) -> tuple[pa.BooleanArray, bool]:
@@ -270,7 +280,7 @@ def _transliterate(values: pa.StringArray) -> pa.StringArray:
     distinct = pc.unique(todo)
     ascii_ = pa.array([fold_chunk(v) for v in distinct.to_pylist()], pa.string())
     flat = pc.replace_with_mask(flat, foreign, pc.take(ascii_, pc.index_in(todo, distinct)))
-    return pc.binary_join(pa.ListArray.from_arrays(parts.offsets, flat), " ")
+    return pc.binary_join(pa.ListArray.from_arrays(parts.offsets, flat), _SPACE)
 
 
 def _fold_text(s: str) -> str:
@@ -333,12 +343,12 @@ def tokens_array(norm_arr: StringLike) -> pa.ListArray:
     """Normalised text split at single spaces; ``""`` gives ``[]``, null stays null."""
     norm = as_string_array(norm_arr)
     parts = pc.split_pattern(norm, " ")
-    empty = pc.fill_null(pc.equal(norm, ""), False)
+    empty = pc.fill_null(pc.equal(norm, _EMPTY), False)
     if not pc.any(empty).as_py():
         return parts
     owner = pc.list_parent_indices(parts)
     values = parts.values.filter(pc.invert(pc.take(empty, owner)))
-    lengths = pc.if_else(empty, 0, pc.list_value_length(parts))
+    lengths = pc.if_else(empty, INT_0, pc.list_value_length(parts))
     ends = pc.cumulative_sum(pc.fill_null(lengths, 0)).cast(pa.int32())
     offsets = pa.concat_arrays([pa.array([0], pa.int32()), ends])
     return pa.ListArray.from_arrays(offsets, values, mask=pc.is_null(norm))
@@ -446,7 +456,7 @@ def _fold_tokens(norm: pa.StringArray, rules: SkeletonRules) -> pa.StringArray:
     distinct = pc.unique(parts.values)
     folded = pa.array([skeleton_token(t, rules) for t in distinct.to_pylist()], pa.string())
     values = pc.take(folded, pc.index_in(parts.values, distinct))
-    joined = pc.binary_join(pa.ListArray.from_arrays(parts.offsets, values), " ")
+    joined = pc.binary_join(pa.ListArray.from_arrays(parts.offsets, values), _SPACE)
     return as_string_array(pc.replace_with_mask(norm, rows, joined))
 
 
@@ -488,7 +498,7 @@ def name_marks_array(arr: StringLike) -> pa.StructArray:
     file. ``has_control``: a C0 control, DEL or a C1 control. Null in, null out.
     """
     a = as_string_array(arr)
-    false = pa.repeat(False, len(a))
+    false = pa.repeat(FALSE, len(a))
     bidi, zero_width, c1 = _non_ascii_marks(a, false)
     c0 = _rows_with_bytes(a, _CONTROL_BYTES)
     control = c1 if c0 is None else pc.or_(c0, c1)
@@ -515,12 +525,12 @@ def _trailing_dot_space(a: pa.StringArray) -> pa.BooleanArray:
     """The last byte is ``.``/space, or some ``.``/space is followed by ``/``."""
     data = _data(a)
     if not len(data):
-        return pa.repeat(False, len(a))
+        return pa.repeat(FALSE, len(a))
     offsets = _offsets(a)
-    ends = pc.subtract(offsets.slice(1), 1)
-    nonempty = pc.greater(pc.binary_length(a), 0)
+    ends = pc.subtract(offsets.slice(1), INT_1)
+    nonempty = pc.greater(pc.binary_length(a), INT_0)
     last = pc.take(data, pc.if_else(nonempty, ends, pa.scalar(None, pa.int32())))
-    ending = pc.equal(pc.take(_lut(_END_DOT_SPACE), last), 0x80)
+    ending = pc.equal(pc.take(_lut(_END_DOT_SPACE), last), _INT_0X80)
     if not _any_byte_pair(data, b". ", b"/"):
         return pc.fill_null(ending, False)
     inner = pc.match_substring_regex(a, "[. ]/")
