@@ -106,7 +106,7 @@ def files_table(metas: Sequence[TorrentMeta]) -> pa.Table:
     total = len(paths)
     infohashes = pa.array([m.infohash for m in metas], pa.string())
     exts = ext_chain_array(paths)
-    marks = name_marks_array(paths)
+    marks = name_marks_array(_mark_source(paths, _flat([f.paths_raw for f in lists])))
     return pa.table(
         {
             "infohash": pc.take(infohashes, owner),
@@ -181,7 +181,7 @@ def torrents_table(
     names = pa.array([m.name for m in metas], pa.string())
     norm = normalize_array(names)
     skeleton = skeleton_array(names)
-    marks = name_marks_array(names)
+    marks = name_marks_array(_mark_source(names, [m.name_raw for m in metas]))
     claim = parse_release_array(names)
     base = pa.table(
         {
@@ -269,4 +269,20 @@ def rejects_table(rejects: Sequence[Reject]) -> pa.Table:
             "detail": _col([r.detail for r in rejects], pa.string()),
             "seen_at": _col([r.seen_at for r in rejects], _TS),
         }
+    )
+
+
+def _mark_source(values: pa.Array, raws: list[bytes | None]) -> pa.Array:
+    """The text the hidden-character marks are read from: the torrent's own bytes
+    where they differ from the reported text (libtorrent drops bidi controls from
+    names, and a mark must see what the torrent really holds), else the text."""
+    if not any(raw is not None for raw in raws):
+        return values
+    texts = values.to_pylist()
+    return pa.array(
+        [
+            raw.decode("utf-8", "replace") if raw is not None else text
+            for text, raw in zip(texts, raws, strict=True)
+        ],
+        pa.string(),
     )

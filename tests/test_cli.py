@@ -44,7 +44,9 @@ def _commands() -> dict[str, Any]:
 def test_every_command_has_help_and_documentation():
     readme = README.read_text(encoding="utf-8")
     commands = _commands()
-    assert {"ingest", "hashlist", "hashlist import", "hashlist list"} <= set(commands)
+    assert {"ingest", "hashlist import", "hashlist list", "rules lint", "rules test"} <= set(
+        commands
+    )
     for name, command in commands.items():
         assert (command.help or "").strip(), f"{name} has no help text"
         if isinstance(command, TyperGroup):

@@ -28,6 +28,11 @@ hashlist_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(hashlist_app, name="hashlist")
+rules_app = typer.Typer(
+    help="Rule packs: check them (lint) and run the tests shipped with each rule (test).",
+    no_args_is_help=True,
+)
+app.add_typer(rules_app, name="rules")
 # Rejected lines shown by `hashlist import`; all of them are in hash_list_rejects.
 SHOWN_REJECTS = 50
 # Piped output is read by scripts and people's pagers: don't fold names at 80 columns.
@@ -181,6 +186,52 @@ def hashlist_list(db: DbOption = Path("torrentwatch.duckdb")) -> None:
         console.print("no hash lists yet: torrentwatch hashlist import FILE --name NAME")
         return
     console.print(rich_table(table))
+
+
+PacksArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Operator packs: YAML files or folders, layered after the shipped packs."),
+]
+
+
+@rules_app.command("lint")
+def rules_lint(paths: PacksArgument = None) -> None:
+    """Load and compile the shipped packs and PATHS; list every problem with file:line:col.
+
+    Exit 1 when any pack has a problem (all of them are printed).
+    """
+    from rules.loader import rules_lint as lint
+
+    ruleset = lint(paths or [])
+    console.print(
+        Text(
+            f"{len(ruleset.rules)} rules in force from {len(ruleset.packs)} pack(s); "
+            f"{len(ruleset.overridden)} overridden, {len(ruleset.disabled)} disabled"
+        )
+    )
+    for rule in ruleset.rules.values():
+        console.print(Text(f"  {rule.id} v{rule.version} [{rule.level}] {rule.where}"))
+
+
+@rules_app.command("test")
+def rules_test(paths: PacksArgument = None) -> None:
+    """Run each rule's shipped tests on real parsed torrents; report per rule.
+
+    Exit 1 when a rule cannot load or any test does not come out as written.
+    """
+    from rules.testing import rules_test as run_tests
+    from torrentwatch.errors import RuleTestsFailed
+
+    report = run_tests(paths or [])
+    for result in report.results:
+        status = "ok" if result.ok else "FAIL"
+        console.print(Text(f"{status:4} {result.rule_id} ({result.tests} tests) {result.where}"))
+        for failure in result.failures:
+            console.print(Text(f"     {failure}"))
+    failed = report.failed
+    if failed:
+        raise RuleTestsFailed(f"{len(failed)} of {len(report.results)} rule(s) failed their tests")
+    console.print(f"all {len(report.results)} rules passed their tests")
 
 
 def main() -> None:

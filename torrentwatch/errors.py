@@ -100,3 +100,21 @@ class HashListAllRejected(HashListError):
 
 class HashListNameInvalid(HashListError):
     code = "hashlist.name_invalid"
+
+
+class RulesInvalid(TorrentwatchError):
+    """Rule packs that cannot be loaded. ``problems`` lists every problem found (each
+    with its own code, ``file:line:col``, rule id and key path); loading collects
+    them all before raising this once."""
+
+    code = "rules.invalid"
+
+    def __init__(self, message: str, *, problems: tuple = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class RuleTestsFailed(TorrentwatchError):
+    """`rules test`: at least one rule's shipped tests did not come out as written."""
+
+    code = "rules.test_failed"

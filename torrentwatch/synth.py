@@ -27,6 +27,9 @@ class SynthTorrent:
     trackers: tuple[str, ...] = ()
     creation_date: int = 1_700_000_000
     private: bool = False
+    # Force the multi-file layout (files under a folder named ``name``) even for one
+    # file at the root.
+    multi_file: bool = False
 
 
 def encode(spec: SynthTorrent, piece_length: int | None = None) -> bytes:
@@ -48,7 +51,7 @@ def encode(spec: SynthTorrent, piece_length: int | None = None) -> bytes:
         b"piece length": piece_length,
         b"pieces": pieces,
     }
-    if len(spec.files) == 1 and "/" not in spec.files[0][0]:
+    if len(spec.files) == 1 and "/" not in spec.files[0][0] and not spec.multi_file:
         info[b"length"] = spec.files[0][1]
     else:
         info[b"files"] = [

@@ -1,0 +1,196 @@
+"""Loading rule packs: shipped packs first, then the operator's, in the order given.
+
+Layering: packs are read in order (the shipped ``rules/packs/*.yaml`` by file name,
+then each path given: a file, or a folder's ``*.yaml``/``*.yml`` by file name, not
+recursive). A rule whose id an earlier pack defined replaces it whole (the later,
+higher layer wins); an entry ``{id: X, disabled: true}`` switches rule X off. Within
+one pack an id may appear once. Every problem of every pack is collected, and
+loading raises one ``RulesInvalid`` (code ``rules.invalid``) listing all of them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from rules import values as v
+from rules.compile import condition_sql
+from rules.model import (
+    ID_PATTERN,
+    REQUIRED,
+    RULE_KEYS,
+    Rule,
+    read_condition,
+    read_header,
+    read_tests,
+)
+from rules.source import Document, Problem, parse_document
+from torrentwatch.errors import RulesInvalid
+
+PACKS_PACKAGE = "rules"
+PACKS_DIR = "packs"
+
+
+@dataclass(frozen=True, slots=True)
+class Disable:
+    """Switch rule ``id`` off; ``checked`` when it came from a full rule written with
+    ``disabled: true`` (which needs no earlier definition)."""
+
+    id: str
+    where: str
+    checked: bool = False
+
+
+@dataclass(slots=True)
+class RuleSet:
+    """The rules in force, by id, in load order; ``disabled`` ids and ``packs`` read."""
+
+    rules: dict[str, Rule] = field(default_factory=dict)
+    disabled: dict[str, str] = field(default_factory=dict)
+    overridden: dict[str, str] = field(default_factory=dict)
+    packs: list[str] = field(default_factory=list)
+
+
+def shipped_packs() -> list[tuple[str, str]]:
+    """(name, text) of every shipped pack, by file name."""
+    folder = resources.files(PACKS_PACKAGE).joinpath(PACKS_DIR)
+    found = sorted((p for p in folder.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
+    return [(f"rules/packs/{p.name}", p.read_text(encoding="utf-8")) for p in found]
+
+
+def _operator_packs(paths: Iterable[str | os.PathLike[str]], problems: list[Problem]):
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            files = sorted(
+                (p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()),
+                key=lambda p: p.name,
+            )
+        else:
+            files = [path]
+        for file in files:
+            try:
+                yield str(file), file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(
+                    Problem("rules.unreadable", str(file), 1, 1, None, "", f"cannot read: {exc}")
+                )
+
+
+def read_pack(doc: Document) -> list[Rule | Disable]:
+    """The entries of one parsed pack; problems are added to ``doc.problems``."""
+    ctx = v.Ctx(doc)
+    top = v.mapping(ctx, doc.data, (), ("rules",), ("rules",))
+    if top is None or "rules" not in top:
+        return []
+    items = v.listing(ctx, top["rules"], ("rules",), non_empty=False) or []
+    out: list[Rule | Disable] = []
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        entry = read_entry(v.Ctx(doc), item, ("rules", i))
+        if entry is None:
+            continue
+        if entry.id in first:
+            doc.add(
+                "rules.duplicate_id",
+                ("rules", i, "id"),
+                f"id {entry.id!r} is already used by rules[{first[entry.id]}] of this pack",
+                entry.id,
+            )
+            continue
+        first[entry.id] = i
+        out.append(entry)
+    return out
+
+
+def read_entry(ctx: v.Ctx, item: object, path: tuple) -> Rule | Disable | None:
+    """One rule, or a disabling entry ``{id, disabled: true}``."""
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        ctx.rule_id = item["id"]
+    if isinstance(item, dict) and item.get("disabled") is True and set(item) <= {"id", "disabled"}:
+        rule_id = v.string(ctx, item.get("id"), (*path, "id"), ID_PATTERN)
+        return None if rule_id is None else Disable(rule_id, ctx.doc.where(path))
+    body = v.mapping(ctx, item, path, RULE_KEYS, REQUIRED)
+    if body is None:
+        return None
+    rule_id = v.string(ctx, body["id"], (*path, "id"), ID_PATTERN) if "id" in body else None
+    header = read_header(ctx, body, path)
+    when = read_condition(ctx, body["when"], (*path, "when")) if "when" in body else None
+    tests = read_tests(ctx, body["tests"], (*path, "tests")) if "tests" in body else None
+    if "disabled" in body and v.boolean(ctx, body["disabled"], (*path, "disabled")) is None:
+        return None
+    if rule_id is None or header is None or when is None or tests is None:
+        return None
+    try:
+        sql = condition_sql(when)
+    except Exception as exc:  # a predicate that cannot compile must fail loading
+        ctx.error("rules.compile", (*path, "when"), f"cannot compile to SQL: {exc}")
+        return None
+    rule = Rule(
+        id=rule_id,
+        **header,
+        when=when,
+        flag_tests=tests[0],
+        pass_tests=tests[1],
+        where=ctx.doc.where(path),
+        sql=sql,
+    )
+    return Disable(rule_id, rule.where, checked=True) if body.get("disabled") else rule
+
+
+def _apply(ruleset: RuleSet, doc: Document, entries: list[Rule | Disable]) -> None:
+    for entry in entries:
+        if isinstance(entry, Disable):
+            known = entry.id in ruleset.rules or entry.id in ruleset.disabled
+            if not known and not entry.checked:
+                line, col = (int(x) for x in entry.where.rsplit(":", 2)[1:])
+                doc.problems.append(
+                    Problem(
+                        "rules.unknown_rule",
+                        doc.name,
+                        line,
+                        col,
+                        entry.id,
+                        "",
+                        f"disables {entry.id!r}, which no earlier pack defines",
+                    )
+                )
+                continue
+            ruleset.rules.pop(entry.id, None)
+            ruleset.disabled[entry.id] = entry.where
+            continue
+        if entry.id in ruleset.rules or entry.id in ruleset.disabled:
+            ruleset.overridden[entry.id] = entry.where
+            ruleset.rules.pop(entry.id, None)
+            ruleset.disabled.pop(entry.id, None)
+        ruleset.rules[entry.id] = entry
+
+
+def load_packs(paths: Iterable[str | os.PathLike[str]] = (), *, shipped: bool = True) -> RuleSet:
+    """The shipped packs (unless ``shipped=False``) then ``paths``, layered; raises
+    ``RulesInvalid`` listing every problem when any pack has one."""
+    problems: list[Problem] = []
+    sources = (shipped_packs() if shipped else []) + list(_operator_packs(paths, problems))
+    ruleset = RuleSet()
+    for name, text in sources:
+        doc = parse_document(text, name)
+        if not doc.problems:
+            entries = read_pack(doc)
+            if not doc.problems:
+                _apply(ruleset, doc, entries)
+        problems.extend(doc.problems)
+        ruleset.packs.append(name)
+    if problems:
+        listing = "\n  ".join(map(str, problems))
+        raise RulesInvalid(
+            f"{len(problems)} problem(s) in rule packs:\n  {listing}", problems=tuple(problems)
+        )
+    return ruleset
+
+
+def rules_lint(paths: Iterable[str | os.PathLike[str]] = ()) -> RuleSet:
+    """`torrentwatch rules lint`: load and compile every pack; raises on any problem."""
+    return load_packs(paths)

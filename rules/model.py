@@ -1,0 +1,175 @@
+"""Rules as data: conditions (all/any/not over predicates), test torrents, rules.
+
+``read_rule`` turns one YAML rule into a ``Rule`` (or records why it cannot);
+conditions are parsed through the predicate registry, so a new predicate needs
+only a class in ``rules.predicates``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rules import values as v
+from rules.predicates import PREDICATES, Predicate
+from rules.source import KeyPath
+
+LEVELS = ("informational", "low", "medium", "high", "critical")
+ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
+RULE_KEYS = ("id", "version", "title", "description", "level", "when", "tests", "disabled")
+REQUIRED = ("id", "version", "title", "description", "level", "when", "tests")
+GROUPS = ("all", "any", "not")
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    items: tuple[Condition, ...]
+
+    def sql(self) -> str:
+        return "(" + " AND ".join(i.sql() for i in self.items) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+    def sql(self) -> str:
+        return "(" + " OR ".join(i.sql() for i in self.items) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    item: Condition
+
+    def sql(self) -> str:
+        # NULL (a column unknown for a magnet-only row) counts as false before negating.
+        return f"NOT coalesce({self.item.sql()}, false)"
+
+
+Condition = All | AnyOf | Not | Predicate
+
+
+@dataclass(frozen=True, slots=True)
+class TestTorrent:
+    """A torrent written in a rule's tests: a name and (path, bytes) pairs."""
+
+    name: str
+    files: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    version: int
+    title: str
+    description: str
+    level: str
+    when: Condition
+    flag_tests: tuple[TestTorrent, ...]
+    pass_tests: tuple[TestTorrent, ...]
+    where: str  # file:line:col of the rule
+    sql: str  # the compiled condition (rules.compile.condition_sql)
+
+
+def read_condition(ctx: v.Ctx, value: Any, path: KeyPath) -> Condition | None:
+    """One condition node: a mapping with exactly one key, a group or a predicate."""
+    if not isinstance(value, dict):
+        ctx.error("rules.wrong_type", path, f"expected a mapping, got {v.type_name(value)}")
+        return None
+    if len(value) != 1:
+        keys = ", ".join(map(str, value)) or "none"
+        ctx.error(
+            "rules.bad_condition",
+            path,
+            f"a condition has exactly one key (all, any, not or a predicate), got: {keys}",
+        )
+        return None
+    ((key, body),) = value.items()
+    here = (*path, str(key))
+    if key in ("all", "any"):
+        items = v.listing(ctx, body, here, non_empty=False)
+        if items is None:
+            return None
+        if not items:
+            ctx.error("rules.empty_group", here, f"{key}: needs at least one condition")
+            return None
+        parsed = [read_condition(ctx, item, (*here, i)) for i, item in enumerate(items)]
+        if any(p is None for p in parsed):
+            return None
+        return All(tuple(parsed)) if key == "all" else AnyOf(tuple(parsed))
+    if key == "not":
+        inner = read_condition(ctx, body, here)
+        return None if inner is None else Not(inner)
+    cls = PREDICATES.get(key)
+    if cls is None:
+        known = ", ".join((*GROUPS, *PREDICATES))
+        ctx.error("rules.unknown_key", here, f"unknown predicate {key!r}; known: {known}")
+        return None
+    return cls.from_dict(ctx, body, here)
+
+
+def read_test(ctx: v.Ctx, value: Any, path: KeyPath) -> TestTorrent | None:
+    body = v.mapping(ctx, value, path, ("name", "files"), ("name", "files"))
+    if body is None or "name" not in body or "files" not in body:
+        return None
+    name = v.string(ctx, body["name"], (*path, "name"))
+    items = v.listing(ctx, body["files"], (*path, "files"))
+    if name is None or items is None:
+        return None
+    files = []
+    for i, item in enumerate(items):
+        here = (*path, "files", i)
+        if not isinstance(item, list) or len(item) != 2:
+            ctx.error("rules.wrong_type", here, f"expected [path, size], got {item!r}")
+            return None
+        file_path = v.string(ctx, item[0], (*here, 0))
+        size = v.size(ctx, item[1], (*here, 1))
+        if file_path is None or size is None:
+            return None
+        files.append((file_path, size))
+    return TestTorrent(name, tuple(files))
+
+
+def read_tests(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[tuple, tuple] | None:
+    body = v.mapping(ctx, value, path, ("flag", "pass"))
+    if body is None:
+        return None
+    out: dict[str, tuple] = {}
+    for key in ("flag", "pass"):
+        items = v.listing(ctx, body.get(key, []), (*path, key), non_empty=False) or []
+        parsed = [read_test(ctx, item, (*path, key, i)) for i, item in enumerate(items)]
+        if any(p is None for p in parsed):
+            return None
+        out[key] = tuple(parsed)
+    if not out["flag"] and not out["pass"]:
+        ctx.error("rules.no_tests", path, "a rule needs at least one flag or pass test")
+        return None
+    return out["flag"], out["pass"]
+
+
+def read_header(ctx: v.Ctx, body: dict, path: KeyPath) -> dict | None:
+    """version, title, description and level, checked (absent keys were reported)."""
+    out: dict[str, Any] = {}
+    for key in ("title", "description"):
+        if key in body:
+            out[key] = v.string(ctx, body[key], (*path, key))
+    version = body.get("version")
+    if "version" in body:
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            ctx.error(
+                "rules.wrong_type", (*path, "version"), f"expected an integer >= 1: {version!r}"
+            )
+            version = None
+        out["version"] = version
+    level = body.get("level")
+    if "level" in body:
+        if level not in LEVELS:
+            ctx.error(
+                "rules.unknown_level",
+                (*path, "level"),
+                f"unknown level {level!r}; levels: {', '.join(LEVELS)}",
+            )
+            level = None
+        out["level"] = level
+    complete = len(out) == 4 and None not in out.values()
+    return out if complete else None

@@ -1,0 +1,498 @@
+"""Predicates: one frozen dataclass per YAML keyword, registered in ``PREDICATES``.
+
+Each class reads its YAML value with ``from_dict`` (recording problems, returning
+``None`` when the value is wrong), says what it accepts with ``json_schema`` (the
+pack schema is generated from these) and compiles to a DuckDB boolean expression
+with the pure ``sql()``. Expressions read the torrent alias ``t`` (``torrents``);
+file predicates use a correlated ``EXISTS`` over ``files f`` (pad files left out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from parsers.extensions import KINDS
+from parsers.release import CATEGORIES
+from rules import values as v
+from rules.source import KeyPath
+
+
+def lit(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def lits(items: tuple[str, ...]) -> str:
+    return ", ".join(lit(i) for i in items)
+
+
+def _bounds_sql(column: str, low: Any, high: Any) -> str:
+    parts = []
+    if low is not None:
+        parts.append(f"{column} >= {low!r}")
+    if high is not None:
+        parts.append(f"{column} <= {high!r}")
+    return " AND ".join(parts) if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
+
+def _files_exist(condition: str) -> str:
+    return (
+        "EXISTS (SELECT 1 FROM files f WHERE f.infohash = t.infohash AND NOT f.is_pad"
+        f" AND {condition})"
+    )
+
+
+def tokens_sql(column: str, words: tuple[str, ...]) -> str:
+    """Any token of the ``column`` list equals a word (``*`` matches any run of
+    letters/digits): exact words → ``list_has_any``, wildcards → ``LIKE`` in a filter."""
+    exact = tuple(w for w in words if "*" not in w)
+    wild = tuple(w for w in words if "*" in w)
+    parts = []
+    if exact:
+        parts.append(f"list_has_any({column}, [{lits(exact)}])")
+    for word in wild:
+        pattern = lit(word.replace("*", "%"))
+        parts.append(f"len(list_filter({column}, lambda tok: tok LIKE {pattern})) > 0")
+    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+
+
+def _bounds_schema(kind: str) -> dict:
+    if kind == "share":
+        number = {"type": "number", "minimum": 0, "maximum": 1}
+    elif kind == "count":
+        number = {"type": "integer", "minimum": 0}
+    else:
+        number = {"$ref": "#/$defs/size"}
+    return {"at_least": number, "at_most": number}
+
+
+def _object(properties: dict, required: tuple[str, ...] = (), **extra) -> dict:
+    out = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        out["required"] = list(required)
+    out.update(extra)
+    return out
+
+
+def _enum_list(values: tuple[str, ...]) -> dict:
+    return {"type": "array", "minItems": 1, "items": {"enum": list(values)}}
+
+
+_STR_LIST = {"type": "array", "minItems": 1, "items": {"type": "string"}}
+_ANY_BOUND = [{"required": ["at_least"]}, {"required": ["at_most"]}]
+
+
+class Predicate:
+    """Base of every predicate; subclasses set ``keyword`` and implement the three."""
+
+    keyword: ClassVar[str]
+
+    @classmethod
+    def from_dict(cls, ctx: v.Ctx, value: Any, path: KeyPath) -> Predicate | None:
+        raise NotImplementedError
+
+    @classmethod
+    def json_schema(cls) -> dict:
+        raise NotImplementedError
+
+    def sql(self) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed(Predicate):
+    values: tuple[str, ...]
+    column: ClassVar[str]
+    what: ClassVar[str]
+
+    @classmethod
+    def allowed(cls) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        body = v.mapping(ctx, value, path, ("in",), ("in",))
+        if body is None or "in" not in body:
+            return None
+        found = v.choices(ctx, body["in"], (*path, "in"), cls.allowed(), cls.what)
+        return None if found is None else cls(found)
+
+    @classmethod
+    def json_schema(cls):
+        return _object({"in": _enum_list(cls.allowed())}, ("in",))
+
+    def sql(self):
+        return f"t.{self.column} IN ({lits(self.values)})"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedPlatform(_Claimed):
+    """The platform the name claims is one of ``in`` (ids of release_tags.yaml)."""
+
+    keyword = "claimed.platform"
+    column = "claimed_platform"
+    what = "platform"
+
+    @classmethod
+    def allowed(cls):
+        return v.platforms()
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedCategory(_Claimed):
+    """The category the name claims is one of ``in``."""
+
+    keyword = "claimed.category"
+    column = "claimed_category"
+    what = "category"
+
+    @classmethod
+    def allowed(cls):
+        return CATEGORIES
+
+
+@dataclass(frozen=True, slots=True)
+class VideoAboutGame(Predicate):
+    """The name says (true) or does not say (false) it is video/audio about a game."""
+
+    keyword = "video_about_game"
+    value: bool
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        found = v.boolean(ctx, value, path)
+        return None if found is None else cls(found)
+
+    @classmethod
+    def json_schema(cls):
+        return {"type": "boolean"}
+
+    def sql(self):
+        return f"coalesce(t.video_about_game, false) = {str(self.value).lower()}"
+
+
+@dataclass(frozen=True, slots=True)
+class _KindBounds(Predicate):
+    kinds: tuple[str, ...]
+    at_least: float | int | None
+    at_most: float | int | None
+    prefix: ClassVar[str]
+    number: ClassVar[str]
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        body = v.mapping(ctx, value, path, ("kinds", "at_least", "at_most"), ("kinds",))
+        if body is None:
+            return None
+        found = v.kinds(ctx, body["kinds"], (*path, "kinds")) if "kinds" in body else None
+        limits = v.bounds(ctx, body, path, cls.number)
+        if found is None or limits is None:
+            return None
+        return cls(found, *limits)
+
+    @classmethod
+    def json_schema(cls):
+        props = {"kinds": _enum_list(KINDS), **_bounds_schema(cls.number)}
+        return _object(props, ("kinds",), anyOf=_ANY_BOUND)
+
+    def sql(self):
+        terms = [f"coalesce(t.{self.prefix}{kind}, 0)" for kind in self.kinds]
+        total = terms[0] if len(terms) == 1 else "(" + " + ".join(terms) + ")"
+        return _bounds_sql(total, self.at_least, self.at_most)
+
+
+@dataclass(frozen=True, slots=True)
+class BytesShare(_KindBounds):
+    """Share (0-1) of the non-pad bytes in files of ``kinds``, summed."""
+
+    keyword = "bytes_share"
+    prefix = "share_bytes_"
+    number = "share"
+
+
+@dataclass(frozen=True, slots=True)
+class Count(_KindBounds):
+    """Number of non-pad files of ``kinds``, summed."""
+
+    keyword = "count"
+    prefix = "count_"
+    number = "count"
+
+
+@dataclass(frozen=True, slots=True)
+class _TorrentBounds(Predicate):
+    at_least: int | None
+    at_most: int | None
+    column: ClassVar[str]
+    number: ClassVar[str]
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        body = v.mapping(ctx, value, path, ("at_least", "at_most"))
+        limits = None if body is None else v.bounds(ctx, body, path, cls.number)
+        return None if limits is None else cls(*limits)
+
+    @classmethod
+    def json_schema(cls):
+        return _object(_bounds_schema(cls.number), anyOf=_ANY_BOUND)
+
+    def sql(self):
+        return _bounds_sql(f"t.{self.column}", self.at_least, self.at_most)
+
+
+@dataclass(frozen=True, slots=True)
+class FileCount(_TorrentBounds):
+    """Number of real files (pad files left out)."""
+
+    keyword = "file_count"
+    column = "file_count"
+    number = "count"
+
+
+@dataclass(frozen=True, slots=True)
+class TotalSize(_TorrentBounds):
+    """Bytes of the whole torrent."""
+
+    keyword = "total_size"
+    column = "total_size"
+    number = "size"
+
+
+@dataclass(frozen=True, slots=True)
+class LargestFile(_TorrentBounds):
+    """Bytes of the largest non-pad file."""
+
+    keyword = "largest_file"
+    column = "largest_file_size"
+    number = "size"
+
+
+@dataclass(frozen=True, slots=True)
+class HasFile(Predicate):
+    """A non-pad file with all of: a kind in ``kind``, an extension in ``ext``, a
+    token of its normalised path in ``name_token`` (whole tokens, ``*`` wildcards)."""
+
+    keyword = "has_file"
+    kind: tuple[str, ...] = ()
+    ext: tuple[str, ...] = ()
+    name_token: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        body = v.mapping(ctx, value, path, ("kind", "ext", "name_token"))
+        if body is None:
+            return None
+        if not body:
+            ctx.error("rules.missing_key", path, "give kind, ext or name_token")
+            return None
+        readers = {"kind": v.kinds, "ext": v.exts, "name_token": v.words}
+        found = {k: readers[k](ctx, body[k], (*path, k)) for k in readers if k in body}
+        if any(x is None for x in found.values()) or len(found) != len(body):
+            return None
+        return cls(**found)
+
+    @classmethod
+    def json_schema(cls):
+        props = {
+            "kind": _enum_list(KINDS),
+            "ext": {**_STR_LIST, "items": {"type": "string", "pattern": v.EXT_PATTERN}},
+            "name_token": {**_STR_LIST, "items": {"type": "string", "pattern": v.WORD_PATTERN}},
+        }
+        return _object(props, minProperties=1)
+
+    def condition(self) -> str:
+        parts = []
+        if self.kind:
+            parts.append(f"f.kind IN ({lits(self.kind)})")
+        if self.ext:
+            parts.append(f"f.ext IN ({lits(self.ext)})")
+        if self.name_token:
+            parts.append(tokens_sql("string_split(f.path_norm, ' ')", self.name_token))
+        return " AND ".join(parts)
+
+    def sql(self):
+        return _files_exist(self.condition())
+
+
+@dataclass(frozen=True, slots=True)
+class NoFile(HasFile):
+    """No non-pad file matches (``has_file`` negated; true for magnet-only rows)."""
+
+    keyword = "no_file"
+
+    def sql(self):
+        return f"NOT {_files_exist(self.condition())}"
+
+
+_MARKS = ("bidi", "zero_width", "trailing_dot_space", "control")
+
+
+@dataclass(frozen=True, slots=True)
+class NameMarks(Predicate):
+    """Hidden-character marks of the name: each listed mark present (true) or absent
+    (false); all listed must hold. Use ``any:`` for either-or."""
+
+    keyword = "name_marks"
+    marks: tuple[tuple[str, bool], ...]
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        body = v.mapping(ctx, value, path, _MARKS)
+        if body is None:
+            return None
+        if not body:
+            ctx.error("rules.missing_key", path, f"give one or more of {', '.join(_MARKS)}")
+            return None
+        found = [(k, v.boolean(ctx, body[k], (*path, k))) for k in _MARKS if k in body]
+        if any(b is None for _, b in found) or len(found) != len(body):
+            return None
+        return cls(tuple(found))
+
+    @classmethod
+    def json_schema(cls):
+        return _object({m: {"type": "boolean"} for m in _MARKS}, minProperties=1)
+
+    def terms(self, column_prefix: str) -> str:
+        parts = [
+            f"{'' if want else 'NOT '}coalesce({column_prefix}{mark}, false)"
+            for mark, want in self.marks
+        ]
+        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
+    def sql(self):
+        return self.terms("t.name_has_")
+
+
+@dataclass(frozen=True, slots=True)
+class FileMarks(NameMarks):
+    """A non-pad file whose path has all the listed marks (as ``name_marks``)."""
+
+    keyword = "file_marks"
+
+    def sql(self):
+        return _files_exist(self.terms("f.has_"))
+
+
+@dataclass(frozen=True, slots=True)
+class DoubleExtension(Predicate):
+    """A non-pad file whose extension chain has two or more parts and ends in one of
+    ``final``: a list of extensions, or ``exec_or_shortcut`` (file_kinds.yaml)."""
+
+    keyword = "double_extension"
+    final: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        body = v.mapping(ctx, value, path, ("final",), ("final",))
+        if body is None or "final" not in body:
+            return None
+        if body["final"] == "exec_or_shortcut":
+            return cls(v.exec_or_shortcut())
+        if isinstance(body["final"], str):
+            ctx.error(
+                "rules.bad_value",
+                (*path, "final"),
+                f"{body['final']!r}: write exec_or_shortcut or a list of extensions",
+            )
+            return None
+        found = v.exts(ctx, body["final"], (*path, "final"))
+        return None if found is None else cls(found)
+
+    @classmethod
+    def json_schema(cls):
+        ext_list = {**_STR_LIST, "items": {"type": "string", "pattern": v.EXT_PATTERN}}
+        return _object({"final": {"oneOf": [{"const": "exec_or_shortcut"}, ext_list]}}, ("final",))
+
+    def sql(self):
+        return _files_exist(f"len(f.exts) >= 2 AND f.ext IN ({lits(self.final)})")
+
+
+_MATCH = {
+    "infohash": ("infohash_v1", "infohash_v2"),
+    "pieces_root": ("pieces_root",),
+    "any": ("infohash_v1", "infohash_v2", "pieces_root"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KnownList(Predicate):
+    """The torrent (``infohash``), one of its files (``pieces_root``) or either
+    (``any``) is on the latest version of hash list ``list``."""
+
+    keyword = "known_list"
+    list: str
+    match: str = "any"
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        body = v.mapping(ctx, value, path, ("list", "match"), ("list",))
+        if body is None or "list" not in body:
+            return None
+        name = v.string(ctx, body["list"], (*path, "list"), v.LIST_NAME_PATTERN)
+        match = body.get("match", "any")
+        if match not in _MATCH:
+            ctx.error(
+                "rules.bad_value",
+                (*path, "match"),
+                f"{match!r}: match is one of {', '.join(_MATCH)}",
+            )
+            return None
+        return None if name is None else cls(name, match)
+
+    @classmethod
+    def json_schema(cls):
+        props = {
+            "list": {"type": "string", "pattern": v.LIST_NAME_PATTERN},
+            "match": {"enum": list(_MATCH)},
+        }
+        return _object(props, ("list",))
+
+    def sql(self):
+        return (
+            "EXISTS (SELECT 1 FROM torrent_hash_list_matches m WHERE m.infohash = t.infohash"
+            f" AND m.list_name = {lit(self.list)} AND m.kind IN ({lits(_MATCH[self.match])}))"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WholeToken(Predicate):
+    """A token of the normalised name (``name_tokens``) equals one of the words;
+    ``*`` matches any run of letters/digits (``kart*`` matches ``karts``)."""
+
+    keyword = "whole_token"
+    words: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        found = v.words(ctx, value, path)
+        return None if found is None else cls(found)
+
+    @classmethod
+    def json_schema(cls):
+        return {**_STR_LIST, "items": {"type": "string", "pattern": v.WORD_PATTERN}}
+
+    def sql(self):
+        return tokens_sql("t.name_tokens", self.words)
+
+
+PREDICATES: dict[str, type[Predicate]] = {
+    cls.keyword: cls
+    for cls in (
+        ClaimedPlatform,
+        ClaimedCategory,
+        VideoAboutGame,
+        BytesShare,
+        Count,
+        HasFile,
+        NoFile,
+        FileCount,
+        TotalSize,
+        LargestFile,
+        NameMarks,
+        FileMarks,
+        DoubleExtension,
+        KnownList,
+        WholeToken,
+    )
+}

@@ -1,0 +1,114 @@
+"""YAML with node marks: every value keeps the ``line:col`` it was written at.
+
+Rule errors must point at the text, so packs are composed node by node (PyYAML's
+safe loader) and each key path remembers its mark. Duplicate mapping keys are
+refused instead of silently keeping the last one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a pack; ``code`` is stable (``rules.unknown_key``, ...)."""
+
+    code: str
+    file: str
+    line: int
+    col: int
+    rule_id: str | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        rule = f"rule {self.rule_id}: " if self.rule_id else ""
+        return (
+            f"{self.file}:{self.line}:{self.col}: {rule}{self.path or '<top>'}: "
+            f"{self.message} [{self.code}]"
+        )
+
+
+def format_path(path: KeyPath) -> str:
+    """``("rules", 2, "when", "all", 1)`` → ``rules[2].when.all[1]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+@dataclass(slots=True)
+class Document:
+    """A parsed pack: plain data plus the mark of every key path; problems collect here."""
+
+    name: str
+    data: Any = None
+    marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def mark(self, path: KeyPath) -> tuple[int, int]:
+        for end in range(len(path), -1, -1):
+            found = self.marks.get(path[:end])
+            if found is not None:
+                return found
+        return (1, 1)
+
+    def where(self, path: KeyPath) -> str:
+        line, col = self.mark(path)
+        return f"{self.name}:{line}:{col}"
+
+    def add(self, code: str, path: KeyPath, message: str, rule_id: str | None = None) -> None:
+        line, col = self.mark(path)
+        self.problems.append(
+            Problem(code, self.name, line, col, rule_id, format_path(path), message)
+        )
+
+
+def parse_document(text: str, name: str) -> Document:
+    """Parse YAML ``text`` (called ``name`` in errors). Syntax errors become a
+    ``rules.yaml_syntax`` problem at the line and column the parser stopped at."""
+    doc = Document(name=name)
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        doc.data = None if root is None else _build(root, (), loader, doc)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        doc.problems.append(
+            Problem("rules.yaml_syntax", name, line, col, None, "", f"not valid YAML: {what}")
+        )
+    except yaml.YAMLError as exc:
+        doc.problems.append(
+            Problem("rules.yaml_syntax", name, 1, 1, None, "", f"not valid YAML: {exc}")
+        )
+    finally:
+        loader.dispose()
+    return doc
+
+
+def _build(node: yaml.Node, path: KeyPath, loader: yaml.SafeLoader, doc: Document) -> Any:
+    doc.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | bool | float) or key is None:
+                key = str(key)
+            key_path = (*path, str(key))
+            doc.marks[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in out:
+                doc.add("rules.duplicate_key", key_path, f"duplicate key {key!r}")
+                continue
+            out[key] = _build(value_node, key_path, loader, doc)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*path, i), loader, doc) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)

@@ -1,0 +1,108 @@
+"""`rules test`: run the tests that ship with each rule against real parsed torrents.
+
+Every test torrent of every rule is encoded with ``torrentwatch.synth``, written to a
+temporary folder and ingested (one worker) into a temporary warehouse, so the rule
+sees exactly the columns a real ingest makes. Then each rule's compiled SQL runs over
+its own test torrents: flag tests must be selected, pass tests must not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libtorrent as lt
+
+from rules.compile import rule_sql
+from rules.loader import RuleSet, load_packs
+from rules.model import Rule, TestTorrent
+from torrentwatch.ingest import ingest
+from torrentwatch.synth import SynthTorrent, encode
+from warehouse.db import connect
+
+
+@dataclass(slots=True)
+class RuleTestResult:
+    rule_id: str
+    where: str
+    tests: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+@dataclass(slots=True)
+class TestReport:
+    results: list[RuleTestResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def failed(self) -> list[RuleTestResult]:
+        return [r for r in self.results if not r.ok]
+
+
+def _encoded(test: TestTorrent) -> tuple[str, bytes]:
+    """The .torrent of a test and its v1 infohash. It always has the multi-file
+    layout (files in a folder called ``name``), so every path is kept as written."""
+    data = encode(SynthTorrent(name=test.name, files=test.files, multi_file=True))
+    infohash = hashlib.sha1(lt.bencode(lt.bdecode(data)[b"info"])).hexdigest()
+    return infohash, data
+
+
+def run_rule_tests(ruleset: RuleSet, workdir: Path) -> TestReport:
+    """Ingest every test torrent into a warehouse under ``workdir``, check every rule."""
+    folder = workdir / "torrents"
+    folder.mkdir(parents=True, exist_ok=True)
+    hashes: dict[TestTorrent, str] = {}
+    for test in {t for r in ruleset.rules.values() for t in (*r.flag_tests, *r.pass_tests)}:
+        infohash, data = _encoded(test)
+        hashes[test] = infohash
+        (folder / f"{infohash}.torrent").write_bytes(data)
+    db = workdir / "rules-test.duckdb"
+    ingest([folder], db, workers=1)
+    con = connect(db, read_only=True)
+    try:
+        return TestReport([_check(con, rule, hashes) for rule in ruleset.rules.values()])
+    finally:
+        con.close()
+
+
+def _check(con, rule: Rule, hashes: dict[TestTorrent, str]) -> RuleTestResult:
+    result = RuleTestResult(rule.id, rule.where)
+    tests = [(t, True) for t in rule.flag_tests] + [(t, False) for t in rule.pass_tests]
+    result.tests = len(tests)
+    wanted = sorted({hashes[t] for t, _ in tests})
+    flagged = {
+        row[0]
+        for row in con.execute(
+            f"SELECT * FROM ({rule_sql(rule)}) WHERE infohash IN (SELECT unnest($hashes))",
+            {"hashes": wanted},
+        ).fetchall()
+    }
+    stored = {row[0] for row in con.execute("SELECT infohash FROM torrents").fetchall()}
+    for test, should_flag in tests:
+        infohash = hashes[test]
+        files = ", ".join(p for p, _ in test.files)
+        if infohash not in stored:
+            result.failures.append(f"{test.name!r} ({files}) did not ingest (see rejects)")
+        elif (infohash in flagged) != should_flag:
+            verb = "should flag but passed" if should_flag else "should pass but flagged"
+            result.failures.append(f"{verb}: {test.name!r} ({files})")
+    return result
+
+
+def rules_test(paths: Iterable[str | os.PathLike[str]] = ()) -> TestReport:
+    """`torrentwatch rules test`: load the packs (shipped, then ``paths``) and run the
+    tests of every rule in force; the report lists each rule and its failures."""
+    ruleset = load_packs(paths)
+    with tempfile.TemporaryDirectory(prefix="torrentwatch-rules-test-") as tmp:
+        return run_rule_tests(ruleset, Path(tmp))

@@ -1,0 +1,208 @@
+"""Checking the plain values of a pack: mappings, lists, sizes, bounds, names.
+
+Every checker takes the document, the key path and the rule id, records a problem
+when the value is wrong and returns ``None`` (or a safe default), so that loading
+goes on and reports every problem of every pack at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from parsers.extensions import KINDS, taxonomy
+from parsers.release import vocabulary
+from rules.source import Document, KeyPath
+
+_SIZE_RE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*")
+SIZE_UNITS = {
+    "B": 1,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "TB": 10**12,
+    "KiB": 2**10,
+    "MiB": 2**20,
+    "GiB": 2**30,
+    "TiB": 2**40,
+}
+SIZE_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$"
+EXT_PATTERN = r"^[a-z0-9]{1,16}$"
+WORD_PATTERN = r"^[a-z0-9*]+$"
+LIST_NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
+
+
+@functools.cache
+def platforms() -> tuple[str, ...]:
+    """Canonical platform ids of ``parsers/data/release_tags.yaml``."""
+    return tuple(sorted(vocabulary().platform_category))
+
+
+@functools.cache
+def exec_or_shortcut() -> tuple[str, ...]:
+    return tuple(sorted(taxonomy().exec_or_shortcut))
+
+
+@dataclass(slots=True)
+class Ctx:
+    """Where checking is: the document and the rule being read."""
+
+    doc: Document
+    rule_id: str | None = None
+
+    def error(self, code: str, path: KeyPath, message: str) -> None:
+        self.doc.add(code, path, message, self.rule_id)
+
+
+def type_name(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def mapping(
+    ctx: Ctx, value: Any, path: KeyPath, allowed: tuple[str, ...], required: tuple[str, ...] = ()
+) -> dict | None:
+    """``value`` as a mapping with only ``allowed`` keys and every ``required`` one."""
+    if not isinstance(value, dict):
+        ctx.error("rules.wrong_type", path, f"expected a mapping, got {type_name(value)}")
+        return None
+    for key in value:
+        if key not in allowed:
+            ctx.error(
+                "rules.unknown_key",
+                (*path, str(key)),
+                f"unknown key {key!r}; allowed: {', '.join(allowed)}",
+            )
+    for key in required:
+        if key not in value:
+            ctx.error("rules.missing_key", path, f"missing required key {key!r}")
+    return value
+
+
+def listing(ctx: Ctx, value: Any, path: KeyPath, *, non_empty: bool = True) -> list | None:
+    if not isinstance(value, list):
+        ctx.error("rules.wrong_type", path, f"expected a list, got {type_name(value)}")
+        return None
+    if non_empty and not value:
+        ctx.error("rules.empty_list", path, "the list is empty")
+        return None
+    return value
+
+
+def string(ctx: Ctx, value: Any, path: KeyPath, pattern: str | None = None) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        ctx.error("rules.wrong_type", path, f"expected a non-empty string, got {value!r}")
+        return None
+    if pattern and not re.match(pattern, value):
+        ctx.error("rules.bad_value", path, f"{value!r} does not match {pattern}")
+        return None
+    return value
+
+
+def boolean(ctx: Ctx, value: Any, path: KeyPath) -> bool | None:
+    if not isinstance(value, bool):
+        ctx.error("rules.wrong_type", path, f"expected true or false, got {value!r}")
+        return None
+    return value
+
+
+def choices(
+    ctx: Ctx, value: Any, path: KeyPath, allowed: tuple[str, ...], what: str
+) -> tuple[str, ...] | None:
+    """A non-empty list of values out of ``allowed`` (duplicates dropped, order kept)."""
+    items = listing(ctx, value, path)
+    if items is None:
+        return None
+    out: list[str] = []
+    ok = True
+    for i, item in enumerate(items):
+        if item not in allowed:
+            ctx.error(
+                f"rules.unknown_{what}",
+                (*path, i),
+                f"unknown {what} {item!r}; known: {', '.join(allowed)}",
+            )
+            ok = False
+        elif item not in out:
+            out.append(item)
+    return tuple(out) if ok else None
+
+
+def kinds(ctx: Ctx, value: Any, path: KeyPath) -> tuple[str, ...] | None:
+    return choices(ctx, value, path, KINDS, "kind")
+
+
+def exts(ctx: Ctx, value: Any, path: KeyPath) -> tuple[str, ...] | None:
+    items = listing(ctx, value, path)
+    if items is None:
+        return None
+    ok = [string(ctx, item, (*path, i), EXT_PATTERN) for i, item in enumerate(items)]
+    return tuple(dict.fromkeys(ok)) if all(ok) else None
+
+
+def words(ctx: Ctx, value: Any, path: KeyPath) -> tuple[str, ...] | None:
+    """Whole-token words: lower-case letters and digits, ``*`` for any run of them."""
+    items = listing(ctx, value, path)
+    if items is None:
+        return None
+    out = []
+    for i, item in enumerate(items):
+        word = string(ctx, item, (*path, i), WORD_PATTERN)
+        if word is not None and word.strip("*") == "":
+            ctx.error("rules.bad_value", (*path, i), f"{word!r} would match every token")
+            word = None
+        out.append(word)
+    return tuple(dict.fromkeys(out)) if all(out) else None
+
+
+def size(ctx: Ctx, value: Any, path: KeyPath) -> int | None:
+    """Bytes: a non-negative integer, or a number with a unit ("700MB", "4.2GB", "1GiB")."""
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, int):
+        if value >= 0:
+            return value
+    elif isinstance(value, str):
+        m = _SIZE_RE.fullmatch(value)
+        if m:
+            return round(float(m.group(1)) * SIZE_UNITS[m.group(2)])
+    ctx.error(
+        "rules.bad_size",
+        path,
+        f"{value!r} is not a size: write bytes (700000000) or a number and a unit "
+        f'({", ".join(SIZE_UNITS)}), as in "700MB"',
+    )
+    return None
+
+
+def number(ctx: Ctx, value: Any, path: KeyPath, kind: str) -> float | int | None:
+    """``kind``: ``share`` (0 to 1), ``count`` (integer >= 0) or ``size``."""
+    if kind == "size":
+        return size(ctx, value, path)
+    if kind == "count":
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+        ctx.error("rules.wrong_type", path, f"expected a whole number >= 0, got {value!r}")
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+        return value
+    ctx.error("rules.bad_value", path, f"expected a share between 0 and 1, got {value!r}")
+    return None
+
+
+def bounds(ctx: Ctx, value: dict, path: KeyPath, kind: str) -> tuple | None:
+    """``at_least`` / ``at_most`` of a predicate: at least one, and in order."""
+    if "at_least" not in value and "at_most" not in value:
+        ctx.error("rules.missing_key", path, "give at_least, at_most or both")
+        return None
+    low = number(ctx, value["at_least"], (*path, "at_least"), kind) if "at_least" in value else None
+    high = number(ctx, value["at_most"], (*path, "at_most"), kind) if "at_most" in value else None
+    if ("at_least" in value and low is None) or ("at_most" in value and high is None):
+        return None
+    if low is not None and high is not None and low > high:
+        ctx.error("rules.bad_range", (*path, "at_least"), f"at_least {low} is above at_most {high}")
+        return None
+    return low, high

@@ -1,0 +1,125 @@
+"""The shipped packs: the schema cannot drift, the packs' own tests pass, the CLI works."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from rules.loader import load_packs, shipped_packs
+from rules.schema import json_schema, schema_text
+from rules.source import parse_document
+from rules.testing import rules_test
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "rules" / "rule-pack.schema.json"
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "torrentwatch", "rules", *args], capture_output=True, text=True
+    )
+
+
+def test_shipped_schema_is_the_generated_one():
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == schema_text(), (
+        "regenerate: python -m rules.schema > rules/rule-pack.schema.json"
+    )
+    shipped = resources.files("rules").joinpath("rule-pack.schema.json").read_text("utf-8")
+    assert json.loads(shipped) == json_schema()
+
+
+def test_schema_lists_every_predicate():
+    from rules.predicates import PREDICATES
+
+    options = json_schema()["$defs"]["condition"]["oneOf"]
+    keys = {next(iter(option["required"])) for option in options}
+    assert keys == {"all", "any", "not", *PREDICATES}
+
+
+def test_shipped_packs_are_valid():
+    # jsonschema is not a dependency, so the packs are validated through the loader,
+    # which accepts exactly what the generated schema describes (and checks more:
+    # kinds, platforms, size ranges, duplicate ids).
+    for name, text in shipped_packs():
+        doc = parse_document(text, name)
+        assert not doc.problems
+        assert set(doc.data) == {"rules"}
+    ruleset = load_packs()
+    assert len(ruleset.rules) >= 6
+    levels = {rule.level for rule in ruleset.rules.values()}
+    assert levels <= {"informational", "low", "medium", "high", "critical"}
+
+
+def test_shipped_pack_tests_pass():
+    report = rules_test()
+    assert report.results, "no rules were tested"
+    for result in report.results:
+        assert result.ok, (result.rule_id, result.failures)
+        assert result.tests >= 3, result.rule_id
+    honest = {"Dungeon.Robot.Builder-FAKEGRP", "Harbor.Lights.PS3-DEMO", "Harbor.Lights.PS4-DEMO"}
+    written = {t.name for r in load_packs().rules.values() for t in r.pass_tests}
+    assert honest <= written
+
+
+def test_a_failing_rule_test_is_reported(tmp_path):
+    pack = tmp_path / "wrong.yaml"
+    pack.write_text(
+        """\
+rules:
+  - id: ops.wrong
+    version: 1
+    title: Wrong on purpose
+    description: Its flag test cannot flag.
+    level: low
+    when: {file_count: {at_least: 5}}
+    tests:
+      flag: [{name: "Kart.Racer-GRP", files: [["kart.mkv", 1MB]]}]
+      pass: [{name: "Kart.Racer.2-GRP", files: [["kart2.mkv", 1MB]]}]
+""",
+        encoding="utf-8",
+    )
+    report = rules_test([pack])
+    (failed,) = report.failed
+    assert failed.rule_id == "ops.wrong"
+    assert failed.failures == ["should flag but passed: 'Kart.Racer-GRP' (kart.mkv)"]
+
+
+@pytest.mark.parametrize("command", ["lint", "test"])
+def test_cli_rules_commands(command):
+    result = _cli(command)
+    assert result.returncode == 0, result.stderr
+    assert "disguise.double-extension" in result.stdout
+
+
+def test_cli_rules_lint_reports_every_problem(tmp_path):
+    pack = tmp_path / "bad.yaml"
+    pack.write_text(
+        "rules:\n  - id: ops.bad\n    version: 0\n    title: t\n    description: d\n"
+        "    level: high\n    when: {count: {kinds: [movie], at_least: 1}}\n"
+        "    tests: {pass: []}\n",
+        encoding="utf-8",
+    )
+    result = _cli("lint", str(pack))
+    assert result.returncode == 1
+    assert "[rules.invalid] 3 problem(s)" in result.stderr
+    assert f"{pack}:3:5: rule ops.bad: rules[0].version:" in result.stderr
+    assert f"{pack}:7:28: rule ops.bad: rules[0].when.count.kinds[0]:" in result.stderr
+    assert "[rules.no_tests]" in result.stderr
+
+
+def test_cli_rules_test_fails_on_a_failing_rule(tmp_path):
+    pack = tmp_path / "p.yaml"
+    pack.write_text(
+        "rules:\n  - id: ops.wrong\n    version: 1\n    title: t\n    description: d\n"
+        "    level: low\n    when: {file_count: {at_least: 5}}\n"
+        '    tests: {flag: [{name: "Kart-GRP", files: [["k.mkv", 1MB]]}]}\n',
+        encoding="utf-8",
+    )
+    result = _cli("test", str(pack))
+    assert result.returncode == 1
+    assert "FAIL ops.wrong" in result.stdout
+    assert "[rules.test_failed]" in result.stderr
