@@ -5,6 +5,9 @@ Each class reads its YAML value with ``from_dict`` (recording problems, returnin
 pack schema is generated from these) and compiles to a DuckDB boolean expression
 with the pure ``sql()``. Expressions read the torrent alias ``t`` (``torrents``);
 file predicates use a correlated ``EXISTS`` over ``files f`` (pad files left out).
+``evidence_sql()`` (pure too) is the DuckDB expression of the JSON value showing why
+the predicate holds for ``t`` (the columns it read, or the files that matched), so
+``torrentwatch flag`` computes evidence set-wise in the same query as the match.
 """
 
 from __future__ import annotations
@@ -34,6 +37,31 @@ def _bounds_sql(column: str, low: Any, high: Any) -> str:
     if high is not None:
         parts.append(f"{column} <= {high!r}")
     return " AND ".join(parts) if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
+
+# Files listed in one predicate's evidence; the count says how many matched in all.
+EVIDENCE_FILES = 20
+
+
+def _columns_json(columns: tuple[str, ...] | list[str]) -> str:
+    """A JSON object of torrent columns by name: the facts a torrent predicate read."""
+    return "json_object(" + ", ".join(f"{lit(c)}, t.{c}" for c in columns) + ")"
+
+
+def _files_json(condition: str) -> str:
+    """The matching non-pad files (index, path, extension chain) as JSON, the first
+    ``EVIDENCE_FILES`` by index, with their total count. ``raw_path`` is the torrent's
+    own path when libtorrent's differs (it drops bidi controls, the very evidence)."""
+    item = (
+        "{'file_index': f.file_index, 'path': f.path,"
+        " 'raw_path': try(decode(f.path_raw)), 'exts': f.exts}"
+    )
+    return (
+        "(SELECT json_object('count', count(*), 'files',"
+        f" to_json(list_slice(list({item} ORDER BY f.file_index), 1, {EVIDENCE_FILES})))"
+        " FROM files f WHERE f.infohash = t.infohash AND NOT f.is_pad"
+        f" AND {condition})"
+    )
 
 
 def _files_exist(condition: str) -> str:
@@ -99,6 +127,9 @@ class Predicate:
     def sql(self) -> str:
         raise NotImplementedError
 
+    def evidence_sql(self) -> str:
+        raise NotImplementedError
+
 
 @dataclass(frozen=True, slots=True)
 class _Claimed(Predicate):
@@ -124,6 +155,9 @@ class _Claimed(Predicate):
 
     def sql(self):
         return f"t.{self.column} IN ({lits(self.values)})"
+
+    def evidence_sql(self):
+        return _columns_json((self.column,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +205,9 @@ class VideoAboutGame(Predicate):
     def sql(self):
         return f"coalesce(t.video_about_game, false) = {str(self.value).lower()}"
 
+    def evidence_sql(self):
+        return _columns_json(("video_about_game",))
+
 
 @dataclass(frozen=True, slots=True)
 class _KindBounds(Predicate):
@@ -201,6 +238,9 @@ class _KindBounds(Predicate):
         total = terms[0] if len(terms) == 1 else "(" + " + ".join(terms) + ")"
         return _bounds_sql(total, self.at_least, self.at_most)
 
+    def evidence_sql(self):
+        return _columns_json([f"{self.prefix}{kind}" for kind in self.kinds])
+
 
 @dataclass(frozen=True, slots=True)
 class BytesShare(_KindBounds):
@@ -218,6 +258,10 @@ class Count(_KindBounds):
     keyword = "count"
     prefix = "count_"
     number = "count"
+
+    def evidence_sql(self):
+        # The files themselves say more than the summed count columns.
+        return _files_json(f"f.kind IN ({lits(self.kinds)})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +283,9 @@ class _TorrentBounds(Predicate):
 
     def sql(self):
         return _bounds_sql(f"t.{self.column}", self.at_least, self.at_most)
+
+    def evidence_sql(self):
+        return _columns_json((self.column,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +361,9 @@ class HasFile(Predicate):
     def sql(self):
         return _files_exist(self.condition())
 
+    def evidence_sql(self):
+        return _files_json(self.condition())
+
 
 @dataclass(frozen=True, slots=True)
 class NoFile(HasFile):
@@ -363,6 +413,9 @@ class NameMarks(Predicate):
     def sql(self):
         return self.terms("t.name_has_")
 
+    def evidence_sql(self):
+        return _columns_json([f"name_has_{mark}" for mark, _ in self.marks])
+
 
 @dataclass(frozen=True, slots=True)
 class FileMarks(NameMarks):
@@ -372,6 +425,9 @@ class FileMarks(NameMarks):
 
     def sql(self):
         return _files_exist(self.terms("f.has_"))
+
+    def evidence_sql(self):
+        return _files_json(self.terms("f.has_"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,8 +460,14 @@ class DoubleExtension(Predicate):
         ext_list = {**_STR_LIST, "items": {"type": "string", "pattern": v.EXT_PATTERN}}
         return _object({"final": {"oneOf": [{"const": "exec_or_shortcut"}, ext_list]}}, ("final",))
 
+    def condition(self) -> str:
+        return f"len(f.exts) >= 2 AND f.ext IN ({lits(self.final)})"
+
     def sql(self):
-        return _files_exist(f"len(f.exts) >= 2 AND f.ext IN ({lits(self.final)})")
+        return _files_exist(self.condition())
+
+    def evidence_sql(self):
+        return _files_json(self.condition())
 
 
 _MATCH = {
@@ -448,10 +510,24 @@ class KnownList(Predicate):
         }
         return _object(props, ("list",))
 
-    def sql(self):
+    def _where(self) -> str:
         return (
-            "EXISTS (SELECT 1 FROM torrent_hash_list_matches m WHERE m.infohash = t.infohash"
-            f" AND m.list_name = {lit(self.list)} AND m.kind IN ({lits(_MATCH[self.match])}))"
+            f"m.infohash = t.infohash AND m.list_name = {lit(self.list)}"
+            f" AND m.kind IN ({lits(_MATCH[self.match])})"
+        )
+
+    def sql(self):
+        return f"EXISTS (SELECT 1 FROM torrent_hash_list_matches m WHERE {self._where()})"
+
+    def evidence_sql(self):
+        item = (
+            "{'list': m.list_name, 'version': m.list_version, 'kind': m.kind, 'hash': m.hash,"
+            " 'label': m.label, 'file_index': m.file_index, 'path': m.path}"
+        )
+        return (
+            f"(SELECT json_object('matches', to_json(list({item}"
+            " ORDER BY m.kind, m.hash, m.file_index)))"
+            f" FROM torrent_hash_list_matches m WHERE {self._where()})"
         )
 
 
@@ -474,6 +550,10 @@ class WholeToken(Predicate):
 
     def sql(self):
         return tokens_sql("t.name_tokens", self.words)
+
+    def evidence_sql(self):
+        matched = tokens_sql("[tok]", self.words)
+        return f"json_object('name_tokens', list_filter(t.name_tokens, lambda tok: {matched}))"
 
 
 PREDICATES: dict[str, type[Predicate]] = {

@@ -234,6 +234,40 @@ def rules_test(paths: PacksArgument = None) -> None:
     console.print(f"all {len(report.results)} rules passed their tests")
 
 
+@app.command()
+def flag(paths: PacksArgument = None, db: DbOption = Path("torrentwatch.duckdb")) -> None:
+    """Evaluate every rule in force (shipped packs, then PATHS) and update `flags`.
+
+    One transaction: new matches are raised, still-matching flags refreshed, and flags
+    whose rule no longer matches kept with active = false. Re-running changes nothing.
+    """
+    from rules.evaluate import flag as run_flag
+
+    summary = run_flag(db, paths or [])
+    console.print(
+        Text(
+            f"run {summary.run_id}: {summary.rules} rules, {summary.matched} matches; "
+            f"{summary.new} new, {summary.changed} changed, {summary.deactivated} no longer "
+            f"matching; {summary.active} active flags"
+        )
+    )
+
+
+@app.command()
+def explain(
+    infohash: Annotated[str, typer.Argument(help="v1 or v2 infohash (hex).")],
+    db: DbOption = Path("torrentwatch.duckdb"),
+) -> None:
+    """Say in words what a torrent is and why each active flag on it was raised.
+
+    Exit 1 when no torrent has that infohash.
+    """
+    from rules.evaluate import explain as explain_lines
+
+    for line in explain_lines(db, infohash):
+        console.print(Text(line), soft_wrap=True)
+
+
 def main() -> None:
     """Entry point: typed project errors become one clear line and exit code 1."""
     try:

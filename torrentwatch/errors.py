@@ -118,3 +118,9 @@ class RuleTestsFailed(TorrentwatchError):
     """`rules test`: at least one rule's shipped tests did not come out as written."""
 
     code = "rules.test_failed"
+
+
+class TorrentNotFound(TorrentwatchError):
+    """`explain`: no torrent with that infohash is in the warehouse."""
+
+    code = "torrent.not_found"

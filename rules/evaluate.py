@@ -1,0 +1,271 @@
+"""Evaluation: run every rule in force over the warehouse and keep ``flags`` current.
+
+Set-wise, never one torrent at a time in Python: each rule's compiled SQL selects the
+torrents it flags together with their evidence (``flag_sql``), all rules land in one
+temporary table, and three statements merge it into ``flags`` in one transaction.
+Flags are never deleted: one whose rule no longer matches (or is switched off) stays
+with ``active = false``, so what was raised and why stays answerable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from parsers.normalize import display_safe
+from rules.loader import load_packs
+from rules.model import All, AnyOf, Condition, Not, Rule
+from rules.predicates import Predicate, lit
+from torrentwatch.errors import TorrentNotFound, WarehouseError
+from warehouse.db import connect
+from warehouse.runs import finish_run, start_run
+
+# Every flag scores 1.0 until fuzzy term matching brings graded scores.
+SCORE = 1.0
+
+MATCHES_TABLE = """\
+CREATE OR REPLACE TEMP TABLE flag_matches (
+    rule_id VARCHAR, rule_version INTEGER, level VARCHAR, infohash VARCHAR, evidence JSON)"""
+
+# Still matching: refresh the times; a new version or new evidence rewrites the rest.
+UPDATE_MATCHED_SQL = """\
+UPDATE flags SET
+    rule_version = m.rule_version, level = m.level, evidence = m.evidence, score = $score,
+    last_evaluated_at = $now, last_matched_at = $now, active = true, last_run_id = $run_id
+FROM flag_matches m
+WHERE flags.infohash = m.infohash AND flags.rule_id = m.rule_id"""
+
+INSERT_NEW_SQL = """\
+INSERT INTO flags (infohash, rule_id, rule_version, level, score, evidence,
+    first_flagged_at, last_evaluated_at, last_matched_at, active, first_run_id, last_run_id)
+SELECT m.infohash, m.rule_id, m.rule_version, m.level, $score, m.evidence,
+    $now, $now, $now, true, $run_id, $run_id
+FROM flag_matches m ANTI JOIN flags USING (infohash, rule_id)"""
+
+# No longer matching: kept, switched off; evaluated now when its rule is still in force.
+DEACTIVATE_SQL = """\
+UPDATE flags SET
+    active = false,
+    last_evaluated_at = CASE WHEN list_contains($rule_ids, rule_id) THEN $now
+                             ELSE last_evaluated_at END,
+    last_run_id = $run_id
+WHERE (infohash, rule_id) NOT IN (SELECT (infohash, rule_id) FROM flag_matches)
+  AND (active OR list_contains($rule_ids, rule_id))"""
+
+COUNT_CHANGED_SQL = """\
+SELECT
+    count(*) FILTER (WHERE f.infohash IS NULL),
+    count(*) FILTER (WHERE f.infohash IS NOT NULL AND (NOT f.active
+        OR f.rule_version != m.rule_version OR f.evidence::VARCHAR != m.evidence::VARCHAR))
+FROM flag_matches m LEFT JOIN flags f USING (infohash, rule_id)"""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagSummary:
+    """What one `torrentwatch flag` run did."""
+
+    run_id: str
+    rules: int
+    matched: int  # (torrent, rule) pairs matching now
+    new: int  # flags raised for the first time
+    changed: int  # existing flags with a new version or evidence, or active again
+    deactivated: int  # flags whose rule no longer matches or is switched off
+    active: int  # active flags after the run
+
+
+def facts(condition: Condition, negated: bool = False) -> Iterator[tuple[Predicate, bool]]:
+    """Every predicate of ``condition`` with whether an odd number of ``not`` wraps it."""
+    if isinstance(condition, (All, AnyOf)):
+        for item in condition.items:
+            yield from facts(item, negated)
+    elif isinstance(condition, Not):
+        yield from facts(condition.item, not negated)
+    else:
+        yield condition, negated
+
+
+def _fact_sql(predicate: Predicate, negated: bool) -> str:
+    args = json.dumps(asdict(predicate), sort_keys=True)
+    return (
+        f"json_object('predicate', {lit(predicate.keyword)}, 'args', {lit(args)}::JSON,"
+        f" 'negated', {str(negated).lower()}, 'holds', coalesce({predicate.sql()}, false),"
+        f" 'values', {predicate.evidence_sql()})"
+    )
+
+
+def evidence_sql(rule: Rule) -> str:
+    """The JSON evidence of ``rule`` for torrent ``t``: the rule, and each predicate
+    with its arguments, whether it holds, and the values (columns, files) it read."""
+    listed = ", ".join(_fact_sql(p, neg) for p, neg in facts(rule.when))
+    return (
+        f"json_object('rule_id', {lit(rule.id)}, 'version', {rule.version},"
+        f" 'title', {lit(rule.title)}, 'level', {lit(rule.level)},"
+        f" 'facts', json_array({listed}))"
+    )
+
+
+def flag_sql(rule: Rule) -> str:
+    """The torrents ``rule`` flags with their evidence (pure: returns SQL)."""
+    return f"SELECT t.infohash, {evidence_sql(rule)} AS evidence FROM torrents t WHERE {rule.sql}"
+
+
+def _insert_matches_sql(rule: Rule) -> str:
+    return (
+        "INSERT INTO flag_matches SELECT "
+        f"{lit(rule.id)}, {rule.version}, {lit(rule.level)}, infohash, evidence "
+        f"FROM ({flag_sql(rule)})"
+    )
+
+
+def _merge(con, rules: list[Rule], run_id: str) -> FlagSummary:
+    """Match every rule and merge into ``flags``; the caller holds the transaction."""
+    con.execute(MATCHES_TABLE)
+    for rule in rules:
+        con.execute(_insert_matches_sql(rule))
+    (matched,) = con.execute("SELECT count(*) FROM flag_matches").fetchone()
+    new, changed = con.execute(COUNT_CHANGED_SQL).fetchone()
+    params = {"now": datetime.now(UTC), "run_id": run_id}
+    (deactivated,) = con.execute(
+        "SELECT count(*) FROM flags WHERE active AND (infohash, rule_id) NOT IN "
+        "(SELECT (infohash, rule_id) FROM flag_matches)"
+    ).fetchone()
+    con.execute(UPDATE_MATCHED_SQL, {**params, "score": SCORE})
+    con.execute(INSERT_NEW_SQL, {**params, "score": SCORE})
+    con.execute(DEACTIVATE_SQL, {**params, "rule_ids": [r.id for r in rules]})
+    (active,) = con.execute("SELECT count(*) FROM flags WHERE active").fetchone()
+    con.execute("DROP TABLE flag_matches")
+    return FlagSummary(run_id, len(rules), matched, new, changed, deactivated, active)
+
+
+def flag(db: str | Path, paths: Iterable[str | os.PathLike[str]] = ()) -> FlagSummary:
+    """`torrentwatch flag`: load the packs (shipped, then ``paths``), evaluate every
+    rule in force and update ``flags``, all in one transaction (all of it, or none)."""
+    rules = list(load_packs(paths).rules.values())
+    con = connect(db)
+    try:
+        run_id = start_run(con, "flag")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            summary = _merge(con, rules, run_id)
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            finish_run(con, run_id, status="failed", detail={"error": str(exc)})
+            raise WarehouseError(f"flag run {run_id} failed, nothing changed: {exc}") from exc
+        finish_run(con, run_id, status="completed", detail=asdict(summary))
+        return summary
+    finally:
+        con.close()
+
+
+TORRENT_SQL = """\
+SELECT name, total_size, file_count, claimed_platform, claimed_category, dominant_kind
+FROM torrents WHERE infohash = $infohash OR infohash_v1 = $infohash OR infohash_v2 = $infohash"""
+
+ACTIVE_FLAGS_SQL = """\
+SELECT f.rule_id, f.rule_version, f.level, f.evidence
+FROM flags f JOIN torrents t USING (infohash)
+WHERE $infohash IN (t.infohash, t.infohash_v1, t.infohash_v2) AND f.active
+ORDER BY f.rule_id"""
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "unknown size"
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return ""
+
+
+def _values_words(values: dict) -> str:
+    """Column facts as ``column = value`` (shares as percentages)."""
+    parts = []
+    for column, value in values.items():
+        if column.startswith("share_bytes_") and value is not None:
+            value = f"{value:.0%}"
+        parts.append(f"{column} = {value}")
+    return ", ".join(parts)
+
+
+def _short(value: object) -> object:
+    """A long argument list (``exec_or_shortcut`` expands to dozens) cut for reading."""
+    if isinstance(value, list) and len(value) > 6:
+        return [*value[:6], f"... {len(value) - 6} more"]
+    return value
+
+
+def _fact_words(fact: dict) -> list[str]:
+    """One fact that made the rule fire, in words, with its files or list matches."""
+    values = fact["values"] or {}
+    args = {k: _short(v) for k, v in fact["args"].items() if v not in ((), [], None)}
+    head = f"{'not ' if fact['negated'] else ''}{fact['predicate']} {json.dumps(args)}"
+    if "files" in values or "count" in values:
+        lines = [f"{head}: {values.get('count', 0)} matching file(s)"]
+        for item in values.get("files") or []:
+            exts = ".".join(item["exts"] or [])
+            raw = item.get("raw_path")
+            shown = display_safe(raw if raw is not None else item["path"])
+            lines.append(f"    file {item['file_index']}: {shown} [{exts}]")
+        return lines
+    if "matches" in values:
+        lines = [f"{head}: on a known list"]
+        for m in values["matches"] or []:
+            where = f" (file {m['file_index']}: {display_safe(m['path'])})" if m["path"] else ""
+            lines.append(f"    list {m['list']} v{m['version']}: {m['kind']} {m['hash']}{where}")
+        return lines
+    return [f"{head}: {display_safe(_values_words(values))}"]
+
+
+def _flag_words(rule_id: str, version: int, level: str, evidence: dict) -> list[str]:
+    """The flag's headline (``Rule <id> v<version> (<level>): <title> — because:``) and
+    the facts that counted: those that hold (or, under ``not``, do not)."""
+    lines = [f"Rule {rule_id} v{version} ({level}): {evidence['title']} — because:"]
+    for fact in evidence["facts"]:
+        if fact["holds"] != fact["negated"]:
+            lines.extend("  " + line for line in _fact_words(fact))
+    return lines
+
+
+def _has_flags(con) -> bool:
+    """A warehouse opened read-only is not migrated: one never flagged may lack the table."""
+    found = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'flags'"
+    ).fetchone()
+    return found[0] > 0
+
+
+def explain(db: str | Path, infohash: str) -> list[str]:
+    """`torrentwatch explain`: the torrent and each active flag on it, in words (lines).
+
+    Raises ``TorrentNotFound`` when no torrent has that v1, v2 or key infohash."""
+    key = infohash.strip().lower()
+    con = connect(db, read_only=True)
+    try:
+        row = con.execute(TORRENT_SQL, {"infohash": key}).fetchone()
+        if row is None:
+            raise TorrentNotFound(f"no torrent with infohash {key!r} in {db}")
+        name, size, files, platform, category, kind = row
+        lines = [
+            f"Torrent {key}: {display_safe(name or '')}",
+            f"  {_size(size)}, {files if files is not None else 'unknown'} file(s), "
+            f"claims platform {platform or '-'}, category {category or '-'}; "
+            f"most bytes are {kind or '-'}",
+        ]
+        flags = []
+        if _has_flags(con):
+            flags = con.execute(ACTIVE_FLAGS_SQL, {"infohash": key}).fetchall()
+    finally:
+        con.close()
+    if not flags:
+        return [*lines, "No active flags."]
+    for rule_id, version, level, evidence in flags:
+        lines.extend(_flag_words(rule_id, version, level, json.loads(evidence)))
+    return lines
