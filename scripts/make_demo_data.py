@@ -21,7 +21,14 @@ OUT = Path(__file__).resolve().parent.parent / "torrentwatch" / "demo"
 
 
 def _t(name: str, *files: tuple[str, int], **kw) -> SynthTorrent:
-    return SynthTorrent(name=name, files=tuple(files), **kw)
+    """A torrent named ``name``; file paths given as ``name/...`` are placed inside it.
+
+    A multi-file torrent's info name is its root folder, so the paths stored in the
+    torrent must not repeat it; a single path equal to the name is a single-file torrent.
+    """
+    inner = tuple((p.removeprefix(name + "/"), size) for p, size in files)
+    multi = any(p != n for (p, _), (n, _) in zip(files, inner, strict=True))
+    return SynthTorrent(name=name, files=inner, multi_file=multi, **kw)
 
 
 HONEST = [

@@ -130,9 +130,12 @@ def sql(
 
 @app.command()
 def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
-    """Ingest the bundled benign demo data, then show a summary and three example queries."""
+    """Ingest and flag the bundled benign demo data, then show three example queries."""
+    from rules.evaluate import flag as run_flag
+
     summary = _progress_run([demo_stage.demo_data_dir()], db)
     _print_summary(summary)
+    _print_flag_summary(run_flag(db))
     console.print(f"\nWarehouse: {db}. Three queries to start from:\n")
     for title, statement in demo_stage.EXAMPLE_QUERIES.items():
         console.print(f"[bold]-- {title}[/bold]\n{statement.strip()}\n")
@@ -243,7 +246,10 @@ def flag(paths: PacksArgument = None, db: DbOption = Path("torrentwatch.duckdb")
     """
     from rules.evaluate import flag as run_flag
 
-    summary = run_flag(db, paths or [])
+    _print_flag_summary(run_flag(db, paths or []))
+
+
+def _print_flag_summary(summary) -> None:
     console.print(
         Text(
             f"run {summary.run_id}: {summary.rules} rules, {summary.matched} matches; "

@@ -5,9 +5,16 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from rules.evaluate import FlagSummary, flag
 from torrentwatch.ingest import IngestSummary, ingest
 
 EXAMPLE_QUERIES: dict[str, str] = {
+    "Active flags, most severe first (torrentwatch explain INFOHASH says why)": """
+SELECT f.level, f.rule_id, t.name, f.infohash
+FROM flags f JOIN torrents t USING (infohash)
+WHERE f.active
+ORDER BY list_position(['critical', 'high', 'medium', 'low', 'informational'], f.level),
+         f.rule_id, t.name""",
     "Console releases whose bytes are mostly video or images": """
 SELECT name, claimed_platform, dominant_kind,
        round(share_bytes_video + share_bytes_image, 2) AS media_share, file_count
@@ -16,11 +23,6 @@ WHERE claimed_category = 'game_console'
   AND share_bytes_video + share_bytes_image >= 0.6
   AND count_disc_image = 0 AND count_game_package = 0
 ORDER BY media_share DESC""",
-    "Files whose extension chain ends in an executable behind a media extension": """
-SELECT t.name AS torrent, f.path, f.exts
-FROM files f JOIN torrents t USING (infohash)
-WHERE len(f.exts) >= 2 AND f.kind = 'executable'
-ORDER BY t.name, f.path""",
     "Rejected inputs and why": """
 SELECT reason, source_ref, detail FROM rejects ORDER BY reason, source_ref""",
 }
@@ -31,5 +33,8 @@ def demo_data_dir() -> Path:
     return Path(str(resources.files("torrentwatch") / "demo"))
 
 
-def demo(db: str | Path = "torrentwatch.duckdb", *, workers: int | None = None) -> IngestSummary:
-    return ingest([demo_data_dir()], db, workers=workers)
+def demo(
+    db: str | Path = "torrentwatch.duckdb", *, workers: int | None = None
+) -> tuple[IngestSummary, FlagSummary]:
+    """The main job on the demo data: ingest it, then flag it with the shipped packs."""
+    return ingest([demo_data_dir()], db, workers=workers), flag(db)
