@@ -19,24 +19,26 @@ from pathlib import Path
 import duckdb
 
 from parsers.normalize import display_safe
+from rules.fuzzy import prepare
 from rules.loader import load_packs
 from rules.model import All, AnyOf, Condition, Not, Rule
-from rules.predicates import Predicate, lit
+from rules.predicates import FuzzyTerms, Predicate, lit
 from torrentwatch.errors import TorrentNotFound, WarehouseError
 from warehouse.db import connect
 from warehouse.runs import finish_run, start_run
 
-# Every flag scores 1.0 until fuzzy term matching brings graded scores.
+# A rule without fuzzy predicates scores 1.0; one with them, its best fuzzy score / 100.
 SCORE = 1.0
 
 MATCHES_TABLE = """\
 CREATE OR REPLACE TEMP TABLE flag_matches (
-    rule_id VARCHAR, rule_version INTEGER, level VARCHAR, infohash VARCHAR, evidence JSON)"""
+    rule_id VARCHAR, rule_version INTEGER, level VARCHAR, infohash VARCHAR, evidence JSON,
+    score DOUBLE)"""
 
 # Still matching: refresh the times; a new version or new evidence rewrites the rest.
 UPDATE_MATCHED_SQL = """\
 UPDATE flags SET
-    rule_version = m.rule_version, level = m.level, evidence = m.evidence, score = $score,
+    rule_version = m.rule_version, level = m.level, evidence = m.evidence, score = m.score,
     last_evaluated_at = $now, last_matched_at = $now, active = true, last_run_id = $run_id
 FROM flag_matches m
 WHERE flags.infohash = m.infohash AND flags.rule_id = m.rule_id"""
@@ -44,7 +46,7 @@ WHERE flags.infohash = m.infohash AND flags.rule_id = m.rule_id"""
 INSERT_NEW_SQL = """\
 INSERT INTO flags (infohash, rule_id, rule_version, level, score, evidence,
     first_flagged_at, last_evaluated_at, last_matched_at, active, first_run_id, last_run_id)
-SELECT m.infohash, m.rule_id, m.rule_version, m.level, $score, m.evidence,
+SELECT m.infohash, m.rule_id, m.rule_version, m.level, m.score, m.evidence,
     $now, $now, $now, true, $run_id, $run_id
 FROM flag_matches m ANTI JOIN flags USING (infohash, rule_id)"""
 
@@ -91,7 +93,8 @@ def facts(condition: Condition, negated: bool = False) -> Iterator[tuple[Predica
 
 
 def _fact_sql(predicate: Predicate, negated: bool) -> str:
-    args = json.dumps(asdict(predicate), sort_keys=True)
+    shown = predicate.args() if isinstance(predicate, FuzzyTerms) else asdict(predicate)
+    args = json.dumps(shown, sort_keys=True)
     return (
         f"json_object('predicate', {lit(predicate.keyword)}, 'args', {lit(args)}::JSON,"
         f" 'negated', {str(negated).lower()}, 'holds', coalesce({predicate.sql()}, false),"
@@ -110,22 +113,34 @@ def evidence_sql(rule: Rule) -> str:
     )
 
 
+def score_sql(rule: Rule) -> str:
+    """The flag score: the best score (/100) of the rule's fuzzy predicates that are not
+    negated, or 1.0 when it has none (or none of them matched)."""
+    best = [p.best_sql() for p, neg in facts(rule.when) if isinstance(p, FuzzyTerms) and not neg]
+    if not best:
+        return f"{SCORE}"
+    top = best[0] if len(best) == 1 else f"greatest({', '.join(best)})"
+    return f"coalesce({top} / 100.0, {SCORE})"
+
+
 def flag_sql(rule: Rule) -> str:
-    """The torrents ``rule`` flags with their evidence (pure: returns SQL)."""
+    """The torrents ``rule`` flags with their evidence (pure: returns SQL); a rule with
+    ``fuzzy_terms`` reads ``fuzzy_hits`` (``rules.fuzzy.prepare`` writes it)."""
     return f"SELECT t.infohash, {evidence_sql(rule)} AS evidence FROM torrents t WHERE {rule.sql}"
 
 
 def _insert_matches_sql(rule: Rule) -> str:
     return (
         "INSERT INTO flag_matches SELECT "
-        f"{lit(rule.id)}, {rule.version}, {lit(rule.level)}, infohash, evidence "
-        f"FROM ({flag_sql(rule)})"
+        f"{lit(rule.id)}, {rule.version}, {lit(rule.level)}, infohash, evidence, "
+        f"{score_sql(rule)} FROM ({flag_sql(rule)}) m JOIN torrents t USING (infohash)"
     )
 
 
 def _merge(con, rules: list[Rule], run_id: str) -> FlagSummary:
     """Match every rule and merge into ``flags``; the caller holds the transaction."""
     con.execute(MATCHES_TABLE)
+    prepare(con, rules)
     for rule in rules:
         con.execute(_insert_matches_sql(rule))
     (matched,) = con.execute("SELECT count(*) FROM flag_matches").fetchone()
@@ -135,8 +150,8 @@ def _merge(con, rules: list[Rule], run_id: str) -> FlagSummary:
         "SELECT count(*) FROM flags WHERE active AND (infohash, rule_id) NOT IN "
         "(SELECT (infohash, rule_id) FROM flag_matches)"
     ).fetchone()
-    con.execute(UPDATE_MATCHED_SQL, {**params, "score": SCORE})
-    con.execute(INSERT_NEW_SQL, {**params, "score": SCORE})
+    con.execute(UPDATE_MATCHED_SQL, params)
+    con.execute(INSERT_NEW_SQL, params)
     con.execute(DEACTIVATE_SQL, {**params, "rule_ids": [r.id for r in rules]})
     (active,) = con.execute("SELECT count(*) FROM flags WHERE active").fetchone()
     con.execute("DROP TABLE flag_matches")
@@ -214,6 +229,14 @@ def _fact_words(fact: dict) -> list[str]:
             raw = item.get("raw_path")
             shown = display_safe(raw if raw is not None else item["path"])
             lines.append(f"    file {item['file_index']}: {shown} [{exts}]")
+        return lines
+    if fact["predicate"] == FuzzyTerms.keyword:
+        lines = [f"{head}: best score {values.get('best_score')}"]
+        for m in values.get("matches") or []:
+            lines.append(
+                f"    {m['source']}: {display_safe(m['token'])!r} ~ {display_safe(m['term'])!r}"
+                f" ({m['score']})"
+            )
         return lines
     if "matches" in values:
         lines = [f"{head}: on a known list"]

@@ -2,7 +2,8 @@
 
 Every test torrent of every rule is encoded with ``torrentwatch.synth``, written to a
 temporary folder and ingested (one worker) into a temporary warehouse, so the rule
-sees exactly the columns a real ingest makes. Then each rule's compiled SQL runs over
+sees exactly the columns a real ingest makes. Then ``fuzzy_hits`` is prepared (rules with
+``fuzzy_terms``) and each rule's compiled SQL runs over
 its own test torrents: flag tests must be selected, pass tests must not.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 import libtorrent as lt
 
 from rules.compile import rule_sql
+from rules.fuzzy import prepare
 from rules.loader import RuleSet, load_packs
 from rules.model import Rule, TestTorrent
 from torrentwatch.ingest import ingest
@@ -71,6 +73,7 @@ def run_rule_tests(ruleset: RuleSet, workdir: Path) -> TestReport:
     ingest([folder], db, workers=1)
     con = connect(db, read_only=True)
     try:
+        prepare(con, ruleset.rules.values())
         return TestReport([_check(con, rule, hashes) for rule in ruleset.rules.values()])
     finally:
         con.close()

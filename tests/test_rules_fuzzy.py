@@ -1,0 +1,328 @@
+"""`fuzzy_terms`: term files checked at load, the exact SQL, set-wise scoring into
+``fuzzy_hits``, misspelled and leetspeak names, multi-word terms, paths, evidence,
+flag scores, idempotent flag runs and the example pack in docs/examples."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from parsers.columnar import build_batch
+from parsers.records import Sighting
+from parsers.torrent import parse_torrent
+from rules.compile import rule_sql
+from rules.evaluate import flag, flag_sql
+from rules.fuzzy import prepare
+from rules.loader import load_packs, read_pack
+from rules.source import parse_document
+from rules.testing import rules_test
+from torrentwatch.errors import RulesInvalid
+from torrentwatch.synth import SynthTorrent, encode
+from warehouse.db import connect
+from warehouse.load import load_batch
+from warehouse.runs import start_run
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "watch-titles.yaml"
+TERMS = "# neutral made-up titles\nkart racer\ngalaxy quest  # trailing comment\npixel dungeon\n"
+
+PACK = """\
+rules:
+  - id: demo.fuzzy
+    version: 1
+    title: Demo
+    description: Benign.
+    level: low
+    when:
+{when}
+    tests:
+      pass: [{{name: "x", files: [["a.txt", 1]]}}]
+"""
+
+TORRENTS = {
+    "exact": SynthTorrent("Kart.Racer.PS2-GRP", (("kart.iso", 4_000_000),)),
+    "misspelled": SynthTorrent("Kart.Racr.PS2-GRP", (("kart.iso", 4_000_000),)),
+    "leet": SynthTorrent("K4rt.R4c3r.PS2-GRP", (("kart.iso", 4_000_000),)),
+    "galaxy": SynthTorrent("Galaxy_Quests_NSW", (("g.nsp", 2_000_000),)),
+    "unrelated": SynthTorrent("Harbor.Lights.PS3-DEMO", (("harbor.iso", 7_000_000),)),
+    "split": SynthTorrent("Racer.X.Kart.PS2", (("x.iso", 4_000_000),)),
+    "in_path": SynthTorrent(
+        "Misc.Pack",
+        (("games/p1xel_dungeon/setup.exe", 300_000), ("readme.txt", 10)),
+        multi_file=True,
+    ),
+}
+
+
+def _terms(folder: Path, text: str = TERMS, name: str = "titles.txt") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def compile_rule(tmp_path: Path, when: str):
+    _terms(tmp_path)
+    doc = parse_document(PACK.format(when="      " + when), str(tmp_path / "inline.yaml"))
+    (rule,) = read_pack(doc)
+    assert not doc.problems, doc.problems
+    return rule
+
+
+@pytest.fixture(scope="module")
+def warehouse():
+    con = connect(":memory:")
+    keys, metas = {}, []
+    for key, spec in TORRENTS.items():
+        meta = parse_torrent(encode(spec))
+        keys[meta.infohash] = key
+        metas.append((meta, Sighting(source="test", source_ref=key, seen_at=datetime.now(UTC))))
+    load_batch(con, build_batch(metas, []), start_run(con, "test"))
+    yield con, keys
+    con.close()
+
+
+def _flagged(warehouse, rule) -> set[str]:
+    con, keys = warehouse
+    assert prepare(con, [rule]) >= 0
+    return {keys[h] for (h,) in con.execute(rule_sql(rule)).fetchall()}
+
+
+# --- loading -----------------------------------------------------------------------
+
+HEAD = """\
+rules:
+  - id: demo.rule
+    version: 1
+    title: A demo rule
+    description: Benign example.
+    level: high
+    when:
+"""
+TESTS = '    tests:\n      pass: [{name: "x", files: [["a.txt", 1]]}]\n'
+
+
+def _problems(tmp_path: Path, when: str):
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(HEAD + textwrap.indent(when, "      ") + TESTS, encoding="utf-8")
+    with pytest.raises(RulesInvalid) as info:
+        load_packs([pack], shipped=False)
+    return [(p.code, p.line, p.col, p.path) for p in info.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("case", "files", "when", "expected"),
+    [
+        (
+            "missing file",
+            {},
+            "fuzzy_terms: {terms: nope.txt}\n",
+            ("rules.terms_missing", 8, 21, "rules[0].when.fuzzy_terms.terms"),
+        ),
+        (
+            "empty file",
+            {"t.txt": "# only a comment\n\n"},
+            "fuzzy_terms: {terms: t.txt}\n",
+            ("rules.terms_empty", 8, 21, "rules[0].when.fuzzy_terms.terms"),
+        ),
+        (
+            "not UTF-8",
+            {"t.txt": b"kart \xff racer\n"},
+            "fuzzy_terms: {terms: t.txt}\n",
+            ("rules.terms_encoding", 8, 21, "rules[0].when.fuzzy_terms.terms"),
+        ),
+        (
+            "bad scorer",
+            {"t.txt": TERMS},
+            "fuzzy_terms: {terms: t.txt, scorer: jaro}\n",
+            ("rules.bad_value", 8, 35, "rules[0].when.fuzzy_terms.scorer"),
+        ),
+        (
+            "threshold above 100",
+            {"t.txt": TERMS},
+            "fuzzy_terms: {terms: t.txt, threshold: 101}\n",
+            ("rules.bad_value", 8, 35, "rules[0].when.fuzzy_terms.threshold"),
+        ),
+        (
+            "threshold below 0",
+            {"t.txt": TERMS},
+            "fuzzy_terms: {terms: t.txt, threshold: -1}\n",
+            ("rules.bad_value", 8, 35, "rules[0].when.fuzzy_terms.threshold"),
+        ),
+        (
+            "bad form",
+            {"t.txt": TERMS},
+            "fuzzy_terms: {terms: t.txt, form: leet}\n",
+            ("rules.bad_value", 8, 35, "rules[0].when.fuzzy_terms.form"),
+        ),
+        (
+            "no terms key",
+            {},
+            "fuzzy_terms: {threshold: 80}\n",
+            ("rules.missing_key", 8, 7, "rules[0].when.fuzzy_terms"),
+        ),
+    ],
+    ids=lambda x: x if isinstance(x, str) else None,
+)
+def test_bad_fuzzy_terms_fail_loading(tmp_path, case, files, when, expected):
+    for name, content in files.items():
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        (tmp_path / name).write_bytes(data)
+    assert _problems(tmp_path, when) == [expected], case
+
+
+def test_term_file_is_relative_to_the_pack_and_comments_are_skipped(tmp_path):
+    rule = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt}")
+    assert rule.when.term_list == ("kart racer", "galaxy quest", "pixel dungeon")
+    assert (rule.when.on, rule.when.form, rule.when.scorer, rule.when.threshold) == (
+        "name",
+        "both",
+        "ratio",
+        90,
+    )
+
+
+# --- SQL ---------------------------------------------------------------------------
+
+
+def test_exact_sql_twin(tmp_path):
+    rule = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, form: norm, threshold: 80}")
+    key = rule.when.key
+    assert key.startswith("fz") and len(key) == 18
+    assert rule_sql(rule) == (
+        "SELECT t.infohash FROM torrents t WHERE EXISTS (SELECT 1 FROM fuzzy_hits h"
+        f" WHERE h.predicate_key = '{key}' AND (h.source = 'name_norm' AND"
+        " contains(' ' || array_to_string(t.name_tokens, ' ') || ' ', ' ' || h.token || ' ')))"
+    )
+
+
+def test_key_depends_on_terms_and_settings(tmp_path):
+    a = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt}").when
+    b = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, threshold: 80}").when
+    assert a.key == compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt}").when.key
+    assert a.key != b.key
+
+
+def test_misspelled_and_leetspeak_names_flag_unrelated_do_not(tmp_path, warehouse):
+    rule = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, threshold: 85}")
+    assert _flagged(warehouse, rule) == {"exact", "misspelled", "leet", "galaxy"}
+
+
+def test_norm_form_alone_misses_leetspeak(tmp_path, warehouse):
+    rule = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, form: norm, threshold: 85}")
+    assert _flagged(warehouse, rule) == {"exact", "misspelled", "galaxy"}
+    rule = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, form: skeleton}")
+    assert "leet" in _flagged(warehouse, rule)
+
+
+def test_multi_word_term_matches_adjacent_tokens_only(tmp_path, warehouse):
+    # "Racer.X.Kart" has both words, but never "kart racer" as a run of two tokens.
+    rule = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, form: norm, threshold: 100}")
+    assert _flagged(warehouse, rule) == {"exact"}
+    rule = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, threshold: 100}")
+    assert _flagged(warehouse, rule) == {"exact", "leet"}
+
+
+def test_on_paths(tmp_path, warehouse):
+    _terms(tmp_path, "pixel dungeon\n", "pixel.txt")
+    rule = compile_rule(tmp_path, "fuzzy_terms: {terms: pixel.txt, on: paths}")
+    # The leetspeak folder "p1xel_dungeon" matches in the skeleton form.
+    assert _flagged(warehouse, rule) == {"in_path"}
+    rule = compile_rule(tmp_path, "fuzzy_terms: {terms: pixel.txt, on: name}")
+    assert _flagged(warehouse, rule) == set()
+    # A single-file torrent's one path is its name.
+    rule = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, on: paths, threshold: 85}")
+    assert {"exact", "misspelled", "leet", "in_path"} <= _flagged(warehouse, rule)
+    both = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, on: any, threshold: 85}")
+    assert _flagged(warehouse, both) == {"exact", "misspelled", "leet", "galaxy", "in_path"}
+
+
+def test_evidence_has_token_term_and_score(tmp_path, warehouse):
+    con, keys = warehouse
+    rule = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, threshold: 85}")
+    prepare(con, [rule])
+    rows = {keys[h]: json.loads(e) for h, e in con.execute(flag_sql(rule)).fetchall()}
+    (fact,) = rows["misspelled"]["facts"]
+    assert fact["predicate"] == "fuzzy_terms" and fact["holds"]
+    assert fact["args"]["terms"] == "titles.txt" and "term_list" not in fact["args"]
+    match = fact["values"]["matches"][0]
+    assert match["token"] == "kart racr" and match["term"] == "kart racer"
+    assert 85 <= match["score"] < 100 == rows["exact"]["facts"][0]["values"]["best_score"]
+    leet = rows["leet"]["facts"][0]["values"]["matches"]
+    assert {"token": "kart racer", "term": "kart racer", "score": 100.0} in [
+        {k: m[k] for k in ("token", "term", "score")} for m in leet
+    ]
+
+
+def test_no_fuzzy_rules_skip_the_step(warehouse):
+    con, _ = warehouse
+    assert prepare(con, []) == -1
+
+
+# --- flag ----------------------------------------------------------------------------
+
+
+def test_flag_scores_and_is_idempotent(tmp_path):
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    metas = [
+        (parse_torrent(encode(spec)), Sighting("test", key, datetime.now(UTC)))
+        for key, spec in TORRENTS.items()
+    ]
+    load_batch(con, build_batch(metas, []), start_run(con, "test"))
+    con.close()
+    _terms(tmp_path)
+    pack = tmp_path / "fuzzy.yaml"
+    pack.write_text(
+        PACK.format(when="      fuzzy_terms: {terms: titles.txt, threshold: 85}"), "utf-8"
+    )
+    first = flag(db, [pack])
+    assert first.new >= 4
+    second = flag(db, [pack])
+    assert (second.new, second.changed, second.deactivated) == (0, 0, 0)
+    assert second.active == first.active
+    con = connect(db, read_only=True)
+    try:
+        scores = dict(
+            con.execute(
+                "SELECT t.name, f.score FROM flags f JOIN torrents t USING (infohash)"
+                " WHERE f.rule_id = 'demo.fuzzy'"
+            ).fetchall()
+        )
+        shipped = con.execute(
+            "SELECT DISTINCT score FROM flags WHERE rule_id != 'demo.fuzzy'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert scores["Kart.Racer.PS2-GRP"] == 1.0
+    assert 0.85 <= scores["Kart.Racr.PS2-GRP"] < 1.0
+    assert "Harbor.Lights.PS3-DEMO" not in scores
+    assert shipped in ([], [(1.0,)])
+
+
+# --- the example pack ------------------------------------------------------------------
+
+
+def test_example_pack_tests_pass():
+    report = rules_test([EXAMPLE])
+    assert report.ok, [r.failures for r in report.failed]
+    ids = {r.rule_id for r in report.results}
+    assert {"example.watch-titles", "example.watch-titles-in-files"} <= ids
+
+
+def test_explain_shows_fuzzy_matches(tmp_path):
+    from rules.evaluate import explain
+
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+    spec = TORRENTS["misspelled"]
+    meta = parse_torrent(encode(spec))
+    batch = build_batch([(meta, Sighting("test", "m", datetime.now(UTC)))], [])
+    load_batch(con, batch, start_run(con, "test"))
+    con.close()
+    flag(db, [EXAMPLE])
+    text = "\n".join(explain(db, meta.infohash))
+    assert "Rule example.watch-titles v1" in text
+    assert "'kart racr' ~ 'kart racer'" in text
