@@ -12,12 +12,15 @@ the predicate holds for ``t`` (the columns it read, or the files that matched), 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
+
+import duckdb
 
 from parsers.extensions import KINDS
 from parsers.normalize import normalize_text, skeleton_text
@@ -482,10 +485,15 @@ _MATCH = {
 }
 
 
+# ``known_list: {list: any}`` matches every loaded list.
+ANY_LIST = "any"
+
+
 @dataclass(frozen=True, slots=True)
 class KnownList(Predicate):
     """The torrent (``infohash``), one of its files (``pieces_root``) or either
-    (``any``) is on the latest version of hash list ``list``."""
+    (``any``) is on the latest version of hash list ``list``; ``list: any`` means the
+    latest version of every loaded list (so no list can be named ``any``)."""
 
     keyword = "known_list"
     list: str
@@ -516,10 +524,8 @@ class KnownList(Predicate):
         return _object(props, ("list",))
 
     def _where(self) -> str:
-        return (
-            f"m.infohash = t.infohash AND m.list_name = {lit(self.list)}"
-            f" AND m.kind IN ({lits(_MATCH[self.match])})"
-        )
+        named = "" if self.list == ANY_LIST else f" AND m.list_name = {lit(self.list)}"
+        return f"m.infohash = t.infohash{named} AND m.kind IN ({lits(_MATCH[self.match])})"
 
     def sql(self):
         return f"EXISTS (SELECT 1 FROM torrent_hash_list_matches m WHERE {self._where()})"
@@ -559,6 +565,124 @@ class WholeToken(Predicate):
     def evidence_sql(self):
         matched = tokens_sql("[tok]", self.words)
         return f"json_object('name_tokens', list_filter(t.name_tokens, lambda tok: {matched}))"
+
+
+REGEX_ON = ("name", "paths", "any")
+REGEX_FORMS = ("raw", "norm")
+_REGEX_COLUMNS = {
+    ("name", "raw"): "t.name",
+    ("name", "norm"): "t.name_norm",
+    ("paths", "raw"): "f.path",
+    ("paths", "norm"): "f.path_norm",
+}
+
+
+@functools.cache
+def _re2() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that compiles patterns with RE2, as the flag
+    run will (one per process, used only for checking)."""
+    return duckdb.connect(":memory:")
+
+
+def regex_error(pattern: str, options: str) -> str | None:
+    """Why DuckDB (RE2) will not compile ``pattern`` embedded as a SQL literal, or
+    ``None`` when it compiles."""
+    if "\x00" in pattern:
+        return "a pattern cannot hold a NUL character"
+    try:
+        _re2().execute(f"SELECT regexp_matches('', {lit(pattern)}, {lit(options)})").fetchall()
+    except duckdb.Error as exc:
+        return str(exc).removeprefix("Invalid Input Error: ")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Regex(Predicate):
+    """The name (``on: name``), a non-pad file path (``paths``) or either (``any``)
+    matches the RE2 regular expression ``pattern`` (linear time: no backreferences,
+    no lookarounds; unanchored unless written with ``^``/``$``), on the normalised
+    (``norm``, the default) or the raw text; case-insensitive unless
+    ``case_sensitive: true``. Every pattern is compiled by DuckDB when loaded."""
+
+    keyword = "regex"
+    pattern: str
+    on: str = "name"
+    form: str = "norm"
+    case_sensitive: bool = False
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        keys = ("pattern", "on", "form", "case_sensitive")
+        if isinstance(value, dict) and True in value:
+            # YAML 1.1 reads a bare ``on`` key as the boolean true.
+            value = {("on" if k is True else k): x for k, x in value.items()}
+        body = v.mapping(ctx, value, path, keys, ("pattern",))
+        if body is None or "pattern" not in body:
+            return None
+        ok = True
+        for key, allowed in (("on", REGEX_ON), ("form", REGEX_FORMS)):
+            if key in body and body[key] not in allowed:
+                ctx.error(
+                    "rules.bad_value",
+                    (*path, key),
+                    f"{body[key]!r}: {key} is one of {', '.join(allowed)}",
+                )
+                ok = False
+        case = body.get("case_sensitive", False)
+        if "case_sensitive" in body and v.boolean(ctx, case, (*path, "case_sensitive")) is None:
+            ok = False
+        pattern = body["pattern"]
+        if not isinstance(pattern, str) or not pattern:
+            ctx.error(
+                "rules.wrong_type",
+                (*path, "pattern"),
+                f"expected a non-empty string, got {pattern!r}",
+            )
+            return None
+        problem = regex_error(pattern, "c" if case is True else "i")
+        if problem is not None:
+            ctx.error("rules.bad_regex", (*path, "pattern"), f"{pattern!r}: {problem}")
+            return None
+        if not ok:
+            return None
+        return cls(pattern, body.get("on", "name"), body.get("form", "norm"), case)
+
+    @classmethod
+    def json_schema(cls):
+        props = {
+            "pattern": {"type": "string", "minLength": 1},
+            "on": {"enum": list(REGEX_ON)},
+            "form": {"enum": list(REGEX_FORMS)},
+            "case_sensitive": {"type": "boolean"},
+        }
+        return _object(props, ("pattern",))
+
+    def _args(self) -> str:
+        return f"{lit(self.pattern)}, {lit('c' if self.case_sensitive else 'i')}"
+
+    def _matches(self, where: str) -> str:
+        return f"regexp_matches({_REGEX_COLUMNS[(where, self.form)]}, {self._args()})"
+
+    def sql(self):
+        if self.on == "name":
+            return self._matches("name")
+        if self.on == "paths":
+            return _files_exist(self._matches("paths"))
+        return f"({self._matches('name')} OR {_files_exist(self._matches('paths'))})"
+
+    def evidence_sql(self):
+        column = _REGEX_COLUMNS[("name", self.form)]
+        name = (
+            f"json_object({lit(column.removeprefix('t.'))}, {column}, 'matched',"
+            f" CASE WHEN {self._matches('name')} THEN regexp_extract({column},"
+            f" {lit(self.pattern)}, 0, {lit('c' if self.case_sensitive else 'i')}) END)"
+        )
+        if self.on == "name":
+            return name
+        files = _files_json(self._matches("paths"))
+        if self.on == "paths":
+            return files
+        return f"json_object('name', {name}, 'paths', {files})"
 
 
 FUZZY_ON = ("name", "paths", "any")
@@ -764,6 +888,7 @@ PREDICATES: dict[str, type[Predicate]] = {
         DoubleExtension,
         KnownList,
         WholeToken,
+        Regex,
         FuzzyTerms,
     )
 }

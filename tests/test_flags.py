@@ -321,3 +321,27 @@ def test_a_failing_flag_run_changes_nothing(db, tmp_path, monkeypatch):
     statuses = con.execute("SELECT status FROM runs WHERE command = 'flag'").fetchall()
     con.close()
     assert sorted(s for (s,) in statuses) == ["completed", "failed"]
+
+
+def test_shipped_known_list_pack_flags_a_torrent_on_any_list(db, tmp_path):
+    """The shipped rule known.on-any-list raises nothing without lists (the demo has
+    none) and, once a list is imported, flags the listed torrent with evidence naming
+    the list and its version."""
+    flag(db)
+    assert not [k for k in _flags(db) if k[1] == "known.on-any-list"]
+    name = "Robot.Castle.PS3-TESTREL"
+    infohash = _infohash(db, name)
+    listed = tmp_path / "hotline.txt"
+    listed.write_text(f"# benign test list\n{infohash}\n", encoding="utf-8")
+    hashlist_import(listed, db, name="hotline-demo", source="test")
+    hashlist_import(listed, db, name="hotline-demo", source="test")  # version 2
+    flag(db)
+    flags = _flags(db)
+    assert [k for k in flags if k[1] == "known.on-any-list"] == [(name, "known.on-any-list")]
+    row = flags[(name, "known.on-any-list")]
+    assert row["level"] == "high" and row["active"]
+    (fact,) = json.loads(row["ev"])["facts"]
+    (match,) = fact["values"]["matches"]
+    assert match["list"] == "hotline-demo" and match["version"] == 2
+    assert match["kind"] == "infohash_v1" and match["hash"] == infohash
+    assert any("list hotline-demo v2: infohash_v1" in line for line in explain(db, infohash))

@@ -71,6 +71,10 @@ def check_name(name: str) -> str:
             f"list name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
+    if name == "any":
+        raise HashListNameInvalid(
+            "list name 'any' is reserved: rules write `known_list: {list: any}` for every list"
+        )
     return name
 
 
