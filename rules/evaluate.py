@@ -22,7 +22,8 @@ from parsers.normalize import display_safe
 from rules.fuzzy import prepare
 from rules.loader import load_packs
 from rules.model import All, AnyOf, Condition, Not, Rule
-from rules.predicates import FuzzyTerms, Predicate, lit
+from rules.predicates import Predicate, lit
+from rules.text_predicates import FuzzyTerms
 from torrentwatch.errors import TorrentNotFound, WarehouseError
 from warehouse.db import connect
 from warehouse.runs import finish_run, start_run

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 
 from parsers.normalize import skeleton_token
 from rules.model import All, AnyOf, Condition, Not, Rule
-from rules.predicates import FuzzyTerms
+from rules.text_predicates import FuzzyTerms
 
 SCORERS = {
     "ratio": fuzz.ratio,

@@ -2,7 +2,8 @@
 
 ``read_rule`` turns one YAML rule into a ``Rule`` (or records why it cannot);
 conditions are parsed through the predicate registry, so a new predicate needs
-only a class in ``rules.predicates``.
+only a class (in ``rules.predicates`` or ``rules.text_predicates``) and its entry in
+``rules.registry``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rules import values as v
-from rules.predicates import PREDICATES, Predicate
+from rules.predicates import Predicate
+from rules.registry import PREDICATES
 from rules.source import KeyPath
 
 LEVELS = ("informational", "low", "medium", "high", "critical")

@@ -11,7 +11,7 @@ import json
 
 from rules import values as v
 from rules.model import ID_PATTERN, LEVELS, REQUIRED
-from rules.predicates import PREDICATES
+from rules.registry import PREDICATES
 
 SCHEMA_ID = "https://torrentwatch.invalid/rule-pack.schema.json"
 

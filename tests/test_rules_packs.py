@@ -33,7 +33,7 @@ def test_shipped_schema_is_the_generated_one():
 
 
 def test_schema_lists_every_predicate():
-    from rules.predicates import PREDICATES
+    from rules.registry import PREDICATES
 
     options = json_schema()["$defs"]["condition"]["oneOf"]
     keys = {next(iter(option["required"])) for option in options}

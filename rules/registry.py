@@ -1,0 +1,46 @@
+"""The YAML keyword -> predicate class registry; the pack schema is generated from it."""
+
+from __future__ import annotations
+
+from rules.predicates import (
+    BytesShare,
+    ClaimedCategory,
+    ClaimedPlatform,
+    Count,
+    DoubleExtension,
+    FileCount,
+    FileMarks,
+    HasFile,
+    KnownList,
+    LargestFile,
+    NameMarks,
+    NoFile,
+    Predicate,
+    TotalSize,
+    VideoAboutGame,
+    WholeToken,
+)
+from rules.text_predicates import FuzzyTerms, Regex
+
+PREDICATES: dict[str, type[Predicate]] = {
+    cls.keyword: cls
+    for cls in (
+        ClaimedPlatform,
+        ClaimedCategory,
+        VideoAboutGame,
+        BytesShare,
+        Count,
+        HasFile,
+        NoFile,
+        FileCount,
+        TotalSize,
+        LargestFile,
+        NameMarks,
+        FileMarks,
+        DoubleExtension,
+        KnownList,
+        WholeToken,
+        Regex,
+        FuzzyTerms,
+    )
+}

@@ -1,0 +1,332 @@
+"""Text predicates: regular expressions (RE2, via DuckDB) and fuzzy term lists.
+
+Both read names and paths as text rather than the parsed profile, and both need work
+before their SQL can run (a pattern checked by RE2 at load time; term files read and
+scored against the token vocabulary), so they live apart from the profile predicates.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from parsers.normalize import normalize_text, skeleton_text
+from rules import values as v
+from rules.predicates import (
+    EVIDENCE_FILES,
+    Predicate,
+    _files_exist,
+    _files_json,
+    _object,
+    lit,
+)
+from rules.source import KeyPath
+
+REGEX_ON = ("name", "paths", "any")
+REGEX_FORMS = ("raw", "norm")
+_REGEX_COLUMNS = {
+    ("name", "raw"): "t.name",
+    ("name", "norm"): "t.name_norm",
+    ("paths", "raw"): "f.path",
+    ("paths", "norm"): "f.path_norm",
+}
+
+
+@functools.cache
+def _re2() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that compiles patterns with RE2, as the flag
+    run will (one per process, used only for checking)."""
+    return duckdb.connect(":memory:")
+
+
+def regex_error(pattern: str, options: str) -> str | None:
+    """Why DuckDB (RE2) will not compile ``pattern`` embedded as a SQL literal, or
+    ``None`` when it compiles."""
+    if "\x00" in pattern:
+        return "a pattern cannot hold a NUL character"
+    try:
+        _re2().execute(f"SELECT regexp_matches('', {lit(pattern)}, {lit(options)})").fetchall()
+    except duckdb.Error as exc:
+        return str(exc).removeprefix("Invalid Input Error: ")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Regex(Predicate):
+    """The name (``on: name``), a non-pad file path (``paths``) or either (``any``)
+    matches the RE2 regular expression ``pattern`` (linear time: no backreferences,
+    no lookarounds; unanchored unless written with ``^``/``$``), on the normalised
+    (``norm``, the default) or the raw text; case-insensitive unless
+    ``case_sensitive: true``. Every pattern is compiled by DuckDB when loaded."""
+
+    keyword = "regex"
+    pattern: str
+    on: str = "name"
+    form: str = "norm"
+    case_sensitive: bool = False
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        keys = ("pattern", "on", "form", "case_sensitive")
+        if isinstance(value, dict) and True in value:
+            # YAML 1.1 reads a bare ``on`` key as the boolean true.
+            value = {("on" if k is True else k): x for k, x in value.items()}
+        body = v.mapping(ctx, value, path, keys, ("pattern",))
+        if body is None or "pattern" not in body:
+            return None
+        ok = True
+        for key, allowed in (("on", REGEX_ON), ("form", REGEX_FORMS)):
+            if key in body and body[key] not in allowed:
+                ctx.error(
+                    "rules.bad_value",
+                    (*path, key),
+                    f"{body[key]!r}: {key} is one of {', '.join(allowed)}",
+                )
+                ok = False
+        case = body.get("case_sensitive", False)
+        if "case_sensitive" in body and v.boolean(ctx, case, (*path, "case_sensitive")) is None:
+            ok = False
+        pattern = body["pattern"]
+        if not isinstance(pattern, str) or not pattern:
+            ctx.error(
+                "rules.wrong_type",
+                (*path, "pattern"),
+                f"expected a non-empty string, got {pattern!r}",
+            )
+            return None
+        problem = regex_error(pattern, "c" if case is True else "i")
+        if problem is not None:
+            ctx.error("rules.bad_regex", (*path, "pattern"), f"{pattern!r}: {problem}")
+            return None
+        if not ok:
+            return None
+        return cls(pattern, body.get("on", "name"), body.get("form", "norm"), case)
+
+    @classmethod
+    def json_schema(cls):
+        props = {
+            "pattern": {"type": "string", "minLength": 1},
+            "on": {"enum": list(REGEX_ON)},
+            "form": {"enum": list(REGEX_FORMS)},
+            "case_sensitive": {"type": "boolean"},
+        }
+        return _object(props, ("pattern",))
+
+    def _args(self) -> str:
+        return f"{lit(self.pattern)}, {lit('c' if self.case_sensitive else 'i')}"
+
+    def _matches(self, where: str) -> str:
+        return f"regexp_matches({_REGEX_COLUMNS[(where, self.form)]}, {self._args()})"
+
+    def sql(self):
+        if self.on == "name":
+            return self._matches("name")
+        if self.on == "paths":
+            return _files_exist(self._matches("paths"))
+        return f"({self._matches('name')} OR {_files_exist(self._matches('paths'))})"
+
+    def evidence_sql(self):
+        column = _REGEX_COLUMNS[("name", self.form)]
+        name = (
+            f"json_object({lit(column.removeprefix('t.'))}, {column}, 'matched',"
+            f" CASE WHEN {self._matches('name')} THEN regexp_extract({column},"
+            f" {lit(self.pattern)}, 0, {lit('c' if self.case_sensitive else 'i')}) END)"
+        )
+        if self.on == "name":
+            return name
+        files = _files_json(self._matches("paths"))
+        if self.on == "paths":
+            return files
+        return f"json_object('name', {name}, 'paths', {files})"
+
+
+FUZZY_ON = ("name", "paths", "any")
+FUZZY_FORMS = ("norm", "skeleton", "both")
+FUZZY_SCORERS = ("ratio", "partial_ratio", "token_set_ratio", "WRatio")
+SHIPPED_PREFIX = "rules/packs/"
+
+
+def pack_folder(doc_name: str) -> Path:
+    """The folder a pack was read from (shipped packs live in the ``rules`` package)."""
+    if doc_name.startswith(SHIPPED_PREFIX):
+        return Path(str(resources.files("rules").joinpath("packs")))
+    return Path(doc_name).parent
+
+
+def read_terms(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[str, ...] | None:
+    """The terms of a UTF-8 term file (one a line, ``#`` comments, blanks skipped),
+    relative to the pack's folder; a missing, unreadable, non-UTF-8 or empty file is
+    a problem at the ``terms`` key."""
+    name = v.string(ctx, value, path)
+    if name is None:
+        return None
+    file = pack_folder(ctx.doc.name) / name
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        ctx.error("rules.terms_missing", path, f"term file {str(file)!r} does not exist")
+        return None
+    except OSError as exc:
+        ctx.error("rules.terms_unreadable", path, f"cannot read term file {str(file)!r}: {exc}")
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        ctx.error("rules.terms_encoding", path, f"term file {str(file)!r} is not UTF-8: {exc}")
+        return None
+    terms: list[str] = []
+    for line in text.splitlines():
+        term = line.split("#", 1)[0].strip()
+        if term and term not in terms:
+            terms.append(term)
+    if not any(normalize_text(t) for t in terms):
+        ctx.error("rules.terms_empty", path, f"term file {str(file)!r} has no terms")
+        return None
+    return tuple(terms)
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyTerms(Predicate):
+    """A token (or run of as many tokens as a multi-word term has) of the name
+    (``on: name``), of a file path (``paths``) or of either (``any``) scores at least
+    ``threshold`` (rapidfuzz ``scorer``) against a term of the file ``terms``, in the
+    normalised form, the leetspeak-folded skeleton form, or ``both``. The scores are
+    computed before the SQL runs (``rules.fuzzy.prepare``) into ``fuzzy_hits``."""
+
+    keyword = "fuzzy_terms"
+    terms: str  # the file as written in the pack
+    term_list: tuple[str, ...]
+    on: str = "name"
+    form: str = "both"
+    scorer: str = "ratio"
+    threshold: float = 90
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        keys = ("terms", "on", "form", "scorer", "threshold")
+        if isinstance(value, dict) and True in value:
+            # YAML 1.1 reads a bare ``on`` key as the boolean true.
+            value = {("on" if k is True else k): x for k, x in value.items()}
+        body = v.mapping(ctx, value, path, keys, ("terms",))
+        if body is None or "terms" not in body:
+            return None
+        ok = True
+        for key, allowed in (("on", FUZZY_ON), ("form", FUZZY_FORMS), ("scorer", FUZZY_SCORERS)):
+            if key in body and body[key] not in allowed:
+                ctx.error(
+                    "rules.bad_value",
+                    (*path, key),
+                    f"{body[key]!r}: {key} is one of {', '.join(allowed)}",
+                )
+                ok = False
+        threshold = body.get("threshold", 90)
+        if (
+            not isinstance(threshold, (int, float))
+            or isinstance(threshold, bool)
+            or not 0 <= threshold <= 100
+        ):
+            ctx.error(
+                "rules.bad_value",
+                (*path, "threshold"),
+                f"{threshold!r}: threshold is a number from 0 to 100",
+            )
+            ok = False
+        found = read_terms(ctx, body["terms"], (*path, "terms"))
+        if found is None or not ok:
+            return None
+        return cls(
+            body["terms"],
+            found,
+            body.get("on", "name"),
+            body.get("form", "both"),
+            body.get("scorer", "ratio"),
+            threshold,
+        )
+
+    @classmethod
+    def json_schema(cls):
+        props = {
+            "terms": {"type": "string", "minLength": 1},
+            "on": {"enum": list(FUZZY_ON)},
+            "form": {"enum": list(FUZZY_FORMS)},
+            "scorer": {"enum": list(FUZZY_SCORERS)},
+            "threshold": {"type": "number", "minimum": 0, "maximum": 100},
+        }
+        return _object(props, ("terms",))
+
+    def args(self) -> dict:
+        """The arguments shown in evidence (the term list itself left out)."""
+        return {
+            "terms": self.terms,
+            "term_count": len(self.term_list),
+            "on": self.on,
+            "form": self.form,
+            "scorer": self.scorer,
+            "threshold": self.threshold,
+        }
+
+    @property
+    def key(self) -> str:
+        """Stable id of what is scored: the same terms and settings, the same key."""
+        data = json.dumps(
+            [self.term_list, self.on, self.form, self.scorer, self.threshold], sort_keys=True
+        )
+        return "fz" + hashlib.sha1(data.encode()).hexdigest()[:16]
+
+    def forms(self) -> tuple[str, ...]:
+        return ("norm", "skeleton") if self.form == "both" else (self.form,)
+
+    def folded_terms(self, form: str) -> list[tuple[str, str]]:
+        """(term as written, folded term) of every term non-empty in ``form``."""
+        fold = normalize_text if form == "norm" else skeleton_text
+        return [(t, f) for t in self.term_list if (f := fold(t))]
+
+    def _hits(self, source: str) -> str:
+        return f"h.predicate_key = {lit(self.key)} AND h.source = {lit(source)}"
+
+    def _name_cond(self) -> str:
+        column = {"norm": "t.name_tokens", "skeleton": "t.skeleton_tokens"}
+        parts = [
+            f"(h.source = {lit('name_' + form)} AND contains("
+            f"' ' || array_to_string({column[form]}, ' ') || ' ', ' ' || h.token || ' '))"
+            for form in self.forms()
+        ]
+        inner = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        return f"h.predicate_key = {lit(self.key)} AND {inner}"
+
+    def _path_cond(self) -> str:
+        return (
+            f"{self._hits('path')} AND EXISTS (SELECT 1 FROM files f"
+            " WHERE f.infohash = t.infohash AND NOT f.is_pad"
+            " AND contains(' ' || f.path_norm || ' ', ' ' || h.token || ' '))"
+        )
+
+    def _condition(self) -> str:
+        if self.on == "name":
+            return self._name_cond()
+        if self.on == "paths":
+            return self._path_cond()
+        return f"(({self._name_cond()}) OR ({self._path_cond()}))"
+
+    def sql(self):
+        return f"EXISTS (SELECT 1 FROM fuzzy_hits h WHERE {self._condition()})"
+
+    def best_sql(self) -> str:
+        """The best score (0-100) of the hits for ``t``, NULL when none."""
+        return f"(SELECT max(h.score) FROM fuzzy_hits h WHERE {self._condition()})"
+
+    def evidence_sql(self):
+        item = "{'token': h.token, 'term': h.term, 'score': h.score, 'source': h.source}"
+        return (
+            "(SELECT json_object('matches', to_json(list_slice(list("
+            f"{item} ORDER BY h.score DESC, h.token, h.term, h.source), 1, {EVIDENCE_FILES})),"
+            " 'best_score', max(h.score))"
+            f" FROM fuzzy_hits h WHERE {self._condition()})"
+        )
