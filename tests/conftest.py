@@ -25,6 +25,33 @@ def torrent_writer():
     return write_torrents
 
 
+def load_memory_warehouse(torrents: dict[str, SynthTorrent]):
+    """An in-memory warehouse holding ``torrents``, and a map infohash -> their key."""
+    from datetime import UTC, datetime
+
+    from parsers.columnar import build_batch
+    from parsers.records import Sighting
+    from parsers.torrent import parse_torrent
+    from warehouse.db import connect
+    from warehouse.load import load_batch
+    from warehouse.runs import start_run
+
+    con = connect(":memory:")
+    keys, metas = {}, []
+    for key, spec in torrents.items():
+        meta = parse_torrent(encode(spec))
+        keys[meta.infohash] = key
+        metas.append((meta, Sighting(source="test", source_ref=key, seen_at=datetime.now(UTC))))
+    load_batch(con, build_batch(metas, []), start_run(con, "test"))
+    return con, keys
+
+
+@pytest.fixture(scope="session")
+def memory_warehouse_of():
+    """``load(torrents) -> (con, keys)``: for module-scoped warehouses of tiny torrents."""
+    return load_memory_warehouse
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "warehouse.duckdb"

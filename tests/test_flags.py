@@ -124,24 +124,9 @@ def test_flag_sql_is_exact_and_runs():
 
 
 @pytest.fixture(scope="module")
-def memory_warehouse():
+def memory_warehouse(memory_warehouse_of):
     """The tiny torrents of test_rules_sql in an in-memory warehouse, by key."""
-    from datetime import UTC, datetime
-
-    from parsers.columnar import build_batch
-    from parsers.records import Sighting
-    from parsers.torrent import parse_torrent
-    from torrentwatch.synth import encode
-    from warehouse.load import load_batch
-    from warehouse.runs import start_run
-
-    con = connect(":memory:")
-    keys, metas = {}, []
-    for key, spec in TORRENTS.items():
-        meta = parse_torrent(encode(spec))
-        keys[meta.infohash] = key
-        metas.append((meta, Sighting(source="test", source_ref=key, seen_at=datetime.now(UTC))))
-    load_batch(con, build_batch(metas, []), start_run(con, "test"))
+    con, keys = memory_warehouse_of(TORRENTS)
     yield con, keys
     con.close()
 

@@ -72,14 +72,8 @@ def compile_rule(tmp_path: Path, when: str):
 
 
 @pytest.fixture(scope="module")
-def warehouse():
-    con = connect(":memory:")
-    keys, metas = {}, []
-    for key, spec in TORRENTS.items():
-        meta = parse_torrent(encode(spec))
-        keys[meta.infohash] = key
-        metas.append((meta, Sighting(source="test", source_ref=key, seen_at=datetime.now(UTC))))
-    load_batch(con, build_batch(metas, []), start_run(con, "test"))
+def warehouse(memory_warehouse_of):
+    con, keys = memory_warehouse_of(TORRENTS)
     yield con, keys
     con.close()
 

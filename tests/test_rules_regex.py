@@ -4,23 +4,16 @@ exact SQL, matches on an in-memory warehouse, evidence, and patterns refused at 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 from test_rules_loader import _problems, _rule
 from test_rules_sql import compile_rule
 
-from parsers.columnar import build_batch
-from parsers.records import Sighting
-from parsers.torrent import parse_torrent
 from rules.compile import rule_sql
 from rules.evaluate import flag_sql
 from torrentwatch.errors import HashListNameInvalid
 from torrentwatch.hashlists import check_name
-from torrentwatch.synth import SynthTorrent, encode
-from warehouse.db import connect
-from warehouse.load import load_batch
-from warehouse.runs import start_run
+from torrentwatch.synth import SynthTorrent
 
 EXISTS = "EXISTS (SELECT 1 FROM files f WHERE f.infohash = t.infohash AND NOT f.is_pad AND "
 
@@ -63,14 +56,8 @@ TORRENTS = {
 
 
 @pytest.fixture(scope="module")
-def warehouse():
-    con = connect(":memory:")
-    keys, metas = {}, []
-    for key, spec in TORRENTS.items():
-        meta = parse_torrent(encode(spec))
-        keys[meta.infohash] = key
-        metas.append((meta, Sighting(source="test", source_ref=key, seen_at=datetime.now(UTC))))
-    load_batch(con, build_batch(metas, []), start_run(con, "test"))
+def warehouse(memory_warehouse_of):
+    con, keys = memory_warehouse_of(TORRENTS)
     yield con, keys
     con.close()
 

@@ -8,8 +8,6 @@ from rules.compile import rule_sql
 from rules.loader import read_pack
 from rules.source import parse_document
 from torrentwatch.synth import SynthTorrent
-from warehouse.db import connect
-from warehouse.load import load_batch
 
 PACK = """\
 rules:
@@ -109,24 +107,9 @@ TORRENTS = {
 
 
 @pytest.fixture(scope="module")
-def warehouse():
-    from datetime import UTC, datetime
-
-    from parsers.columnar import build_batch
-    from parsers.records import Sighting
-    from parsers.torrent import parse_torrent
-    from torrentwatch.synth import encode
-    from warehouse.runs import start_run
-
-    con = connect(":memory:")
-    names = {}
-    metas = []
-    for key, spec in TORRENTS.items():
-        meta = parse_torrent(encode(spec))
-        names[meta.infohash] = key
-        metas.append((meta, Sighting(source="test", source_ref=key, seen_at=datetime.now(UTC))))
-    load_batch(con, build_batch(metas, []), start_run(con, "test"))
-    yield con, names
+def warehouse(memory_warehouse_of):
+    con, keys = memory_warehouse_of(TORRENTS)
+    yield con, keys
     con.close()
 
 
