@@ -29,6 +29,28 @@ from rules.predicates import (
 )
 from rules.source import KeyPath
 
+
+def _bare_on(value: Any) -> Any:
+    """YAML 1.1 reads a bare ``on`` key as the boolean true; read it back as "on"."""
+    if isinstance(value, dict) and True in value:
+        return {("on" if k is True else k): x for k, x in value.items()}
+    return value
+
+
+def _choices_ok(ctx: v.Ctx, body: dict, path: KeyPath, choices: dict[str, tuple[str, ...]]) -> bool:
+    """Record a problem for each key whose value is not one of its choices."""
+    ok = True
+    for key, allowed in choices.items():
+        if key in body and body[key] not in allowed:
+            ctx.error(
+                "rules.bad_value",
+                (*path, key),
+                f"{body[key]!r}: {key} is one of {', '.join(allowed)}",
+            )
+            ok = False
+    return ok
+
+
 REGEX_ON = ("name", "paths", "any")
 REGEX_FORMS = ("raw", "norm")
 _REGEX_COLUMNS = {
@@ -75,21 +97,11 @@ class Regex(Predicate):
     @classmethod
     def from_dict(cls, ctx, value, path):
         keys = ("pattern", "on", "form", "case_sensitive")
-        if isinstance(value, dict) and True in value:
-            # YAML 1.1 reads a bare ``on`` key as the boolean true.
-            value = {("on" if k is True else k): x for k, x in value.items()}
+        value = _bare_on(value)
         body = v.mapping(ctx, value, path, keys, ("pattern",))
         if body is None or "pattern" not in body:
             return None
-        ok = True
-        for key, allowed in (("on", REGEX_ON), ("form", REGEX_FORMS)):
-            if key in body and body[key] not in allowed:
-                ctx.error(
-                    "rules.bad_value",
-                    (*path, key),
-                    f"{body[key]!r}: {key} is one of {', '.join(allowed)}",
-                )
-                ok = False
+        ok = _choices_ok(ctx, body, path, {"on": REGEX_ON, "form": REGEX_FORMS})
         case = body.get("case_sensitive", False)
         if "case_sensitive" in body and v.boolean(ctx, case, (*path, "case_sensitive")) is None:
             ok = False
@@ -211,21 +223,12 @@ class FuzzyTerms(Predicate):
     @classmethod
     def from_dict(cls, ctx, value, path):
         keys = ("terms", "on", "form", "scorer", "threshold")
-        if isinstance(value, dict) and True in value:
-            # YAML 1.1 reads a bare ``on`` key as the boolean true.
-            value = {("on" if k is True else k): x for k, x in value.items()}
+        value = _bare_on(value)
         body = v.mapping(ctx, value, path, keys, ("terms",))
         if body is None or "terms" not in body:
             return None
-        ok = True
-        for key, allowed in (("on", FUZZY_ON), ("form", FUZZY_FORMS), ("scorer", FUZZY_SCORERS)):
-            if key in body and body[key] not in allowed:
-                ctx.error(
-                    "rules.bad_value",
-                    (*path, key),
-                    f"{body[key]!r}: {key} is one of {', '.join(allowed)}",
-                )
-                ok = False
+        choices = {"on": FUZZY_ON, "form": FUZZY_FORMS, "scorer": FUZZY_SCORERS}
+        ok = _choices_ok(ctx, body, path, choices)
         threshold = body.get("threshold", 90)
         if (
             not isinstance(threshold, (int, float))
