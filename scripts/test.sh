@@ -4,10 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian tools the interop tests compare against (torrents made by other programs).
+# Debian tools the tests use: torrents made by other programs (interop), real peers and
+# trackers on loopback (monitors), and iproute2 to bring loopback up in the test namespace.
 need=()
 command -v mktorrent >/dev/null || need+=(mktorrent)
 command -v transmission-create >/dev/null || need+=(transmission-cli)
+command -v transmission-daemon >/dev/null || need+=(transmission-daemon)
+command -v opentracker >/dev/null || need+=(opentracker)
+command -v ip >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -21,4 +25,5 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python -m pytest "$@"
+# Every test runs in a network namespace with only loopback: no traffic leaves 127.0.0.1.
+bash scripts/isolated.sh .venv/bin/python -m pytest "$@"

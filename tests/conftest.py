@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,15 @@ def torrent_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "in"
     write_torrents(folder, list(synthetic_specs(40, files_per_torrent=5)))
     return folder
+
+
+@pytest.fixture(scope="session")
+def loopback_only() -> None:
+    """Fail (not skip) a test that would start a daemon or DHT node outside a namespace
+    holding only loopback: their defaults reach for the internet."""
+    interfaces = sorted(name for _, name in socket.if_nameindex())
+    if interfaces != ["lo"]:
+        pytest.fail(
+            f"this test starts real peers and must run with only loopback (found {interfaces}); "
+            "run it through scripts/isolated.sh, as scripts/test.sh does"
+        )
