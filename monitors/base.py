@@ -28,8 +28,9 @@ class Gathered:
     kind: str
     source: str  # the source's name in sources.yaml
     source_ref: str  # where it came from: a URL, a path, a feed item id
-    payload: bytes
+    payload: bytes  # empty when payload_file is set
     seen_at: datetime
+    payload_file: str | None = None  # a large local file (an export) the landing zone copies in
     infohash: str | None = None  # when the source states it (feeds, scrapes, fetches)
     title: str | None = None
     category: str | None = None  # what the source said the category was
@@ -54,4 +55,6 @@ class GatherContext:
     state: StateStore
     emit: Callable[[Gathered], bool]  # True when the item is new to the landing zone
     deadline: float  # time.monotonic() after which the source must stop
+    pace: Callable[[], None]  # blocks until the source's rate limit allows its next request
+    # "warehouse": the DuckDB path, for sources that read what is already known (read-only)
     extra: Mapping[str, object] = field(default_factory=dict)
