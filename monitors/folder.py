@@ -66,12 +66,23 @@ def _sniff(data: bytes) -> str | None:
     return None
 
 
+def display_path(path: str) -> str:
+    """A file name as text that can be stored: the bytes of a name that is not UTF-8
+    (os.walk hands them over as surrogate escapes) are kept visibly, as ``\\xe9``."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
+
+
 def read_found(found: Found, seen_at: datetime, *, max_bytes: int = MAX_INPUT_BYTES):
     """Read one discovered file: a RawItem, a Reject, or None for an unrelated file.
 
     Files found only by sniffing (no known suffix) that look like neither a torrent
     nor a magnet list are not inputs at all and are skipped, not rejected.
     """
+    ref = display_path(found.path)
     try:
         with open(found.path, "rb") as handle:
             # Ask for the size we expect (plus one byte to notice growth): read(n)
@@ -79,19 +90,19 @@ def read_found(found: Found, seen_at: datetime, *, max_bytes: int = MAX_INPUT_BY
             expected = os.fstat(handle.fileno()).st_size
             data = handle.read(min(expected, max_bytes) + 1)
             if len(data) > max_bytes:
-                return _too_large(found.path, handle, data, max_bytes, seen_at)
+                return _too_large(ref, handle, data, max_bytes, seen_at)
             if len(data) > expected:
                 data += handle.read(max_bytes + 1 - len(data))
                 if len(data) > max_bytes:
-                    return _too_large(found.path, handle, data, max_bytes, seen_at)
+                    return _too_large(ref, handle, data, max_bytes, seen_at)
     except OSError as exc:
-        return _reject(found.path, None, "input.unreadable", seen_at, f"cannot read: {exc}")
+        return _reject(ref, None, "input.unreadable", seen_at, f"cannot read: {exc}")
     kind = found.kind if found.kind != "sniff" else _sniff(data)
     if kind is None:
         return None
     if not data:
-        return _reject(found.path, data, "input.empty", seen_at, "the file is empty")
-    return RawItem(source=SOURCE, source_ref=found.path, kind=kind, data=data, seen_at=seen_at)
+        return _reject(ref, data, "input.empty", seen_at, "the file is empty")
+    return RawItem(source=SOURCE, source_ref=ref, kind=kind, data=data, seen_at=seen_at)
 
 
 def _too_large(path: str, handle, head: bytes, max_bytes: int, seen_at: datetime) -> Reject:

@@ -123,6 +123,22 @@ def test_missing_path_is_a_reject_not_a_crash(tmp_path, db_path):
     assert summary.rejected == {"input.unreadable": 1}
 
 
+def test_file_names_that_are_not_utf8_are_kept_visibly(tmp_path, db_path):
+    """os.walk hands non-UTF-8 names over as surrogate escapes, which no column can hold."""
+    good, bad = bytes(tmp_path) + b"/caf\xe9.torrent", bytes(tmp_path) + b"/bad\xff.torrent"
+    with open(good, "wb") as handle:
+        handle.write(encode(next(iter(synthetic_specs(1)))))
+    with open(bad, "wb") as handle:
+        handle.write(b"not a torrent")
+    summary = ingest([tmp_path], db_path, workers=1)
+    assert (summary.torrents_new, summary.rejected) == (1, {"bencode.invalid": 1})
+    con = connect(db_path, read_only=True)
+    refs = con.execute(
+        "SELECT source_ref FROM observations UNION ALL SELECT source_ref FROM rejects ORDER BY 1"
+    ).fetchall()
+    assert refs == [(f"{tmp_path}/bad\\xff.torrent",), (f"{tmp_path}/caf\\xe9.torrent",)]
+
+
 def _bencode_with_info(info: dict) -> bytes:
     return lt.bencode({b"info": info})
 
