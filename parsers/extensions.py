@@ -68,7 +68,7 @@ def _tricky_re2(known: list[str]) -> str:
     """Paths whose chain is not just the last part: a listed extension before it, or
     a stem of dots only (``.hidden``). ``chain_of_name`` decides those."""
     alternation = "|".join(sorted(known, key=lambda e: (-len(e), e)))
-    return rf"(?:(?:^|/)\.*|\.(?:{alternation}))\.{_EXT}[. ]*$"
+    return rf"(?:(?:^|/)\.*|\.(?:{alternation})[ _]*)\.{_EXT}[. ]*$"
 
 
 def compile_taxonomy(doc: DataFile) -> Taxonomy:
@@ -153,7 +153,9 @@ def chain_of_name(path: str, known: dict[str, str] | frozenset[str] | None = Non
     when it writes the file, so ``clip.avi.exe. `` *is* ``clip.avi.exe``) and its
     leading dots (a dot-file's stem, as in ``pathlib``: ``.hidden`` has no
     extension, ``.config.json`` has ``["json"]``). The last part counts when it is
-    1-8 ASCII letters or digits; earlier parts only while the taxonomy lists them.
+    1-8 ASCII letters or digits; earlier parts only while the taxonomy lists them,
+    once padding of spaces or underscores is dropped from their end: padding pushes the
+    real extension out of sight in a narrow column (``IMG_1234.jpg      .exe``).
     """
     known = taxonomy().kind_of_ext if known is None else known
     name = path.rsplit("/", 1)[-1].rstrip(". ").translate(_ASCII_LOWER).lstrip(".")
@@ -162,6 +164,7 @@ def chain_of_name(path: str, known: dict[str, str] | frozenset[str] | None = Non
         return []
     chain = [parts[-1]]
     for part in reversed(parts[1:-1]):
+        part = part.rstrip(" _")
         if part not in known:
             break
         chain.append(part)

@@ -35,12 +35,16 @@ from parsers.taxonomy import DataFile, expect_list, expect_mapping, load_data, r
 MARK_FIELDS = ("has_bidi", "has_zero_width", "has_trailing_dot_space", "has_control")
 
 # Unicode facts, not taxonomy: the characters that reorder or hide text.
-BIDI_CHARS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+# Embeddings, overrides and isolates reorder whole runs (``clip\u202egpj.exe``): the mark.
+BIDI_CONTROL_CHARS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+# Direction marks (LRM, RLM, ALM) only place neutral characters and are everyday in
+# Arabic and Hebrew text: escaped for display, but no disguise mark.
+BIDI_CHARS = BIDI_CONTROL_CHARS + "\u200e\u200f\u061c"
 ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff"
 # Letters and marks that render as nothing in most fonts.
 INVISIBLE_CHARS = "\u034f\u115f\u1160\u17b4\u17b5\u180e\u2800\u3164\uffa0"
 
-_BIDI_RE2 = "[\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}\\x{200E}\\x{200F}\\x{061C}]"
+_BIDI_RE2 = "[\\x{202A}-\\x{202E}\\x{2066}-\\x{2069}]"
 _ZERO_WIDTH_RE2 = "[\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}]"
 _C1_RE2 = "[\\x{80}-\\x{9F}]"
 _INTERIOR_DIGITS = re.compile(r"(?<=[a-z])[0-9]+(?=[a-z])")
@@ -491,11 +495,13 @@ def skeleton_text(s: str) -> str:
 def name_marks_array(arr: StringLike) -> pa.StructArray:
     """Per string: does it hide or reorder text? Fields are ``MARK_FIELDS``.
 
-    ``has_bidi``: a bidi control (U+202A-U+202E, U+2066-U+2069, U+200E/F, U+061C),
-    the classic ``clip\\u202Egpj.exe`` trick. ``has_zero_width``: U+200B-U+200D,
-    U+2060, U+FEFF. ``has_trailing_dot_space``: the name or a ``/``-separated
-    component ends in ``.`` or a space, which Windows drops when it writes the
-    file. ``has_control``: a C0 control, DEL or a C1 control. Null in, null out.
+    ``has_bidi``: a bidi embedding, override or isolate (U+202A-U+202E,
+    U+2066-U+2069), the classic ``clip\\u202Egpj.exe`` trick; the direction marks
+    U+200E/F and U+061C are ordinary in right-to-left text and do not count.
+    ``has_zero_width``: U+200B-U+200D, U+2060, U+FEFF. ``has_trailing_dot_space``:
+    the name or a ``/``-separated component ends in ``.`` or a space, which Windows
+    drops when it writes the file. ``has_control``: a C0 control, DEL or a C1
+    control. Null in, null out.
     """
     a = as_string_array(arr)
     false = pa.repeat(FALSE, len(a))
@@ -565,7 +571,7 @@ def _any_byte_pair(data: pa.UInt8Array, firsts: bytes, seconds: bytes) -> bool:
 def name_marks(s: str) -> dict[str, bool]:
     """``name_marks_array`` for one string, as a dict (Python, tested to agree)."""
     return {
-        "has_bidi": any(c in BIDI_CHARS for c in s),
+        "has_bidi": any(c in BIDI_CONTROL_CHARS for c in s),
         "has_zero_width": any(c in ZERO_WIDTH_CHARS for c in s),
         "has_trailing_dot_space": any(p.endswith((".", " ")) for p in s.split("/")),
         "has_control": any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in s),

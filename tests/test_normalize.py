@@ -110,8 +110,7 @@ def _marks_reference(text: str) -> dict[str, bool]:
     parts = text.split("/")
     return {
         "has_bidi": any(
-            c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
-            for c in text
+            c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" for c in text
         ),
         "has_zero_width": any(c in "\u200b\u200c\u200d\u2060\ufeff" for c in text),
         "has_trailing_dot_space": any(p.endswith((".", " ")) for p in parts),
