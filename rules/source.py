@@ -13,6 +13,9 @@ from typing import Any
 import yaml
 
 KeyPath = tuple[str | int, ...]
+# Packs nest a handful of levels; PyYAML composes recursively, so a hostile file
+# 100,000 brackets deep would end in RecursionError rather than a message.
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,10 @@ def parse_document(text: str, name: str) -> Document:
     doc = Document(name=name)
     loader = yaml.SafeLoader(text)
     try:
+        refused = _refused_shape(text, name)
+        if refused:
+            doc.problems.append(refused)
+            return doc
         root = loader.get_single_node()
         doc.data = None if root is None else _build(root, (), loader, doc)
     except yaml.MarkedYAMLError as exc:
@@ -92,6 +99,29 @@ def parse_document(text: str, name: str) -> Document:
     finally:
         loader.dispose()
     return doc
+
+
+def _refused_shape(text: str, name: str) -> Problem | None:
+    """Aliases and deep nesting, found from the event stream before anything is built.
+
+    Aliases are refused outright: a few lines of nested aliases expand to billions of
+    nodes ("billion laughs"), and a rule pack has no need for them.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        mark = event.start_mark
+        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if isinstance(event, yaml.AliasEvent):
+            message = f"YAML aliases (*{event.anchor}) are not allowed"
+            return Problem("rules.yaml_alias", name, *where, None, "", message)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                message = f"nested more than {MAX_DEPTH} levels deep"
+                return Problem("rules.too_deep", name, *where, None, "", message)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
 
 
 def _build(node: yaml.Node, path: KeyPath, loader: yaml.SafeLoader, doc: Document) -> Any:
