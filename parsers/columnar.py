@@ -20,6 +20,7 @@ from parsers.extensions import ext_chain_array, kind_array
 from parsers.normalize import (
     INT_0,
     INT_1,
+    as_string_array,
     name_marks_array,
     normalize_array,
     skeleton_array,
@@ -286,3 +287,106 @@ def _mark_source(values: pa.Array, raws: list[bytes | None]) -> pa.Array:
         ],
         pa.string(),
     )
+
+
+# ----------------------------------------------------------- batches built from columns
+
+
+def listed_files_table(
+    infohashes: pa.Array, owner: pa.Array, file_index: pa.Array, paths: pa.Array, sizes: pa.Array
+) -> pa.Table:
+    """``files`` rows for sources that list only paths and sizes (crawler exports).
+
+    The same derivations as ``files_table`` (normalised path, extension chain, kind,
+    hidden marks), straight from Arrow columns: ``owner`` is each file's row in
+    ``infohashes``. Pad and symlink marks are false (such exports leave BEP 47 pad
+    files out); the executable and hidden attributes are unknown, so NULL.
+    """
+    paths = pa.array(paths, pa.string()) if not isinstance(paths, pa.Array) else paths
+    total = len(paths)
+    exts = ext_chain_array(paths)
+    marks = name_marks_array(paths)
+    unknown = pa.nulls(total, pa.bool_())
+    return pa.table(
+        {
+            "infohash": pc.take(infohashes, owner),
+            "file_index": file_index.cast(pa.int32()),
+            "path": paths,
+            "path_raw": pa.nulls(total, pa.binary()),
+            "path_norm": normalize_array(paths),
+            "ext": _last_ext(exts),
+            "exts": exts,
+            "kind": kind_array(exts),
+            "size": sizes.cast(pa.int64()),
+            "is_pad": pa.repeat(_FALSE, total),
+            "is_symlink": pa.repeat(_FALSE, total),
+            "symlink_target": pa.nulls(total, pa.string()),
+            "is_executable": unknown,
+            "is_hidden": unknown,
+            "pieces_root": pa.nulls(total, pa.string()),
+            "has_bidi": marks.field("has_bidi"),
+            "has_zero_width": marks.field("has_zero_width"),
+            "has_trailing_dot_space": marks.field("has_trailing_dot_space"),
+            "has_control": marks.field("has_control"),
+        }
+    )
+
+
+def listed_torrents_table(
+    infohashes: pa.Array, names: pa.Array, total_sizes: pa.Array, files: pa.Table, seen: pa.Table
+) -> pa.Table:
+    """``torrents`` rows for v1 torrents whose info dict a crawler fetched but kept only
+    in part (name and file list): the same name derivations, claim and content profile
+    as ``torrents_table``; what the export does not keep (piece length, private flag,
+    trackers, creator) is NULL rather than a guessed default.
+
+    ``seen`` holds ``infohash`` and ``seen_at`` per sighting; ``infohashes`` is unique.
+    """
+    count = len(infohashes)
+    names = as_string_array(names)
+    norm = normalize_array(names)
+    skeleton = skeleton_array(names)
+    marks = name_marks_array(names)
+    claim = parse_release_array(names)
+
+    def nulls(type_: pa.DataType) -> pa.Array:
+        return pa.nulls(count, type_)
+
+    base = pa.table(
+        {
+            "infohash": infohashes,
+            "infohash_v1": infohashes,
+            "infohash_v2": nulls(pa.string()),
+            "has_metadata": pa.repeat(pa.scalar(True, pa.bool_()), count),
+            "name": names,
+            "name_raw": nulls(pa.binary()),
+            "name_norm": norm,
+            "name_skeleton": skeleton,
+            "name_tokens": tokens_array(norm),
+            "skeleton_tokens": tokens_array(skeleton),
+            "name_has_bidi": marks.field("has_bidi"),
+            "name_has_zero_width": marks.field("has_zero_width"),
+            "name_has_trailing_dot_space": marks.field("has_trailing_dot_space"),
+            "name_has_control": marks.field("has_control"),
+            "total_size": total_sizes.cast(pa.int64()),
+            "piece_length": nulls(pa.int32()),
+            "private": nulls(pa.bool_()),
+            "created_by": nulls(pa.string()),
+            "creation_date": nulls(_TS),
+            "comment": nulls(pa.string()),
+            "source": nulls(pa.string()),
+            "trackers": nulls(pa.list_(pa.string())),
+            "web_seeds": nulls(pa.list_(pa.string())),
+            "metadata_size": nulls(pa.int32()),
+            "claimed_platform": claim.field("platform"),
+            "claimed_category": claim.field("category"),
+            "release_tags": claim.field("tags"),
+            "video_about_game": claim.field("video_about_game"),
+        }
+    )
+    profile = profile_table(files.select(["infohash", "kind", "size", "is_pad"]))
+    window = seen.group_by("infohash", use_threads=False).aggregate(
+        [("seen_at", "min"), ("seen_at", "max")]
+    )
+    window = window.rename_columns(["infohash", "first_seen", "last_seen"])
+    return _joined(base, (profile, window))

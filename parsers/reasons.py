@@ -34,6 +34,13 @@ REASONS: dict[str, str] = {
     # magnets
     "magnet.invalid": "not a magnet URI, or a malformed one",
     "magnet.no_hash": "a magnet URI with no usable 'xt' infohash",
+    # crawler exports (magnetico JSON lines and SQLite databases)
+    "json.invalid": "a line of a JSON-lines input is not valid JSON, or not a JSON object",
+    "json.truncated": "the last line of a JSON-lines input has no newline and does not parse",
+    "infohash.invalid": "a record's infohash is missing or not 40 hex digits",
+    "files.unsafe_path": "a file path with a '..' component or a leading '/' (path traversal)",
+    "files.too_deep": "a file path with more components than the reader allows",
+    "database.invalid": "a database file without the tables and columns the reader expects",
     # known-hash list lines (hash_list_rejects)
     "hashlist.invalid": "a hash-list line that is neither a hash nor a magnet URI",
     "hashlist.bad_length": "hex or base32 of a length no hash has (40/64/68 hex, 32 base32)",

@@ -22,7 +22,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev,airflow]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 # Every test runs in a network namespace with only loopback: no traffic leaves 127.0.0.1.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import subprocess
 import sys
@@ -92,3 +94,12 @@ def test_sql_formats(tmp_path, torrent_folder, fmt):
         "sql", "SELECT name FROM torrents ORDER BY name LIMIT 1", "--db", str(db), "--format", fmt
     )
     assert "Kart" in out.stdout
+
+
+def test_sql_csv_neutralises_formula_text_but_not_numbers(tmp_path, torrent_folder):
+    db = tmp_path / "f.duckdb"
+    _run("ingest", str(torrent_folder), "--db", str(db))
+    query = "SELECT '=HYPERLINK(\"x\")' AS name, -5 AS n, '\uff1dSUM(A1)' AS wide, 'Kart' AS plain"
+    out = _run("sql", query, "--db", str(db), "--format", "csv")
+    row = next(csv.reader(io.StringIO(out.stdout.splitlines()[1])))
+    assert row == ['\'=HYPERLINK("x")', "-5", "'\uff1dSUM(A1)", "Kart"]

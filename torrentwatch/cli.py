@@ -15,8 +15,11 @@ from rich.text import Text
 from torrentwatch import demo as demo_stage
 from torrentwatch import hashlists, query
 from torrentwatch import ingest as ingest_stage
+from torrentwatch import magnetico as magnetico_stage
 from torrentwatch.errors import TorrentwatchError
+from torrentwatch.export_cli import export_app
 from torrentwatch.render import csv_text, jsonl_text, rich_table
+from torrentwatch.review_cli import review_app
 
 app = typer.Typer(
     help="Metadata-only monitoring of public BitTorrent metadata.",
@@ -33,6 +36,13 @@ rules_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(rules_app, name="rules")
+import_app = typer.Typer(
+    help="Import what other crawlers collected (magnetico exports and databases).",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+app.add_typer(review_app, name="review")
+app.add_typer(export_app, name="export")
 # Rejected lines shown by `hashlist import`; all of them are in hash_list_rejects.
 SHOWN_REJECTS = 50
 # Piped output is read by scripts and people's pagers: don't fold names at 80 columns.
@@ -181,6 +191,25 @@ def hashlist_import(
         )
 
 
+@import_app.command("magnetico")
+def import_magnetico(
+    path: Annotated[
+        Path, typer.Argument(help="magnetico JSON-lines export (.zst too) or SQLite database.")
+    ],
+    db: DbOption = Path("torrentwatch.duckdb"),
+) -> None:
+    """Import a magnetico export or database; bad records go to `rejects`, the rest loads."""
+    counts = magnetico_stage.import_magnetico(path, db)
+    rejected = ", ".join(f"{code} {n}" for code, n in sorted(counts.rejected.items()))
+    console.print(
+        Text(
+            f"{path}: {counts.records} records, new {counts.torrents_new}, "
+            f"updated {counts.torrents_updated}, files {counts.files}, "
+            f"rejected {counts.rejected_total}{f' ({rejected})' if rejected else ''}"
+        )
+    )
+
+
 @hashlist_app.command("list")
 def hashlist_list(db: DbOption = Path("torrentwatch.duckdb")) -> None:
     """Show every hash list: latest version, provenance, entries by kind, rejects."""
@@ -272,6 +301,67 @@ def explain(
 
     for line in explain_lines(db, infohash):
         console.print(Text(line), soft_wrap=True)
+
+
+@app.command()
+def monitor(
+    config: Annotated[
+        Path, typer.Option("--config", help="The sources file (see docs/monitors.md).")
+    ] = Path("sources.yaml"),
+    once: Annotated[
+        bool, typer.Option("--once", help="One round, then exit (default: every `interval`).")
+    ] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
+    db: DbOption = Path("torrentwatch.duckdb"),
+) -> None:
+    """Gather from the configured sources into the landing zone, then load the warehouse.
+
+    Sources run side by side, each in its own process with its own timeout; a failed or
+    hung source is reported and the others go on. Exit 1 when any source failed.
+    """
+    from torrentwatch import monitor as monitor_stage
+
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.fields[detail]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=False) as progress:
+        tasks: dict[str, object] = {}
+
+        def update(event) -> None:
+            name = getattr(event, "source", None)
+            if name is None:
+                name, detail = "load", f"{event.loaded} of {event.pending} landed items loaded"
+            else:
+                detail = f"{event.status}: {event.new} new, {event.seen} seen before"
+            if name not in tasks:
+                tasks[name] = progress.add_task(escape(name), total=None, detail=detail)
+            progress.update(tasks[name], detail=detail)
+
+        summary = monitor_stage.monitor(config, db, sources=source, once=once, on_progress=update)
+    import pyarrow as pa
+
+    console.print(rich_table(pa.Table.from_pylist(summary.rows()), title="sources"))
+    load = summary.load
+    console.print(
+        Text(
+            f"run {load.run_id}: loaded {load.loaded} of {load.pending} landed items, "
+            f"new {load.torrents_new}, updated {load.torrents_updated}, rejected "
+            f"{load.rejected_total}, left for the next load {load.failed}"
+        )
+    )
+    for error in load.errors:
+        console.print(Text(f"  load: {error}"))
+    failed = [g.source for g in summary.gathers if g.status != "ok"]
+    if failed:
+        from torrentwatch.errors import SourceFailed
+
+        raise SourceFailed(
+            f"{len(failed)} source(s) failed: {', '.join(failed)} (what they landed is loaded)"
+        )
 
 
 def main() -> None:

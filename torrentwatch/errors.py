@@ -124,3 +124,180 @@ class TorrentNotFound(TorrentwatchError):
     """`explain`: no torrent with that infohash is in the warehouse."""
 
     code = "torrent.not_found"
+
+
+class SourcesInvalid(ConfigError):
+    """A sources.yaml that cannot be used. ``problems`` lists every problem found
+    (``file:line:col``, key path, message, code); loading collects them all first."""
+
+    code = "sources.invalid"
+
+    def __init__(self, message: str, *, problems: tuple = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class SourceUnknown(ConfigError):
+    """`monitor --source NAME`: no source of that name in the config."""
+
+    code = "sources.unknown_source"
+
+
+class LandingError(TorrentwatchError):
+    """The landing zone cannot be written or read (disk full, permissions, a bad key)."""
+
+    code = "landing.error"
+
+
+class SourceFailed(TorrentwatchError):
+    """A source could not finish its gather (what it landed before failing is kept)."""
+
+    code = "source.failed"
+
+
+class SourceTimedOut(SourceFailed):
+    """A source ran past its timeout and was stopped."""
+
+    code = "source.timeout"
+
+
+class SwarmError(TorrentwatchError):
+    """The metadata-fetch or DHT source cannot run at all (one hash timing out is not this:
+    it is counted and the run goes on)."""
+
+    code = "swarm.error"
+
+
+class SwarmSettingsInvalid(SwarmError):
+    code = "swarm.settings_invalid"
+
+
+class SwarmSessionError(SwarmError):
+    """libtorrent could not start a session as configured (cannot listen, missing setting)."""
+
+    code = "swarm.session"
+
+
+class SwarmWarehouseUnreadable(SwarmError):
+    """`from_warehouse`: the warehouse could not be opened read-only or queried."""
+
+    code = "swarm.warehouse_unreadable"
+
+
+class FetchError(TorrentwatchError):
+    """An HTTP(S) request a monitor made gave no usable answer. ``transient`` says a
+    retry may help (5xx, 429, connection errors, timeouts); ``status`` is the HTTP
+    status when there was one."""
+
+    code = "fetch.failed"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        transient: bool = False,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.transient = transient
+        self.status = status
+        self.retry_after = retry_after
+
+
+class FetchTimeout(FetchError):
+    code = "fetch.timeout"
+
+
+class FetchTooLarge(FetchError):
+    code = "fetch.too_large"
+
+
+class FetchBadStatus(FetchError):
+    code = "fetch.http_status"
+
+
+class FetchBadContentType(FetchError):
+    code = "fetch.content_type"
+
+
+class FetchBadUrl(FetchError):
+    """A URL (given, or a redirect target) that is not http(s)."""
+
+    code = "fetch.bad_url"
+
+
+class FeedMalformed(TorrentwatchError):
+    """A feed document that is not well-formed RSS 2.0 or Atom XML."""
+
+    code = "feed.malformed"
+
+
+class FeedUnsafeXml(FeedMalformed):
+    """A feed that declares entities or external references (entity bombs, XXE)."""
+
+    code = "feed.unsafe_xml"
+
+
+class ScrapeError(TorrentwatchError):
+    code = "scrape.failed"
+
+
+class ScrapeTimeout(ScrapeError):
+    code = "scrape.timeout"
+
+
+class ScrapeBadResponse(ScrapeError):
+    """A tracker answered with something that is not a scrape reply (or a failure)."""
+
+    code = "scrape.bad_response"
+
+
+class ScrapeUnsupported(ScrapeError):
+    """An announce URL with no scrape convention (BEP 48: last part names 'announce')."""
+
+    code = "scrape.unsupported"
+
+
+class ReviewInvalid(TorrentwatchError):
+    """`review decide`/`bulk`: a decision, rationale code, analyst id or query that is
+    not allowed (the message names the input and the accepted values)."""
+
+    code = "review.invalid"
+
+
+class ReviewNotFlagged(TorrentwatchError):
+    """`review decide`: the torrent has no active flag, so there is nothing to decide on."""
+
+    code = "review.not_flagged"
+
+
+class ExportInvalid(TorrentwatchError):
+    """`export`: a target name, format, status or batch id that is not allowed or unknown."""
+
+    code = "export.invalid"
+
+
+class ExportWriteFailed(TorrentwatchError):
+    """`export`: a file could not be written; nothing partial is left and nothing recorded."""
+
+    code = "export.write_failed"
+
+
+class ManifestInvalid(TorrentwatchError):
+    """`export verify`: the manifest itself cannot be read (missing, not JSON, wrong shape)."""
+
+    code = "export.manifest_invalid"
+
+
+class ExportVerifyFailed(TorrentwatchError):
+    """`export verify`: files do not match their manifest (every mismatch is listed)."""
+
+    code = "export.verify_failed"
+
+
+class FetchTlsError(FetchError):
+    """An https server whose certificate does not verify (or a TLS failure): not retried."""
+
+    code = "fetch.tls"

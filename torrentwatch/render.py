@@ -17,6 +17,18 @@ from rich.text import Text
 
 from parsers.normalize import display_safe
 
+# A spreadsheet runs a cell starting with one of these as a formula (full-width and
+# minus-sign look-alikes included): CSV text cells get a leading ' instead.
+FORMULA_START = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20\ufe62\ufe63\ufe66\ufe6b\u2212")
+
+
+def neutralise(cell: str) -> str:
+    """``cell`` prefixed with ``'`` when its first non-blank character starts a formula."""
+    stripped = cell.lstrip(" \u3000")
+    if stripped and stripped[0] in FORMULA_START:
+        return "'" + cell
+    return cell
+
 
 def _cell(value: object) -> str:
     if value is None:
@@ -41,11 +53,15 @@ def rich_table(table: pa.Table, title: str | None = None) -> Table:
 
 
 def csv_text(table: pa.Table) -> str:
+    """CSV for a spreadsheet or a script: display-safe, formula cells neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(table.column_names)
     for row in table.to_pylist():
-        writer.writerow([_cell(v) for v in row.values()])
+        # Only text is neutralised: a negative number must stay a number.
+        writer.writerow(
+            [neutralise(_cell(v)) if isinstance(v, str) else _cell(v) for v in row.values()]
+        )
     return buffer.getvalue()
 
 

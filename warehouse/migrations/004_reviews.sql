@@ -3,6 +3,7 @@
 
 CREATE TABLE reviews (
     review_id      VARCHAR PRIMARY KEY,
+    seq            BIGINT NOT NULL UNIQUE,   -- order of recording: the highest per torrent stands
     infohash       VARCHAR NOT NULL,         -- torrents.infohash
     decision       VARCHAR NOT NULL,         -- confirm | dismiss | escalate
     rationale      VARCHAR NOT NULL,         -- a stable rationale code (docs/review.md)

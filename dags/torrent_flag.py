@@ -1,0 +1,66 @@
+"""torrent_flag: evaluate the rule packs whenever the warehouse changes.
+
+Scheduled on the warehouse Asset (torrent_ingest's load, hashlist_sync's imports); runs
+the same `flag` stage as `torrentwatch flag` in the one-slot DuckDB pool and updates the
+flags Asset that schedules hotline_export.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Asset, Param, dag, task
+
+from torrentwatch.airflow_config import (
+    DEFAULT_ARGS,
+    DUCKDB_POOL,
+    FLAGS_ASSET,
+    TAGS,
+    WAREHOUSE_ASSET,
+    airflow_variable,
+    path_list,
+    warehouse_path,
+)
+
+WAREHOUSE = Asset(WAREHOUSE_ASSET)
+FLAGS = Asset(FLAGS_ASSET)
+
+
+@dag(
+    dag_id="torrent_flag",
+    schedule=[WAREHOUSE],
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=TAGS,
+    doc_md=__doc__,
+    params={
+        "db": Param("", type="string", description="DuckDB file; empty: Variable torrentwatch_db"),
+        "packs": Param(
+            [],
+            type="array",
+            description="rule pack files/folders after the shipped packs; "
+            "empty: Variable torrentwatch_packs (a JSON list)",
+        ),
+    },
+)
+def torrent_flag():
+    @task(
+        task_id="flag",
+        pool=DUCKDB_POOL,
+        outlets=[FLAGS],
+        execution_timeout=timedelta(hours=1),
+    )
+    def flag(params=None) -> dict:
+        from dataclasses import asdict
+
+        from rules.evaluate import flag
+
+        db = warehouse_path(params, airflow_variable)
+        return asdict(flag(db, path_list(params, "packs", airflow_variable)))
+
+    flag()
+
+
+torrent_flag()

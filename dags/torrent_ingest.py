@@ -1,0 +1,84 @@
+"""torrent_ingest: gather every configured source into the landing zone, then load it.
+
+What `torrentwatch monitor --once` does, split into tasks: one mapped task per source in
+sources.yaml, so sources gather side by side (on as many workers as the executor has)
+and one failing source does not stop the others; then one
+load task, in the one-slot DuckDB pool, moves the landing zone into the warehouse and
+updates the warehouse Asset that schedules torrent_flag.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
+
+from torrentwatch.airflow_config import (
+    DEFAULT_ARGS,
+    DUCKDB_POOL,
+    TAGS,
+    WAREHOUSE_ASSET,
+    airflow_variable,
+    required_path,
+    warehouse_path,
+)
+
+WAREHOUSE = Asset(WAREHOUSE_ASSET)
+
+
+@dag(
+    dag_id="torrent_ingest",
+    schedule=CronTriggerTimetable("*/15 * * * *", timezone="UTC"),
+    start_date=datetime(2026, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=TAGS,
+    doc_md=__doc__,
+    params={
+        "sources": Param(
+            "", type="string", description="sources.yaml; empty: Variable torrentwatch_sources"
+        ),
+        "db": Param("", type="string", description="DuckDB file; empty: Variable torrentwatch_db"),
+    },
+)
+def torrent_ingest():
+    @task(task_id="sources")
+    def sources(params=None) -> list[str]:
+        from torrentwatch.monitor import source_names
+
+        return source_names(required_path(params, "sources", airflow_variable))
+
+    # A failed or timed-out source fails its own task (so Airflow retries it); what it
+    # landed before failing stays in the landing zone for the load.
+    @task(task_id="gather", execution_timeout=timedelta(minutes=30))
+    def gather(source: str, params=None) -> dict:
+        from torrentwatch.errors import SourceFailed, SourceTimedOut
+        from torrentwatch.monitor import gather_source
+
+        config = required_path(params, "sources", airflow_variable)
+        db = warehouse_path(params, airflow_variable)
+        summary = gather_source(config, source, db=db)
+        if summary.status != "ok":
+            failure = SourceTimedOut if summary.status == "timeout" else SourceFailed
+            raise failure(f"source {source!r} ({summary.kind}): {summary.error}")
+        return summary.as_dict()
+
+    # all_done: what the healthy sources landed is loaded even when one source failed.
+    @task(
+        task_id="load",
+        pool=DUCKDB_POOL,
+        outlets=[WAREHOUSE],
+        trigger_rule="all_done",
+        execution_timeout=timedelta(hours=2),
+    )
+    def load(params=None) -> dict:
+        from torrentwatch.monitor import load_landing
+
+        config = required_path(params, "sources", airflow_variable)
+        return load_landing(config, warehouse_path(params, airflow_variable)).as_dict()
+
+    gather.expand(source=sources()) >> load()
+
+
+torrent_ingest()

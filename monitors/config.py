@@ -1,0 +1,332 @@
+"""sources.yaml: what to watch, checked whole before anything runs.
+
+The file is read with node marks (``rules.source``), so every problem names
+``file:line:col`` and the key path; all problems are collected and raised together
+as one :class:`SourcesInvalid`. Each source's ``settings`` are checked by its own
+kind's ``check_settings``, so a typo in a feed URL fails at load, not at 3 a.m.
+Relative paths (``landing``, a folder source's ``path``) are relative to the
+folder holding the config file, so a config means the same from any working folder.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from monitors.kinds import KindUnavailable, load_kind
+from rules.source import Document, KeyPath, Problem, parse_document
+from torrentwatch.errors import ConfigError, SourcesInvalid, SourceUnknown
+
+TOP_KEYS = frozenset({"landing", "defaults", "parallel", "interval", "sources"})
+DEFAULT_KEYS = frozenset({"rate_limit", "timeout"})
+SOURCE_KEYS = frozenset({"name", "kind", "settings", "rate_limit", "timeout"})
+DEFAULT_LANDING = "landing"
+DEFAULT_TIMEOUT = 300.0  # seconds for one source's whole gather
+DEFAULT_PARALLEL = 4  # sources gathering at the same time
+DEFAULT_INTERVAL = 900.0  # seconds between rounds when not run --once
+# A name becomes a file name in the landing zone and a key in logs: plain characters
+# only, no separators, no '..', so it can never climb out of its folder.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+MAX_DEPTH = 64  # [ and { nesting; PyYAML recurses per level and slowly hits its limit
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """One source as configured; ``where`` is ``file:line:col`` of its entry."""
+
+    name: str
+    kind: str
+    settings: Mapping[str, Any]
+    rate_limit: float | None  # requests per second; None: not limited
+    timeout: float  # seconds for the whole gather
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourcesConfig:
+    path: Path
+    landing: Path
+    parallel: int
+    interval: float
+    sources: tuple[SourceConfig, ...] = field(default_factory=tuple)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths in the config are read from."""
+        return self.path.parent
+
+    def names(self) -> list[str]:
+        return [source.name for source in self.sources]
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(self.names()) or "none"
+        raise SourceUnknown(f"{self.path}: no source named {name!r} (sources: {known})")
+
+    def selected(self, names: list[str] | None) -> list[SourceConfig]:
+        """The sources called ``names`` in the order given (all of them for None)."""
+        if not names:
+            return list(self.sources)
+        return [self.source(name) for name in dict.fromkeys(names)]
+
+
+def load_sources(path: str | Path) -> SourcesConfig:
+    """Read and check ``path``; raise :class:`SourcesInvalid` listing every problem."""
+    path = Path(path).absolute()
+    text = _read_text(path)
+    if _flow_depth(text) > MAX_DEPTH:
+        raise ConfigError(f"{path}: the sources config nests more than {MAX_DEPTH} levels deep")
+    try:
+        alias = _first_alias(text, str(path))
+        doc = Document(str(path), problems=[alias]) if alias else parse_document(text, str(path))
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: the sources config is nested too deeply to read") from exc
+    for i, problem in enumerate(doc.problems):
+        doc.problems[i] = _renamed(problem)
+    config = None if doc.problems else _read_top(doc, path)
+    if doc.problems:
+        count = len(doc.problems)
+        listed = "\n".join(f"  {p}" for p in doc.problems)
+        raise SourcesInvalid(
+            f"{path}: {count} problem(s) in the sources config:\n{listed}",
+            problems=tuple(doc.problems),
+        )
+    assert config is not None
+    return config
+
+
+def _read_text(path: Path) -> str:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the sources config {path}: {exc}") from exc
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: the sources config is over {MAX_CONFIG_BYTES} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: the sources config is not UTF-8 text ({exc})") from exc
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest nesting of flow brackets (quotes ignored: a cheap upper bound)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return deepest
+
+
+def _first_alias(text: str, name: str) -> Problem | None:
+    """Refuse YAML aliases before composing: a few lines of nested aliases expand to
+    billions of nodes (the "billion laughs"), and a config has no need for them."""
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.AliasToken):
+                line, col = token.start_mark.line + 1, token.start_mark.column + 1
+                message = "YAML aliases (*name) are not allowed in a sources config"
+                return Problem("sources.yaml_alias", name, line, col, None, "", message)
+    except yaml.YAMLError:
+        return None  # the parser reports the syntax error with its position
+    return None
+
+
+def _renamed(problem: Problem) -> Problem:
+    """The shared YAML reader files its problems under ``rules.``; these are ours."""
+    code = problem.code.replace("rules.", "sources.", 1)
+    return Problem(
+        code, problem.file, problem.line, problem.col, None, problem.path, problem.message
+    )
+
+
+def _add(doc: Document, code: str, path: KeyPath, message: str) -> None:
+    doc.add(f"sources.{code}", path, message)
+
+
+def _unknown_keys(doc: Document, data: Mapping, allowed: frozenset[str], path: KeyPath) -> None:
+    for key in data:
+        if key not in allowed:
+            listed = ", ".join(sorted(allowed))
+            _add(doc, "unknown_key", (*path, str(key)), f"unknown key {key!r} (allowed: {listed})")
+
+
+def _read_top(doc: Document, path: Path) -> SourcesConfig | None:
+    data = doc.data
+    if not isinstance(data, dict):
+        _add(doc, "not_mapping", (), "the config must be a mapping with a 'sources' list")
+        return None
+    _unknown_keys(doc, data, TOP_KEYS, ())
+    landing = data.get("landing", DEFAULT_LANDING)
+    if not isinstance(landing, str) or not landing.strip():
+        _add(doc, "bad_value", ("landing",), "landing must be a folder path (text)")
+        landing = DEFAULT_LANDING
+    defaults = data.get("defaults") or {}
+    if not isinstance(defaults, dict):
+        _add(doc, "not_mapping", ("defaults",), "defaults must be a mapping")
+        defaults = {}
+    _unknown_keys(doc, defaults, DEFAULT_KEYS, ("defaults",))
+    default_rate = _rate(doc, defaults, ("defaults",), None)
+    default_timeout = _positive(doc, defaults, ("defaults",), "timeout", DEFAULT_TIMEOUT)
+    parallel = _count(doc, data, "parallel", DEFAULT_PARALLEL)
+    interval = _positive(doc, data, (), "interval", DEFAULT_INTERVAL)
+    sources = _read_sources(doc, data.get("sources"), default_rate, default_timeout)
+    return SourcesConfig(
+        path=path,
+        landing=Path(os.path.normpath(path.parent / Path(landing).expanduser())),
+        parallel=parallel,
+        interval=interval,
+        sources=tuple(sources),
+    )
+
+
+def _read_sources(
+    doc: Document, entries: object, default_rate: float | None, default_timeout: float
+) -> list[SourceConfig]:
+    if not isinstance(entries, list) or not entries:
+        _add(doc, "missing_key", ("sources",), "sources must be a non-empty list of sources")
+        return []
+    sources: list[SourceConfig] = []
+    first_at: dict[str, str] = {}
+    for i, entry in enumerate(entries):
+        where: KeyPath = ("sources", i)
+        if not isinstance(entry, dict):
+            _add(doc, "not_mapping", where, "each source must be a mapping (name, kind, ...)")
+            continue
+        _unknown_keys(doc, entry, SOURCE_KEYS, where)
+        name = _name(doc, entry, where)
+        if name is not None and name in first_at:
+            _add(
+                doc,
+                "duplicate_name",
+                (*where, "name"),
+                f"{name!r} is already the name of the "
+                f"source at {first_at[name]}; names must be unique",
+            )
+        elif name is not None:
+            first_at[name] = doc.where((*where, "name"))
+        kind = entry.get("kind")
+        settings = entry.get("settings", {})
+        if settings is None:
+            settings = {}
+        settings_ok = isinstance(settings, dict)
+        if not settings_ok:
+            _add(doc, "not_mapping", (*where, "settings"), "settings must be a mapping")
+            settings = {}
+        if not isinstance(kind, str) or not kind:
+            _add(doc, "missing_key", (*where, "kind"), "every source needs a kind (text)")
+        elif settings_ok:
+            _check_kind(doc, kind, settings, where)
+        rate = _rate(doc, entry, where, default_rate)
+        timeout = _positive(doc, entry, where, "timeout", default_timeout)
+        if name is not None and isinstance(kind, str):
+            settings_view = MappingProxyType(settings)
+            sources.append(SourceConfig(name, kind, settings_view, rate, timeout, doc.where(where)))
+    return sources
+
+
+def _name(doc: Document, entry: Mapping, where: KeyPath) -> str | None:
+    name = entry.get("name")
+    if name is None:
+        _add(doc, "missing_key", (*where, "name"), "every source needs a name")
+        return None
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or ".." in name:
+        _add(
+            doc,
+            "bad_name",
+            (*where, "name"),
+            f"name {name!r} must be 1-64 letters, digits, '.', '_' or '-', start with a letter "
+            "or digit, and hold no '..' (it names files in the landing zone)",
+        )
+        return None
+    return name
+
+
+def _check_kind(doc: Document, kind: str, settings: Mapping, where: KeyPath) -> None:
+    try:
+        loaded = load_kind(kind)
+    except KindUnavailable as exc:
+        _add(doc, "bad_kind", (*where, "kind"), str(exc))
+        return
+    try:
+        problems = loaded.check_settings(MappingProxyType(settings))
+    except Exception as exc:  # a kind's checker must not crash config loading
+        _add(doc, "bad_settings", (*where, "settings"), f"kind {kind!r} could not check: {exc!r}")
+        return
+    for problem in problems:
+        key = _named_key(str(problem), settings)
+        at = (*where, "settings", key) if key is not None else (*where, "settings")
+        _add(doc, "bad_settings", at, f"{kind}: {problem}")
+
+
+def _named_key(problem: str, settings: Mapping) -> str | None:
+    """The settings key a kind's problem text starts with (``"url: ..."``,
+    ``"settings.url: ..."``), to point at its line; None when it names none."""
+    text = problem.removeprefix("settings.")
+    for key in sorted(map(str, settings), key=len, reverse=True):
+        if text.startswith(key) and text[len(key) : len(key) + 1] in ("", ":", " ", ".", "["):
+            return key
+    return None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _rate(doc: Document, data: Mapping, where: KeyPath, default: float | None) -> float | None:
+    if "rate_limit" not in data:
+        return default
+    value = data["rate_limit"]
+    if value is None:
+        return None
+    number = _number(value)
+    if number is None or number <= 0:
+        _add(
+            doc,
+            "bad_value",
+            (*where, "rate_limit"),
+            f"rate_limit must be a positive number of requests per second (or null), not {value!r}",
+        )
+        return default
+    return number
+
+
+def _positive(doc: Document, data: Mapping, where: KeyPath, key: str, default: float) -> float:
+    if key not in data:
+        return default
+    number = _number(data[key])
+    if number is None or number <= 0:
+        _add(
+            doc,
+            "bad_value",
+            (*where, key),
+            f"{key} must be a positive number of seconds, not {data[key]!r}",
+        )
+        return default
+    return number
+
+
+def _count(doc: Document, data: Mapping, key: str, default: int) -> int:
+    if key not in data:
+        return default
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        _add(doc, "bad_value", (key,), f"{key} must be a whole number of at least 1, not {value!r}")
+        return default
+    return value

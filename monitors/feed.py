@@ -1,0 +1,232 @@
+"""The *feed* kind: RSS 2.0, Atom and Torznab feeds polled over HTTP(S).
+
+A poll costs one conditional request while the feed is unchanged (ETag /
+Last-Modified, answered 304). When it has changed, only items whose id is not in the
+remembered list are gathered: an item's .torrent enclosure is downloaded through the
+same client under its own size cap and lands as a "torrent"; an item with only a
+magnet link or an infohash lands as a "magnet". The validators are kept only when
+every new item was handled, so an item whose download failed for a passing reason
+(5xx, timeout, the source's deadline) is tried again at the next poll instead of
+hiding behind a 304.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from monitors.base import GatherContext, Gathered
+from monitors.feed_parse import FeedEntry, parse_feed
+from monitors.http import (
+    HttpPolicy,
+    Validators,
+    check_url,
+    fetch,
+    policy_from,
+    policy_problems,
+    setting_int,
+)
+from torrentwatch.errors import ConfigError, FeedMalformed, FetchError
+
+FEED_MAX_BYTES = 8 * 1024 * 1024
+TORRENT_MAX_BYTES = 16 * 1024 * 1024
+REMEMBER = 10_000
+FEED_TYPES = frozenset(
+    {
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+        "application/xml",
+        "text/xml",
+        "application/x-rss+xml",
+    }
+)
+TORRENT_TYPES = frozenset(
+    {
+        "application/x-bittorrent",
+        "application/octet-stream",
+        "binary/octet-stream",
+        "application/force-download",
+    }
+)
+SETTINGS = frozenset(
+    {
+        "url",
+        "categories",
+        "max_bytes",
+        "torrent_max_bytes",
+        "timeout",
+        "retries",
+        "remember",
+        "ca_file",
+    }
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    url: str
+    categories: tuple[str, ...]  # empty: every item
+    feed_policy: HttpPolicy
+    torrent_policy: HttpPolicy
+    remember: int  # how many item ids to keep between polls
+
+
+def check_settings(settings: Mapping[str, object]) -> list[str]:
+    """Every problem with a feed source's settings, each naming its key."""
+    problems = [f"{key}: not a feed setting" for key in settings if key not in SETTINGS]
+    problem = check_url(settings.get("url"))
+    if problem:
+        problems.append(f"url: {problem}")
+    categories = settings.get("categories")
+    if categories is not None and not (
+        isinstance(categories, list | tuple)
+        and all(isinstance(c, str | int) and not isinstance(c, bool) for c in categories)
+    ):
+        problems.append("categories: must be a list of category names or Torznab ids")
+    problems += policy_problems(settings, size_keys=("max_bytes", "torrent_max_bytes"))
+    remember = settings.get("remember")
+    if remember is not None and not (
+        isinstance(remember, int) and not isinstance(remember, bool) and remember >= 100
+    ):
+        problems.append(f"remember: must be a whole number of item ids, at least 100: {remember!r}")
+    return problems
+
+
+def read_settings(settings: Mapping[str, object]) -> FeedSettings:
+    problems = check_settings(settings)
+    if problems:
+        raise ConfigError("feed settings: " + "; ".join(problems))
+    return FeedSettings(
+        url=str(settings["url"]).strip(),
+        categories=tuple(str(c).strip().lower() for c in settings.get("categories") or ()),
+        feed_policy=policy_from(settings, "max_bytes", FEED_MAX_BYTES),
+        torrent_policy=policy_from(settings, "torrent_max_bytes", TORRENT_MAX_BYTES),
+        remember=setting_int(settings, "remember", REMEMBER),
+    )
+
+
+def gather(ctx: GatherContext) -> None:
+    """One poll of the feed; raises :class:`FetchError` / :class:`FeedMalformed` when
+    the feed itself cannot be read (items already gathered stay gathered)."""
+    settings = read_settings(ctx.settings)
+    remembered = Validators(_text(ctx.state.get("etag")), _text(ctx.state.get("last_modified")))
+    response = fetch(
+        settings.url,
+        settings.feed_policy,
+        accept=FEED_TYPES,
+        validators=remembered,
+        pace=ctx.pace,
+        deadline=ctx.deadline,
+    )
+    if response.not_modified:
+        return
+    if response.magnet is not None:
+        raise FeedMalformed(f"{settings.url}: redirected to a magnet URI, not a feed")
+    parsed = parse_feed(response.body, settings.url)
+    for problem in parsed.problems:
+        log.warning(
+            "%s: %s: item %d (%s) left out: %s",
+            ctx.name,
+            settings.url,
+            problem.position,
+            problem.item_id or "no id",
+            problem.detail,
+        )
+    seen_ids = [i for i in ctx.state.get("seen", None) or () if isinstance(i, str)]
+    seen = set(seen_ids)
+    complete = True
+    try:
+        for entry in parsed.entries:
+            if entry.item_id in seen or not _wanted(entry, settings.categories):
+                continue
+            if time.monotonic() >= ctx.deadline:
+                complete = False
+                break
+            if _gather_entry(ctx, settings, entry):
+                seen.add(entry.item_id)
+                seen_ids.append(entry.item_id)
+            else:
+                complete = False
+    finally:
+        ctx.state.set("seen", seen_ids[-settings.remember :])
+        kept = response.validators if complete else Validators()
+        ctx.state.set("etag", kept.etag)
+        ctx.state.set("last_modified", kept.last_modified)
+
+
+def _gather_entry(ctx: GatherContext, settings: FeedSettings, entry: FeedEntry) -> bool:
+    """Emit what the entry offers; False when it should be tried again next poll."""
+    if entry.torrent_url is None:
+        _emit_magnet(ctx, entry, entry.magnet or "")
+        return True
+    try:
+        response = fetch(
+            entry.torrent_url,
+            settings.torrent_policy,
+            accept=TORRENT_TYPES,
+            pace=ctx.pace,
+            deadline=ctx.deadline,
+        )
+    except FetchError as exc:
+        if entry.magnet:
+            log.warning("%s: %s; its magnet link is used instead", ctx.name, exc)
+            _emit_magnet(ctx, entry, entry.magnet)
+            return True
+        log.warning("%s: item %s: %s", ctx.name, entry.item_id, exc)
+        return not exc.transient
+    if response.magnet is not None:  # an indexer's download link that redirects to a magnet
+        _emit_magnet(ctx, entry, response.magnet)
+        return True
+    ctx.emit(_gathered(ctx, entry, "torrent", entry.torrent_url, response.body))
+    return True
+
+
+def _emit_magnet(ctx: GatherContext, entry: FeedEntry, magnet: str) -> None:
+    ctx.emit(_gathered(ctx, entry, "magnet", entry.item_id, magnet.encode("utf-8")))
+
+
+def _gathered(
+    ctx: GatherContext, entry: FeedEntry, kind: str, ref: str, payload: bytes
+) -> Gathered:
+    return Gathered(
+        kind=kind,
+        source=ctx.name,
+        source_ref=ref,
+        payload=payload,
+        seen_at=datetime.now(UTC),
+        infohash=entry.infohash,
+        title=entry.title,
+        category=entry.category,
+        seeders=entry.seeders,
+        leechers=entry.leechers,
+    )
+
+
+def _wanted(entry: FeedEntry, categories: tuple[str, ...]) -> bool:
+    """Whether the entry is in one of ``categories`` (names without regard to case;
+    a Torznab top-level id like 2000 also takes its sub-categories 2010-2999)."""
+    if not categories:
+        return True
+    for have in (c.lower() for c in entry.categories):
+        for want in categories:
+            if have == want:
+                return True
+            if _parent_category(want, have):
+                return True
+    return False
+
+
+def _parent_category(want: str, have: str) -> bool:
+    if not (want.isdigit() and have.isdigit() and int(want) % 1000 == 0):
+        return False
+    return int(have) // 1000 == int(want) // 1000
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -1,0 +1,62 @@
+"""Which module gathers each kind of source, imported only when a config names it.
+
+Kinds live in their own modules so a source's dependencies (libtorrent sessions, HTTP
+clients) load only when a config uses that kind, and a kind whose module is missing
+or broken becomes a config problem naming the kind rather than a crash at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+
+from monitors.base import GatherContext
+
+# kind name in sources.yaml -> module exposing check_settings(settings) and gather(ctx)
+KIND_MODULES: dict[str, str] = {
+    "folder": "monitors.folder_source",
+    "feed": "monitors.feed",
+    "scrape": "monitors.scrape",
+    "fetch": "monitors.fetch",
+    "dht": "monitors.dht",
+    "magnetico": "monitors.magnetico",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A loaded kind: how to check a source's settings and how to run it."""
+
+    name: str
+    check_settings: Callable[[Mapping[str, object]], list[str]]
+    gather: Callable[[GatherContext], None]
+
+
+class KindUnavailable(Exception):
+    """The kind is unknown, or its module cannot be imported or lacks the contract."""
+
+
+def load_kind(name: str) -> Kind:
+    """The kind called ``name``; :class:`KindUnavailable` says why it cannot be used."""
+    module_name = KIND_MODULES.get(name)
+    if module_name is None:
+        known = ", ".join(sorted(KIND_MODULES))
+        raise KindUnavailable(f"unknown kind {name!r} (known kinds: {known})")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise KindUnavailable(
+            f"kind {name!r} is not available: its module {module_name} cannot be imported ({exc})"
+        ) from exc
+    return Kind(name, _member(module, name, "check_settings"), _member(module, name, "gather"))
+
+
+def _member(module: ModuleType, kind: str, attribute: str) -> Callable:
+    found = getattr(module, attribute, None)
+    if not callable(found):
+        raise KindUnavailable(
+            f"kind {kind!r} is not available: {module.__name__} has no {attribute}() function"
+        )
+    return found

@@ -1,0 +1,369 @@
+"""The loader: the single DuckDB writer, taking landed items into the warehouse.
+
+Every item the landing zone holds and no journal marks loaded is read, parsed with the
+ingest pipeline (``parse_item``, ``build_batch``, ``load_batch``) and loaded in batches,
+one transaction each; only after a batch commits are its items marked loaded. So a
+load that fails (the warehouse locked, a crash) leaves its items for the next load,
+and nothing gathered is lost. The one gap: a crash after a commit and before its
+journal file is written loads that batch again next time, which adds its sightings
+to ``observations`` twice but never duplicates torrents or files.
+
+Item kinds: ``torrent`` and ``magnet`` are parsed as ``ingest`` parses files, keeping
+what the source said (title, category, seeders, leechers) in ``observations``;
+``observation`` (JSON ``{infohash, seeders, leechers, title, category}``) becomes an
+observation, and a magnet-only torrent row when the infohash is new; ``magnetico``
+exports go to ``monitors.magnetico_load.load_magnetico``, one transaction per file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pyarrow.compute as pc
+
+from monitors import folder
+from monitors.landing import Landed, LandingZone
+from parsers.columnar import ParsedBatch, build_batch
+from parsers.magnet import magnet_to_metas
+from parsers.records import MagnetLink, RawItem, Reject, Sighting, TorrentMeta
+from torrentwatch.errors import LandingError, TorrentwatchError
+from torrentwatch.ingest import WRITER_MEMORY, parse_item
+from warehouse.db import connect
+from warehouse.load import load_batch
+from warehouse.runs import finish_run, start_run
+
+BATCH_ITEMS = 5_000  # landed items per load transaction
+BATCH_BYTES = 256 * 1024 * 1024  # ... or fewer, when their payloads add up to this
+_HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_COUNT_KEYS = ("items", "observations", "rejected", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSummary:
+    """What one load did. ``failed`` items stay in the landing zone for the next load."""
+
+    run_id: str
+    pending: int  # unloaded items found at the start
+    loaded: int  # items marked loaded by this run
+    failed: int
+    torrents_new: int = 0
+    torrents_updated: int = 0
+    files: int = 0
+    observations: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    by_source: dict[str, dict[str, int]] = field(default_factory=dict)
+    errors: tuple[str, ...] = ()
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "pending": self.pending,
+            "loaded": self.loaded,
+            "failed": self.failed,
+            "torrents_new": self.torrents_new,
+            "torrents_updated": self.torrents_updated,
+            "files": self.files,
+            "observations": self.observations,
+            "rejected": dict(sorted(self.rejected.items())),
+            "by_source": {k: dict(v) for k, v in sorted(self.by_source.items())},
+            "errors": list(self.errors),
+        }
+
+
+@dataclass(slots=True)
+class _Tally:
+    pending: int = 0
+    loaded: int = 0
+    failed: int = 0
+    torrents_new: int = 0
+    torrents_updated: int = 0
+    files: int = 0
+    observations: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+    by_source: dict[str, Counter[str]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def source(self, name: str) -> Counter[str]:
+        return self.by_source.setdefault(name, Counter({k: 0 for k in _COUNT_KEYS}))
+
+    def frozen(self, run_id: str) -> LoadSummary:
+        return LoadSummary(
+            run_id,
+            self.pending,
+            self.loaded,
+            self.failed,
+            self.torrents_new,
+            self.torrents_updated,
+            self.files,
+            self.observations,
+            Counter(self.rejected),
+            {k: dict(v) for k, v in self.by_source.items()},
+            tuple(self.errors),
+        )
+
+
+def load_landing(
+    zone: LandingZone,
+    db: str | Path,
+    *,
+    batch_items: int = BATCH_ITEMS,
+    on_progress: Callable[[LoadSummary], None] | None = None,
+) -> LoadSummary:
+    """Load every unloaded landed item into ``db``; a run row (command ``monitor``) records it.
+
+    Raises (after marking the run failed) when the warehouse itself fails; what was not
+    committed stays unloaded. Items that cannot be read become ``rejects`` rows.
+    """
+    con = connect(db, memory_limit=WRITER_MEMORY)
+    try:
+        # Listed while holding the writer lock: a load that finished a moment ago has
+        # marked its items, so none is loaded twice by two overlapping runs.
+        pending = zone.unloaded()
+    except BaseException:
+        con.close()
+        raise
+    tally = _Tally(pending=len(pending))
+    run_id = start_run(con, "monitor")
+    try:
+        magnetico: list[Landed] = []
+        for group in _groups(zone, pending, batch_items, tally, magnetico):
+            _load_group(con, zone, run_id, group, tally)
+            if on_progress:
+                on_progress(tally.frozen(run_id))
+        for landed in magnetico:
+            _load_magnetico(con, zone, run_id, landed, tally)
+    except BaseException:
+        _finish(con, run_id, "failed", tally)
+        con.close()
+        raise
+    _finish(con, run_id, "completed", tally)
+    con.close()
+    return tally.frozen(run_id)
+
+
+def _finish(con, run_id: str, status: str, tally: _Tally) -> None:
+    summary = tally.frozen(run_id)
+    finish_run(
+        con,
+        run_id,
+        status=status,
+        items_read=tally.loaded,
+        torrents_new=tally.torrents_new,
+        torrents_updated=tally.torrents_updated,
+        rejected=summary.rejected_total,
+        detail=summary.as_dict(),
+    )
+
+
+@dataclass(slots=True)
+class _Group:
+    keys: list[str] = field(default_factory=list)
+    parsed: list[tuple[TorrentMeta, Sighting]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    items: Counter[str] = field(default_factory=Counter)  # by source
+    size: int = 0
+
+
+def _groups(
+    zone: LandingZone, pending: list[str], limit: int, tally: _Tally, magnetico: list[Landed]
+) -> Iterator[_Group]:
+    group = _Group()
+    for envelope_key in pending:
+        try:
+            landed = zone.read_envelope(envelope_key)
+        except LandingError as exc:  # torn or damaged: left for a new gather to rewrite
+            tally.failed += 1
+            tally.source(envelope_key.split("/")[1])["failed"] += 1
+            tally.errors.append(str(exc))
+            continue
+        if landed.kind == "magnetico":
+            magnetico.append(landed)
+            continue
+        try:
+            _parse_landed(zone, landed, group)
+        except LandingError as exc:  # the payload is missing: leave it, say so
+            tally.failed += 1
+            tally.source(landed.source)["failed"] += 1
+            tally.errors.append(str(exc))
+            continue
+        group.keys.append(landed.key)
+        group.items[landed.source] += 1
+        group.size += landed.payload_size
+        if len(group.keys) >= limit or group.size >= BATCH_BYTES:
+            yield group
+            group = _Group()
+    if group.keys:
+        yield group
+
+
+def _parse_landed(zone: LandingZone, landed: Landed, group: _Group) -> None:
+    if landed.payload_size > folder.MAX_INPUT_BYTES:
+        group.rejects.append(_too_large(zone, landed))
+        return
+    data = zone.payload(landed)
+    if landed.kind == "observation":
+        _parse_observation(landed, data, group)
+        return
+    if not data:
+        group.rejects.append(_reject(landed, data, "input.empty", "the item has no bytes"))
+        return
+    item = RawItem(landed.source, landed.source_ref, landed.kind, data, landed.seen_at)
+    parsed, rejects = parse_item(item)
+    extras = {
+        "title": landed.title,
+        "category": landed.category,
+        "seeders": landed.seeders,
+        "leechers": landed.leechers,
+    }
+    if any(value is not None for value in extras.values()):
+        parsed = [(meta, replace(sighting, **extras)) for meta, sighting in parsed]
+    group.parsed.extend(parsed)
+    group.rejects.extend(rejects)
+
+
+def _reject(landed: Landed, data: bytes, reason: str, detail: str) -> Reject:
+    return Reject(
+        landed.source,
+        landed.source_ref,
+        hashlib.sha256(data).hexdigest(),
+        reason,
+        f"{landed.source_ref}: {detail}",
+        landed.seen_at,
+    )
+
+
+def _too_large(zone: LandingZone, landed: Landed) -> Reject:
+    digest = hashlib.sha256()
+    with zone.payload_file(landed) as path, open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return Reject(
+        landed.source,
+        landed.source_ref,
+        digest.hexdigest(),
+        "input.too_large",
+        f"{landed.source_ref}: {landed.payload_size} bytes is over the "
+        f"{folder.MAX_INPUT_BYTES}-byte limit",
+        landed.seen_at,
+    )
+
+
+def _parse_observation(landed: Landed, data: bytes, group: _Group) -> None:
+    """A sighting without metadata: JSON ``{infohash, seeders, leechers, title, category}``."""
+    try:
+        record = json.loads(data.decode("utf-8"))
+        if not isinstance(record, dict):
+            raise ValueError("not a JSON object")
+        infohash = str(record.get("infohash") or landed.infohash or "").lower()
+        if not _HEX.fullmatch(infohash):
+            raise ValueError(f"infohash {infohash[:80]!r} is not 40 or 64 hex digits")
+        seeders = _count(record.get("seeders", landed.seeders), "seeders")
+        leechers = _count(record.get("leechers", landed.leechers), "leechers")
+        title = _text(record.get("title", landed.title), "title")
+        category = _text(record.get("category", landed.category), "category")
+    except (UnicodeDecodeError, ValueError) as exc:
+        group.rejects.append(_reject(landed, data, "input.unreadable", f"observation: {exc}"))
+        return
+    v1 = (infohash,) if len(infohash) == 40 else ()
+    v2 = (infohash,) if len(infohash) == 64 else ()
+    link = MagnetLink(infohashes_v1=v1, infohashes_v2=v2, display_name=title)
+    sighting = Sighting(
+        landed.source, landed.source_ref, landed.seen_at, title, category, seeders, leechers
+    )
+    group.parsed.extend((meta, sighting) for meta in magnet_to_metas(link))
+
+
+def _count(value: object, key: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+        raise ValueError(f"{key} must be a whole number from 0, not {value!r}")
+    return value
+
+
+def _text(value: object, key: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be text, not {type(value).__name__}")
+    return value
+
+
+def _load_group(con, zone: LandingZone, run_id: str, group: _Group, tally: _Tally) -> None:
+    batch = build_batch(group.parsed, group.rejects)
+    counts = load_batch(con, batch, run_id)
+    zone.mark_loaded(group.keys, run_id)
+    tally.loaded += len(group.keys)
+    tally.torrents_new += counts.torrents_new
+    tally.torrents_updated += counts.torrents_updated
+    tally.files += counts.files
+    tally.observations += counts.observations
+    for source, items in group.items.items():
+        tally.source(source)["items"] += items
+    _by_source(tally, batch, "observations", "observations")
+    _by_source(tally, batch, "rejects", "rejected")
+    if batch.rejects.num_rows:
+        tally.rejected.update(batch.rejects.column("reason").to_pylist())
+
+
+def _by_source(tally: _Tally, batch: ParsedBatch, table: str, key: str) -> None:
+    column = getattr(batch, table).column("source")
+    for entry in pc.value_counts(column).to_pylist():
+        tally.source(entry["values"])[key] += entry["counts"]
+
+
+def _load_magnetico(con, zone: LandingZone, run_id: str, landed: Landed, tally: _Tally) -> None:
+    """A magnetico export, loaded set-wise by its own loader; a failure leaves it landed."""
+    counts = tally.source(landed.source)
+    try:
+        module = importlib.import_module("monitors.magnetico_load")
+        with zone.payload_file(landed) as path:
+            result = module.load_magnetico(
+                con,
+                path,
+                source=landed.source,
+                source_ref=landed.source_ref,
+                seen_at=landed.seen_at,
+                run_id=run_id,
+            )
+    except (ImportError, AttributeError) as exc:
+        tally.failed += 1
+        counts["failed"] += 1
+        tally.errors.append(f"{landed.source_ref}: magnetico loading is not available ({exc})")
+        return
+    except TorrentwatchError as exc:
+        tally.failed += 1
+        counts["failed"] += 1
+        tally.errors.append(f"{landed.source_ref}: {exc}")
+        return
+    zone.mark_loaded([landed.key], run_id)
+    tally.loaded += 1
+    counts["items"] += 1
+    for name in ("torrents_new", "torrents_updated", "files", "observations"):
+        value = _result_count(result, name)
+        setattr(tally, name, getattr(tally, name) + value)
+        if name == "observations":
+            counts["observations"] += value
+    rejected = getattr(result, "rejected", None)
+    if isinstance(result, dict):
+        rejected = result.get("rejected")
+    if isinstance(rejected, dict):  # reason code -> count
+        tally.rejected.update({str(k): int(v) for k, v in rejected.items()})
+        counts["rejected"] += sum(int(v) for v in rejected.values())
+
+
+def _result_count(result: object, name: str) -> int:
+    """A count from whatever the magnetico loader returns (a record or a mapping)."""
+    value = result.get(name) if isinstance(result, dict) else getattr(result, name, 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -1,0 +1,736 @@
+"""Loading magnetico exports and databases into the warehouse, set-wise.
+
+An export is read in blocks of about ``BLOCK_BYTES``; each block is cut into lines
+with one numpy pass over its bytes (so every line keeps its number for the reject
+that may name it), checked for UTF-8 once as a whole, and handed to DuckDB as one
+Arrow string column. DuckDB parses the JSON (``from_json`` with an explicit record
+structure) and checks every record in one SQL statement; the records that pass are
+normalised column-wise (``parsers.columnar``) and loaded with ``warehouse.load``,
+one transaction per block, with the same upsert as ingest: a torrent is stored
+once, a magnet-only row gains the metadata, and every record is a sighting.
+
+A magnetico SQLite database goes the same way: SQLite itself writes one JSON record
+per torrent (``json_object`` over ``torrents`` joined to ``files``), streamed in
+blocks, so the checks and the load are the ones above.
+
+Nothing is dropped silently: a line that is not UTF-8, not JSON, not an object, or a
+record with a bad infohash, no name, a negative size, a ``..`` path, absurd nesting,
+or a cut-off last line becomes a row in ``rejects`` naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import multiprocessing
+import os
+import sqlite3
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from monitors.magnetico import sniff_format
+from parsers.columnar import (
+    ParsedBatch,
+    listed_files_table,
+    listed_torrents_table,
+    rejects_table,
+)
+from parsers.reasons import describe
+from parsers.records import Reject
+from parsers.torrent import DEFAULT_LIMITS
+from warehouse.load import load_batch
+
+# Bytes of export read (and loaded in one transaction) at a time: about 90,000 records
+# of a typical export, which keeps memory flat while making each commit worth its cost.
+BLOCK_BYTES = 64 << 20
+# A longer line is rejected unread (hashed, never held whole in memory).
+MAX_LINE_BYTES = 64 << 20
+MAX_FILES = DEFAULT_LIMITS.max_files
+# Path components: libtorrent stops a file tree at 100 levels, so no real torrent has more.
+MAX_PATH_DEPTH = 100
+# Processes that check and normalise blocks while this one loads (more cannot help:
+# the load, by the single writer, is the other half of the work).
+MAX_WORKERS = 2
+# Torrents per block read from a SQLite database.
+SQLITE_BLOCK = 50_000
+# A discoveredOn outside 1970..2100 is not a time magnetico wrote: the load time stands in.
+_LAST_SANE_EPOCH = 4_102_444_800
+
+_RECORD_STRUCTURE = (
+    '{"infoHash": "VARCHAR", "name": "VARCHAR", "discoveredOn": "BIGINT",'
+    ' "files": [{"size": "BIGINT", "path": "VARCHAR"}]}'
+)
+_TS = pa.timestamp("us", tz="UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class MagneticoCounts:
+    """What loading one export did; ``rejected`` maps reason codes to counts."""
+
+    records: int = 0
+    torrents_new: int = 0
+    torrents_updated: int = 0
+    files: int = 0
+    observations: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "records": self.records,
+            "torrents_new": self.torrents_new,
+            "torrents_updated": self.torrents_updated,
+            "files": self.files,
+            "observations": self.observations,
+            "rejected": dict(sorted(self.rejected.items())),
+        }
+
+
+@dataclass(slots=True)
+class _Tally:
+    records: int = 0
+    torrents_new: int = 0
+    torrents_updated: int = 0
+    files: int = 0
+    observations: int = 0
+    rejected: Counter[str] = field(default_factory=Counter)
+
+    def frozen(self) -> MagneticoCounts:
+        return MagneticoCounts(
+            self.records,
+            self.torrents_new,
+            self.torrents_updated,
+            self.files,
+            self.observations,
+            dict(self.rejected),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """Where records come from, for observations and rejects."""
+
+    source: str
+    source_ref: str
+    seen_at: datetime
+    run_id: str
+    # How a record's position is written after source_ref: ":" + line number for
+    # JSON lines, "#torrents.id=" + row id for a SQLite database.
+    position: str = ":"
+
+    def ref(self, number: int) -> str:
+        return f"{self.source_ref}{self.position}{number}"
+
+    def reject(self, number: int, digest: str | None, reason: str, detail: str = "") -> Reject:
+        where = self.ref(number)
+        return Reject(
+            source=self.source,
+            source_ref=where,
+            sha256=digest,
+            reason=reason,
+            detail=f"{where}: {detail or describe(reason)}",
+            seen_at=self.seen_at,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LineBlock:
+    """Consecutive lines of an export: the ones to parse, and those already refused."""
+
+    numbers: pa.Int64Array
+    lines: pa.StringArray  # each line with its newline, if it had one
+    span: int  # lines the block covers: parsed, refused and blank ones
+    truncated: int | None = None  # number of the file's last line when it has no newline
+    # (number, sha256 of the line, reason code, detail or "" for the code's description)
+    refused: tuple[tuple[int, str | None, str, str], ...] = ()
+
+
+# ------------------------------------------------------------------------- entry point
+
+
+def load_magnetico(
+    con,
+    path: Path,
+    *,
+    source: str,
+    source_ref: str,
+    seen_at: datetime,
+    run_id: str,
+    workers: int | None = None,
+    block_bytes: int = BLOCK_BYTES,
+) -> MagneticoCounts:
+    """Load one magnetico export (JSON lines, zstd JSON lines) or SQLite database.
+
+    ``con`` is an open read-write warehouse connection; the caller owns the run row.
+    Each block is loaded in its own transaction, so an error part-way through keeps
+    the blocks already loaded (the landing zone still holds the file for a retry, and
+    re-loading it only adds sightings). ``workers`` check and normalise blocks in
+    parallel with the load; by default one per core (up to ``MAX_WORKERS``) for files
+    of several blocks, none (all in this process) for smaller ones. ``block_bytes``
+    is the size of a block of JSON lines (one parse, one normalisation, one
+    transaction).
+    """
+    path = Path(path)
+    origin = _Origin(source, source_ref, seen_at, run_id)
+    tally = _Tally()
+    try:
+        fmt = sniff_format(path)
+    except OSError as exc:
+        refused = [origin.reject(0, None, "input.unreadable", f"cannot read: {exc}")]
+        _load_rejects(con, tally, refused, run_id)
+        tally.records += 1
+        return tally.frozen()
+    if fmt is None:
+        with open(path, "rb") as handle:
+            head = handle.read(MAX_LINE_BYTES)
+        reason = "input.empty" if not head else "json.invalid"
+        digest = hashlib.sha256(head).hexdigest()
+        _load_rejects(
+            con, tally, [origin.reject(1, digest, reason, _not_an_export(reason))], run_id
+        )
+        tally.records += 1
+        return tally.frozen()
+    if fmt == "sqlite":
+        blocks = sqlite_blocks(path)
+        origin = _Origin(source, source_ref, seen_at, run_id, position="#torrents.id=")
+    else:
+        blocks = _jsonl_blocks(path, compressed=fmt == "jsonl.zst", block_bytes=block_bytes)
+    if workers is None:
+        small = path.stat().st_size < 2 * block_bytes
+        workers = 1 if small else min(os.cpu_count() or 1, MAX_WORKERS)
+    _run_blocks(con, blocks, origin, tally, workers)
+    return tally.frozen()
+
+
+def _not_an_export(reason: str) -> str:
+    if reason == "input.empty":
+        return "the file is empty"
+    return "neither JSON lines, zstd-compressed JSON lines nor a SQLite database"
+
+
+def _jsonl_blocks(path: Path, *, compressed: bool, block_bytes: int) -> Iterator[LineBlock]:
+    opened = pa.input_stream(str(path), compression="zstd" if compressed else None)
+    with closing(opened) as stream:
+        yield from read_line_blocks(stream, block_bytes=block_bytes)
+
+
+# ------------------------------------------------------------------------ line blocks
+
+
+def read_line_blocks(
+    stream, *, block_bytes: int = BLOCK_BYTES, max_line: int = MAX_LINE_BYTES
+) -> Iterator[LineBlock]:
+    """Cut a byte stream into blocks of whole lines, numbered from 1.
+
+    A line longer than ``max_line`` is hashed as it streams past and refused, so
+    memory stays within about two blocks whatever the input.
+    """
+    carry = b""
+    first = 1
+    while True:
+        try:
+            chunk = stream.read(block_bytes)
+        except (OSError, pa.ArrowException) as exc:  # a corrupt or cut-off zstd stream
+            yield _unreadable_rest(first, exc)
+            return
+        if not chunk:
+            if carry:
+                yield split_lines(carry, first, final=True, max_line=max_line)
+            return
+        data = carry + chunk if carry else chunk
+        cut = data.rfind(b"\n") + 1
+        if cut == 0 and len(data) > max_line:
+            refused, carry = _skip_long_line(stream, data, first, block_bytes)
+            yield refused
+            first += 1
+            continue
+        if cut == 0:
+            carry = data
+            continue
+        block = split_lines(data[:cut], first, final=False, max_line=max_line)
+        carry = data[cut:]
+        first += block.span
+        yield block
+
+
+def _unreadable_rest(number: int, exc: Exception) -> LineBlock:
+    """The rest of a stream that cannot be read, as one refused record: the lines
+    before it load, and the landed file is kept for whoever can repair it."""
+    detail = f"the file cannot be read from line {number} on: {exc}"
+    refused = ((number, None, "input.unreadable", detail),)
+    return LineBlock(pa.array([], pa.int64()), pa.array([], pa.string()), 1, refused=refused)
+
+
+_WHITESPACE = np.zeros(256, np.bool_)
+_WHITESPACE[list(b" \t\r\n")] = True
+
+
+def split_lines(
+    data: bytes,
+    first: int,
+    *,
+    final: bool,
+    max_line: int = MAX_LINE_BYTES,
+    numbers: np.ndarray | None = None,
+) -> LineBlock:
+    """``data`` (whole lines; the last may lack its newline when ``final``) as a block.
+
+    Lines are numbered from ``first`` unless ``numbers`` gives each its own (SQLite
+    row ids). The whole block is checked for UTF-8 at once; only a block that fails
+    is checked line by line. Blank lines are skipped, not refused.
+    """
+    buf = np.frombuffer(data, np.uint8)
+    ends = np.flatnonzero(buf == 10) + 1
+    unterminated = bool(data) and data[-1:] != b"\n"
+    tail = [len(data)] if unterminated else []
+    offsets = np.concatenate(([0], ends, tail)).astype(np.int64)
+    count = len(offsets) - 1
+    if numbers is None:
+        numbers = np.arange(first, first + count, dtype=np.int64)
+    keep = np.ones(count, np.bool_)
+    refused: list[tuple[int, str | None, str, str]] = []
+    for i in np.flatnonzero(_WHITESPACE[buf[offsets[:-1]]]):
+        if not data[offsets[i] : offsets[i + 1]].strip():
+            keep[i] = False
+    for i in np.flatnonzero(np.diff(offsets) > max_line):
+        keep[i] = False
+        line = data[offsets[i] : offsets[i + 1]]
+        refused.append((int(numbers[i]), _sha(line), "input.too_large", _too_long(len(line))))
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        refused += _refuse_non_utf8(data, offsets, numbers, keep)
+    lines = pa.Array.from_buffers(
+        pa.string(),
+        count,
+        [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)],
+    )
+    mask = pa.array(keep)
+    parsed = int(keep.sum())
+    refused.sort()
+    return LineBlock(
+        numbers=pa.array(numbers[keep], pa.int64()),
+        lines=lines if parsed == count else lines.filter(mask),
+        span=count,
+        truncated=int(numbers[-1]) if final and unterminated else None,
+        refused=tuple(refused),
+    )
+
+
+def _refuse_non_utf8(
+    data: bytes, offsets: np.ndarray, numbers: np.ndarray, keep: np.ndarray
+) -> list[tuple[int, str | None, str, str]]:
+    """The lines of a block that failed the UTF-8 check as a whole, found one by one."""
+    refused = []
+    for i in np.flatnonzero(keep):
+        line = data[offsets[i] : offsets[i + 1]]
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            keep[i] = False
+            detail = f"byte {exc.start} of the line is not UTF-8 ({exc.reason})"
+            refused.append((int(numbers[i]), _sha(line), "input.not_utf8", detail))
+    return refused
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data.rstrip(b"\r\n")).hexdigest()
+
+
+def _too_long(size: int) -> str:
+    return f"a line of {size} bytes is over the {MAX_LINE_BYTES}-byte limit"
+
+
+def _skip_long_line(stream, head: bytes, number: int, block_bytes: int) -> tuple[LineBlock, bytes]:
+    """Refuse an over-long line, hashing it while it streams past; returns the block
+    refusing it and the bytes after its newline."""
+    digest = hashlib.sha256(head)
+    size = len(head)
+    rest = b""
+    while chunk := stream.read(block_bytes):
+        cut = chunk.find(b"\n")
+        if cut >= 0:
+            digest.update(chunk[:cut])
+            size += cut
+            rest = chunk[cut + 1 :]
+            break
+        digest.update(chunk)
+        size += len(chunk)
+    refused = ((number, digest.hexdigest(), "input.too_large", _too_long(size)),)
+    empty = LineBlock(pa.array([], pa.int64()), pa.array([], pa.string()), 1, refused=refused)
+    return empty, rest
+
+
+# ------------------------------------------------------------------------------ SQLite
+
+# One JSON record per torrent, written by SQLite itself, so a database takes the
+# same checks and load as an export. CASTs keep a stray BLOB from failing json_object.
+SQLITE_RECORDS_SQL = """
+SELECT t.id, json_object(
+    'infoHash', lower(hex(t.info_hash)),
+    'name', CAST(t.name AS TEXT),
+    'discoveredOn', t.discovered_on,
+    'files', json_group_array(json_object('size', f.size, 'path', CAST(f.path AS TEXT)))
+        FILTER (WHERE f.torrent_id IS NOT NULL))
+FROM torrents AS t LEFT JOIN files AS f ON f.torrent_id = t.id
+GROUP BY t.id
+ORDER BY t.id
+"""
+
+
+def sqlite_blocks(path: Path, *, block: int = SQLITE_BLOCK) -> Iterator[LineBlock]:
+    """A magnetico database as blocks of JSON records numbered by ``torrents.id``.
+
+    Opened read-only. A file that is not such a database (no ``torrents`` or
+    ``files`` table, or corrupt) yields one refused record for the whole file.
+    """
+    uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+    try:
+        db = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        yield _refused_database(path, 0, exc)
+        return
+    db.text_factory = bytes
+    with closing(db):
+        last = 0
+        try:
+            cursor = db.execute(SQLITE_RECORDS_SQL)
+            while rows := cursor.fetchmany(block):
+                numbers = np.fromiter((row[0] for row in rows), np.int64, len(rows))
+                data = b"\n".join(row[1] for row in rows) + b"\n"
+                last = int(numbers[-1])
+                yield split_lines(data, 0, final=False, numbers=numbers)
+        except sqlite3.Error as exc:
+            yield _refused_database(path, last, exc)
+
+
+def _refused_database(path: Path, after: int, exc: sqlite3.Error) -> LineBlock:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    where = "" if not after else f" after torrents.id {after}"
+    detail = f"not a readable magnetico database{where}: {exc}"
+    refused = ((after, digest.hexdigest(), "database.invalid", detail),)
+    return LineBlock(pa.array([], pa.int64()), pa.array([], pa.string()), 1, refused=refused)
+
+
+# ------------------------------------------------------------------- checks, in DuckDB
+
+
+# Per-record checks of the file list run on the list's own aggregates (list_min,
+# list_count, list_contains) and on one string per record, the paths joined by NUL,
+# rather than on a lambda call per file: a component is delimited by '/', '\\', a
+# NUL or the ends, so a '..' component in any path is a '..' between such marks in
+# the joined string (a NUL inside a hostile path can only cause a rejection).
+_SEP = "[/\\\\\\x00]"
+
+
+def _file_checks() -> str:
+    traversal = f"(^|{_SEP})\\.\\.({_SEP}|$)"
+    return f"""
+    WHEN list_count(paths) < len(paths) OR list_contains(paths, '')
+        THEN 'files.invalid'
+    WHEN (contains(joined, chr(0) || '[') OR contains(joined, chr(0) || '{{'))
+        AND list_bool_or(list_transform(json_type(line, '$.files[*].path'), t -> t <> 'VARCHAR'))
+        THEN 'files.invalid'
+    WHEN list_count(sizes) < len(sizes) OR list_min(sizes) < 0
+        OR list_sum(sizes) > 9223372036854775807
+        THEN 'length.invalid'
+    WHEN contains(joined, chr(0) || '/')
+        OR (contains(joined, '..') AND regexp_matches(joined, '{traversal}'))
+        THEN 'files.unsafe_path'
+    WHEN length(joined) - length(replace(joined, '/', '')) >= {MAX_PATH_DEPTH - 1}
+        AND list_bool_or(list_transform(paths,
+            p -> length(p) - length(replace(p, '/', '')) >= {MAX_PATH_DEPTH}))
+        THEN 'files.too_deep'"""
+
+
+def check_sql(*, guarded: bool) -> str:
+    """The statement that parses and checks one block of lines (pure: returns SQL).
+
+    Unguarded, a line that is not JSON fails the whole statement, so it runs first:
+    a clean block is parsed once. Guarded (after such a failure), ``json_valid``
+    picks out the bad lines and only the valid ones are parsed.
+    """
+    parse = f"from_json(line, '{_RECORD_STRUCTURE}')"
+    if guarded:
+        parse = f"CASE WHEN json_valid(line) THEN {parse} END"
+    not_json = (
+        "WHEN rec IS NULL AND NOT json_valid(line) THEN "
+        "CASE WHEN line_no = $truncated THEN 'json.truncated' ELSE 'json.invalid' END"
+    )
+    return f"""
+WITH parsed AS (
+    SELECT line_no, line, {parse} AS rec FROM magnetico_lines
+), listed AS (
+    SELECT line_no, line, rec,
+        list_transform(rec.files, f -> f.size) AS sizes,
+        list_transform(rec.files, f -> f.path) AS paths
+    FROM parsed
+), checked AS (
+    SELECT line_no, line, rec, sizes, paths, CASE
+    {not_json if guarded else ""}
+    WHEN rec IS NULL OR (rec.infoHash IS NULL AND rec.name IS NULL AND rec.files IS NULL
+            AND json_type(line) <> 'OBJECT')
+        THEN 'json.invalid'
+    WHEN rec.infoHash IS NULL OR NOT regexp_full_match(rec.infoHash, '[0-9a-fA-F]{{40}}')
+        THEN 'infohash.invalid'
+    WHEN rec.name IS NULL OR trim(rec.name) = ''
+        OR ((starts_with(rec.name, '[') OR starts_with(rec.name, '{{'))
+            AND json_type(line, '$.name') <> 'VARCHAR')
+        THEN 'name.missing'
+    WHEN rec.files IS NULL OR len(rec.files) = 0 THEN 'files.empty'
+    WHEN len(rec.files) > {MAX_FILES} THEN 'files.too_many'
+    {_file_checks()}
+    END AS reason
+    FROM (SELECT *, chr(0) || array_to_string(paths, chr(0)) || chr(0) AS joined FROM listed)
+)
+SELECT
+    line_no,
+    reason,
+    CASE WHEN reason IS NOT NULL THEN line END AS line,
+    lower(rec.infoHash) AS infohash,
+    rec.name AS name,
+    CASE WHEN rec.discoveredOn BETWEEN 1 AND {_LAST_SANE_EPOCH}
+        THEN to_timestamp(rec.discoveredOn) ELSE $seen_at END AS seen_at,
+    TRY_CAST(list_sum(sizes) AS BIGINT) AS total_size,
+    CASE WHEN len(paths) = 1 AND paths[1] = rec.name
+        THEN paths
+        ELSE list_transform(paths, p -> rec.name || '/' || p)
+    END AS paths,
+    sizes
+FROM checked
+"""
+
+
+def check_block(con, block: LineBlock, seen_at: datetime) -> pa.Table:
+    """Parse and check ``block`` in DuckDB: one row per line, ``reason`` NULL when the
+    record is good (the other columns hold what could be read, and are only
+    meaningful for the good records; ``line`` is kept for the bad ones)."""
+    lines = pa.table({"line_no": block.numbers, "line": block.lines})
+    con.register("magnetico_lines", lines)
+    try:
+        try:
+            reader = con.execute(check_sql(guarded=False), {"seen_at": seen_at})
+        except duckdb.InvalidInputException:  # a line that is not JSON: sort them out
+            params = {"truncated": block.truncated or -1, "seen_at": seen_at}
+            reader = con.execute(check_sql(guarded=True), params)
+        return reader.arrow().read_all()
+    finally:
+        con.unregister("magnetico_lines")
+
+
+# -------------------------------------------------------------------------- the load
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One block ready to store: its good records as tables, and its rejects."""
+
+    records: int
+    batch: ParsedBatch | None  # None when the block has no good record
+    rejects: list[Reject]
+
+
+def _refused(block: LineBlock, origin: _Origin) -> list[Reject]:
+    return [origin.reject(n, digest, reason, detail) for n, digest, reason, detail in block.refused]
+
+
+def checked_parts(con, block: LineBlock, origin: _Origin) -> tuple[pa.Table | None, list[Reject]]:
+    """The block's good records (checked, still in DuckDB's columns) and its rejects."""
+    rejects = _refused(block, origin)
+    if not len(block.numbers):
+        return None, rejects
+    checked = check_block(con, block, origin.seen_at)
+    reasons = checked.column("reason")
+    bad = checked.filter(pc.is_valid(reasons))
+    for number, line, reason in zip(
+        bad.column("line_no").to_pylist(),
+        bad.column("line").to_pylist(),
+        bad.column("reason").to_pylist(),
+        strict=True,
+    ):
+        rejects.append(origin.reject(number, _sha(line.encode("utf-8")), reason))
+    good = checked.filter(pc.is_null(reasons)).select(_GOOD_COLUMNS)
+    return (good if good.num_rows else None), rejects
+
+
+_GOOD_COLUMNS = ["line_no", "infohash", "name", "seen_at", "total_size", "paths", "sizes"]
+
+
+def prepare(
+    records: int, good: pa.Table | None, rejects: list[Reject], origin: _Origin
+) -> Prepared:
+    """Normalise the good records column-wise (runs in a worker process when there is one)."""
+    batch = None if good is None else _batch(good, rejects, origin)
+    return Prepared(records, batch, rejects)
+
+
+def _store(con, prepared: Prepared, origin: _Origin, tally: _Tally) -> None:
+    tally.records += prepared.records
+    if prepared.batch is None:
+        _load_rejects(con, tally, prepared.rejects, origin.run_id)
+        return
+    batch = prepared.batch
+    # Rechunked here, not in the worker: a pickled slice carries its whole buffers.
+    batch = replace(batch, torrents=_rechunked(batch.torrents), files=_rechunked(batch.files))
+    counts = load_batch(con, batch, origin.run_id)
+    tally.torrents_new += counts.torrents_new
+    tally.torrents_updated += counts.torrents_updated
+    tally.files += counts.files
+    tally.observations += counts.observations
+    tally.rejected.update(r.reason for r in prepared.rejects)
+
+
+def _run_blocks(
+    con, blocks: Iterator[LineBlock], origin: _Origin, tally: _Tally, workers: int
+) -> None:
+    """Check and normalise each block (in worker processes when ``workers`` > 1, while
+    this process, the single writer, loads the blocks before) and load it, in file order."""
+    if workers <= 1:
+        for block in blocks:
+            good, rejects = checked_parts(con, block, origin)
+            _store(con, prepare(_span(block), good, rejects, origin), origin, tally)
+        return
+    pending: deque[Future[Prepared]] = deque()
+    with _worker_pool(workers) as pool:
+        try:
+            for block in blocks:
+                pending.append(pool.submit(prepare_block, block, origin))
+                while len(pending) > workers:
+                    _store(con, pending.popleft().result(), origin, tally)
+            while pending:
+                _store(con, pending.popleft().result(), origin, tally)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def prepare_block(block: LineBlock, origin: _Origin) -> Prepared:
+    """Check and normalise one block in a worker, with the worker's own DuckDB."""
+    good, rejects = checked_parts(_parser_connection(), block, origin)
+    return prepare(_span(block), good, rejects, origin)
+
+
+@functools.cache
+def _parser_connection():
+    """A worker's private in-memory DuckDB, used only to parse and check lines."""
+    return duckdb.connect(config={"threads": 1})
+
+
+def _span(block: LineBlock) -> int:
+    return len(block.numbers) + len(block.refused)
+
+
+@contextmanager
+def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """Forked workers, so a caller's script needs no ``__main__`` guard (spawn would
+    re-run it). They are forked while this process's DuckDB is idle (no query
+    running, its threads parked), and each opens its own in-memory DuckDB."""
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_lower_priority) as pool:
+        yield pool
+
+
+def _lower_priority() -> None:
+    """Workers yield the CPU to the single DuckDB writer, the step that cannot be split."""
+    os.nice(5)
+
+
+def _load_rejects(con, tally: _Tally, rejects: list[Reject], run_id: str) -> None:
+    """Rejects alone (a block without one good record): one statement, so atomic."""
+    if not rejects:
+        return
+    con.register("magnetico_rejects", rejects_table(rejects))
+    try:
+        con.execute(
+            "INSERT INTO rejects BY NAME SELECT *, $run_id AS run_id FROM magnetico_rejects",
+            {"run_id": run_id},
+        )
+    finally:
+        con.unregister("magnetico_rejects")
+    tally.rejected.update(r.reason for r in rejects)
+
+
+def _first_of_each(infohashes: pa.Array) -> pa.Array:
+    """Row positions of the first record of each infohash, in input order."""
+    groups = pc.index_in(infohashes, value_set=pc.unique(infohashes))
+    _, first = np.unique(groups.to_numpy(zero_copy_only=False), return_index=True)
+    return pa.array(np.sort(first), pa.int64())
+
+
+def _batch(good: pa.Table, rejects: list[Reject], origin: _Origin) -> ParsedBatch:
+    """The checked good records as the four tables ``load_batch`` takes.
+
+    Every record is a sighting; the torrent and its files come from the first record
+    of each infohash in the block (a later block's repeat is a known torrent).
+    """
+    good = good.combine_chunks()
+    infohashes = good.column("infohash").chunk(0)
+    unique = good.take(_first_of_each(infohashes))
+    paths = unique.column("paths").chunk(0)
+    owner = pc.list_parent_indices(paths)
+    counts = pc.list_value_length(paths).to_numpy(zero_copy_only=False)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    owner_np = owner.to_numpy(zero_copy_only=False)
+    file_index = pa.array(np.arange(len(owner_np)) - starts[owner_np], pa.int32())
+    files = listed_files_table(
+        unique.column("infohash").chunk(0),
+        owner,
+        file_index,
+        pc.list_flatten(paths),
+        pc.list_flatten(unique.column("sizes").chunk(0)),
+    )
+    seen_at = good.column("seen_at").cast(_TS)
+    seen = pa.table({"infohash": infohashes, "seen_at": seen_at})
+    torrents = listed_torrents_table(
+        unique.column("infohash").chunk(0),
+        unique.column("name").chunk(0),
+        unique.column("total_size").chunk(0),
+        files,
+        seen,
+    )
+    return ParsedBatch(
+        torrents=torrents,
+        files=files,
+        observations=_observations(good, seen_at, origin),
+        rejects=rejects_table(rejects),
+    )
+
+
+def _rechunked(table: pa.Table, rows: int = 1 << 17) -> pa.Table:
+    """``table`` as record batches of ``rows``: DuckDB scans an Arrow table one batch
+    per thread, so one big batch would make the insert single-threaded."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=rows), table.schema)
+
+
+def _observations(good: pa.Table, seen_at: pa.ChunkedArray, origin: _Origin) -> pa.Table:
+    count = good.num_rows
+    prefix = pa.repeat(pa.scalar(origin.source_ref + origin.position, pa.string()), count)
+    numbers = good.column("line_no").cast(pa.string())
+    return pa.table(
+        {
+            "infohash": good.column("infohash"),
+            "source": pa.repeat(pa.scalar(origin.source, pa.string()), count),
+            "source_ref": pc.binary_join_element_wise(prefix, numbers, ""),
+            "seen_at": seen_at,
+            "title": pa.nulls(count, pa.string()),
+            "category": pa.nulls(count, pa.string()),
+            "seeders": pa.nulls(count, pa.int32()),
+            "leechers": pa.nulls(count, pa.int32()),
+        }
+    )

@@ -1,0 +1,194 @@
+"""Where the Airflow DAGs find the files the CLI reads.
+
+A DAG run's Params win (a person triggering a run can point it elsewhere); an empty
+Param falls back to the Airflow Variable ``torrentwatch_<name>`` (asset- and
+time-triggered runs have no run conf, so Variables are the operator's standing
+configuration); the warehouse path finally falls back to ``$TORRENTWATCH_DB`` as the
+CLI's ``--db`` does. Nothing here guesses a path relative to the scheduler's working
+folder: a missing setting is a ``ConfigError`` naming the Param and the Variable.
+
+This module imports nothing from Airflow at import time, so the CLI never needs it;
+the DAGs hand in :func:`airflow_variable` as the Variable lookup.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from torrentwatch.errors import ConfigError
+
+# The one pool every task that writes DuckDB runs in; one slot, so writers queue
+# instead of failing on the warehouse's single-writer lock (scripts/airflow-setup.sh).
+DUCKDB_POOL = "torrentwatch_duckdb"
+VARIABLE_PREFIX = "torrentwatch_"
+# Asset names: the load task updates the warehouse, the flag task the flags.
+WAREHOUSE_ASSET = "torrentwatch_warehouse"
+FLAGS_ASSET = "torrentwatch_flags"
+TAGS = ["torrentwatch"]
+
+# Retries back off exponentially (1, 2, 4 min ... at most 30): a locked or briefly
+# unreachable source heals itself; a real bug fails after three tries.
+DEFAULT_ARGS: dict[str, object] = {
+    "owner": "torrentwatch",
+    "retries": 3,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=30),
+    "execution_timeout": timedelta(hours=1),
+}
+
+Lookup = Callable[[str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class HashListSpec:
+    """One known-hash list to (re)import: the arguments of `torrentwatch hashlist import`."""
+
+    name: str
+    path: str
+    source: str | None = None
+    format: str = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class ExportTarget:
+    """One recipient of hotline exports: the arguments of `torrentwatch export`."""
+
+    target: str
+    format: str = "csv"
+    include_escalated: bool = False
+
+
+def airflow_variable(key: str) -> str | None:
+    """The Airflow Variable ``key`` or None; only callable inside a running task."""
+    from airflow.sdk import Variable
+
+    return Variable.get(key, default=None)
+
+
+def _raw(params: Mapping[str, object], key: str, variable: Lookup) -> object:
+    value = params.get(key)
+    if value not in (None, "", [], {}):
+        return value
+    return variable(VARIABLE_PREFIX + key)
+
+
+def _missing(key: str) -> ConfigError:
+    return ConfigError(
+        f"no {key!r} configured: set the DAG Param {key!r} or the Airflow Variable "
+        f"{VARIABLE_PREFIX + key!r}",
+        code="airflow.config_missing",
+    )
+
+
+def required_path(params: Mapping[str, object], key: str, variable: Lookup) -> Path:
+    """The path in Param ``key``, else Variable ``torrentwatch_<key>``; an error when neither."""
+    value = _raw(params, key, variable)
+    if value in (None, ""):
+        raise _missing(key)
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{key!r} must be a path (text), not {type(value).__name__}",
+            code="airflow.config_invalid",
+        )
+    return Path(value).expanduser()
+
+
+def warehouse_path(params: Mapping[str, object], variable: Lookup) -> Path:
+    """The DuckDB file: Param ``db``, Variable ``torrentwatch_db``, then ``$TORRENTWATCH_DB``."""
+    if _raw(params, "db", variable) in (None, "") and os.environ.get("TORRENTWATCH_DB"):
+        return Path(os.environ["TORRENTWATCH_DB"]).expanduser()
+    return required_path(params, "db", variable)
+
+
+def _decoded(key: str, value: object) -> object:
+    """Variables hold text; lists and mappings are stored in them as JSON."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"Airflow Variable {VARIABLE_PREFIX + key!r} is not valid JSON: {exc}",
+            code="airflow.config_invalid",
+        ) from exc
+
+
+def path_list(params: Mapping[str, object], key: str, variable: Lookup) -> list[Path]:
+    """Paths (rule packs): Param ``key`` or the JSON list in the Variable; [] when unset."""
+    value = _raw(params, key, variable)
+    if value in (None, ""):
+        return []
+    value = _decoded(key, value)
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(
+            f"{key!r} must be a list of paths, got {value!r}", code="airflow.config_invalid"
+        )
+    return [Path(v).expanduser() for v in value]
+
+
+def hash_list_specs(params: Mapping[str, object], variable: Lookup) -> list[HashListSpec]:
+    """The lists to import: ``{name: path}`` or ``{name: {path, source, format}}``."""
+    value = _raw(params, "hash_lists", variable)
+    if value in (None, ""):
+        raise _missing("hash_lists")
+    value = _decoded("hash_lists", value)
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(
+            f"'hash_lists' must map list names to files, got {value!r}",
+            code="airflow.config_invalid",
+        )
+    specs = []
+    for name, entry in value.items():
+        spec = {"path": entry} if isinstance(entry, str) else entry
+        if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+            raise ConfigError(
+                f"hash list {name!r}: give a file path or {{path, source, format}}, got {entry!r}",
+                code="airflow.config_invalid",
+            )
+        unknown = set(spec) - {"path", "source", "format"}
+        if unknown:
+            raise ConfigError(
+                f"hash list {name!r}: unknown keys {sorted(unknown)} (allowed: path, source, "
+                "format)",
+                code="airflow.config_invalid",
+            )
+        specs.append(
+            HashListSpec(str(name), spec["path"], spec.get("source"), spec.get("format", "auto"))
+        )
+    return specs
+
+
+def export_targets(params: Mapping[str, object], variable: Lookup) -> list[ExportTarget]:
+    """Who gets exports: ``{target: format}`` or ``{target: {format, include_escalated}}``."""
+    value = _decoded("export_targets", _raw(params, "export_targets", variable))
+    if value in (None, ""):
+        raise _missing("export_targets")
+    if not isinstance(value, dict) or not value:
+        raise ConfigError(
+            f"'export_targets' must map target names to a format, got {value!r}",
+            code="airflow.config_invalid",
+        )
+    targets = []
+    for name, entry in value.items():
+        spec = {"format": entry} if isinstance(entry, str) else entry
+        if (
+            not isinstance(spec, dict)
+            or set(spec) - {"format", "include_escalated"}
+            or not isinstance(spec.get("format", "csv"), str)
+            or not isinstance(spec.get("include_escalated", False), bool)
+        ):
+            raise ConfigError(
+                f"export target {name!r}: give a format or {{format, include_escalated}}, "
+                f"got {entry!r}",
+                code="airflow.config_invalid",
+            )
+        targets.append(
+            ExportTarget(str(name), spec.get("format", "csv"), spec.get("include_escalated", False))
+        )
+    return targets

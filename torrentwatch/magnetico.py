@@ -1,0 +1,126 @@
+"""The `import magnetico` stage: a magnetico export or database into the warehouse.
+
+The CLI command and the benchmark call ``import_magnetico``; the monitor's loader
+calls ``monitors.magnetico_load.load_magnetico`` directly inside its own run. Also
+here: a generator of benign synthetic exports (game, Linux-image and photo-album
+names), for the tests and the benchmark.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitors.magnetico_load import MagneticoCounts, load_magnetico
+from warehouse.db import connect
+from warehouse.runs import finish_run, start_run
+
+SOURCE = "magnetico-import"
+# The writer's buffer pool: a block of records plus its files, flat however big the export.
+WRITER_MEMORY = "1GB"
+
+
+def import_magnetico(
+    path: Path, db: Path, *, source: str = SOURCE, workers: int | None = None
+) -> MagneticoCounts:
+    """Import one magnetico export (JSON lines, zstd JSON lines) or SQLite database.
+
+    One run row records it; bad records land in ``rejects`` and the rest load. An
+    error in the run itself (the warehouse, an unreadable file system) marks the
+    run failed and raises. ``workers``: processes normalising blocks alongside the
+    load (default: one per core, up to two, for exports of several blocks).
+    """
+    path = Path(path)
+    con = connect(db, memory_limit=WRITER_MEMORY)
+    try:
+        run_id = start_run(con, "import magnetico")
+        try:
+            counts = load_magnetico(
+                con,
+                path,
+                source=source,
+                source_ref=str(path),
+                seen_at=datetime.now(UTC),
+                run_id=run_id,
+                workers=workers,
+            )
+        except BaseException:
+            finish_run(con, run_id, status="failed")
+            raise
+        finish_run(
+            con,
+            run_id,
+            status="completed",
+            items_read=counts.records,
+            torrents_new=counts.torrents_new,
+            torrents_updated=counts.torrents_updated,
+            rejected=counts.rejected_total,
+            detail={"run_id": run_id, **counts.as_dict()},
+        )
+    finally:
+        con.close()
+    return counts
+
+
+# ------------------------------------------------------------------ synthetic exports
+
+_GAMES = ("Kart.Racer", "Space.Miner", "Farm.Story", "Puzzle.Quest", "Castle.Builder")
+_PLATFORMS = ("PS2.PAL", "PS3", "NSW", "PC", "XBOX360", "WII")
+_DISTROS = ("debian", "ubuntu", "fedora", "alpine", "archlinux", "linuxmint")
+_PLACES = ("Lisbon", "Kyoto", "Oslo", "Porto", "Québec", "Zürich")
+_GROUPS = ("FAKEGRP", "NOGRP", "SYNTH")
+
+
+def _game(rng: random.Random, count: int) -> tuple[str, list[tuple[str, int]]]:
+    year = rng.randint(1995, 2024)
+    name = f"{rng.choice(_GAMES)}.{year}.{rng.choice(_PLATFORMS)}-{rng.choice(_GROUPS)}"
+    files = [(f"{name}.iso", rng.randint(1 << 28, 1 << 33))]
+    files += [(f"Extras/track{i:02d}.ogg", rng.randint(1 << 20, 1 << 24)) for i in range(count - 1)]
+    return name, files[:count]
+
+
+def _linux(rng: random.Random, count: int) -> tuple[str, list[tuple[str, int]]]:
+    version = f"{rng.randint(3, 40)}.{rng.randint(0, 9)}"
+    name = f"{rng.choice(_DISTROS)}-{version}-amd64-DVD"
+    files = [(f"{name}.iso", rng.randint(1 << 29, 1 << 32))]
+    files += [(f"checksums/SHA256SUMS.part{i}", rng.randint(100, 4000)) for i in range(count - 1)]
+    return name, files
+
+
+def _photos(rng: random.Random, count: int) -> tuple[str, list[tuple[str, int]]]:
+    name = f"Holiday Photos {rng.choice(_PLACES)} {rng.randint(2001, 2024)}"
+    files = [
+        (f"day{i // 7 + 1}/IMG_{i:04d}.jpg", rng.randint(1 << 20, 1 << 23)) for i in range(count)
+    ]
+    return name, files
+
+
+_KINDS = (_game, _linux, _photos)
+
+
+def synthetic_record(rng: random.Random, number: int, *, max_files: int = 20) -> dict[str, object]:
+    """One benign magnetico record (1..``max_files`` files); its infohash is the SHA-1
+    of the number, so records are unique and repeatable."""
+    count = rng.randint(1, max_files)
+    name, files = rng.choice(_KINDS)(rng, count)
+    if count == 1 and rng.random() < 0.5:  # a single-file torrent: magnetico lists its name
+        files = [(name, files[0][1])]
+    return {
+        "infoHash": hashlib.sha1(number.to_bytes(8, "big")).hexdigest(),
+        "name": name,
+        "files": [{"size": size, "path": path} for path, size in files],
+    }
+
+
+def write_synthetic_export(path: Path, records: int, *, seed: int = 7, start: int = 0) -> Path:
+    """Write ``records`` benign records as magnetico JSON lines (numbered from ``start``)."""
+    rng = random.Random(seed)
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    with open(path, "w", encoding="utf-8") as handle:
+        for number in range(start, start + records):
+            handle.write(dumps(synthetic_record(rng, number)))
+            handle.write("\n")
+    return path

@@ -1,0 +1,150 @@
+"""`torrentwatch review ...`: a thin skin over torrentwatch.review (registered in cli.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from torrentwatch import review
+from torrentwatch.render import csv_text, jsonl_text, rich_table
+from torrentwatch.review_codes import DECISIONS
+
+review_app = typer.Typer(
+    help="Analyst review of flags: the queue, one torrent, decisions (single, bulk), policy.",
+    no_args_is_help=True,
+)
+console = Console(width=None if sys.stdout.isatty() else 240)
+
+DbOption = Annotated[
+    Path, typer.Option("--db", help="DuckDB warehouse file.", envvar="TORRENTWATCH_DB")
+]
+AnalystOption = Annotated[
+    str,
+    typer.Option("--analyst", help="Your analyst id (required).", envvar="TORRENTWATCH_ANALYST"),
+]
+RationaleOption = Annotated[
+    str, typer.Option("--rationale", help="A rationale code (`review codes` lists them).")
+]
+NoteOption = Annotated[str | None, typer.Option("--note", help="Free text, kept with it.")]
+DecisionArgument = Annotated[str, typer.Argument(help=" | ".join(DECISIONS))]
+
+
+@review_app.command("queue")
+def queue(
+    db: DbOption = Path("torrentwatch.duckdb"),
+    limit: Annotated[int, typer.Option(help="Show at most N torrents (0: all).")] = 0,
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or jsonl.")] = "table",
+) -> None:
+    """Torrents waiting for a decision, highest level then score first, one line each.
+
+    Unreviewed, evidence changed since the last decision, awaiting a second
+    confirmation, or escalated. Dismissed torrents stay out until their evidence changes.
+    """
+    table = review.review_queue(db, limit=limit or None)
+    if fmt == "csv":
+        sys.stdout.write(csv_text(table))
+    elif fmt == "jsonl":
+        sys.stdout.write(jsonl_text(table))
+    elif fmt == "table":
+        console.print(rich_table(table, title=f"review queue: {table.num_rows} torrent(s)"))
+    else:
+        raise typer.BadParameter(f"--format must be table, csv or jsonl, not {fmt!r}")
+
+
+@review_app.command("show")
+def show(
+    infohash: Annotated[str, typer.Argument(help="v1 or v2 infohash (hex).")],
+    db: DbOption = Path("torrentwatch.duckdb"),
+) -> None:
+    """One torrent: why it was flagged, in words, its files and its decisions so far."""
+    for line in review.review_show(db, infohash):
+        console.print(Text(line), soft_wrap=True)
+
+
+@review_app.command("decide")
+def decide(
+    infohash: Annotated[str, typer.Argument(help="v1 or v2 infohash (hex).")],
+    decision: DecisionArgument,
+    rationale: RationaleOption,
+    analyst: AnalystOption,
+    note: NoteOption = None,
+    db: DbOption = Path("torrentwatch.duckdb"),
+) -> None:
+    """Record a decision (confirm, dismiss, escalate) on a flagged torrent.
+
+    Appended to `reviews`; the latest decision stands and the history stays.
+    """
+    done = review.review_decide(
+        db, infohash, decision=decision, rationale=rationale, analyst=analyst, note=note
+    )
+    console.print(
+        Text(
+            f"review {done.review_id}: {done.infohash} is now {done.status} "
+            f"({done.confirmers} of {done.required_confirmers} confirmation(s))"
+        )
+    )
+
+
+@review_app.command("bulk")
+def bulk(
+    query: Annotated[str, typer.Argument(help="One SELECT with a column named infohash.")],
+    decision: DecisionArgument,
+    rationale: RationaleOption,
+    analyst: AnalystOption,
+    note: NoteOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Record the decisions.")] = False,
+    db: DbOption = Path("torrentwatch.duckdb"),
+) -> None:
+    """One decision for every flagged torrent a SQL query selects.
+
+    Without --yes only prints how many torrents would be decided; with it, records
+    them all in one transaction.
+    """
+    result = review.review_bulk(
+        db, query, decision=decision, rationale=rationale, analyst=analyst, note=note, yes=yes
+    )
+    verb = "decided" if result.applied else "would be decided"
+    console.print(
+        Text(
+            f"{result.selected} infohash(es) selected: {result.decided} {verb} as {decision}, "
+            f"{result.not_flagged} without an active flag (left alone), "
+            f"{result.unknown} not in the warehouse"
+        )
+    )
+    if not yes and result.decided:
+        console.print("nothing recorded: re-run with --yes to record these decisions")
+
+
+@review_app.command("policy")
+def policy(
+    two_person: Annotated[
+        bool | None,
+        typer.Option(
+            "--two-person/--one-person",
+            help="Require two different analysts' confirmations (or one).",
+        ),
+    ] = None,
+    analyst: Annotated[
+        str | None,
+        typer.Option(
+            "--analyst", help="Who changes it (required to change).", envvar="TORRENTWATCH_ANALYST"
+        ),
+    ] = None,
+    db: DbOption = Path("torrentwatch.duckdb"),
+) -> None:
+    """Show or set the two-person rule (kept in the warehouse, with who set it)."""
+    current = review.review_policy(db, two_person=two_person, analyst=analyst)
+    who = f", set by {current.set_by} (version {current.version})" if current.version else ""
+    console.print(Text(f"confirmations required: {current.required_confirmers}{who}"))
+
+
+@review_app.command("codes")
+def codes() -> None:
+    """List the rationale codes and which decisions each may go with."""
+    for code, decisions, meaning in review.rationale_table():
+        console.print(Text(f"{code:<22} {decisions:<24} {meaning}"))
