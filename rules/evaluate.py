@@ -1,8 +1,10 @@
 """Evaluation: run every rule in force over the warehouse and keep ``flags`` current.
 
-Set-wise, never one torrent at a time in Python: each rule's compiled SQL selects the
-torrents it flags together with their evidence (``flag_sql``), all rules land in one
-temporary table, and three statements merge it into ``flags`` in one transaction.
+Set-wise, never one torrent at a time in Python: fuzzy hits are prepared, every rule's
+compiled condition selects its candidates over the whole warehouse in one statement
+(``candidates_sql``), the evidence of just those is computed over tables cut down to
+them (``matches_sql``; the same values as ``flag_sql`` gives), and three statements
+merge the result into ``flags`` in one transaction.
 Flags are never deleted: one whose rule no longer matches (or is switched off) stays
 with ``active = false``, so what was raised and why stays answerable.
 """
@@ -58,8 +60,14 @@ UPDATE flags SET
     last_evaluated_at = CASE WHEN list_contains($rule_ids, rule_id) THEN $now
                              ELSE last_evaluated_at END,
     last_run_id = $run_id
-WHERE (infohash, rule_id) NOT IN (SELECT (infohash, rule_id) FROM flag_matches)
+WHERE NOT EXISTS (SELECT 1 FROM flag_matches m
+                  WHERE m.infohash = flags.infohash AND m.rule_id = flags.rule_id)
   AND (active OR list_contains($rule_ids, rule_id))"""
+
+# Active flags whose rule matched nothing for their torrent this run (an anti-join).
+COUNT_DEACTIVATED_SQL = """\
+SELECT count(*) FROM flags f ANTI JOIN flag_matches m USING (infohash, rule_id)
+WHERE f.active"""
 
 COUNT_CHANGED_SQL = """\
 SELECT
@@ -130,27 +138,66 @@ def flag_sql(rule: Rule) -> str:
     return f"SELECT t.infohash, {evidence_sql(rule)} AS evidence FROM torrents t WHERE {rule.sql}"
 
 
-def _insert_matches_sql(rule: Rule) -> str:
+def candidates_sql(rules: list[Rule]) -> str:
+    """Pass 1 (pure: returns SQL): the (rule_id, infohash) every rule selects, all
+    rules in one statement over the whole warehouse; no evidence yet."""
+    parts = [
+        f"SELECT {lit(r.id)} AS rule_id, t.infohash FROM torrents t WHERE {r.sql}" for r in rules
+    ]
+    if not parts:
+        parts = ["SELECT NULL::VARCHAR AS rule_id, NULL::VARCHAR AS infohash WHERE false"]
+    return "CREATE OR REPLACE TEMP TABLE flag_candidates AS " + " UNION ALL ".join(parts)
+
+
+# The tables evidence subqueries read, cut down to the torrents some rule selected. In
+# pass 2 CTEs of the same names shadow the warehouse tables, so every predicate's
+# evidence SQL (correlated on t.infohash) reads a few thousand rows instead of scanning
+# millions once per subquery, and gives the same values. (``torrents`` itself is read
+# once per rule as ``t``, restricted to its candidates: copying the wide table cost
+# more than those scans at 1,000,000 torrents; see BENCHMARKS.md.)
+SCOPED = ("files", "observations")
+
+
+def _scope_sql(table: str) -> str:
     return (
-        "INSERT INTO flag_matches SELECT "
-        f"{lit(rule.id)}, {rule.version}, {lit(rule.level)}, infohash, evidence, "
-        f"{score_sql(rule)} FROM ({flag_sql(rule)}) m JOIN torrents t USING (infohash)"
+        f"CREATE OR REPLACE TEMP TABLE flag_scope_{table} AS SELECT * FROM {table}"
+        " WHERE infohash IN (SELECT infohash FROM flag_candidates)"
     )
+
+
+def matches_sql(rules: list[Rule]) -> str:
+    """Pass 2 (pure: returns SQL): evidence and score of every candidate into
+    ``flag_matches``, over the scoped tables (``flag_scope_*``, see ``SCOPED``)."""
+    shadow = ", ".join(f"{t} AS (SELECT * FROM flag_scope_{t})" for t in SCOPED)
+    parts = [
+        f"SELECT {lit(r.id)}, {r.version}, {lit(r.level)}, t.infohash, {evidence_sql(r)},"
+        f" {score_sql(r)} FROM torrents t WHERE t.infohash IN"
+        f" (SELECT infohash FROM flag_candidates WHERE rule_id = {lit(r.id)})"
+        for r in rules
+    ]
+    return f"INSERT INTO flag_matches WITH {shadow} " + " UNION ALL ".join(parts)
+
+
+def _match(con, rules: list[Rule]) -> None:
+    """Fill ``flag_matches``: fuzzy hits, then candidates, then evidence."""
+    con.execute(MATCHES_TABLE)
+    prepare(con, rules)
+    con.execute(candidates_sql(rules))
+    for table in SCOPED:
+        con.execute(_scope_sql(table))
+    if rules:
+        con.execute(matches_sql(rules))
+    for table in ("flag_candidates", *(f"flag_scope_{t}" for t in SCOPED)):
+        con.execute(f"DROP TABLE {table}")
 
 
 def _merge(con, rules: list[Rule], run_id: str) -> FlagSummary:
     """Match every rule and merge into ``flags``; the caller holds the transaction."""
-    con.execute(MATCHES_TABLE)
-    prepare(con, rules)
-    for rule in rules:
-        con.execute(_insert_matches_sql(rule))
+    _match(con, rules)
     (matched,) = con.execute("SELECT count(*) FROM flag_matches").fetchone()
     new, changed = con.execute(COUNT_CHANGED_SQL).fetchone()
     params = {"now": datetime.now(UTC), "run_id": run_id}
-    (deactivated,) = con.execute(
-        "SELECT count(*) FROM flags WHERE active AND (infohash, rule_id) NOT IN "
-        "(SELECT (infohash, rule_id) FROM flag_matches)"
-    ).fetchone()
+    (deactivated,) = con.execute(COUNT_DEACTIVATED_SQL).fetchone()
     con.execute(UPDATE_MATCHED_SQL, params)
     con.execute(INSERT_NEW_SQL, params)
     con.execute(DEACTIVATE_SQL, {**params, "rule_ids": [r.id for r in rules]})
@@ -223,6 +270,14 @@ def _fact_words(fact: dict) -> list[str]:
     values = fact["values"] or {}
     args = {k: _short(v) for k, v in fact["args"].items() if v not in ((), [], None)}
     head = f"{'not ' if fact['negated'] else ''}{fact['predicate']} {json.dumps(args)}"
+    if "observations" in values:
+        lines = [f"{head}: {values.get('count', 0)} matching sighting(s)"]
+        for item in values.get("observations") or []:
+            lines.append(
+                f"    source {display_safe(item['source'])} ({display_safe(item['source_ref'])})"
+                f" said category {display_safe(item['category'] or '')!r}"
+            )
+        return lines
     if "files" in values or "count" in values:
         lines = [f"{head}: {values.get('count', 0)} matching file(s)"]
         for item in values.get("files") or []:

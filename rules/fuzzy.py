@@ -1,13 +1,17 @@
 """Fuzzy term matching, set-wise: score distinct tokens once, then let SQL join.
 
-Before the rules' SQL runs, ``prepare`` reads the DISTINCT name tokens (normalised
-and skeleton) and path tokens (``files.path_norm`` split at spaces), with the token
-n-grams multi-word terms need, scores them against every term of every
-``fuzzy_terms`` predicate with ``rapidfuzz.process.cdist`` (all cores, with the
-predicate's scorer and ``score_cutoff``), and writes the hits into the temporary
-table ``fuzzy_hits(predicate_key, source, token, term, score)`` of the same
-connection through Arrow. A ``fuzzy_terms`` predicate's SQL is an ``EXISTS`` over
-that table, so a rule set without one skips this step.
+Before the rules' SQL runs, ``prepare`` reads the DISTINCT n-grams (runs of n
+tokens, n = the word counts of the terms) of the names (normalised and skeleton
+tokens) and of the paths (``files.path_norm`` split at spaces), each source in one
+pass for every n. Per predicate and n, the distinct queries of all its sources and
+forms are scored once with ``rapidfuzz.process.cdist`` (all cores, the predicate's
+scorer and ``score_cutoff``; for ``ratio`` only length pairs that can reach the
+threshold are compared, an exact bound) against the folded terms, and the hits go
+through Arrow into the temporary table ``fuzzy_hits(predicate_key, source, token,
+term, score)``. Then one equality join over the n-grams of the rows holding a hit's
+words fills ``fuzzy_matches(predicate_key, infohash, source, token, term, score)``:
+the torrents each hit belongs to. A ``fuzzy_terms`` predicate's SQL is a lookup in
+that table by ``infohash``, so a rule set without one skips this step.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from parsers.normalize import skeleton_token
+# _fold_tokens is skeleton_token over each distinct token of an Arrow array, as
+# skeleton_array uses it; importing it keeps one implementation of the folding.
+from parsers.normalize import _fold_tokens, skeleton_rules
 from rules.model import All, AnyOf, Condition, Not, Rule
+from rules.predicates import lit
 from rules.text_predicates import FuzzyTerms
 
 SCORERS = {
@@ -43,7 +51,7 @@ HITS_SCHEMA = pa.schema(
 
 NAME_COLUMNS = {"name_norm": "name_tokens", "name_skeleton": "skeleton_tokens"}
 PATH_LISTS = (
-    "SELECT DISTINCT list_filter(string_split(path_norm, ' '), lambda x: x != '') AS tok"
+    "SELECT list_filter(string_split(path_norm, ' '), lambda x: x != '') AS tok"
     " FROM files WHERE NOT is_pad AND path_norm IS NOT NULL"
 )
 
@@ -63,68 +71,152 @@ def collect(rules: Iterable[Rule]) -> dict[str, FuzzyTerms]:
     return {p.key: p for r in rules for p in fuzzy_predicates(r.when)}
 
 
-def _grams_sql(lists_sql: str, n: int) -> str:
-    """The distinct n-grams (tokens joined by a space) of the token lists."""
+def _grams_sql(lists_sql: str, sizes: Iterable[int]) -> str:
+    """The distinct (n, n-gram) pairs, tokens joined by a space, of the token lists
+    for every n of ``sizes``: one pass over the lists for all sizes."""
+    listed = ", ".join(str(int(n)) for n in sorted(set(sizes)))
     return (
-        "SELECT DISTINCT unnest(list_transform(range(1, len(tok) - ? + 2),"
-        " i -> array_to_string(tok[i:i + ? - 1], ' '))) AS g"
-        f" FROM ({lists_sql}) s WHERE len(tok) >= ?"
-    ).replace("?", str(int(n)))
+        "SELECT DISTINCT k.n, unnest(list_transform(range(1, len(s.tok) - k.n + 2),"
+        " i -> array_to_string(s.tok[i:i + k.n - 1], ' '))) AS g"
+        f" FROM ({lists_sql}) s, (SELECT unnest([{listed}]) AS n) k WHERE len(s.tok) >= k.n"
+    )
 
 
-def _grams(con, source: str, n: int, cache: dict) -> list[str]:
-    if (source, n) not in cache:
+def _grams(con, source: str, sizes: set[int], cache: dict) -> dict[int, pa.StringArray]:
+    """The distinct non-empty n-grams of ``source`` by n (read once per run)."""
+    missing = {n for n in sizes if (source, n) not in cache}
+    if missing:
         if source == "path":
             lists = PATH_LISTS
         else:
-            lists = f"SELECT DISTINCT {NAME_COLUMNS[source]} AS tok FROM torrents"
-        rows = con.execute(_grams_sql(lists, n)).to_arrow_table().column(0)
-        cache[source, n] = [g for g in rows.to_pylist() if g]
-    return cache[source, n]
+            lists = f"SELECT {NAME_COLUMNS[source]} AS tok FROM torrents"
+        table = con.execute(_grams_sql(lists, missing)).to_arrow_table()
+        table = table.filter(pc.fill_null(pc.not_equal(table.column("g"), ""), False))
+        for n in missing:
+            rows = table.filter(pc.equal(table.column("n"), n)).column("g")
+            cache[source, n] = rows.combine_chunks().cast(pa.string())
+    return {n: cache[source, n] for n in sizes}
+
+
+def _path_skeletons(grams: pa.StringArray, cache: dict, n: int) -> pa.StringArray:
+    """Path grams in the skeleton form: ``skeleton_token`` of each token, joined (paths
+    have no skeleton column). ``_fold_tokens`` applies it to each distinct token once."""
+    if ("path_skeleton", n) not in cache:
+        cache["path_skeleton", n] = _fold_tokens(grams, skeleton_rules())
+    return cache["path_skeleton", n]
+
+
+def _length_groups(
+    pred: FuzzyTerms, queries: list[str], choices: list[str]
+) -> Iterable[tuple[list[int], list[int]]]:
+    """(query rows, choice columns) that can reach the threshold. For ``ratio`` (Indel
+    similarity) a pair of lengths a, b scores at most 100 * (1 - |a - b| / (a + b)),
+    so each query length is compared only with the term lengths that can get there
+    (an exact bound: no pair that could pass is left out). Other scorers: all pairs."""
+    if pred.scorer != "ratio" or pred.threshold <= 0:
+        yield list(range(len(queries))), list(range(len(choices)))
+        return
+    rows_by_len: dict[int, list[int]] = {}
+    for i, q in enumerate(queries):
+        rows_by_len.setdefault(len(q), []).append(i)
+    cols_by_len: dict[int, list[int]] = {}
+    for j, c in enumerate(choices):
+        cols_by_len.setdefault(len(c), []).append(j)
+    for a, rows in sorted(rows_by_len.items()):
+        cols = [
+            j
+            for b, js in cols_by_len.items()
+            if a + b == 0 or 100 * (1 - abs(a - b) / (a + b)) >= pred.threshold - 1e-6
+            for j in js
+        ]
+        if cols:
+            yield rows, sorted(cols)
 
 
 def _score(
-    pred: FuzzyTerms, grams: list[str], queries: list[str], terms: list[tuple[str, str]]
-) -> Iterable[tuple[str, str, float]]:
-    """(gram, term as written, score) of every pair at or above the threshold."""
+    pred: FuzzyTerms, queries: list[str], choices: list[str]
+) -> dict[str, list[tuple[str, float]]]:
+    """query -> [(choice, score)] of every pair at or above the threshold."""
     scorer = SCORERS[pred.scorer]
-    choices = [folded for _, folded in terms]
-    for start in range(0, len(queries), BATCH):
-        chunk = queries[start : start + BATCH]
-        matrix = process.cdist(
-            chunk, choices, scorer=scorer, score_cutoff=pred.threshold, workers=-1
-        )
-        rows, cols = np.nonzero(matrix >= pred.threshold)
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            yield grams[start + r], terms[c][0], round(float(matrix[r, c]), 2)
+    out: dict[str, list[tuple[str, float]]] = {}
+    for rows, cols in _length_groups(pred, queries, choices):
+        picked = [choices[j] for j in cols]
+        for start in range(0, len(rows), BATCH):
+            chunk = [queries[i] for i in rows[start : start + BATCH]]
+            matrix = process.cdist(
+                chunk, picked, scorer=scorer, score_cutoff=pred.threshold, workers=-1
+            )
+            hit_rows, hit_cols = np.nonzero(matrix >= pred.threshold)
+            for r, c in zip(hit_rows.tolist(), hit_cols.tolist(), strict=True):
+                out.setdefault(chunk[r], []).append((picked[c], round(float(matrix[r, c]), 2)))
+    return out
+
+
+def _terms_by_size(pred: FuzzyTerms, form: str) -> dict[int, dict[str, list[str]]]:
+    """n -> folded term -> the terms as written that fold to it, in ``form``."""
+    by_size: dict[int, dict[str, list[str]]] = {}
+    for term, folded in pred.folded_terms(form):
+        by_size.setdefault(len(folded.split(" ")), {}).setdefault(folded, []).append(term)
+    return by_size
+
+
+def _reads(pred: FuzzyTerms) -> list[tuple[str, str]]:
+    """The (form, source) pairs ``pred`` reads."""
+    out = []
+    for form in pred.forms():
+        if pred.on in ("name", "any"):
+            out.append((form, "name_" + form))
+        if pred.on in ("paths", "any"):
+            out.append((form, "path"))
+    return out
+
+
+def _sides(con, pred: FuzzyTerms, n: int, cache: dict) -> list[tuple[str, str, pa.Array, pa.Array]]:
+    """(form, source, grams, queries) of every source ``pred`` reads, in every form."""
+    sides = []
+    for form, source in _reads(pred):
+        grams = _grams(con, source, {n}, cache)[n]
+        queries = grams
+        if source == "path" and form == "skeleton":
+            queries = _path_skeletons(grams, cache, n)
+        sides.append((form, source, grams, queries))
+    return sides
 
 
 def hits_table(con, predicates: dict[str, FuzzyTerms]) -> pa.Table:
-    """Every (predicate, source, token, term, score) hit over the warehouse rows."""
+    """Every (predicate, source, token, term, score) hit over the warehouse rows.
+
+    Per predicate and term size n, the distinct queries of all its sources and forms
+    (name grams, path grams, folded for the form) are scored once against the folded
+    terms of all its forms (the two forms mostly agree), then each hit is kept for the
+    sources and forms whose query and folded term it pairs."""
     cache: dict = {}
     best: dict[tuple[str, str, str, str], float] = {}
     for key, pred in sorted(predicates.items()):
-        sources = []
-        if pred.on in ("name", "any"):
-            sources.append("name")
-        if pred.on in ("paths", "any"):
-            sources.append("path")
-        for form in pred.forms():
-            by_length: dict[int, list[tuple[str, str]]] = {}
-            for term, folded in pred.folded_terms(form):
-                by_length.setdefault(len(folded.split(" ")), []).append((term, folded))
-            for n, terms in sorted(by_length.items()):
-                for where in sources:
-                    source = "path" if where == "path" else "name_" + form
-                    grams = _grams(con, source, n, cache)
-                    queries = grams
-                    if source == "path" and form == "skeleton":
-                        # Paths have no skeleton column: fold each token here.
-                        queries = [" ".join(map(skeleton_token, g.split(" "))) for g in grams]
-                    for gram, term, score in _score(pred, grams, queries, terms):
-                        # A path gram can hit in both forms: keep the better score.
-                        hit = (key, source, gram, term)
-                        best[hit] = max(score, best.get(hit, score))
+        terms = {form: _terms_by_size(pred, form) for form in pred.forms()}
+        sizes = sorted({n for by_size in terms.values() for n in by_size})
+        for source in sorted({source for _, source in _reads(pred)}):
+            _grams(con, source, set(sizes), cache)  # every size in one pass
+        for n in sizes:
+            sides = _sides(con, pred, n, cache)
+            choices = sorted({f for by_size in terms.values() for f in by_size.get(n, {})})
+            distinct = pc.unique(pa.chunked_array([q for *_, q in sides], pa.string()))
+            scored = _score(pred, distinct.to_pylist(), choices)
+            if not scored:
+                continue
+            found = pa.array(list(scored), pa.string())
+            for form, source, grams, queries in sides:
+                written = terms[form].get(n, {})
+                mask = pc.is_in(queries, value_set=found)
+                pairs = zip(
+                    grams.filter(mask).to_pylist(), queries.filter(mask).to_pylist(), strict=True
+                )
+                for gram, query in pairs:
+                    for choice, score in scored[query]:
+                        for term in written.get(choice, ()):
+                            # A path gram can hit in both forms: keep the better score.
+                            hit = (key, source, gram, term)
+                            best[hit] = max(score, best.get(hit, score))
     out: dict[str, list] = {name: [] for name in HITS_SCHEMA.names}
     for hit, score in sorted(best.items()):
         for name, value in zip(HITS_SCHEMA.names, (*hit, score), strict=True):
@@ -132,9 +224,75 @@ def hits_table(con, predicates: dict[str, FuzzyTerms]) -> pa.Table:
     return pa.table(out, schema=HITS_SCHEMA)
 
 
+# The token lists each source's hits are looked up in, unfiltered: a hit token is a
+# run of whole tokens exactly when it equals an n-gram of the list as split here. The
+# text column is that list joined by single spaces (``tokens_array`` splits it so).
+MATCH_ROWS = {
+    "name_norm": ("SELECT infohash, name_tokens AS tok FROM torrents", "name_norm"),
+    "name_skeleton": ("SELECT infohash, skeleton_tokens AS tok FROM torrents", "name_skeleton"),
+    "path": (
+        "SELECT infohash, string_split(path_norm, ' ') AS tok FROM files WHERE NOT is_pad",
+        "path_norm",
+    ),
+}
+_RE2_META = set("\\.^$|?*+()[]{}")
+
+
+def hits_pattern(tokens: Iterable[str]) -> str:
+    """An RE2 pattern matching text that holds one of ``tokens`` as a run of whole
+    (space-separated) tokens: RE2 runs it in one linear pass over each row, so only
+    the rows that hold a hit are split into n-grams."""
+    escaped = sorted({"".join("\\" + c if c in _RE2_META else c for c in t) for t in tokens})
+    return "(?:^| )(?:" + "|".join(escaped) + ")(?: |$)"
+
+
+def _source_grams_sql(source: str, sizes: set[int], tokens: set[str]) -> str:
+    """(infohash, source, gram) of every n-gram (n in ``sizes``) of the rows of
+    ``source`` whose text holds one of ``tokens``, in one pass over the rows."""
+    rows_sql, text = MATCH_ROWS[source]
+    joiner = " AND " if " WHERE " in rows_sql else " WHERE "
+    rows = f"{rows_sql}{joiner}regexp_matches({text}, {lit(hits_pattern(tokens))})"
+    listed = ", ".join(str(int(n)) for n in sorted(sizes))
+    return (
+        f"SELECT c.infohash, {lit(source)} AS source,"
+        " unnest(list_transform(range(1, len(c.tok) - k.n + 2),"
+        " i -> array_to_string(c.tok[i:i + k.n - 1], ' '))) AS g"
+        f" FROM ({rows}) c, (SELECT unnest([{listed}]) AS n) k WHERE len(c.tok) >= k.n"
+    )
+
+
+def matches_sql(needs: dict[str, tuple[set[int], set[str]]]) -> str:
+    """The query filling ``fuzzy_matches`` (pure: returns SQL): every (predicate,
+    torrent, source, token, term, score) whose hit token is a run of tokens of the
+    torrent's name or of one of its paths, by equality join over the n-grams of the
+    rows that hold a hit. ``needs``: per source, the token counts and hit tokens."""
+    parts = [
+        _source_grams_sql(source, sizes, tokens)
+        for source, (sizes, tokens) in sorted(needs.items())
+    ]
+    grams = " UNION ALL ".join(parts)
+    return (
+        "CREATE OR REPLACE TEMP TABLE fuzzy_matches AS"
+        " SELECT DISTINCT h.predicate_key, x.infohash, h.source, h.token, h.term, h.score"
+        f" FROM ({grams}) x JOIN fuzzy_hits h ON h.source = x.source AND h.token = x.g"
+    )
+
+
+def _needs(table: pa.Table) -> dict[str, tuple[set[int], set[str]]]:
+    needs: dict[str, tuple[set[int], set[str]]] = {}
+    for source, token in zip(
+        table.column("source").to_pylist(), table.column("token").to_pylist(), strict=True
+    ):
+        sizes, tokens = needs.setdefault(source, (set(), set()))
+        sizes.add(len(token.split(" ")))
+        tokens.add(token)
+    return needs
+
+
 def prepare(con, rules: Iterable[Rule]) -> int:
-    """Write ``fuzzy_hits`` for the fuzzy predicates of ``rules`` into ``con`` (a
-    temporary table); returns the number of hits, or -1 when no rule needs it."""
+    """Write ``fuzzy_hits`` (scored tokens) and ``fuzzy_matches`` (the torrents that
+    hold them) for the fuzzy predicates of ``rules`` into ``con`` as temporary tables;
+    returns the number of hits, or -1 when no rule needs them."""
     predicates = collect(rules)
     if not predicates:
         return -1
@@ -144,4 +302,12 @@ def prepare(con, rules: Iterable[Rule]) -> int:
         con.execute("CREATE OR REPLACE TEMP TABLE fuzzy_hits AS SELECT * FROM fuzzy_hits_arrow")
     finally:
         con.unregister("fuzzy_hits_arrow")
+    needs = _needs(table)
+    if needs:
+        con.execute(matches_sql(needs))
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE fuzzy_matches AS SELECT predicate_key,"
+            " NULL::VARCHAR AS infohash, source, token, term, score FROM fuzzy_hits"
+        )
     return table.num_rows

@@ -559,5 +559,49 @@ class WholeToken(Predicate):
         return f"json_object('name_tokens', list_filter(t.name_tokens, lambda tok: {matched}))"
 
 
+# A source's category as whole tokens: lower case, accents stripped, split at anything
+# that is not a letter or digit ("Games > PS2" -> games, ps2), empty pieces dropped.
+SOURCE_CATEGORY_TOKENS = (
+    "list_filter(string_split_regex(strip_accents(lower(o.category)), '[^a-z0-9]+'),"
+    " lambda x: x != '')"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCategory(Predicate):
+    """A source that saw the torrent (any row of ``observations``) called its category
+    something with a token equal to one of the words (``*`` wildcards, as
+    ``whole_token``); a torrent no source gave a category for does not match."""
+
+    keyword = "source_category"
+    words: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        found = v.words(ctx, value, path)
+        return None if found is None else cls(found)
+
+    @classmethod
+    def json_schema(cls):
+        return {**_STR_LIST, "items": {"type": "string", "pattern": v.WORD_PATTERN}}
+
+    def condition(self) -> str:
+        return f"o.category IS NOT NULL AND {tokens_sql(SOURCE_CATEGORY_TOKENS, self.words)}"
+
+    def sql(self):
+        return (
+            "EXISTS (SELECT 1 FROM observations o WHERE o.infohash = t.infohash"
+            f" AND {self.condition()})"
+        )
+
+    def evidence_sql(self):
+        item = "{'source': o.source, 'source_ref': o.source_ref, 'category': o.category}"
+        return (
+            "(SELECT json_object('count', count(*), 'observations',"
+            f" to_json(list_slice(list(DISTINCT {item} ORDER BY {item}), 1, {EVIDENCE_FILES})))"
+            f" FROM observations o WHERE o.infohash = t.infohash AND {self.condition()})"
+        )
+
+
 # Text predicates (regular expressions, fuzzy term lists) live in rules.text_predicates;
 # the keyword registry that joins both is rules.registry.PREDICATES.

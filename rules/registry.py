@@ -16,6 +16,7 @@ from rules.predicates import (
     NameMarks,
     NoFile,
     Predicate,
+    SourceCategory,
     TotalSize,
     VideoAboutGame,
     WholeToken,
@@ -27,6 +28,7 @@ PREDICATES: dict[str, type[Predicate]] = {
     for cls in (
         ClaimedPlatform,
         ClaimedCategory,
+        SourceCategory,
         VideoAboutGame,
         BytesShare,
         Count,

@@ -210,7 +210,9 @@ class FuzzyTerms(Predicate):
     (``on: name``), of a file path (``paths``) or of either (``any``) scores at least
     ``threshold`` (rapidfuzz ``scorer``) against a term of the file ``terms``, in the
     normalised form, the leetspeak-folded skeleton form, or ``both``. The scores are
-    computed before the SQL runs (``rules.fuzzy.prepare``) into ``fuzzy_hits``."""
+    computed before the SQL runs (``rules.fuzzy.prepare``): ``fuzzy_hits`` holds the
+    scored tokens, ``fuzzy_matches`` the torrents holding them, one row per (predicate,
+    torrent, source, token, term), so the predicate is an equality lookup."""
 
     keyword = "fuzzy_terms"
     terms: str  # the file as written in the pack
@@ -291,39 +293,15 @@ class FuzzyTerms(Predicate):
         fold = normalize_text if form == "norm" else skeleton_text
         return [(t, f) for t in self.term_list if (f := fold(t))]
 
-    def _hits(self, source: str) -> str:
-        return f"h.predicate_key = {lit(self.key)} AND h.source = {lit(source)}"
-
-    def _name_cond(self) -> str:
-        column = {"norm": "t.name_tokens", "skeleton": "t.skeleton_tokens"}
-        parts = [
-            f"(h.source = {lit('name_' + form)} AND contains("
-            f"' ' || array_to_string({column[form]}, ' ') || ' ', ' ' || h.token || ' '))"
-            for form in self.forms()
-        ]
-        inner = parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
-        return f"h.predicate_key = {lit(self.key)} AND {inner}"
-
-    def _path_cond(self) -> str:
-        return (
-            f"{self._hits('path')} AND EXISTS (SELECT 1 FROM files f"
-            " WHERE f.infohash = t.infohash AND NOT f.is_pad"
-            " AND contains(' ' || f.path_norm || ' ', ' ' || h.token || ' '))"
-        )
-
     def _condition(self) -> str:
-        if self.on == "name":
-            return self._name_cond()
-        if self.on == "paths":
-            return self._path_cond()
-        return f"(({self._name_cond()}) OR ({self._path_cond()}))"
+        return f"h.infohash = t.infohash AND h.predicate_key = {lit(self.key)}"
 
     def sql(self):
-        return f"EXISTS (SELECT 1 FROM fuzzy_hits h WHERE {self._condition()})"
+        return f"EXISTS (SELECT 1 FROM fuzzy_matches h WHERE {self._condition()})"
 
     def best_sql(self) -> str:
         """The best score (0-100) of the hits for ``t``, NULL when none."""
-        return f"(SELECT max(h.score) FROM fuzzy_hits h WHERE {self._condition()})"
+        return f"(SELECT max(h.score) FROM fuzzy_matches h WHERE {self._condition()})"
 
     def evidence_sql(self):
         item = "{'token': h.token, 'term': h.term, 'score': h.score, 'source': h.source}"
@@ -331,5 +309,5 @@ class FuzzyTerms(Predicate):
             "(SELECT json_object('matches', to_json(list_slice(list("
             f"{item} ORDER BY h.score DESC, h.token, h.term, h.source), 1, {EVIDENCE_FILES})),"
             " 'best_score', max(h.score))"
-            f" FROM fuzzy_hits h WHERE {self._condition()})"
+            f" FROM fuzzy_matches h WHERE {self._condition()})"
         )

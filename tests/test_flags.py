@@ -330,3 +330,37 @@ def test_shipped_known_list_pack_flags_a_torrent_on_any_list(db, tmp_path):
     assert match["list"] == "hotline-demo" and match["version"] == 2
     assert match["kind"] == "infohash_v1" and match["hash"] == infohash
     assert any("list hotline-demo v2: infohash_v1" in line for line in explain(db, infohash))
+
+
+def test_two_pass_run_stores_exactly_what_flag_sql_gives(db):
+    """The flag run computes evidence over tables cut down to the candidates; every
+    stored flag must carry the evidence and score the one-query twin gives over the
+    whole warehouse, and no more or fewer flags."""
+    from rules.evaluate import score_sql
+    from rules.fuzzy import prepare
+    from rules.loader import load_packs
+
+    example = Path(__file__).resolve().parent.parent / "docs" / "examples" / "watch-titles.yaml"
+    flag(db, [example])
+    rules = list(load_packs([example]).rules.values())
+    con = connect(db)
+    try:
+        stored = {
+            (h, r): (ev, score)
+            for h, r, ev, score in con.execute(
+                "SELECT infohash, rule_id, evidence::VARCHAR, score FROM flags WHERE active"
+            ).fetchall()
+        }
+        prepare(con, rules)
+        direct = {}
+        for rule in rules:
+            query = (
+                f"SELECT m.infohash, m.evidence::VARCHAR, {score_sql(rule)}"
+                f" FROM ({flag_sql(rule)}) m JOIN torrents t USING (infohash)"
+            )
+            for infohash, evidence, score in con.execute(query).fetchall():
+                direct[infohash, rule.id] = (evidence, score)
+    finally:
+        con.close()
+    assert len(stored) >= len(DISGUISED)
+    assert stored == direct

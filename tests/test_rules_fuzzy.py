@@ -9,6 +9,7 @@ import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from parsers.columnar import build_batch
@@ -16,7 +17,7 @@ from parsers.records import Sighting
 from parsers.torrent import parse_torrent
 from rules.compile import rule_sql
 from rules.evaluate import flag, flag_sql
-from rules.fuzzy import prepare
+from rules.fuzzy import matches_sql, prepare
 from rules.loader import load_packs, read_pack
 from rules.source import parse_document
 from rules.testing import rules_test
@@ -186,10 +187,66 @@ def test_exact_sql_twin(tmp_path):
     key = rule.when.key
     assert key.startswith("fz") and len(key) == 18
     assert rule_sql(rule) == (
-        "SELECT t.infohash FROM torrents t WHERE EXISTS (SELECT 1 FROM fuzzy_hits h"
-        f" WHERE h.predicate_key = '{key}' AND (h.source = 'name_norm' AND"
-        " contains(' ' || array_to_string(t.name_tokens, ' ') || ' ', ' ' || h.token || ' ')))"
+        "SELECT t.infohash FROM torrents t WHERE EXISTS (SELECT 1 FROM fuzzy_matches h"
+        f" WHERE h.infohash = t.infohash AND h.predicate_key = '{key}')"
     )
+
+
+def test_matches_sql_is_an_equality_join_over_candidate_ngrams():
+    sql = matches_sql({"name_norm": ({1, 2}, {"kart racer", "kart"}), "path": ({2}, {"a.b c"})})
+    assert sql == (
+        "CREATE OR REPLACE TEMP TABLE fuzzy_matches AS SELECT DISTINCT h.predicate_key,"
+        " x.infohash, h.source, h.token, h.term, h.score FROM ("
+        "SELECT c.infohash, 'name_norm' AS source, unnest(list_transform(range(1,"
+        " len(c.tok) - k.n + 2), i -> array_to_string(c.tok[i:i + k.n - 1], ' '))) AS g"
+        " FROM (SELECT infohash, name_tokens AS tok FROM torrents"
+        " WHERE regexp_matches(name_norm, '(?:^| )(?:kart|kart racer)(?: |$)')) c,"
+        " (SELECT unnest([1, 2]) AS n) k WHERE len(c.tok) >= k.n UNION ALL "
+        "SELECT c.infohash, 'path' AS source, unnest(list_transform(range(1,"
+        " len(c.tok) - k.n + 2), i -> array_to_string(c.tok[i:i + k.n - 1], ' '))) AS g"
+        " FROM (SELECT infohash, string_split(path_norm, ' ') AS tok FROM files"
+        " WHERE NOT is_pad AND regexp_matches(path_norm, '(?:^| )(?:a\\.b c)(?: |$)')) c,"
+        " (SELECT unnest([2]) AS n) k WHERE len(c.tok) >= k.n"
+        ") x JOIN fuzzy_hits h ON h.source = x.source AND h.token = x.g"
+    )
+
+
+@pytest.mark.parametrize(
+    ("tokens", "hit", "found"),
+    [
+        (["kart", "racer", "ps2"], "kart racer", True),
+        (["kart", "racer", "ps2"], "racer ps2", True),
+        (["kart", "x", "racer"], "kart racer", False),  # not adjacent
+        (["racer", "kart"], "kart racer", False),  # not in order
+        (["kart", "racer"], "kart racer ps2", False),  # too short for the hit
+        (["kart", "", "racer"], "kart racer", False),  # an empty token breaks the run
+        (["kart"], "kart", True),
+        ([], "kart", False),
+        (["karting", "racer"], "kart", False),  # part of a token is not a token
+        (["a.b", "c"], "a.b c", True),  # regular-expression characters are literal
+        (["axb", "c"], "a.b c", False),
+    ],
+)
+@pytest.mark.parametrize("source", ["name_norm", "path"])
+def test_equality_join_finds_runs_of_whole_tokens_only(tokens, hit, found, source):
+    """The lookup that fills ``fuzzy_matches`` agrees with the substring test it
+    replaced: the hit, padded with spaces, inside the tokens joined and padded."""
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE torrents (infohash VARCHAR, name_tokens VARCHAR[])")
+    con.execute("INSERT INTO torrents VALUES ('t1', ?)", [tokens])
+    con.execute(
+        "CREATE TEMP TABLE fuzzy_hits AS SELECT 'k' AS predicate_key, ? AS source,"
+        " ? AS token, 'term' AS term, 95.0 AS score",
+        [source, hit],
+    )
+    con.execute("CREATE TABLE files (infohash VARCHAR, path_norm VARCHAR, is_pad BOOLEAN)")
+    con.execute("INSERT INTO files VALUES ('t1', ?, false)", [" ".join(tokens)])
+    con.execute("ALTER TABLE torrents ADD COLUMN name_norm VARCHAR")
+    con.execute("UPDATE torrents SET name_norm = array_to_string(name_tokens, ' ')")
+    con.execute(matches_sql({source: ({len(hit.split(" "))}, {hit})}))
+    (joined,) = con.execute("SELECT count(*) FROM fuzzy_matches").fetchone()
+    assert bool(joined) is found
+    assert bool(joined) == ((" " + hit + " ") in (" " + " ".join(tokens) + " "))
 
 
 def test_key_depends_on_terms_and_settings(tmp_path):
