@@ -1,7 +1,8 @@
-"""hashlist_sync: re-import the configured known-hash lists every day.
+"""hashlist_sync: refresh the configured known-hash lists (files or http(s) URLs) daily.
 
-Each list is imported as its next version (older versions are kept), exactly as
-`torrentwatch hashlist import FILE --name NAME` does, one mapped task per list in the
+Each list whose content changed is imported as its next version (older versions are
+kept), exactly as `torrentwatch hashlist import FILE-OR-URL --name NAME --if-changed`
+does, one mapped task per list in the
 one-slot DuckDB pool. The imports update the warehouse Asset, so torrent_flag re-runs
 the `known_list` rules against the new lists.
 """
@@ -39,7 +40,7 @@ WAREHOUSE = Asset(WAREHOUSE_ASSET)
         "hash_lists": Param(
             {},
             type="object",
-            description='{"NAME": "FILE"} or {"NAME": {"path", "source", "format"}}; '
+            description='{"NAME": "FILE-OR-URL"} or {"NAME": {"path", "source", "format"}}; '
             "empty: Variable torrentwatch_hash_lists (JSON)",
         ),
     },
@@ -66,6 +67,7 @@ def hashlist_sync():
             name=spec["name"],
             source=spec["source"],
             fmt=spec["format"],
+            if_changed=True,
         )
         return summary.as_dict()
 

@@ -155,20 +155,33 @@ def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
 
 @hashlist_app.command("import")
 def hashlist_import(
-    file: Annotated[Path, typer.Argument(help="Text or CSV file of hashes or magnet links.")],
+    file: Annotated[
+        str, typer.Argument(help="Text or CSV file (or http(s) URL) of hashes or magnet links.")
+    ],
     name: Annotated[str, typer.Option("--name", help="The list's name (rules refer to it).")],
     source: Annotated[
         str | None, typer.Option("--source", help="Where the list came from (provenance).")
     ] = None,
     db: DbOption = Path("torrentwatch.duckdb"),
     fmt: Annotated[str, typer.Option("--format", help="auto, text or csv.")] = "auto",
+    if_changed: Annotated[
+        bool,
+        typer.Option("--if-changed", help="Store no new version when the list is unchanged."),
+    ] = False,
 ) -> None:
-    """Import a known-hash list file as the next version of list NAME.
+    """Import a known-hash list (file or URL) as the next version of list NAME.
 
     Malformed lines are reported with their line numbers and stored in
     `hash_list_rejects`; the rest is loaded. Exit 1 when nothing could be loaded.
     """
-    summary = hashlists.hashlist_import(file, db, name=name, source=source, fmt=fmt)
+    summary = hashlists.hashlist_import(
+        file, db, name=name, source=source, fmt=fmt, if_changed=if_changed
+    )
+    if summary.unchanged:
+        console.print(
+            Text(f"list {summary.name} unchanged: version {summary.version} stays the latest")
+        )
+        return
     kinds = ", ".join(f"{kind} {count}" for kind, count in summary.by_kind.items())
     console.print(
         Text(

@@ -17,8 +17,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from monitors.http import HttpPolicy, fetch
 from parsers.hashlist import FORMATS, KINDS, LineReject, ParsedHashList, parse_hash_list
-from torrentwatch.errors import HashListError, HashListNameInvalid, HashListUnreadable
+from torrentwatch.errors import (
+    FetchError,
+    HashListError,
+    HashListNameInvalid,
+    HashListUnreadable,
+)
 from torrentwatch.query import open_read
 from warehouse.db import connect
 from warehouse.hashlists import (
@@ -48,6 +54,9 @@ class ImportSummary:
     duplicates: int
     rejects: tuple[LineReject, ...]
     run_id: str
+    # True when asked to import only a change and the content equals the latest version:
+    # nothing was stored, and ``version`` is that latest version.
+    unchanged: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -61,6 +70,7 @@ class ImportSummary:
             "duplicates": self.duplicates,
             "rejected_lines": len(self.rejects),
             "rejected": dict(sorted(Counter(r.reason for r in self.rejects).items())),
+            "unchanged": self.unchanged,
         }
 
 
@@ -78,11 +88,27 @@ def check_name(name: str) -> str:
     return name
 
 
-def read_list_file(path: str | Path) -> bytes:
+# Hotline lists run to millions of lines; a body past this is refused, not truncated.
+MAX_LIST_BYTES = 512 * 1024 * 1024
+LIST_URL_POLICY = HttpPolicy(timeout=300.0, retries=3, max_bytes=MAX_LIST_BYTES)
+
+
+def is_url(location: str | Path) -> bool:
+    return isinstance(location, str) and location.lower().startswith(("http://", "https://"))
+
+
+def read_list_file(location: str | Path) -> bytes:
+    """The list's bytes from a file, or from an http(s) URL (hotlines publish lists there):
+    fetched with timeouts, retries on transient failures and a size cap."""
+    if is_url(location):
+        try:
+            return fetch(str(location), LIST_URL_POLICY).body
+        except FetchError as exc:
+            raise HashListUnreadable(f"{location}: cannot fetch the hash list: {exc}") from exc
     try:
-        return Path(path).read_bytes()
+        return Path(location).read_bytes()
     except OSError as exc:
-        raise HashListUnreadable(f"{path}: cannot read the hash list: {exc}") from exc
+        raise HashListUnreadable(f"{location}: cannot read the hash list: {exc}") from exc
 
 
 def hashlist_import(
@@ -92,12 +118,15 @@ def hashlist_import(
     name: str,
     source: str | None = None,
     fmt: str = "auto",
+    if_changed: bool = False,
 ) -> ImportSummary:
-    """Import the list file at ``path`` as the next version of list ``name``.
+    """Import the list at ``path`` (a file, or an http(s) URL) as the next version of
+    list ``name``.
 
     Malformed lines are stored in ``hash_list_rejects`` and returned; they do not stop
     the import. Raises a HashListError, with the warehouse untouched, when the file
-    holds no usable entry.
+    holds no usable entry. ``if_changed``: a list whose bytes equal its latest
+    version's is not stored again (a scheduled refresh adds versions only for changes).
     """
     check_name(name)
     if fmt not in FORMATS:
@@ -109,10 +138,37 @@ def hashlist_import(
     sha256 = hashlib.sha256(data).hexdigest()
     con = connect(db)
     try:
-        where = str(Path(path).resolve())
+        where = str(path) if is_url(path) else str(Path(path).resolve())
+        if if_changed:
+            latest = _latest(con, name)
+            if latest is not None and latest[1] == sha256:
+                return _summary(
+                    parsed, _unchanged_row(name, source, where, sha256), latest[0], True
+                )
         return _store(con, parsed, name=name, source=source, path=where, sha256=sha256)
     finally:
         con.close()
+
+
+def _latest(con, name: str) -> tuple[int, str] | None:
+    return con.execute(
+        "SELECT version, sha256 FROM hash_lists WHERE name = ? ORDER BY version DESC LIMIT 1",
+        [name],
+    ).fetchone()
+
+
+def _unchanged_row(name: str, source: str | None, where: str, sha256: str) -> ListVersion:
+    return ListVersion(
+        name=name,
+        source=source,
+        file_path=where,
+        sha256=sha256,
+        format="",
+        loaded_at=datetime.now(UTC),
+        lines=0,
+        duplicates=0,
+        run_id=None,
+    )
 
 
 def _store(
@@ -149,7 +205,9 @@ def _store(
     return summary
 
 
-def _summary(parsed: ParsedHashList, row: ListVersion, version: int) -> ImportSummary:
+def _summary(
+    parsed: ParsedHashList, row: ListVersion, version: int, unchanged: bool = False
+) -> ImportSummary:
     counts = Counter(entry.kind for entry in parsed.entries)
     return ImportSummary(
         name=row.name,
@@ -162,6 +220,7 @@ def _summary(parsed: ParsedHashList, row: ListVersion, version: int) -> ImportSu
         duplicates=parsed.duplicates,
         rejects=parsed.rejects,
         run_id=row.run_id or "",
+        unchanged=unchanged,
     )
 
 
