@@ -53,10 +53,12 @@ Condition = All | AnyOf | Not | Predicate
 
 @dataclass(frozen=True, slots=True)
 class TestTorrent:
-    """A torrent written in a rule's tests: a name and (path, bytes) pairs."""
+    """A torrent written in a rule's tests: a name and (path, bytes) pairs, and the
+    hash lists its infohash is put on in the test warehouse (for ``known_list`` rules)."""
 
     name: str
     files: tuple[tuple[str, int], ...]
+    on_lists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +113,17 @@ def read_condition(ctx: v.Ctx, value: Any, path: KeyPath) -> Condition | None:
 
 
 def read_test(ctx: v.Ctx, value: Any, path: KeyPath) -> TestTorrent | None:
-    body = v.mapping(ctx, value, path, ("name", "files"), ("name", "files"))
+    body = v.mapping(ctx, value, path, ("name", "files", "on_lists"), ("name", "files"))
     if body is None or "name" not in body or "files" not in body:
+        return None
+    lists = v.listing(ctx, body.get("on_lists", []), (*path, "on_lists"), non_empty=False)
+    if lists is None:
+        return None
+    on_lists = [
+        v.string(ctx, item, (*path, "on_lists", i), v.LIST_NAME_PATTERN)
+        for i, item in enumerate(lists)
+    ]
+    if None in on_lists:
         return None
     name = v.string(ctx, body["name"], (*path, "name"))
     items = v.listing(ctx, body["files"], (*path, "files"))
@@ -129,7 +140,7 @@ def read_test(ctx: v.Ctx, value: Any, path: KeyPath) -> TestTorrent | None:
         if file_path is None or size is None:
             return None
         files.append((file_path, size))
-    return TestTorrent(name, tuple(files))
+    return TestTorrent(name, tuple(files), tuple(on_lists))
 
 
 def read_tests(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[tuple, tuple] | None:

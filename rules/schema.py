@@ -46,6 +46,10 @@ def _test_torrent() -> dict:
         "properties": {
             "name": {"type": "string", "minLength": 1},
             "files": {"type": "array", "minItems": 1, "items": file},
+            "on_lists": {
+                "type": "array",
+                "items": {"type": "string", "pattern": v.LIST_NAME_PATTERN},
+            },
         },
         "required": ["name", "files"],
         "additionalProperties": False,

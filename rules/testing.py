@@ -2,9 +2,10 @@
 
 Every test torrent of every rule is encoded with ``torrentwatch.synth``, written to a
 temporary folder and ingested (one worker) into a temporary warehouse, so the rule
-sees exactly the columns a real ingest makes. Then ``fuzzy_hits`` is prepared (rules with
-``fuzzy_terms``) and each rule's compiled SQL runs over
-its own test torrents: flag tests must be selected, pass tests must not.
+sees exactly the columns a real ingest makes; a test torrent's ``on_lists`` put its
+infohash on those hash lists there, so ``known_list`` rules can ship flag tests. Then
+``fuzzy_hits`` is prepared (rules with ``fuzzy_terms``) and each rule's compiled SQL
+runs over its own test torrents: flag tests must be selected, pass tests must not.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import libtorrent as lt
 
+from parsers.hashlist import HashEntry
 from rules.compile import rule_sql
 from rules.fuzzy import prepare
 from rules.loader import RuleSet, load_packs
@@ -25,6 +28,7 @@ from rules.model import Rule, TestTorrent
 from torrentwatch.ingest import ingest
 from torrentwatch.synth import SynthTorrent, encode
 from warehouse.db import connect
+from warehouse.hashlists import ListVersion, entries_table, load_list_version, rejects_table
 
 
 @dataclass(slots=True)
@@ -71,10 +75,39 @@ def run_rule_tests(ruleset: RuleSet, workdir: Path) -> TestReport:
         (folder / f"{infohash}.torrent").write_bytes(data)
     db = workdir / "rules-test.duckdb"
     ingest([folder], db, workers=1)
+    _load_test_lists(db, hashes)
     con = connect(db, read_only=True)
     try:
         prepare(con, ruleset.rules.values())
         return TestReport([_check(con, rule, hashes) for rule in ruleset.rules.values()])
+    finally:
+        con.close()
+
+
+def _load_test_lists(db: Path, hashes: dict[TestTorrent, str]) -> None:
+    """Each list named by a test's ``on_lists``, as one version holding those tests."""
+    members: dict[str, list[HashEntry]] = {}
+    for test, infohash in sorted(hashes.items(), key=lambda item: item[1]):
+        for name in test.on_lists:
+            entries = members.setdefault(name, [])
+            entries.append(HashEntry("infohash_v1", infohash, test.name, len(entries) + 1))
+    if not members:
+        return
+    con = connect(db)
+    try:
+        for name, entries in sorted(members.items()):
+            row = ListVersion(
+                name=name,
+                source="rules test",
+                file_path="<rule tests>",
+                sha256=hashlib.sha256(name.encode()).hexdigest(),
+                format="text",
+                loaded_at=datetime.now(UTC),
+                lines=len(entries),
+                duplicates=0,
+                run_id=None,
+            )
+            load_list_version(con, row, entries_table(entries), rejects_table(()))
     finally:
         con.close()
 

@@ -14,6 +14,7 @@ from rules.loader import load_packs, shipped_packs
 from rules.schema import json_schema, schema_text
 from rules.source import parse_document
 from rules.testing import rules_test
+from torrentwatch.errors import RulesInvalid
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "rules" / "rule-pack.schema.json"
 
@@ -136,3 +137,45 @@ def test_cli_rules_test_fails_on_a_failing_rule(tmp_path):
     assert result.returncode == 1
     assert "FAIL ops.wrong" in result.stdout
     assert "[rules.test_failed]" in result.stderr
+
+
+KNOWN_LIST_PACK = """\
+rules:
+  - id: ops.on-partner-list
+    version: 1
+    title: On the partner list
+    description: The torrent is on the list named partner-list.
+    level: high
+    when: {{known_list: {{list: partner-list, match: infohash}}}}
+    tests:
+      flag: [{{name: "Listed.Photo.Set", files: [["a.jpg", 1MB]]{flag_lists}}}]
+      pass:
+        - {{name: "Other.List.Only", files: [["b.jpg", 1MB]], on_lists: [another-list]}}
+        - {{name: "On.No.List", files: [["c.jpg", 1MB]]}}
+"""
+
+
+@pytest.mark.parametrize(
+    ("flag_lists", "failures"),
+    [
+        (", on_lists: [partner-list]", []),
+        ("", ["should flag but passed: 'Listed.Photo.Set' (a.jpg)"]),
+        (", on_lists: [another-list]", ["should flag but passed: 'Listed.Photo.Set' (a.jpg)"]),
+    ],
+)
+def test_on_lists_puts_a_test_torrent_on_a_hash_list(tmp_path, flag_lists, failures):
+    pack = tmp_path / "lists.yaml"
+    pack.write_text(KNOWN_LIST_PACK.format(flag_lists=flag_lists), encoding="utf-8")
+    report = rules_test([pack])
+    (result,) = [r for r in report.results if r.rule_id == "ops.on-partner-list"]
+    assert (result.tests, result.failures) == (3, failures)
+
+
+@pytest.mark.parametrize("bad", ["on_lists: partner-list", "on_lists: ['bad name!']"])
+def test_on_lists_values_are_checked_when_loading(tmp_path, bad):
+    pack = tmp_path / "lists.yaml"
+    text = KNOWN_LIST_PACK.format(flag_lists=", on_lists: [partner-list]")
+    pack.write_text(text.replace("on_lists: [another-list]", bad), encoding="utf-8")
+    with pytest.raises(RulesInvalid) as caught:
+        load_packs([pack])
+    assert "on_lists" in str(caught.value.problems[0])
