@@ -10,7 +10,6 @@ never written to state, items or logs (no peer IPs stored).
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import tempfile
@@ -29,14 +28,14 @@ from monitors.fetch import (
     MetadataFetcher,
     Outcome,
     bool_problems,
+    number_problems,
     pump,
     session_keys,
     swarm_problems,
     target_for_hashes,
     torrent_item,
-    whole_number,
 )
-from monitors.lt_session import Endpoint, SessionPlan, open_session, stat_values
+from monitors.lt_session import Endpoint, SessionPlan, is_ip, open_session, stat_values
 from torrentwatch.errors import SwarmSettingsInvalid
 
 log = logging.getLogger(__name__)
@@ -119,16 +118,7 @@ def check_settings(settings: Mapping[str, object]) -> list[str]:
         "concurrency": (1, MAX_CONCURRENCY),
         "remember": (0, 10_000_000),
     }
-    for key, (low, high) in bounds.items():
-        value = settings.get(key)
-        if value is not None and not (whole_number(value) and low <= value <= high):
-            problems.append(f"{key}: must be a whole number {low}-{high:,}, not {value!r}")
-    timeout = settings.get("timeout_per_hash")
-    if timeout is not None and not (
-        isinstance(timeout, int | float) and not isinstance(timeout, bool) and 0 < timeout <= 3600
-    ):
-        problems.append(f"timeout_per_hash: must be seconds, above 0 and at most 3600: {timeout!r}")
-    return problems
+    return problems + number_problems(settings, bounds)
 
 
 def read_settings(settings: Mapping[str, object]) -> DhtSettings:
@@ -170,7 +160,7 @@ class SampleWalker:
         for endpoint in start:
             # Nodes named by host are libtorrent's routers: they fill its routing table,
             # which the walk reads (we resolve no names ourselves).
-            if _is_ip(endpoint.host):
+            if is_ip(endpoint.host):
                 self.learn((endpoint.host, endpoint.port))
 
     def learn(self, endpoint: tuple[str, int]) -> None:
@@ -225,14 +215,6 @@ class SampleWalker:
         found = [str(sample) for sample in alert.samples]
         self.samples += len(found)
         return found
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def own_node_ids(session: lt.session) -> list[lt.sha1_hash]:

@@ -143,6 +143,24 @@ def whole_number(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def number_problems(
+    settings: Mapping[str, object], bounds: dict[str, tuple[int, int]]
+) -> list[str]:
+    """Whole-number settings within their bounds, and ``timeout_per_hash`` in seconds
+    (shared by the fetch and dht kinds, which both fetch per hash)."""
+    problems = []
+    for key, (low, high) in bounds.items():
+        value = settings.get(key)
+        if value is not None and not (whole_number(value) and low <= value <= high):
+            problems.append(f"{key}: must be a whole number {low}-{high:,}, not {value!r}")
+    timeout = settings.get("timeout_per_hash")
+    if timeout is not None and not (
+        isinstance(timeout, int | float) and not isinstance(timeout, bool) and 0 < timeout <= 3600
+    ):
+        problems.append(f"timeout_per_hash: must be seconds, above 0 and at most 3600: {timeout!r}")
+    return problems
+
+
 def list_problems(settings: Mapping[str, object], key: str, parse) -> list[str]:
     value = settings.get(key)
     if value is None:
@@ -200,16 +218,7 @@ def check_settings(settings: Mapping[str, object]) -> list[str]:
         "give_up_after": (1, 1_000_000),
         "warehouse_limit": (1, 10_000_000),
     }
-    for key, (low, high) in bounds.items():
-        value = settings.get(key)
-        if value is not None and not (whole_number(value) and low <= value <= high):
-            problems.append(f"{key}: must be a whole number {low}-{high:,}, not {value!r}")
-    timeout = settings.get("timeout_per_hash")
-    if timeout is not None and not (
-        isinstance(timeout, int | float) and not isinstance(timeout, bool) and 0 < timeout <= 3600
-    ):
-        problems.append(f"timeout_per_hash: must be seconds, above 0 and at most 3600: {timeout!r}")
-    return problems
+    return problems + number_problems(settings, bounds)
 
 
 def read_settings(settings: Mapping[str, object]) -> FetchSettings:

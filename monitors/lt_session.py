@@ -102,7 +102,7 @@ def session_settings(plan: SessionPlan) -> dict[str, object]:
             f"listen interface {plan.listen_interface!r} is not an IP address"
         ) from None
     host = f"[{address}]" if address.version == 6 else str(address)
-    routers = [e.for_libtorrent() for e in plan.dht_bootstrap if not _is_ip(e.host)]
+    routers = [e.for_libtorrent() for e in plan.dht_bootstrap if not is_ip(e.host)]
     settings: dict[str, object] = {
         "listen_interfaces": f"{host}:{plan.listen_port}",
         "listen_system_port_fallback": False,
@@ -156,12 +156,12 @@ def open_session(plan: SessionPlan) -> lt.session:
         )
     if plan.dht:
         for endpoint in plan.dht_bootstrap:
-            if _is_ip(endpoint.host):
+            if is_ip(endpoint.host):
                 session.add_dht_node((endpoint.host, endpoint.port))
     return session
 
 
-def _is_ip(host: str) -> bool:
+def is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
     except ValueError:

@@ -20,6 +20,7 @@ from parsers.extensions import ext_chain_array, kind_array
 from parsers.normalize import (
     INT_0,
     INT_1,
+    MARK_FIELDS,
     as_string_array,
     name_marks_array,
     normalize_array,
@@ -125,10 +126,7 @@ def files_table(metas: Sequence[TorrentMeta]) -> pa.Table:
             "is_executable": _flags([f.is_executable for f in lists], total),
             "is_hidden": _flags([f.is_hidden for f in lists], total),
             "pieces_root": _rare([f.pieces_roots for f in lists], total, pa.string()),
-            "has_bidi": marks.field("has_bidi"),
-            "has_zero_width": marks.field("has_zero_width"),
-            "has_trailing_dot_space": marks.field("has_trailing_dot_space"),
-            "has_control": marks.field("has_control"),
+            **_mark_columns(marks, ""),
         }
     )
 
@@ -174,16 +172,41 @@ def _last_ext(exts: pa.Array) -> pa.Array:
     return pc.fill_null(picked, "")
 
 
+def _mark_columns(marks: pa.StructArray, prefix: str) -> dict[str, pa.Array]:
+    """The hidden-character marks as columns (``name_has_bidi``, ... for names)."""
+    return {f"{prefix}{field}": marks.field(field) for field in MARK_FIELDS}
+
+
+def _name_forms(names: pa.StringArray) -> dict[str, pa.Array]:
+    """The normalised and skeleton forms of torrent names, as strings and token lists."""
+    norm = normalize_array(names)
+    skeleton = skeleton_array(names)
+    return {
+        "name_norm": norm,
+        "name_skeleton": skeleton,
+        "name_tokens": tokens_array(norm),
+        "skeleton_tokens": tokens_array(skeleton),
+    }
+
+
+def _claim_columns(names: pa.StringArray) -> dict[str, pa.Array]:
+    """What the release name claims to be (parsers/release.py)."""
+    claim = parse_release_array(names)
+    return {
+        "claimed_platform": claim.field("platform"),
+        "claimed_category": claim.field("category"),
+        "release_tags": claim.field("tags"),
+        "video_about_game": claim.field("video_about_game"),
+    }
+
+
 def torrents_table(
     metas: Sequence[TorrentMeta],
     files: pa.Table,
     parsed: Sequence[tuple[TorrentMeta, Sighting]],
 ) -> pa.Table:
     names = pa.array([m.name for m in metas], pa.string())
-    norm = normalize_array(names)
-    skeleton = skeleton_array(names)
     marks = name_marks_array(_mark_source(names, [m.name_raw for m in metas]))
-    claim = parse_release_array(names)
     base = pa.table(
         {
             "infohash": pa.array([m.infohash for m in metas], pa.string()),
@@ -192,14 +215,8 @@ def torrents_table(
             "has_metadata": _col([m.has_metadata for m in metas], pa.bool_()),
             "name": names,
             "name_raw": _col([m.name_raw for m in metas], pa.binary()),
-            "name_norm": norm,
-            "name_skeleton": skeleton,
-            "name_tokens": tokens_array(norm),
-            "skeleton_tokens": tokens_array(skeleton),
-            "name_has_bidi": marks.field("has_bidi"),
-            "name_has_zero_width": marks.field("has_zero_width"),
-            "name_has_trailing_dot_space": marks.field("has_trailing_dot_space"),
-            "name_has_control": marks.field("has_control"),
+            **_name_forms(names),
+            **_mark_columns(marks, "name_"),
             "total_size": _col([m.total_size for m in metas], pa.int64()),
             "piece_length": _col([m.piece_length for m in metas], pa.int32()),
             "private": _col([m.private for m in metas], pa.bool_()),
@@ -210,10 +227,7 @@ def torrents_table(
             "trackers": _col([list(m.trackers) for m in metas], pa.list_(pa.string())),
             "web_seeds": _col([list(m.web_seeds) for m in metas], pa.list_(pa.string())),
             "metadata_size": _col([m.metadata_size for m in metas], pa.int32()),
-            "claimed_platform": claim.field("platform"),
-            "claimed_category": claim.field("category"),
-            "release_tags": claim.field("tags"),
-            "video_about_game": claim.field("video_about_game"),
+            **_claim_columns(names),
         }
     )
     profile = profile_table(files.select(["infohash", "kind", "size", "is_pad"]))
@@ -324,10 +338,7 @@ def listed_files_table(
             "is_executable": unknown,
             "is_hidden": unknown,
             "pieces_root": pa.nulls(total, pa.string()),
-            "has_bidi": marks.field("has_bidi"),
-            "has_zero_width": marks.field("has_zero_width"),
-            "has_trailing_dot_space": marks.field("has_trailing_dot_space"),
-            "has_control": marks.field("has_control"),
+            **_mark_columns(marks, ""),
         }
     )
 
@@ -344,10 +355,7 @@ def listed_torrents_table(
     """
     count = len(infohashes)
     names = as_string_array(names)
-    norm = normalize_array(names)
-    skeleton = skeleton_array(names)
     marks = name_marks_array(names)
-    claim = parse_release_array(names)
 
     def nulls(type_: pa.DataType) -> pa.Array:
         return pa.nulls(count, type_)
@@ -360,14 +368,8 @@ def listed_torrents_table(
             "has_metadata": pa.repeat(pa.scalar(True, pa.bool_()), count),
             "name": names,
             "name_raw": nulls(pa.binary()),
-            "name_norm": norm,
-            "name_skeleton": skeleton,
-            "name_tokens": tokens_array(norm),
-            "skeleton_tokens": tokens_array(skeleton),
-            "name_has_bidi": marks.field("has_bidi"),
-            "name_has_zero_width": marks.field("has_zero_width"),
-            "name_has_trailing_dot_space": marks.field("has_trailing_dot_space"),
-            "name_has_control": marks.field("has_control"),
+            **_name_forms(names),
+            **_mark_columns(marks, "name_"),
             "total_size": total_sizes.cast(pa.int64()),
             "piece_length": nulls(pa.int32()),
             "private": nulls(pa.bool_()),
@@ -378,10 +380,7 @@ def listed_torrents_table(
             "trackers": nulls(pa.list_(pa.string())),
             "web_seeds": nulls(pa.list_(pa.string())),
             "metadata_size": nulls(pa.int32()),
-            "claimed_platform": claim.field("platform"),
-            "claimed_category": claim.field("category"),
-            "release_tags": claim.field("tags"),
-            "video_about_game": claim.field("video_about_game"),
+            **_claim_columns(names),
         }
     )
     profile = profile_table(files.select(["infohash", "kind", "size", "is_pad"]))

@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+from parsers.extensions import KINDS
 from parsers.normalize import display_safe
+from rules.model import LEVELS
 
 SCHEMA_VERSION = "torrentwatch.export/1"
 
@@ -50,21 +52,6 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("reviews", "json"),
     ("no_content_downloaded", "str"),
 )
-
-KINDS = (
-    "video",
-    "image",
-    "audio",
-    "archive",
-    "disc_image",
-    "game_package",
-    "executable",
-    "document",
-    "subtitle",
-    "text",
-    "other",
-)
-LEVELS = ("informational", "low", "medium", "high", "critical")
 
 
 def _ts(column: str) -> str:
