@@ -8,6 +8,7 @@ warehouse; the loader is the single DuckDB writer, so gathering can run anywhere
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,9 @@ from typing import Protocol
 #   magnet       one or more magnet URIs, UTF-8, one per line
 #   observation  a sighting of an infohash with no new metadata (scrape counts, feed stats): JSON
 #   magnetico    a magnetico export or database file, loaded set-wise
-GATHERED_KINDS = frozenset({"torrent", "magnet", "observation", "magnetico"})
+#   reject       something the source read but could not use: JSON {reason, detail, ...}
+#                (a code of parsers/reasons.py), filed in `rejects` so nothing goes unseen
+GATHERED_KINDS = frozenset({"torrent", "magnet", "observation", "magnetico", "reject"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,15 @@ class Gathered:
     category: str | None = None  # what the source said the category was
     seeders: int | None = None
     leechers: int | None = None
+
+
+def rejected(
+    source: str, source_ref: str, seen_at: datetime, reason: str, detail: str, **facts: object
+) -> Gathered:
+    """A ``reject`` item: what went wrong with one thing a source read, and where."""
+    record = {"reason": reason, "detail": detail, **facts}
+    payload = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return Gathered("reject", source, source_ref, payload, seen_at)
 
 
 class StateStore(Protocol):

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from monitors.base import GatherContext, Gathered
+from monitors.base import GatherContext, Gathered, rejected
 from monitors.feed_parse import FeedEntry, parse_feed
 from monitors.http import (
     HttpPolicy,
@@ -138,6 +138,16 @@ def gather(ctx: GatherContext) -> None:
             problem.item_id or "no id",
             problem.detail,
         )
+        ctx.emit(
+            rejected(
+                ctx.name,
+                f"{settings.url}#item-{problem.position}",
+                datetime.now(UTC),
+                "feed.item_invalid",
+                f"item {problem.position} ({problem.item_id or 'no id'}): {problem.detail}",
+                item_id=problem.item_id,
+            )
+        )
     seen_ids = [i for i in ctx.state.get("seen", None) or () if isinstance(i, str)]
     seen = set(seen_ids)
     complete = True
@@ -179,6 +189,18 @@ def _gather_entry(ctx: GatherContext, settings: FeedSettings, entry: FeedEntry) 
             _emit_magnet(ctx, entry, entry.magnet)
             return True
         log.warning("%s: item %s: %s", ctx.name, entry.item_id, exc)
+        if not exc.transient:  # it will not be tried again: file it, with the reason
+            ctx.emit(
+                rejected(
+                    ctx.name,
+                    entry.torrent_url,
+                    datetime.now(UTC),
+                    "fetch.failed",
+                    f"item {entry.item_id}: {exc} [{exc.code}]",
+                    item_id=entry.item_id,
+                    title=entry.title,
+                )
+            )
         return not exc.transient
     if response.magnet is not None:  # an indexer's download link that redirects to a magnet
         _emit_magnet(ctx, entry, response.magnet)

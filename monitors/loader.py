@@ -32,6 +32,7 @@ from monitors import folder
 from monitors.landing import Landed, LandingZone
 from parsers.columnar import ParsedBatch, build_batch
 from parsers.magnet import magnet_to_metas
+from parsers.reasons import REASONS
 from parsers.records import MagnetLink, RawItem, Reject, Sighting, TorrentMeta
 from torrentwatch.errors import LandingError, TorrentwatchError
 from torrentwatch.ingest import WRITER_MEMORY, parse_item
@@ -215,6 +216,9 @@ def _parse_landed(zone: LandingZone, landed: Landed, group: _Group) -> None:
     if landed.kind == "observation":
         _parse_observation(landed, data, group)
         return
+    if landed.kind == "reject":
+        group.rejects.append(_source_reject(landed, data))
+        return
     if not data:
         group.rejects.append(_reject(landed, data, "input.empty", "the item has no bytes"))
         return
@@ -257,6 +261,19 @@ def _too_large(zone: LandingZone, landed: Landed) -> Reject:
         f"{folder.MAX_INPUT_BYTES}-byte limit",
         landed.seen_at,
     )
+
+
+def _source_reject(landed: Landed, data: bytes) -> Reject:
+    """What a source could not use, filed under its own reason (or as unreadable when
+    the record itself is damaged); the landed record stays in the landing zone."""
+    try:
+        record = json.loads(data.decode("utf-8"))
+        reason, detail = record["reason"], record["detail"]
+        if reason not in REASONS or not isinstance(detail, str):
+            raise ValueError(f"reason {reason!r} is not a known code")
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        return _reject(landed, data, "input.unreadable", f"reject record: {exc}")
+    return _reject(landed, data, reason, detail)
 
 
 def _parse_observation(landed: Landed, data: bytes, group: _Group) -> None:

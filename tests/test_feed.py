@@ -250,8 +250,17 @@ class Run:
         self.paces += 1
 
     def gather(self) -> list[Gathered]:
+        """What landed for loading; the ``reject`` items are in :attr:`rejects`."""
         feed.gather(self.ctx)
-        return self.items
+        return [item for item in self.items if item.kind != "reject"]
+
+    @property
+    def rejects(self) -> list[tuple[str, str, dict]]:
+        return [
+            (item.source_ref, item.source, json.loads(item.payload))
+            for item in self.items
+            if item.kind == "reject"
+        ]
 
     def by_title(self) -> dict[str | None, Gathered]:
         return {item.title: item for item in self.items}
@@ -268,7 +277,8 @@ def test_rss_enclosures_land_as_torrents_and_magnet_links_as_magnets(server, cap
     server.routes["/rss.xml"] = static(server.fixture("rss.xml"))
     server.serve_torrents()
     caplog.set_level(logging.WARNING, logger="monitors.feed")
-    got = Run({"url": server.url("/rss.xml")}).gather()
+    run = Run({"url": server.url("/rss.xml")})
+    got = run.gather()
 
     assert [(g.kind, g.title) for g in got] == [
         ("torrent", "Debian 12.5 amd64 netinst"),
@@ -283,8 +293,12 @@ def test_rss_enclosures_land_as_torrents_and_magnet_links_as_magnets(server, cap
         "acf3d3fc52a7fb39f9e29651c13a7d8da9a600f3",
     )
     assert parse_torrent(kart.payload).infohash == infohash_of("kart-trailer")
-    # the item without any torrent is reported by position and id, and the rest went on
+    # the item without any torrent is reported by position and id, and the rest went on;
+    # it lands as a reject (filed in `rejects` by the loader), so nothing goes unseen
     assert "item 3 (rss-notes) left out" in caplog.text
+    ((ref, source, record),) = run.rejects
+    assert (ref, source) == (f"{server.url('/rss.xml')}#item-3", "fixture-feed")
+    assert record["reason"] == "feed.item_invalid" and record["item_id"] == "rss-notes"
 
 
 def test_atom_enclosure_links_and_magnet_hrefs(server, caplog):
@@ -476,10 +490,14 @@ def test_oversized_enclosure_is_reported_and_not_retried(server, caplog):
     server.serve_torrents()
     caplog.set_level(logging.WARNING, logger="monitors.feed")
     state = DictState()
-    got = Run({"url": server.url("/rss.xml"), "torrent_max_bytes": 100}, state).gather()
+    run = Run({"url": server.url("/rss.xml"), "torrent_max_bytes": 100}, state)
+    got = run.gather()
     assert [g.kind for g in got] == ["magnet"]
     assert "fetch.too_large" in caplog.text
     assert "rss-debian-netinst" in state.get("seen")  # a permanent failure is not retried
+    # ... so it is filed as a reject, with the reason
+    failed = {ref: record for ref, _, record in run.rejects if record["reason"] == "fetch.failed"}
+    assert "fetch.too_large" in failed[server.url("/t/debian-netinst.torrent")]["detail"]
 
 
 # --- the client: retries, time, size, content type ---------------------------------------

@@ -19,7 +19,7 @@ import libtorrent as lt
 import pytest
 
 from monitors import kinds
-from monitors.base import GatherContext, Gathered
+from monitors.base import GatherContext, Gathered, rejected
 from monitors.landing import LandingZone
 from monitors.loader import load_landing as load_landing_zone
 from torrentwatch.errors import SourceFailed, WarehouseLocked
@@ -374,6 +374,27 @@ def test_observations_keep_what_the_source_said(tmp_path, db_path, testkind):
     assert "40 or 64 hex" in details and "seeders" in details and "JSON object" in details
     by_source = summary.load.by_source["tracker"]
     assert (by_source["items"], by_source["observations"], by_source["rejected"]) == (8, 3, 5)
+
+
+def test_what_a_source_could_not_use_is_filed_in_rejects(tmp_path, db_path):
+    config = _config(tmp_path, FOLDER)
+    (tmp_path / "inbox").mkdir()
+    zone = LandingZone.local(tmp_path / "landing")
+    now = datetime.now(UTC)
+    url = "https://127.0.0.1/feed.xml"
+    zone.land(rejected("inbox", f"{url}#item-3", now, "feed.item_invalid", "item 3: no link"))
+    zone.land(Gathered("reject", "inbox", f"{url}#item-4", b'{"reason": "made.up"}', now))
+    zone.land(Gathered("reject", "inbox", f"{url}#item-5", b"\xff not json", now))
+    summary = load_landing(config, db_path)
+    assert (summary.loaded, summary.failed, summary.rejected_total) == (3, 0, 3)
+    rows = _rows(db_path, "SELECT source_ref, reason, detail FROM rejects ORDER BY source_ref")
+    assert [(ref[len(url) :], reason) for ref, reason, _ in rows] == [
+        ("#item-3", "feed.item_invalid"),
+        ("#item-4", "input.unreadable"),  # a record that names no known reason
+        ("#item-5", "input.unreadable"),
+    ]
+    assert rows[0][2] == f"{url}#item-3: item 3: no link"
+    assert zone.unloaded() == []  # filed, marked loaded, still in the landing zone
 
 
 def test_magnetico_items_wait_while_their_loader_is_unavailable(tmp_path, db_path, monkeypatch):
