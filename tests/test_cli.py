@@ -103,3 +103,19 @@ def test_sql_csv_neutralises_formula_text_but_not_numbers(tmp_path, torrent_fold
     out = _run("sql", query, "--db", str(db), "--format", "csv")
     row = next(csv.reader(io.StringIO(out.stdout.splitlines()[1])))
     assert row == ['\'=HYPERLINK("x")', "-5", "'\uff1dSUM(A1)", "Kart"]
+
+
+def test_an_interrupted_run_ends_with_one_line_and_code_130(monkeypatch, capsys):
+    """Ctrl-C in the middle of a command: one line and exit 130, no traceback."""
+    from torrentwatch import cli, query
+
+    def interrupted(db):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(query, "stats", interrupted)
+    monkeypatch.setattr(sys, "argv", ["torrentwatch", "stats", "--db", "x.duckdb"])
+    with pytest.raises(SystemExit) as ended:
+        cli.main()
+    assert ended.value.code == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "Traceback" not in err

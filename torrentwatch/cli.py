@@ -377,15 +377,26 @@ def monitor(
         )
 
 
+INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
+
+
 def main() -> None:
     """Entry point: typed project errors become one clear line and exit code 1."""
     try:
-        app(standalone_mode=False)
+        # Commands return None; typer's click hands back 130 instead of raising when
+        # the user interrupted (Ctrl-C) outside standalone mode.
+        if app(standalone_mode=False) == INTERRUPTED:
+            raise KeyboardInterrupt
     except TorrentwatchError as exc:
         err_console.print(f"[red]error[/red] {escape(str(exc))}", soft_wrap=True)
         raise SystemExit(1) from exc
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from exc
+    except (typer.Abort, KeyboardInterrupt) as exc:
+        # Every stage commits whole batches only, so an interrupted run leaves nothing
+        # half-written: say so in a line, not a traceback.
+        err_console.print("interrupted: whole batches stay, the rest can be run again")
+        raise SystemExit(INTERRUPTED) from exc
     except typer.TyperException as exc:
         # Usage errors: typer 0.29 vendors click, whose exceptions derive from this.
         show = getattr(exc, "show", None)
