@@ -268,6 +268,12 @@ class _HashingReader:
         return chunk
 
 
+def item_key_of(envelope_key: str) -> str:
+    """``items/<source>/<kk>/<key>.json`` → ``<source>/<key>``, the item's key."""
+    _, source, _, name = envelope_key.split("/")
+    return f"{source}/{name.removesuffix(ENVELOPE_SUFFIX)}"
+
+
 class LandingZone:
     """Landing, listing and marking items over one :class:`Storage`."""
 
@@ -396,8 +402,7 @@ class LandingZone:
         done = self.loaded_keys()
         pending = []
         for envelope_key in self.envelope_keys():
-            _, source, _, name = envelope_key.split("/")
-            if f"{source}/{name.removesuffix(ENVELOPE_SUFFIX)}" not in done:
+            if item_key_of(envelope_key) not in done:
                 pending.append(envelope_key)
         return pending
 

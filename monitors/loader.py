@@ -29,7 +29,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from monitors import folder
-from monitors.landing import Landed, LandingZone
+from monitors.landing import Landed, LandingZone, item_key_of
 from parsers.columnar import ParsedBatch, build_batch
 from parsers.magnet import magnet_to_metas
 from parsers.reasons import REASONS
@@ -130,7 +130,7 @@ def load_landing(
     try:
         # Listed while holding the writer lock: a load that finished a moment ago has
         # marked its items, so none is loaded twice by two overlapping runs.
-        pending = zone.unloaded()
+        pending = _not_yet_committed(con, zone, zone.unloaded())
     except BaseException:
         con.close()
         raise
@@ -151,6 +151,23 @@ def load_landing(
     _finish(con, run_id, "completed", tally)
     con.close()
     return tally.frozen(run_id)
+
+
+def _not_yet_committed(con, zone: LandingZone, pending: list[str]) -> list[str]:
+    """``pending`` without the items an earlier load committed but could not mark (it
+    died between its commit and the journal write); their marks are written now."""
+    if not pending:
+        return pending
+    rows = con.execute(
+        "SELECT landing_key, run_id FROM landed_items WHERE landing_key IN (SELECT unnest($keys))",
+        {"keys": [item_key_of(key) for key in pending]},
+    ).fetchall()
+    if not rows:
+        return pending
+    for run_id in {run for _, run in rows}:
+        zone.mark_loaded([key for key, run in rows if run == run_id], run_id)
+    done = {key for key, _ in rows}
+    return [key for key in pending if item_key_of(key) not in done]
 
 
 def _finish(con, run_id: str, status: str, tally: _Tally) -> None:
@@ -319,7 +336,7 @@ def _text(value: object, key: str) -> str | None:
 
 def _load_group(con, zone: LandingZone, run_id: str, group: _Group, tally: _Tally) -> None:
     batch = build_batch(group.parsed, group.rejects)
-    counts = load_batch(con, batch, run_id)
+    counts = load_batch(con, batch, run_id, landed_keys=group.keys)
     zone.mark_loaded(group.keys, run_id)
     tally.loaded += len(group.keys)
     tally.torrents_new += counts.torrents_new

@@ -8,6 +8,7 @@ and never duplicates torrents or files.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -91,8 +92,12 @@ INSERT_OBSERVATIONS_SQL = (
 INSERT_REJECTS_SQL = "INSERT INTO rejects BY NAME SELECT *, $run_id AS run_id FROM batch_rejects"
 
 
-def load_batch(con, batch: ParsedBatch, run_id: str) -> LoadCounts:
-    """Load ``batch`` atomically: all of it lands, or (on any error or crash) none."""
+def load_batch(con, batch: ParsedBatch, run_id: str, landed_keys: Sequence[str] = ()) -> LoadCounts:
+    """Load ``batch`` atomically: all of it lands, or (on any error or crash) none.
+
+    ``landed_keys``: the landing-zone items the batch was made from, recorded in
+    ``landed_items`` in the same transaction, so a load is never repeated.
+    """
     views = {
         "batch_torrents": batch.torrents,
         "batch_files": batch.files,
@@ -105,6 +110,11 @@ def load_batch(con, batch: ParsedBatch, run_id: str) -> LoadCounts:
         con.execute("BEGIN TRANSACTION")
         try:
             counts = _load_registered(con, run_id)
+            if landed_keys:
+                con.execute(
+                    "INSERT INTO landed_items SELECT unnest($keys), $run_id, now()",
+                    {"keys": list(landed_keys), "run_id": run_id},
+                )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
