@@ -294,7 +294,8 @@ def _source_reject(landed: Landed, data: bytes) -> Reject:
 
 
 def _parse_observation(landed: Landed, data: bytes, group: _Group) -> None:
-    """A sighting without metadata: JSON ``{infohash, seeders, leechers, title, category}``."""
+    """A sighting without metadata: JSON ``{infohash, seeders, leechers, completed, title,
+    category}``."""
     try:
         record = json.loads(data.decode("utf-8"))
         if not isinstance(record, dict):
@@ -304,6 +305,7 @@ def _parse_observation(landed: Landed, data: bytes, group: _Group) -> None:
             raise ValueError(f"infohash {infohash[:80]!r} is not 40 or 64 hex digits")
         seeders = _count(record.get("seeders", landed.seeders), "seeders")
         leechers = _count(record.get("leechers", landed.leechers), "leechers")
+        completed = _count(record.get("completed"), "completed")
         title = _text(record.get("title", landed.title), "title")
         category = _text(record.get("category", landed.category), "category")
     except (UnicodeDecodeError, ValueError) as exc:
@@ -313,7 +315,14 @@ def _parse_observation(landed: Landed, data: bytes, group: _Group) -> None:
     v2 = (infohash,) if len(infohash) == 64 else ()
     link = MagnetLink(infohashes_v1=v1, infohashes_v2=v2, display_name=title)
     sighting = Sighting(
-        landed.source, landed.source_ref, landed.seen_at, title, category, seeders, leechers
+        landed.source,
+        landed.source_ref,
+        landed.seen_at,
+        title,
+        category,
+        seeders,
+        leechers,
+        completed,
     )
     group.parsed.extend((meta, sighting) for meta in magnet_to_metas(link))
 

@@ -270,6 +270,7 @@ def observations_table(parsed: Sequence[tuple[TorrentMeta, Sighting]]) -> pa.Tab
             "category": _col([s.category for s in sightings], pa.string()),
             "seeders": _col([s.seeders for s in sightings], pa.int32()),
             "leechers": _col([s.leechers for s in sightings], pa.int32()),
+            "completed": _col([s.completed for s in sightings], pa.int32()),
         }
     )
 

@@ -100,6 +100,7 @@ class Sighting:
     category: str | None = None
     seeders: int | None = None
     leechers: int | None = None
+    completed: int | None = None  # downloads to completion, as a tracker's scrape reports
 
 
 @dataclass(frozen=True, slots=True)

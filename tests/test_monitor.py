@@ -74,7 +74,8 @@ def _emit_sightings(ctx: GatherContext, now: datetime) -> None:
     ctx.emit(
         Gathered(
             "observation", ctx.name, "udp://127.0.0.1:6969",
-            json.dumps({"infohash": _v1(KART), "seeders": 40, "leechers": 2}).encode(), now,
+            json.dumps({"infohash": _v1(KART), "seeders": 40, "leechers": 2,
+                        "completed": 9}).encode(), now,
         )
     )  # fmt: skip
     ctx.emit(
@@ -382,14 +383,23 @@ def test_observations_keep_what_the_source_said(tmp_path, db_path, testkind):
     assert summary.gathers[0].new == 8
     rows = _rows(
         db_path,
-        "SELECT infohash, source_ref, title, category, seeders, leechers FROM observations "
+        "SELECT infohash, source_ref, title, category, seeders, leechers, completed "
+        "FROM observations "
         "ORDER BY source_ref",
     )
     kart = _v1(KART)
     assert rows == [
-        (UNKNOWN_V1, "https://127.0.0.1/feed#2", "Pixel Dungeon v1.4", "Games/PC", 5, None),
-        (kart, "https://127.0.0.1/feed#kart", "Kart Racer Deluxe [PS2]", "Games/Console", 12, 3),
-        (kart, "udp://127.0.0.1:6969", None, None, 40, 2),
+        (UNKNOWN_V1, "https://127.0.0.1/feed#2", "Pixel Dungeon v1.4", "Games/PC", 5, None, None),
+        (
+            kart,
+            "https://127.0.0.1/feed#kart",
+            "Kart Racer Deluxe [PS2]",
+            "Games/Console",
+            12,
+            3,
+            None,
+        ),
+        (kart, "udp://127.0.0.1:6969", None, None, 40, 2, 9),
     ]
     torrents = _rows(db_path, "SELECT infohash, has_metadata, name FROM torrents ORDER BY name")
     assert torrents == [
