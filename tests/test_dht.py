@@ -13,6 +13,7 @@ import pytest
 from monitors.dht import SampleWalker, check_settings, own_node_ids, read_settings, run_dht
 from monitors.lt_session import Endpoint, SessionPlan, open_session, session_settings
 from parsers.torrent import parse_torrent
+from tests.gathering import make_ctx
 from tests.swarm import (
     LOOPBACK,
     announce_until_stored,
@@ -22,7 +23,6 @@ from tests.swarm import (
     wait_for,
     write_payload,
 )
-from tests.test_fetch import make_ctx
 from torrentwatch.errors import SwarmSettingsInvalid
 
 # --- settings ------------------------------------------------------------------------------

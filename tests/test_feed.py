@@ -25,6 +25,7 @@ from monitors.feed_parse import parse_feed
 from monitors.http import HttpPolicy, fetch
 from parsers.magnet import parse_magnet
 from parsers.torrent import parse_torrent
+from tests.gathering import DictState
 from torrentwatch.errors import (
     ConfigError,
     FeedMalformed,
@@ -212,18 +213,6 @@ def stream(size: int, chunk: int = 65536) -> Route:
 
 
 # --- a context the way the runner builds one --------------------------------------------
-
-
-class DictState:
-    def __init__(self) -> None:
-        self.values: dict[str, object] = {}
-
-    def get(self, key: str, default: object = None) -> object:
-        return self.values.get(key, default)
-
-    def set(self, key: str, value: object) -> None:
-        json.dumps(value)  # the real store keeps JSON; so must we
-        self.values[key] = value
 
 
 class Run:

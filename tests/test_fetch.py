@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from monitors.base import GatherContext, Gathered
 from monitors.fetch import check_settings, gather, read_settings, run_fetch, target_from_text
 from parsers.magnet import magnet_to_metas, parse_magnet
 from parsers.torrent import parse_torrent
+from tests.gathering import make_ctx
 from tests.swarm import (
     LOOPBACK,
     directory_bytes,
@@ -23,42 +23,6 @@ from tests.swarm import (
 from torrentwatch.errors import SwarmSettingsInvalid, SwarmWarehouseUnreadable
 
 NOBODY_HAS = "0123456789abcdef0123456789abcdef01234567"
-
-
-class DictState:
-    """The StateStore contract over a dict, JSON-checked like the real one."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, object] = {}
-
-    def get(self, key: str, default: object = None) -> object:
-        return self.values.get(key, default)
-
-    def set(self, key: str, value: object) -> None:
-        import json
-
-        json.dumps(value)  # state must stay JSON-able
-        self.values[key] = value
-
-
-def make_ctx(settings: dict, *, seconds: float = 60, extra: dict | None = None, state=None):
-    items: list[Gathered] = []
-    paced: list[float] = []
-
-    def emit(item: Gathered) -> bool:
-        items.append(item)
-        return True
-
-    ctx = GatherContext(
-        name="swarm-test",
-        settings=settings,
-        state=state or DictState(),
-        emit=emit,
-        deadline=time.monotonic() + seconds,
-        pace=lambda: paced.append(time.monotonic()),
-        extra=extra or {},
-    )
-    return ctx, items, paced
 
 
 # --- settings ------------------------------------------------------------------------------

@@ -25,11 +25,12 @@ from urllib.parse import quote
 import pytest
 
 from monitors import scrape
-from monitors.base import GatherContext, Gathered
+from monitors.base import Gathered
 from monitors.scrape import UdpScraper, parse_http_scrape, scrape_url
 from parsers.columnar import build_batch
 from parsers.records import Sighting
 from parsers.torrent import parse_torrent
+from tests.gathering import DictState, make_ctx
 from torrentwatch.errors import (
     ConfigError,
     ScrapeBadResponse,
@@ -157,30 +158,11 @@ def _wait_for_port(port: int, process: subprocess.Popen) -> None:
 # --- a context the way the runner builds one --------------------------------------------
 
 
-class DictState:
-    def __init__(self) -> None:
-        self.values: dict[str, object] = {}
-
-    def get(self, key: str, default: object = None) -> object:
-        return self.values.get(key, default)
-
-    def set(self, key: str, value: object) -> None:
-        json.dumps(value)
-        self.values[key] = value
-
-
 def run(
     settings: dict, state: DictState | None = None, extra: dict | None = None, seconds: float = 30
 ) -> list[Gathered]:
-    items: list[Gathered] = []
-    ctx = GatherContext(
-        name="fixture-scrape",
-        settings=settings,
-        state=state or DictState(),
-        emit=lambda item: items.append(item) is None,
-        deadline=time.monotonic() + seconds,
-        pace=lambda: None,
-        extra=extra or {},
+    ctx, items, _ = make_ctx(
+        settings, seconds=seconds, extra=extra, state=state, name="fixture-scrape"
     )
     scrape.gather(ctx)
     return items
