@@ -9,14 +9,13 @@ the `known_list` rules against the new lists.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 
 from torrentwatch.airflow_config import (
-    DEFAULT_ARGS,
+    DAG_SETTINGS,
     DUCKDB_POOL,
-    TAGS,
     WAREHOUSE_ASSET,
     airflow_variable,
     hash_list_specs,
@@ -29,11 +28,7 @@ WAREHOUSE = Asset(WAREHOUSE_ASSET)
 @dag(
     dag_id="hashlist_sync",
     schedule=CronTriggerTimetable("0 5 * * *", timezone="UTC"),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=TAGS,
+    **DAG_SETTINGS,
     doc_md=__doc__,
     params={
         "db": Param("", type="string", description="DuckDB file; empty: Variable torrentwatch_db"),

@@ -9,15 +9,14 @@ daily costs little and never sends an item twice.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
 from torrentwatch.airflow_config import (
-    DEFAULT_ARGS,
+    DAG_SETTINGS,
     DUCKDB_POOL,
     FLAGS_ASSET,
-    TAGS,
     airflow_variable,
     export_targets,
     required_path,
@@ -32,11 +31,7 @@ FLAGS = Asset(FLAGS_ASSET)
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable("0 6 * * *", timezone="UTC"), assets=[FLAGS]
     ),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=TAGS,
+    **DAG_SETTINGS,
     doc_md=__doc__,
     params={
         "db": Param("", type="string", description="DuckDB file; empty: Variable torrentwatch_db"),

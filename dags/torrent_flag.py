@@ -7,15 +7,14 @@ flags Asset that schedules hotline_export.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from airflow.sdk import Asset, Param, dag, task
 
 from torrentwatch.airflow_config import (
-    DEFAULT_ARGS,
+    DAG_SETTINGS,
     DUCKDB_POOL,
     FLAGS_ASSET,
-    TAGS,
     WAREHOUSE_ASSET,
     airflow_variable,
     path_list,
@@ -29,11 +28,7 @@ FLAGS = Asset(FLAGS_ASSET)
 @dag(
     dag_id="torrent_flag",
     schedule=[WAREHOUSE],
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=TAGS,
+    **DAG_SETTINGS,
     doc_md=__doc__,
     params={
         "db": Param("", type="string", description="DuckDB file; empty: Variable torrentwatch_db"),

@@ -9,14 +9,13 @@ updates the warehouse Asset that schedules torrent_flag.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 
 from torrentwatch.airflow_config import (
-    DEFAULT_ARGS,
+    DAG_SETTINGS,
     DUCKDB_POOL,
-    TAGS,
     WAREHOUSE_ASSET,
     airflow_variable,
     required_path,
@@ -29,11 +28,7 @@ WAREHOUSE = Asset(WAREHOUSE_ASSET)
 @dag(
     dag_id="torrent_ingest",
     schedule=CronTriggerTimetable("*/15 * * * *", timezone="UTC"),
-    start_date=datetime(2026, 1, 1, tzinfo=UTC),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=TAGS,
+    **DAG_SETTINGS,
     doc_md=__doc__,
     params={
         "sources": Param(

@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from torrentwatch.errors import ConfigError
@@ -40,6 +40,16 @@ DEFAULT_ARGS: dict[str, object] = {
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=30),
     "execution_timeout": timedelta(hours=1),
+}
+
+# What every torrentwatch DAG shares: all of them write DuckDB (through the one-slot
+# pool), so one run at a time, and no catch-up of missed intervals.
+DAG_SETTINGS: dict[str, object] = {
+    "start_date": datetime(2026, 1, 1, tzinfo=UTC),
+    "catchup": False,
+    "max_active_runs": 1,
+    "default_args": DEFAULT_ARGS,
+    "tags": TAGS,
 }
 
 Lookup = Callable[[str], str | None]
