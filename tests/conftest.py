@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from pathlib import Path
 
 import pytest
 
+from torrentwatch.demo import demo
 from torrentwatch.synth import SynthTorrent, encode, synthetic_specs
 
 
@@ -75,3 +77,19 @@ def loopback_only() -> None:
             f"this test starts real peers and must run with only loopback (found {interfaces}); "
             "run it through scripts/isolated.sh, as scripts/test.sh does"
         )
+
+
+@pytest.fixture(scope="session")
+def flagged_demo_template(tmp_path_factory) -> Path:
+    """The demo data ingested and flagged once per session (never written to)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo(path, workers=1)
+    return path
+
+
+@pytest.fixture
+def flagged_demo(flagged_demo_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the flagged demo warehouse, for a test that writes to it."""
+    path = tmp_path / "flagged-demo.duckdb"
+    shutil.copy(flagged_demo_template, path)
+    return path

@@ -17,7 +17,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from rules.evaluate import flag
-from torrentwatch.demo import demo
 from torrentwatch.errors import ExportInvalid, ExportWriteFailed, ManifestInvalid, WarehouseError
 from torrentwatch.export import export, export_verify
 from torrentwatch.export_files import write_atomic
@@ -31,18 +30,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 FORMATS = ["csv", "jsonl", "parquet"]
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    demo(path, workers=1)
-    return path
-
-
 @pytest.fixture
-def db(demo_template, tmp_path) -> Path:
-    path = tmp_path / "export.duckdb"
-    shutil.copy(demo_template, path)
-    return path
+def db(flagged_demo: Path) -> Path:
+    return flagged_demo
 
 
 def _queue(db: Path) -> list[str]:

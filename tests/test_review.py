@@ -4,7 +4,6 @@ torrents staying out of the queue until their evidence changes — on the real d
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +12,6 @@ import duckdb
 import pytest
 
 from rules.evaluate import flag
-from torrentwatch.demo import demo
 from torrentwatch.errors import ReviewInvalid, ReviewNotFlagged, TorrentNotFound
 from torrentwatch.review import (
     review_bulk,
@@ -28,19 +26,9 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "review.md"
 LEVELS = ["informational", "low", "medium", "high", "critical"]
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    demo(path, workers=1)
-    return path
-
-
 @pytest.fixture
-def db(demo_template, tmp_path) -> Path:
-    """A private copy of the flagged demo warehouse."""
-    path = tmp_path / "review.duckdb"
-    shutil.copy(demo_template, path)
-    return path
+def db(flagged_demo: Path) -> Path:
+    return flagged_demo
 
 
 def _rows(db: Path, sql: str, params=None) -> list[tuple]:
