@@ -48,7 +48,13 @@ from parsers.columnar import (
 from parsers.reasons import describe
 from parsers.records import Reject
 from parsers.torrent import DEFAULT_LIMITS
-from warehouse.load import load_batch
+from warehouse.load import (
+    Progress,
+    committed_through,
+    load_batch,
+    record_progress,
+    transaction,
+)
 
 # Bytes of export read (and loaded in one transaction) at a time: about 90,000 records
 # of a typical export, which keeps memory flat while making each commit worth its cost.
@@ -130,6 +136,7 @@ class _Origin:
     # How a record's position is written after source_ref: ":" + line number for
     # JSON lines, "#torrents.id=" + row id for a SQLite database.
     position: str = ":"
+    resume_key: str | None = None  # the landing key progress is recorded under, if any
 
     def ref(self, number: int) -> str:
         return f"{self.source_ref}{self.position}{number}"
@@ -171,6 +178,7 @@ def load_magnetico(
     run_id: str,
     workers: int | None = None,
     block_bytes: int = BLOCK_BYTES,
+    resume_key: str | None = None,
 ) -> MagneticoCounts:
     """Load one magnetico export (JSON lines, zstd JSON lines) or SQLite database.
 
@@ -182,9 +190,15 @@ def load_magnetico(
     of several blocks, none (all in this process) for smaller ones. ``block_bytes``
     is the size of a block of JSON lines (one parse, one normalisation, one
     transaction).
+
+    ``resume_key`` (the landing zone's key of the export) makes the load resumable:
+    each block's transaction records the last record number it holds in
+    ``load_progress``, and a later load with the same key skips the records at or
+    before it, so an export whose load died part-way is not loaded (and its records
+    sighted) twice. Without it, loading the same file again adds its sightings again.
     """
     path = Path(path)
-    origin = _Origin(source, source_ref, seen_at, run_id)
+    origin = _Origin(source, source_ref, seen_at, run_id, resume_key=resume_key)
     tally = _Tally()
     try:
         fmt = sniff_format(path)
@@ -205,12 +219,16 @@ def load_magnetico(
         return tally.frozen()
     if fmt == "sqlite":
         blocks = sqlite_blocks(path)
-        origin = _Origin(source, source_ref, seen_at, run_id, position="#torrents.id=")
+        origin = replace(origin, position="#torrents.id=")
     else:
         blocks = _jsonl_blocks(path, compressed=fmt == "jsonl.zst", block_bytes=block_bytes)
     if workers is None:
         small = path.stat().st_size < 2 * block_bytes
         workers = 1 if small else min(os.cpu_count() or 1, MAX_WORKERS)
+    if resume_key is not None:
+        through = committed_through(con, resume_key)
+        if through is not None:
+            blocks = _after(blocks, through)
     _run_blocks(con, blocks, origin, tally, workers)
     return tally.frozen()
 
@@ -544,6 +562,7 @@ class Prepared:
     records: int
     batch: ParsedBatch | None  # None when the block has no good record
     rejects: list[Reject]
+    last: int = 0  # the block's last record number (what a resumed load skips through)
 
 
 def _refused(block: LineBlock, origin: _Origin) -> list[Reject]:
@@ -573,22 +592,25 @@ _GOOD_COLUMNS = ["line_no", "infohash", "name", "seen_at", "total_size", "paths"
 
 
 def prepare(
-    records: int, good: pa.Table | None, rejects: list[Reject], origin: _Origin
+    records: int, good: pa.Table | None, rejects: list[Reject], origin: _Origin, last: int = 0
 ) -> Prepared:
     """Normalise the good records column-wise (runs in a worker process when there is one)."""
     batch = None if good is None else _batch(good, rejects, origin)
-    return Prepared(records, batch, rejects)
+    return Prepared(records, batch, rejects, last)
 
 
 def _store(con, prepared: Prepared, origin: _Origin, tally: _Tally) -> None:
     tally.records += prepared.records
+    progress = None
+    if origin.resume_key is not None and prepared.records:
+        progress = Progress(origin.resume_key, prepared.last)
     if prepared.batch is None:
-        _load_rejects(con, tally, prepared.rejects, origin.run_id)
+        _load_rejects(con, tally, prepared.rejects, origin.run_id, progress)
         return
     batch = prepared.batch
     # Rechunked here, not in the worker: a pickled slice carries its whole buffers.
     batch = replace(batch, torrents=_rechunked(batch.torrents), files=_rechunked(batch.files))
-    counts = load_batch(con, batch, origin.run_id)
+    counts = load_batch(con, batch, origin.run_id, progress=progress)
     tally.torrents_new += counts.torrents_new
     tally.torrents_updated += counts.torrents_updated
     tally.files += counts.files
@@ -604,7 +626,8 @@ def _run_blocks(
     if workers <= 1:
         for block in blocks:
             good, rejects = checked_parts(con, block, origin)
-            _store(con, prepare(_span(block), good, rejects, origin), origin, tally)
+            prepared = prepare(_span(block), good, rejects, origin, _last(block))
+            _store(con, prepared, origin, tally)
         return
     pending: deque[Future[Prepared]] = deque()
     with _worker_pool(workers) as pool:
@@ -623,7 +646,7 @@ def _run_blocks(
 def prepare_block(block: LineBlock, origin: _Origin) -> Prepared:
     """Check and normalise one block in a worker, with the worker's own DuckDB."""
     good, rejects = checked_parts(_parser_connection(), block, origin)
-    return prepare(_span(block), good, rejects, origin)
+    return prepare(_span(block), good, rejects, origin, _last(block))
 
 
 @functools.cache
@@ -634,6 +657,33 @@ def _parser_connection():
 
 def _span(block: LineBlock) -> int:
     return len(block.numbers) + len(block.refused)
+
+
+def _last(block: LineBlock) -> int:
+    """The block's last record number: parsed lines and refused ones alike."""
+    last = pc.max(block.numbers).as_py() if len(block.numbers) else 0
+    return max([last, *(number for number, *_ in block.refused)])
+
+
+def _after(blocks: Iterator[LineBlock], through: int) -> Iterator[LineBlock]:
+    """``blocks`` without the records numbered ``through`` or less: an earlier load
+    committed them. The lines are still read (to keep the numbering), not loaded.
+
+    A database that cannot be read is refused at the number of its last readable
+    row; that refusal is kept whatever ``through`` says, since it names the file,
+    not a record (a resumed load of a still broken database reports it again).
+    """
+    for block in blocks:
+        keep = pc.greater(block.numbers, pa.scalar(through, pa.int64()))
+        refused = tuple(
+            entry for entry in block.refused if entry[0] > through or entry[2] == "database.invalid"
+        )
+        numbers = block.numbers.filter(keep)
+        if not len(numbers) and not refused:
+            continue
+        truncated = block.truncated if (block.truncated or 0) > through else None
+        lines = block.lines.filter(keep)
+        yield LineBlock(numbers, lines, block.span, truncated, refused)
 
 
 @contextmanager
@@ -651,16 +701,22 @@ def _lower_priority() -> None:
     os.nice(5)
 
 
-def _load_rejects(con, tally: _Tally, rejects: list[Reject], run_id: str) -> None:
-    """Rejects alone (a block without one good record): one statement, so atomic."""
+def _load_rejects(
+    con, tally: _Tally, rejects: list[Reject], run_id: str, progress: Progress | None = None
+) -> None:
+    """Rejects alone (a block without one good record), with the block's progress mark,
+    in one transaction."""
     if not rejects:
         return
     con.register("magnetico_rejects", rejects_table(rejects))
     try:
-        con.execute(
-            "INSERT INTO rejects BY NAME SELECT *, $run_id AS run_id FROM magnetico_rejects",
-            {"run_id": run_id},
-        )
+        with transaction(con, "loading rejected records"):
+            con.execute(
+                "INSERT INTO rejects BY NAME SELECT *, $run_id AS run_id FROM magnetico_rejects",
+                {"run_id": run_id},
+            )
+            if progress is not None:
+                record_progress(con, progress, run_id)
     finally:
         con.unregister("magnetico_rejects")
     tally.rejected.update(r.reason for r in rejects)

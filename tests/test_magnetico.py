@@ -8,17 +8,20 @@ import json
 import random
 import sqlite3
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
+import monitors.magnetico_load as loading
 from monitors.base import GatherContext
 from monitors.magnetico import check_settings, gather, sniff_format
 from monitors.magnetico_load import load_magnetico, read_line_blocks
 from parsers.reasons import REASONS
 from torrentwatch.cli import app
+from torrentwatch.errors import WarehouseError
 from torrentwatch.ingest import ingest
 from torrentwatch.magnetico import import_magnetico, synthetic_record, write_synthetic_export
 from warehouse.db import connect
@@ -92,6 +95,21 @@ def _counts(db: Path) -> dict[str, int]:
         }
     finally:
         con.close()
+
+
+def _load_into(con, path: Path, workers: int, block_bytes: int, **options):
+    """``load_magnetico`` in a new test run, blocks of ``block_bytes``."""
+    return load_magnetico(
+        con,
+        path,
+        source="s",
+        source_ref=str(path),
+        seen_at=datetime.now(UTC),
+        run_id=start_run(con, "test"),
+        workers=workers,
+        block_bytes=block_bytes,
+        **options,
+    )
 
 
 @pytest.mark.parametrize("variant", ["jsonl", "zstd", "sqlite"])
@@ -176,6 +194,69 @@ def test_reimport_adds_sightings_only(tmp_path):
     assert after["torrents"] == before["torrents"] == 500
     assert after["files"] == before["files"]
     assert after["observations"] == 2 * before["observations"] == 1000
+
+
+@pytest.mark.parametrize(("variant", "workers"), [("jsonl", 1), ("jsonl", 2), ("sqlite", 1)])
+def test_a_load_that_dies_part_way_resumes_after_its_committed_blocks(
+    tmp_path, monkeypatch, variant, workers
+):
+    """Blocks commit one by one; with a resume key each also moves ``load_progress``,
+    so loading the export again after a failure loads only the rest: every record is
+    sighted once, rejects are not repeated, and the counts add up to the whole file."""
+    records = _records(900, seed=21)
+    if variant == "jsonl":
+        lines = [json.dumps(r) + "\n" for r in records]
+        lines.insert(700, "{broken\n")  # a reject in a block after the failure
+        path = _write_file(tmp_path / "e.jsonl", "".join(lines).encode())
+    else:
+        path = _write_sqlite(tmp_path / "m.sqlite3", records, discovered_on=1_650_000_000)
+        monkeypatch.setattr(loading, "sqlite_blocks", partial(loading.sqlite_blocks, block=100))
+    db = tmp_path / "w.duckdb"
+    real_load = loading.load_batch
+    calls = []
+
+    def dies_on_the_third_block(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise WarehouseError("disk full (simulated)")
+        return real_load(*args, **kwargs)
+
+    def load(con):
+        return _load_into(con, path, workers, 40 * 1024, resume_key="s/export")
+
+    con = connect(db)
+    monkeypatch.setattr(loading, "load_batch", dies_on_the_third_block)
+    with pytest.raises(WarehouseError, match="simulated"):
+        load(con)
+    monkeypatch.setattr(loading, "load_batch", real_load)
+    (through,) = con.execute("SELECT through FROM load_progress").fetchone()
+    assert 0 < through < 900
+    partial_sightings = con.execute("SELECT count(*) FROM observations").fetchone()[0]
+    assert partial_sightings == through  # exactly the committed blocks' records
+    second = load(con)
+    assert second.observations == 900 - through
+    assert con.execute(
+        "SELECT count(*), count(DISTINCT source_ref) FROM observations"
+    ).fetchone() == (900, 900)
+    assert con.execute("SELECT count(*) FROM torrents").fetchone() == (900,)
+    assert con.execute("SELECT count(*) FROM files").fetchone() == (_expected(records)["files"],)
+    expected_rejects = 1 if variant == "jsonl" else 0
+    assert con.execute("SELECT count(*) FROM rejects").fetchone() == (expected_rejects,)
+    assert con.execute("SELECT through FROM load_progress").fetchone()[0] == (
+        901 if variant == "jsonl" else 900
+    )
+    third = load(con)  # everything is in: nothing is loaded again
+    assert (third.records, third.observations, third.rejected_total) == (0, 0, 0)
+    con.close()
+
+
+def test_without_a_resume_key_no_progress_is_kept(tmp_path):
+    path = write_synthetic_export(tmp_path / "e.jsonl", 50)
+    db = tmp_path / "w.duckdb"
+    import_magnetico(path, db)
+    assert connect(db, read_only=True).execute("SELECT count(*) FROM load_progress").fetchone() == (
+        0,
+    )
 
 
 def test_duplicates_and_blank_lines(tmp_path):
@@ -453,16 +534,7 @@ def test_parallel_blocks_load_the_same_as_inline(tmp_path):
     results = []
     for workers in (1, 2):
         con = connect(tmp_path / f"w{workers}.duckdb")
-        counts = load_magnetico(
-            con,
-            path,
-            source="s",
-            source_ref=str(path),
-            seen_at=datetime.now(UTC),
-            run_id=start_run(con, "test"),
-            workers=workers,
-            block_bytes=128 * 1024,
-        )
+        counts = _load_into(con, path, workers, 128 * 1024)
         assert (counts.records, counts.torrents_new, counts.observations) == (1501, 1500, 1501)
         assert counts.torrents_updated == 1 and counts.files == _expected(records[:-1])["files"]
         results.append(con.execute(query).fetchall())

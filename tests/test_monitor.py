@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import libtorrent as lt
@@ -22,7 +23,7 @@ from monitors import kinds
 from monitors.base import GatherContext, Gathered, rejected
 from monitors.landing import LandingZone
 from monitors.loader import load_landing as load_landing_zone
-from torrentwatch.errors import SourceFailed, WarehouseLocked
+from torrentwatch.errors import SourceFailed, WarehouseError, WarehouseLocked
 from torrentwatch.monitor import gather_source, load_landing, monitor, source_names
 from torrentwatch.synth import SynthTorrent, encode, synthetic_specs
 from warehouse.db import connect
@@ -476,6 +477,58 @@ def test_magnetico_items_go_to_the_magnetico_loader(tmp_path, db_path):
         (300,)
     ]
     assert _rows(db_path, "SELECT DISTINCT source FROM observations") == [("inbox",)]
+
+
+def test_a_magnetico_item_whose_load_died_is_resumed_not_repeated(tmp_path, db_path, monkeypatch):
+    """The monitor's loader gives each export its landing key: after a load that died
+    part-way, the next load takes only the blocks that were not committed."""
+    import monitors.magnetico_load as loading
+
+    config = _config(tmp_path, FOLDER)
+    (tmp_path / "inbox").mkdir()
+    export = tmp_path / "export.jsonl"
+    export.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "infoHash": f"{i:040x}",
+                    "name": f"Alpine.{i}",
+                    "files": [{"size": 9, "path": "a.iso"}],
+                }
+            )
+            + "\n"
+            for i in range(1, 2001)
+        )
+    )
+    zone = LandingZone.local(tmp_path / "landing")
+    zone.land(
+        Gathered(
+            "magnetico", "inbox", str(export), b"", datetime.now(UTC), payload_file=str(export)
+        )
+    )
+    monkeypatch.setattr(
+        loading, "load_magnetico", partial(loading.load_magnetico, block_bytes=16 * 1024)
+    )
+    real_load, calls = loading.load_batch, []
+
+    def dies_on_the_second_block(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise WarehouseError("disk full (simulated)")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(loading, "load_batch", dies_on_the_second_block)
+    first = load_landing(config, db_path)
+    assert (first.loaded, first.failed) == (0, 1) and len(zone.unloaded()) == 1
+    (committed,) = _rows(db_path, "SELECT count(*) FROM observations")[0]
+    assert 0 < committed < 2000
+    monkeypatch.setattr(loading, "load_batch", real_load)
+    second = load_landing(config, db_path)
+    assert (second.loaded, second.failed) == (1, 0) and zone.unloaded() == []
+    assert _rows(db_path, "SELECT count(*), count(DISTINCT source_ref) FROM observations") == [
+        (2000, 2000)
+    ]
+    assert _rows(db_path, "SELECT through FROM load_progress") == [(2000,)]
 
 
 # --- the CLI --------------------------------------------------------------------

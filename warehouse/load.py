@@ -8,7 +8,8 @@ and never duplicates torrents or files.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -92,11 +93,27 @@ INSERT_OBSERVATIONS_SQL = (
 INSERT_REJECTS_SQL = "INSERT INTO rejects BY NAME SELECT *, $run_id AS run_id FROM batch_rejects"
 
 
-def load_batch(con, batch: ParsedBatch, run_id: str, landed_keys: Sequence[str] = ()) -> LoadCounts:
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far into one landed item a block-by-block load has committed (``load_progress``)."""
+
+    landing_key: str
+    through: int  # the last record number of the block being committed
+
+
+def load_batch(
+    con,
+    batch: ParsedBatch,
+    run_id: str,
+    landed_keys: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> LoadCounts:
     """Load ``batch`` atomically: all of it lands, or (on any error or crash) none.
 
     ``landed_keys``: the landing-zone items the batch was made from, recorded in
     ``landed_items`` in the same transaction, so a load is never repeated.
+    ``progress``: for a block of a larger item, moved forward in the same transaction,
+    so a load that dies part-way resumes after this block (``committed_through``).
     """
     views = {
         "batch_torrents": batch.torrents,
@@ -107,24 +124,35 @@ def load_batch(con, batch: ParsedBatch, run_id: str, landed_keys: Sequence[str] 
     for name, table in views.items():
         con.register(name, table)
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con, "loading a batch"):
             counts = _load_registered(con, run_id)
             if landed_keys:
                 con.execute(
                     "INSERT INTO landed_items SELECT unnest($keys), $run_id, now()",
                     {"keys": list(landed_keys), "run_id": run_id},
                 )
+            if progress is not None:
+                record_progress(con, progress, run_id)
+    finally:
+        for name in views:
+            con.unregister(name)
+    return counts
+
+
+@contextmanager
+def transaction(con, what: str) -> Iterator[None]:
+    """One transaction around the block: committed when it ends, rolled back on any
+    error or interrupt; a DuckDB error becomes a WarehouseError saying ``what`` failed."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
     except duckdb.Error as exc:
-        raise WarehouseError(f"loading a batch failed and was rolled back: {exc}") from exc
-    finally:
-        for name in views:
-            con.unregister(name)
-    return counts
+        raise WarehouseError(f"{what} failed and was rolled back: {exc}") from exc
 
 
 def _load_registered(con, run_id: str) -> LoadCounts:
@@ -145,3 +173,26 @@ def _load_registered(con, run_id: str) -> LoadCounts:
     rejects = con.execute(INSERT_REJECTS_SQL, params).fetchone()[0]
     con.execute("DROP TABLE batch_known")
     return LoadCounts(new, updated, files, observations, rejects)
+
+
+RECORD_PROGRESS_SQL = """
+INSERT INTO load_progress VALUES ($key, $through, $run_id, now())
+ON CONFLICT (landing_key) DO UPDATE SET
+    through = greatest(load_progress.through, excluded.through),
+    run_id = excluded.run_id,
+    updated_at = excluded.updated_at
+"""
+
+
+def record_progress(con, progress: Progress, run_id: str) -> None:
+    """Move ``load_progress`` for the item forward; the caller holds the transaction."""
+    params = {"key": progress.landing_key, "through": progress.through, "run_id": run_id}
+    con.execute(RECORD_PROGRESS_SQL, params)
+
+
+def committed_through(con, landing_key: str) -> int | None:
+    """The last record number of ``landing_key`` an earlier load committed, or None."""
+    row = con.execute(
+        "SELECT through FROM load_progress WHERE landing_key = $key", {"key": landing_key}
+    ).fetchone()
+    return None if row is None else row[0]
