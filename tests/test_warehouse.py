@@ -140,3 +140,29 @@ def test_read_only_queries_cannot_write(db_path, torrent_folder):
         sql(db_path, "DELETE FROM torrents")
     assert sql(db_path, "SELECT count(*) AS n FROM torrents").column("n")[0].as_py() == 40
     assert isinstance(duckdb.__version__, str)
+
+
+def test_bulk_loads_leave_no_table_pages_cached(tmp_path):
+    """A writer opened with a memory limit drops the pages each load wrote from DuckDB's
+    buffer pool (they are on disk), so its memory does not grow with the run; the
+    configured limit is restored exactly."""
+    from datetime import UTC, datetime
+
+    from monitors.magnetico_load import load_magnetico
+    from torrentwatch.magnetico import write_synthetic_export
+    from warehouse.runs import start_run
+
+    export = write_synthetic_export(tmp_path / "e.jsonl", 20_000)
+    con = connect(tmp_path / "w.duckdb", memory_limit="256MB")
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    run_id = start_run(con, "test")
+    load_magnetico(
+        con, export, source="s", source_ref="e", seen_at=datetime.now(UTC), run_id=run_id
+    )
+    cached = con.execute(
+        "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'BASE_TABLE'"
+    ).fetchone()[0]
+    assert con.execute("SELECT count(*) FROM files").fetchone()[0] > 100_000
+    assert cached < 1 << 20  # without the release: about 9 MB for this load
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone() == limit
+    con.close()

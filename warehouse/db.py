@@ -73,6 +73,8 @@ def connect(
         raise WarehouseError(f"cannot open warehouse {target}: {exc}") from exc
     if not read_only:
         migrate(con)
+    if memory_limit and target != ":memory:":
+        con.execute(f"SET VARIABLE {_LIMIT_VARIABLE} = $limit", {"limit": memory_limit})
     return con
 
 
@@ -107,3 +109,32 @@ def migrate(con) -> list[int]:
             ) from exc
         applied.append(migration.version)
     return applied
+
+
+# What the buffer pool is shrunk to for a moment after each bulk load (see below).
+_RELEASE_TO = "16MB"
+# The connection's configured memory_limit, kept where release_cached_pages finds it
+# (DuckDB reports the setting rounded, so it cannot be read back exactly).
+_LIMIT_VARIABLE = "torrentwatch_memory_limit"
+
+
+def release_cached_pages(con) -> None:
+    """Let DuckDB drop the table pages it keeps cached after a load of a file warehouse.
+
+    A long load writes every page through the buffer pool, which keeps them (they are
+    already on disk) until it reaches ``memory_limit``: the writer's memory then grows
+    with the size of the run. Lowering the limit for a moment makes DuckDB evict those
+    clean pages at once; the limit is then restored. Only a connection opened with an
+    explicit ``memory_limit`` on a warehouse file does this (an in-memory warehouse has
+    nothing to evict to); a pool that cannot shrink (pages still pinned) is left as it
+    is: dropping a cache is never worth failing a load for.
+    """
+    limit = con.execute(f"SELECT getvariable('{_LIMIT_VARIABLE}')").fetchone()[0]
+    if limit is None:
+        return
+    try:
+        con.execute(f"SET memory_limit = '{_RELEASE_TO}'")
+    except duckdb.Error:
+        pass
+    finally:
+        con.execute(f"SET memory_limit = '{limit}'")

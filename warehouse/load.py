@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from torrentwatch.errors import WarehouseError
+from warehouse.db import release_cached_pages
 
 if TYPE_CHECKING:
     from parsers.columnar import ParsedBatch
@@ -140,6 +141,7 @@ def load_batch(
         con.execute("RESET preserve_insertion_order")
         for name in views:
             con.unregister(name)
+    release_cached_pages(con)
     return counts
 
 
