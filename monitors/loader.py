@@ -379,7 +379,7 @@ def _load_magnetico(con, zone: LandingZone, run_id: str, landed: Landed, tally: 
                 source_ref=landed.source_ref,
                 seen_at=landed.seen_at,
                 run_id=run_id,
-                resume_key=landed.key,
+                progress_key=landed.key,
             )
     except (ImportError, AttributeError) as exc:
         tally.failed += 1

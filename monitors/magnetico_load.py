@@ -89,6 +89,10 @@ class MagneticoCounts:
     files: int = 0
     observations: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
+    # The last record an earlier load of the same export committed (None: no earlier
+    # progress recorded), and whether this load skipped the records up to it.
+    earlier_through: int | None = None
+    resumed: bool = False
 
     @property
     def rejected_total(self) -> int:
@@ -102,6 +106,8 @@ class MagneticoCounts:
             "files": self.files,
             "observations": self.observations,
             "rejected": dict(sorted(self.rejected.items())),
+            "earlier_through": self.earlier_through,
+            "resumed": self.resumed,
         }
 
 
@@ -113,6 +119,8 @@ class _Tally:
     files: int = 0
     observations: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    earlier_through: int | None = None
+    resumed: bool = False
 
     def frozen(self) -> MagneticoCounts:
         return MagneticoCounts(
@@ -122,6 +130,8 @@ class _Tally:
             self.files,
             self.observations,
             dict(self.rejected),
+            self.earlier_through,
+            self.resumed,
         )
 
 
@@ -136,7 +146,7 @@ class _Origin:
     # How a record's position is written after source_ref: ":" + line number for
     # JSON lines, "#torrents.id=" + row id for a SQLite database.
     position: str = ":"
-    resume_key: str | None = None  # the landing key progress is recorded under, if any
+    progress_key: str | None = None  # the key progress is recorded under, if any
 
     def ref(self, number: int) -> str:
         return f"{self.source_ref}{self.position}{number}"
@@ -178,7 +188,8 @@ def load_magnetico(
     run_id: str,
     workers: int | None = None,
     block_bytes: int = BLOCK_BYTES,
-    resume_key: str | None = None,
+    progress_key: str | None = None,
+    resume: bool = True,
 ) -> MagneticoCounts:
     """Load one magnetico export (JSON lines, zstd JSON lines) or SQLite database.
 
@@ -191,14 +202,15 @@ def load_magnetico(
     is the size of a block of JSON lines (one parse, one normalisation, one
     transaction).
 
-    ``resume_key`` (the landing zone's key of the export) makes the load resumable:
-    each block's transaction records the last record number it holds in
-    ``load_progress``, and a later load with the same key skips the records at or
-    before it, so an export whose load died part-way is not loaded (and its records
-    sighted) twice. Without it, loading the same file again adds its sightings again.
+    ``progress_key`` names the export (its landing key, or the identity of a file given
+    on the command line): each block's transaction records the last record number it
+    holds in ``load_progress`` under it, and with ``resume`` a later load with the same
+    key skips the records at or before it, so an export whose load died part-way is not
+    loaded (and its records sighted) twice. Without a key, or with ``resume=False``,
+    the whole file loads, and a file loaded before adds its sightings again.
     """
     path = Path(path)
-    origin = _Origin(source, source_ref, seen_at, run_id, resume_key=resume_key)
+    origin = _Origin(source, source_ref, seen_at, run_id, progress_key=progress_key)
     tally = _Tally()
     try:
         fmt = sniff_format(path)
@@ -225,10 +237,11 @@ def load_magnetico(
     if workers is None:
         small = path.stat().st_size < 2 * block_bytes
         workers = 1 if small else min(os.cpu_count() or 1, MAX_WORKERS)
-    if resume_key is not None:
-        through = committed_through(con, resume_key)
-        if through is not None:
-            blocks = _after(blocks, through)
+    if progress_key is not None:
+        tally.earlier_through = committed_through(con, progress_key)
+        if resume and tally.earlier_through is not None:
+            blocks = _after(blocks, tally.earlier_through)
+            tally.resumed = True
     _run_blocks(con, blocks, origin, tally, workers)
     return tally.frozen()
 
@@ -602,8 +615,8 @@ def prepare(
 def _store(con, prepared: Prepared, origin: _Origin, tally: _Tally) -> None:
     tally.records += prepared.records
     progress = None
-    if origin.resume_key is not None and prepared.records:
-        progress = Progress(origin.resume_key, prepared.last)
+    if origin.progress_key is not None and prepared.records:
+        progress = Progress(origin.progress_key, prepared.last)
     if prepared.batch is None:
         _load_rejects(con, tally, prepared.rejects, origin.run_id, progress)
         return

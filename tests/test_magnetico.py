@@ -222,7 +222,7 @@ def test_a_load_that_dies_part_way_resumes_after_its_committed_blocks(
         return real_load(*args, **kwargs)
 
     def load(con):
-        return _load_into(con, path, workers, 40 * 1024, resume_key="s/export")
+        return _load_into(con, path, workers, 40 * 1024, progress_key="s/export")
 
     con = connect(db)
     monkeypatch.setattr(loading, "load_batch", dies_on_the_third_block)
@@ -250,13 +250,42 @@ def test_a_load_that_dies_part_way_resumes_after_its_committed_blocks(
     con.close()
 
 
-def test_without_a_resume_key_no_progress_is_kept(tmp_path):
-    path = write_synthetic_export(tmp_path / "e.jsonl", 50)
+def test_cli_resume_continues_an_import_that_stopped(tmp_path, monkeypatch):
+    """`import magnetico --resume` skips what an earlier, interrupted import of the same
+    file committed; without it the whole file loads again, and the CLI says so."""
+    import torrentwatch.magnetico as stage
+
+    path = write_synthetic_export(tmp_path / "e.jsonl", 900)
     db = tmp_path / "w.duckdb"
-    import_magnetico(path, db)
-    assert connect(db, read_only=True).execute("SELECT count(*) FROM load_progress").fetchone() == (
-        0,
-    )
+    monkeypatch.setattr(stage, "load_magnetico", partial(load_magnetico, block_bytes=40 * 1024))
+    real_load, calls = loading.load_batch, []
+
+    def dies_on_the_second_block(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise WarehouseError("disk full (simulated)")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(loading, "load_batch", dies_on_the_second_block)
+    with pytest.raises(WarehouseError):
+        import_magnetico(path, db)
+    monkeypatch.setattr(loading, "load_batch", real_load)
+    committed = _counts(db)["observations"]
+    assert 0 < committed < 900
+    command = ["import", "magnetico", str(path), "--db", str(db)]
+    resumed = CliRunner().invoke(app, [*command, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert f"resumed after line {committed}" in resumed.output
+    assert f"{900 - committed} records, new {900 - committed}" in resumed.output
+    con = connect(db, read_only=True)
+    assert con.execute(
+        "SELECT count(*), count(DISTINCT source_ref) FROM observations"
+    ).fetchone() == (900, 900)
+    con.close()
+    again = CliRunner().invoke(app, command)
+    assert again.exit_code == 0, again.output
+    assert "900 records" in again.output and "committed through line 900" in again.output
+    assert _counts(db)["observations"] == 1800  # asked for: every record sighted again
 
 
 def test_duplicates_and_blank_lines(tmp_path):

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from monitors.magnetico import sniff_format
 from torrentwatch import demo as demo_stage
 from torrentwatch import hashlists, query
 from torrentwatch import ingest as ingest_stage
@@ -210,10 +211,24 @@ def import_magnetico(
         Path, typer.Argument(help="magnetico JSON-lines export (.zst too) or SQLite database.")
     ],
     db: DbOption = Path("torrentwatch.duckdb"),
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue an import of this same (unchanged) file that stopped part-way: "
+            "the records an earlier import committed are skipped, not sighted twice.",
+        ),
+    ] = False,
 ) -> None:
     """Import a magnetico export or database; bad records go to `rejects`, the rest loads."""
-    counts = magnetico_stage.import_magnetico(path, db)
+    counts = magnetico_stage.import_magnetico(path, db, resume=resume)
     rejected = ", ".join(f"{code} {n}" for code, n in sorted(counts.rejected.items()))
+    # Only an import that found earlier progress read the file, so it can be sniffed.
+    position = "line"
+    if counts.earlier_through is not None and sniff_format(path) == "sqlite":
+        position = "torrents.id"
+    if counts.resumed:
+        console.print(Text(f"{path}: resumed after {position} {counts.earlier_through}"))
     console.print(
         Text(
             f"{path}: {counts.records} records, new {counts.torrents_new}, "
@@ -221,6 +236,14 @@ def import_magnetico(
             f"rejected {counts.rejected_total}{f' ({rejected})' if rejected else ''}"
         )
     )
+    if counts.earlier_through is not None and not counts.resumed:
+        console.print(
+            Text(
+                f"note: an earlier import of this file had committed through {position} "
+                f"{counts.earlier_through}, so those records were sighted again; "
+                "--resume continues after them instead."
+            )
+        )
 
 
 @hashlist_app.command("list")

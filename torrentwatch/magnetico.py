@@ -23,8 +23,25 @@ SOURCE = "magnetico-import"
 WRITER_MEMORY = "1GB"
 
 
+def file_identity(path: Path) -> str | None:
+    """The key an import of ``path`` records its progress under: the file's absolute
+    path, size and modification time (None when it cannot be read). Hashing the whole
+    export would cost more than a second per gigabyte at every start; a file changed
+    in place gets a new identity, so a resume never skips records of other content."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return f"file:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
 def import_magnetico(
-    path: Path, db: Path, *, source: str = SOURCE, workers: int | None = None
+    path: Path,
+    db: Path,
+    *,
+    source: str = SOURCE,
+    workers: int | None = None,
+    resume: bool = False,
 ) -> MagneticoCounts:
     """Import one magnetico export (JSON lines, zstd JSON lines) or SQLite database.
 
@@ -32,6 +49,12 @@ def import_magnetico(
     error in the run itself (the warehouse, an unreadable file system) marks the
     run failed and raises. ``workers``: processes normalising blocks alongside the
     load (default: one per core, up to two, for exports of several blocks).
+
+    Each block's commit records how far into the file it reached (``file_identity``):
+    with ``resume`` an import that stopped part-way continues after the last record
+    an earlier import of the same unchanged file committed; without it the whole file
+    loads again (adding sightings), and ``earlier_through`` in the result tells that
+    an earlier import had got that far.
     """
     path = Path(path)
     con = connect(db, memory_limit=WRITER_MEMORY)
@@ -46,6 +69,8 @@ def import_magnetico(
                 seen_at=datetime.now(UTC),
                 run_id=run_id,
                 workers=workers,
+                progress_key=file_identity(path),
+                resume=resume,
             )
         except BaseException:
             finish_run(con, run_id, status="failed")
