@@ -20,6 +20,7 @@ from monitors.base import GatherContext
 from monitors.magnetico import check_settings, gather, sniff_format
 from monitors.magnetico_load import load_magnetico, read_line_blocks
 from parsers.reasons import REASONS
+from tests.load_faults import fail_block_load
 from torrentwatch.cli import app
 from torrentwatch.errors import WarehouseError
 from torrentwatch.ingest import ingest
@@ -212,23 +213,15 @@ def test_a_load_that_dies_part_way_resumes_after_its_committed_blocks(
         path = _write_sqlite(tmp_path / "m.sqlite3", records, discovered_on=1_650_000_000)
         monkeypatch.setattr(loading, "sqlite_blocks", partial(loading.sqlite_blocks, block=100))
     db = tmp_path / "w.duckdb"
-    real_load = loading.load_batch
-    calls = []
-
-    def dies_on_the_third_block(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise WarehouseError("disk full (simulated)")
-        return real_load(*args, **kwargs)
 
     def load(con):
         return _load_into(con, path, workers, 40 * 1024, progress_key="s/export")
 
     con = connect(db)
-    monkeypatch.setattr(loading, "load_batch", dies_on_the_third_block)
+    restore = fail_block_load(monkeypatch, 3)
     with pytest.raises(WarehouseError, match="simulated"):
         load(con)
-    monkeypatch.setattr(loading, "load_batch", real_load)
+    restore()
     (through,) = con.execute("SELECT through FROM load_progress").fetchone()
     assert 0 < through < 900
     partial_sightings = con.execute("SELECT count(*) FROM observations").fetchone()[0]
@@ -258,18 +251,10 @@ def test_cli_resume_continues_an_import_that_stopped(tmp_path, monkeypatch):
     path = write_synthetic_export(tmp_path / "e.jsonl", 900)
     db = tmp_path / "w.duckdb"
     monkeypatch.setattr(stage, "load_magnetico", partial(load_magnetico, block_bytes=40 * 1024))
-    real_load, calls = loading.load_batch, []
-
-    def dies_on_the_second_block(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise WarehouseError("disk full (simulated)")
-        return real_load(*args, **kwargs)
-
-    monkeypatch.setattr(loading, "load_batch", dies_on_the_second_block)
+    restore = fail_block_load(monkeypatch, 2)
     with pytest.raises(WarehouseError):
         import_magnetico(path, db)
-    monkeypatch.setattr(loading, "load_batch", real_load)
+    restore()
     committed = _counts(db)["observations"]
     assert 0 < committed < 900
     command = ["import", "magnetico", str(path), "--db", str(db)]

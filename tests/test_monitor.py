@@ -23,7 +23,8 @@ from monitors import kinds
 from monitors.base import GatherContext, Gathered, rejected
 from monitors.landing import LandingZone
 from monitors.loader import load_landing as load_landing_zone
-from torrentwatch.errors import SourceFailed, WarehouseError, WarehouseLocked
+from tests.load_faults import fail_block_load
+from torrentwatch.errors import SourceFailed, WarehouseLocked
 from torrentwatch.monitor import gather_source, load_landing, monitor, source_names
 from torrentwatch.synth import SynthTorrent, encode, synthetic_specs
 from warehouse.db import connect
@@ -509,20 +510,12 @@ def test_a_magnetico_item_whose_load_died_is_resumed_not_repeated(tmp_path, db_p
     monkeypatch.setattr(
         loading, "load_magnetico", partial(loading.load_magnetico, block_bytes=16 * 1024)
     )
-    real_load, calls = loading.load_batch, []
-
-    def dies_on_the_second_block(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise WarehouseError("disk full (simulated)")
-        return real_load(*args, **kwargs)
-
-    monkeypatch.setattr(loading, "load_batch", dies_on_the_second_block)
+    restore = fail_block_load(monkeypatch, 2)
     first = load_landing(config, db_path)
     assert (first.loaded, first.failed) == (0, 1) and len(zone.unloaded()) == 1
     (committed,) = _rows(db_path, "SELECT count(*) FROM observations")[0]
     assert 0 < committed < 2000
-    monkeypatch.setattr(loading, "load_batch", real_load)
+    restore()
     second = load_landing(config, db_path)
     assert (second.loaded, second.failed) == (1, 0) and zone.unloaded() == []
     assert _rows(db_path, "SELECT count(*), count(DISTINCT source_ref) FROM observations") == [
