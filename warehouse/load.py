@@ -96,7 +96,7 @@ INSERT_REJECTS_SQL = "INSERT INTO rejects BY NAME SELECT *, $run_id AS run_id FR
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """How far into one landed item a block-by-block load has committed (``load_progress``)."""
+    """How far into one export a block-by-block load has committed (``load_progress``)."""
 
     landing_key: str
     through: int  # the last record number of the block being committed
