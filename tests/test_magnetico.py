@@ -214,8 +214,8 @@ def test_a_load_that_dies_part_way_resumes_after_its_committed_blocks(
         monkeypatch.setattr(loading, "sqlite_blocks", partial(loading.sqlite_blocks, block=100))
     db = tmp_path / "w.duckdb"
 
-    def load(con):
-        return _load_into(con, path, workers, 40 * 1024, progress_key="s/export")
+    def load(con, block_bytes=40 * 1024):
+        return _load_into(con, path, workers, block_bytes, progress_key="s/export")
 
     con = connect(db)
     restore = fail_block_load(monkeypatch, 3)
@@ -226,7 +226,7 @@ def test_a_load_that_dies_part_way_resumes_after_its_committed_blocks(
     assert 0 < through < 900
     partial_sightings = con.execute("SELECT count(*) FROM observations").fetchone()[0]
     assert partial_sightings == through  # exactly the committed blocks' records
-    second = load(con)
+    second = load(con, block_bytes=56 * 1024)  # other blocks: one straddles the mark
     assert second.observations == 900 - through
     assert con.execute(
         "SELECT count(*), count(DISTINCT source_ref) FROM observations"
@@ -241,6 +241,34 @@ def test_a_load_that_dies_part_way_resumes_after_its_committed_blocks(
     third = load(con)  # everything is in: nothing is loaded again
     assert (third.records, third.observations, third.rejected_total) == (0, 0, 0)
     con.close()
+
+
+def test_a_resumed_load_skips_exactly_the_committed_records():
+    """Records at or before the mark are dropped, also from the middle of a block, and
+    so are their refusals; a database that cannot be read is reported again."""
+
+    def block(numbers, refused, truncated=None):
+        lines = [f'{{"n": {n}}}\n' for n in numbers]
+        refusals = tuple((n, None, "json.invalid", "") for n in refused)
+        return loading.LineBlock(
+            pa.array(numbers, pa.int64()),
+            pa.array(lines, pa.string()),
+            len(numbers) + len(refused),
+            truncated,
+            refusals,
+        )
+
+    unreadable = loading.LineBlock(
+        pa.array([], pa.int64()),
+        pa.array([], pa.string()),
+        1,
+        refused=((3, "ab", "database.invalid", "not a readable magnetico database"),),
+    )
+    blocks = [block([1, 2, 3, 5], [4]), block([6, 7, 9, 10], [8], truncated=10), unreadable]
+    kept = list(loading._after(iter(blocks), 6))
+    assert [b.numbers.to_pylist() for b in kept] == [[7, 9, 10], []]
+    assert kept[0].lines.to_pylist()[0] == '{"n": 7}\n' and kept[0].truncated == 10
+    assert [entry[0] for b in kept for entry in b.refused] == [8, 3]
 
 
 def test_cli_resume_continues_an_import_that_stopped(tmp_path, monkeypatch):
