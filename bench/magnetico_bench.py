@@ -1,7 +1,8 @@
 """magnetico import against its floor: DuckDB's read_json of the same JSON lines.
 
 Generates N benign records (1-20 files each: game, Linux-image and photo-album
-names) once, then, in the same run and alternating, times
+names; with ``--varied`` nearly all names distinct and most in Cyrillic, CJK or Greek
+script, as in a real crawl) once, then, in the same run and alternating, times
 
   floor   CREATE TABLE ... AS SELECT * FROM read_json(export) into a fresh DuckDB file
   import  torrentwatch.magnetico.import_magnetico(export, fresh DuckDB file)
@@ -88,11 +89,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()))
     parser.add_argument("--stages", action="store_true", help="also time the import's parts")
+    parser.add_argument(
+        "--varied",
+        action="store_true",
+        help="names nearly all distinct, most in Cyrillic, CJK or Greek (as real crawls are)",
+    )
     args = parser.parse_args()
-    export = args.data / f"magnetico-bench-{args.records}.jsonl"
+    kind = "-varied" if args.varied else ""
+    export = args.data / f"magnetico-bench-{args.records}{kind}.jsonl"
     if not export.exists():
         start = time.perf_counter()
-        write_synthetic_export(export, args.records)
+        write_synthetic_export(export, args.records, varied=args.varied)
         print(f"generated {export} in {time.perf_counter() - start:.1f} s")
     size_mb = export.stat().st_size / 1e6
     floors, imports = [], []

@@ -153,6 +153,28 @@ def test_benign_export_imports_completely(tmp_path, variant):
         assert refs.endswith("#torrents.id=1")
 
 
+def test_varied_export_of_distinct_mixed_script_names(tmp_path):
+    """The benchmark's `--varied` data: names nearly all distinct, most in Cyrillic, CJK
+    or Greek; every record loads and every name and path is folded to ASCII."""
+    path = write_synthetic_export(tmp_path / "v.jsonl", 2000, varied=True)
+    db = tmp_path / "w.duckdb"
+    counts = import_magnetico(path, db)
+    assert (counts.records, counts.torrents_new, counts.rejected_total) == (2000, 2000, 0)
+    con = connect(db, read_only=True)
+    distinct, foreign, ascii_norm = con.execute(
+        "SELECT count(DISTINCT name), count(*) FILTER (WHERE NOT regexp_matches(name, '^[ -~]*$')),"
+        " bool_and(regexp_matches(name_norm, '^[a-z0-9 ]*$')) FROM torrents"
+    ).fetchone()
+    assert distinct > 1950 and foreign > 1000 and ascii_norm
+    assert con.execute(
+        "SELECT bool_and(regexp_matches(path_norm, '^[a-z0-9 ]*$')) FROM files"
+    ).fetchone() == (True,)
+    assert con.execute(
+        "SELECT count(*) FROM torrents WHERE name LIKE '%Лето%' AND NOT name_norm LIKE '%leto%'"
+    ).fetchone() == (0,)
+    con.close()
+
+
 def test_paths_are_laid_out_as_libtorrent_does(tmp_path):
     """Multi-file paths are under the torrent's name (as ingest stores them); a
     single-file torrent's one path is its name."""
