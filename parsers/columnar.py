@@ -189,9 +189,10 @@ def _name_forms(names: pa.StringArray) -> dict[str, pa.Array]:
     }
 
 
-def _claim_columns(names: pa.StringArray) -> dict[str, pa.Array]:
-    """What the release name claims to be (parsers/release.py)."""
-    claim = parse_release_array(names)
+def _claim_columns(names: pa.StringArray, tokens: pa.ListArray) -> dict[str, pa.Array]:
+    """What the release name claims to be (parsers/release.py), read from the name's
+    normalised tokens (``name_tokens``)."""
+    claim = parse_release_array(names, tokens)
     return {
         "claimed_platform": claim.field("platform"),
         "claimed_category": claim.field("category"),
@@ -207,6 +208,7 @@ def torrents_table(
 ) -> pa.Table:
     names = pa.array([m.name for m in metas], pa.string())
     marks = name_marks_array(_mark_source(names, [m.name_raw for m in metas]))
+    forms = _name_forms(names)
     base = pa.table(
         {
             "infohash": pa.array([m.infohash for m in metas], pa.string()),
@@ -215,7 +217,7 @@ def torrents_table(
             "has_metadata": _col([m.has_metadata for m in metas], pa.bool_()),
             "name": names,
             "name_raw": _col([m.name_raw for m in metas], pa.binary()),
-            **_name_forms(names),
+            **forms,
             **_mark_columns(marks, "name_"),
             "total_size": _col([m.total_size for m in metas], pa.int64()),
             "piece_length": _col([m.piece_length for m in metas], pa.int32()),
@@ -227,7 +229,7 @@ def torrents_table(
             "trackers": _col([list(m.trackers) for m in metas], pa.list_(pa.string())),
             "web_seeds": _col([list(m.web_seeds) for m in metas], pa.list_(pa.string())),
             "metadata_size": _col([m.metadata_size for m in metas], pa.int32()),
-            **_claim_columns(names),
+            **_claim_columns(names, forms["name_tokens"]),
         }
     )
     profile = profile_table(files.select(["infohash", "kind", "size", "is_pad"]))
@@ -357,6 +359,7 @@ def listed_torrents_table(
     count = len(infohashes)
     names = as_string_array(names)
     marks = name_marks_array(names)
+    forms = _name_forms(names)
 
     def nulls(type_: pa.DataType) -> pa.Array:
         return pa.nulls(count, type_)
@@ -369,7 +372,7 @@ def listed_torrents_table(
             "has_metadata": pa.repeat(pa.scalar(True, pa.bool_()), count),
             "name": names,
             "name_raw": nulls(pa.binary()),
-            **_name_forms(names),
+            **forms,
             **_mark_columns(marks, "name_"),
             "total_size": total_sizes.cast(pa.int64()),
             "piece_length": nulls(pa.int32()),
@@ -381,7 +384,7 @@ def listed_torrents_table(
             "trackers": nulls(pa.list_(pa.string())),
             "web_seeds": nulls(pa.list_(pa.string())),
             "metadata_size": nulls(pa.int32()),
-            **_claim_columns(names),
+            **_claim_columns(names, forms["name_tokens"]),
         }
     )
     profile = profile_table(files.select(["infohash", "kind", "size", "is_pad"]))

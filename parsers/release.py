@@ -26,6 +26,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -452,8 +453,12 @@ def _search_words(regex: re.Pattern[str], text: str) -> re.Match[str] | None:
 
 def parse_release(name: str) -> ReleaseClaim:
     """Read the claim of one release name (see the module docstring for precedence)."""
+    return parse_release_words(normalized_tokens(name))
+
+
+def parse_release_words(words: list[str]) -> ReleaseClaim:
+    """``parse_release`` of a name already normalised and split (its ``name_tokens``)."""
     vocab = vocabulary()
-    words = normalized_tokens(name)
     scan = _scan(words, vocab)
     norm = " ".join(words) if vocab.text_patterns else ""
     for pattern in vocab.text_patterns:
@@ -475,14 +480,25 @@ def claim_type() -> pa.StructType:
     )
 
 
-def parse_release_array(names: StringLike) -> pa.StructArray:
+def parse_release_array(names: StringLike, tokens: pa.ListArray | None = None) -> pa.StructArray:
     """``parse_release`` over an array: each distinct name is parsed once.
+
+    ``tokens``, when the caller has them, are the names' normalised tokens
+    (``tokens_array(normalize_array(names))``, row for row): the column-wise
+    normalisation already folded every name to ASCII, so it is not done again per
+    name in Python (the larger part of the cost when names are distinct and not
+    ASCII, as in a real crawl).
 
     Fields: ``platform``, ``category``, ``tags`` (list), ``video_about_game``.
     A null name gives a null row.
     """
     encoded = pc.dictionary_encode(as_string_array(names))
-    claims = [parse_release(n) for n in encoded.dictionary.to_pylist()]
+    if tokens is None:
+        claims = [parse_release(n) for n in encoded.dictionary.to_pylist()]
+    else:
+        first = _first_rows(encoded.indices)
+        words = pc.take(tokens, first).to_pylist()
+        claims = [parse_release_words(w or []) for w in words]
     distinct = pa.StructArray.from_arrays(
         [
             pa.array([c.platform for c in claims], pa.string()),
@@ -493,3 +509,13 @@ def parse_release_array(names: StringLike) -> pa.StructArray:
         fields=list(claim_type()),
     )
     return pc.take(distinct, encoded.indices)
+
+
+def _first_rows(indices: pa.Array) -> pa.Array:
+    """For each entry of a ``dictionary_encode`` result, the row where it first occurs
+    (every entry occurs, so ``np.unique`` returns them in entry order)."""
+    valid = pc.is_valid(indices)
+    rows = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
+    codes = indices.filter(valid).to_numpy(zero_copy_only=False)
+    _, first = np.unique(codes, return_index=True)
+    return pa.array(rows[first], pa.int64())

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 import yaml
 
+from parsers.normalize import normalize_array, tokens_array
 from parsers.release import (
     CATEGORIES,
     ReleaseClaim,
@@ -62,6 +63,16 @@ def test_array_agrees_with_scalar() -> None:
         }
     assert parse_release_array(pa.array(names)).type == claim_type()
     assert parse_release_array(pa.array([], pa.string())).to_pylist() == []
+
+
+def test_array_from_precomputed_tokens_agrees() -> None:
+    """The importers hand over the names' normalised tokens; the claims are the same
+    as when each name is normalised again (nulls, repeats and non-ASCII names too)."""
+    names = pa.array([*CASES, None, "Карт Рейсер PS2", "Карт Рейсер PS2", "", "  .  "])
+    tokens = tokens_array(normalize_array(names))
+    assert parse_release_array(names, tokens).equals(parse_release_array(names))
+    empty = pa.array([], pa.string())
+    assert parse_release_array(empty, tokens_array(normalize_array(empty))).to_pylist() == []
 
 
 def test_claims_only_use_known_values() -> None:
