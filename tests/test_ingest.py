@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import libtorrent as lt
 import pytest
 
+from tests.warehouse_rows import table_counts
 from torrentwatch.demo import demo_data_dir
 from torrentwatch.ingest import ingest
 from torrentwatch.synth import SynthTorrent, encode, synthetic_specs
 from warehouse.db import connect
 
 
-def _counts(db: Path) -> dict[str, int]:
-    con = connect(db, read_only=True)
-    try:
-        return {
-            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("torrents", "files", "observations", "rejects")
-        }
-    finally:
-        con.close()
-
-
 def test_reingest_adds_sightings_only(db_path, torrent_folder):
     first = ingest([torrent_folder], db_path, workers=1)
     assert (first.torrents_new, first.torrents_updated) == (40, 0)
-    before = _counts(db_path)
+    before = table_counts(db_path)
     second = ingest([torrent_folder], db_path, workers=1)
     assert (second.torrents_new, second.torrents_updated) == (0, 40)
-    after = _counts(db_path)
+    after = table_counts(db_path)
     assert after["torrents"] == before["torrents"] == 40
     assert after["files"] == before["files"]
     assert after["observations"] == 2 * before["observations"] == 80
@@ -95,7 +83,7 @@ def test_same_torrent_twice_in_one_batch(tmp_path, db_path, torrent_writer, chun
     torrent_writer(folder, [spec, spec, spec])
     summary = ingest([folder], db_path, workers=1, chunk_size=chunk_size)
     assert summary.torrents_new == 1
-    counts = _counts(db_path)
+    counts = table_counts(db_path)
     assert counts["torrents"] == 1
     assert counts["files"] == len(spec.files)
     assert counts["observations"] == 3

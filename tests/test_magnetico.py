@@ -21,6 +21,7 @@ from monitors.magnetico import check_settings, gather, sniff_format
 from monitors.magnetico_load import load_magnetico, read_line_blocks
 from parsers.reasons import REASONS
 from tests.load_faults import fail_block_load
+from tests.warehouse_rows import table_counts
 from torrentwatch.cli import app
 from torrentwatch.errors import WarehouseError
 from torrentwatch.ingest import ingest
@@ -87,17 +88,6 @@ def _write_sqlite(path: Path, records: list[dict], discovered_on: int) -> Path:
     return path
 
 
-def _counts(db: Path) -> dict[str, int]:
-    con = connect(db, read_only=True)
-    try:
-        return {
-            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("torrents", "files", "observations", "rejects")
-        }
-    finally:
-        con.close()
-
-
 def _load_into(con, path: Path, workers: int, block_bytes: int, **options):
     """``load_magnetico`` in a new test run, blocks of ``block_bytes``."""
     return load_magnetico(
@@ -128,7 +118,7 @@ def test_benign_export_imports_completely(tmp_path, variant):
     assert counts.records == RECORDS and counts.rejected == {}
     assert counts.torrents_new == expected["torrents"]
     assert counts.files == expected["files"]
-    assert _counts(tmp_path / "w.duckdb") == {**expected, "rejects": 0}
+    assert table_counts(tmp_path / "w.duckdb") == {**expected, "rejects": 0}
     con = connect(tmp_path / "w.duckdb", read_only=True)
     # the stored files are the listed ones, byte for byte in size
     sizes = con.execute(
@@ -208,9 +198,9 @@ def test_reimport_adds_sightings_only(tmp_path):
     path = write_synthetic_export(tmp_path / "e.jsonl", 500)
     db = tmp_path / "w.duckdb"
     first = import_magnetico(path, db)
-    before = _counts(db)
+    before = table_counts(db)
     second = import_magnetico(path, db)
-    after = _counts(db)
+    after = table_counts(db)
     assert (first.torrents_new, first.torrents_updated) == (500, 0)
     assert (second.torrents_new, second.torrents_updated) == (0, 500)
     assert second.files == 0
@@ -305,7 +295,7 @@ def test_cli_resume_continues_an_import_that_stopped(tmp_path, monkeypatch):
     with pytest.raises(WarehouseError):
         import_magnetico(path, db)
     restore()
-    committed = _counts(db)["observations"]
+    committed = table_counts(db)["observations"]
     assert 0 < committed < 900
     command = ["import", "magnetico", str(path), "--db", str(db)]
     resumed = CliRunner().invoke(app, [*command, "--resume"])
@@ -320,7 +310,7 @@ def test_cli_resume_continues_an_import_that_stopped(tmp_path, monkeypatch):
     again = CliRunner().invoke(app, command)
     assert again.exit_code == 0, again.output
     assert "900 records" in again.output and "committed through line 900" in again.output
-    assert _counts(db)["observations"] == 1800  # asked for: every record sighted again
+    assert table_counts(db)["observations"] == 1800  # asked for: every record sighted again
 
 
 def test_duplicates_and_blank_lines(tmp_path):
@@ -328,7 +318,7 @@ def test_duplicates_and_blank_lines(tmp_path):
     text = json.dumps(record) + "\n\n   \n" + json.dumps(record).replace("ab", "AB") + "\n"
     counts = import_magnetico(_write_file(tmp_path / "e.jsonl", text.encode()), tmp_path / "w.db")
     assert (counts.records, counts.torrents_new, counts.observations) == (2, 1, 2)
-    assert _counts(tmp_path / "w.db") == {
+    assert table_counts(tmp_path / "w.db") == {
         "torrents": 1,
         "files": 1,
         "observations": 2,
@@ -447,7 +437,7 @@ def test_hostile_records_each_rejected_rest_loaded(tmp_path):
         assert ref.startswith(str(path)) and detail.startswith(ref)
         number = int(ref.rsplit(":", 1)[1])
         assert sha == hashlib.sha256(data.split(b"\n")[number - 1]).hexdigest()
-    assert _counts(tmp_path / "w.duckdb")["files"] == sum(len(r["files"]) for r in good)
+    assert table_counts(tmp_path / "w.duckdb")["files"] == sum(len(r["files"]) for r in good)
 
 
 def test_line_blocks_keep_numbers_across_blocks_and_refuse_long_lines():
@@ -557,7 +547,7 @@ def test_cli_import_magnetico(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "40 records, new 40" in result.output
-    assert _counts(tmp_path / "w.db")["torrents"] == 40
+    assert table_counts(tmp_path / "w.db")["torrents"] == 40
 
 
 def test_seen_at_from_discovered_on(tmp_path):

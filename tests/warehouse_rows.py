@@ -1,0 +1,21 @@
+"""Reading a test warehouse back: how many rows each core table holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from warehouse.db import connect
+
+CORE_TABLES = ("torrents", "files", "observations", "rejects")
+
+
+def table_counts(db: Path) -> dict[str, int]:
+    """Rows in each of ``CORE_TABLES``, read through a read-only connection."""
+    con = connect(db, read_only=True)
+    try:
+        return {
+            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in CORE_TABLES
+        }
+    finally:
+        con.close()
