@@ -45,6 +45,7 @@ from parsers.columnar import (
     listed_torrents_table,
     rejects_table,
 )
+from parsers.normalize import first_rows
 from parsers.reasons import describe
 from parsers.records import Reject
 from parsers.torrent import DEFAULT_LIMITS
@@ -735,13 +736,6 @@ def _load_rejects(
     tally.rejected.update(r.reason for r in rejects)
 
 
-def _first_of_each(infohashes: pa.Array) -> pa.Array:
-    """Row positions of the first record of each infohash, in input order."""
-    groups = pc.index_in(infohashes, value_set=pc.unique(infohashes))
-    _, first = np.unique(groups.to_numpy(zero_copy_only=False), return_index=True)
-    return pa.array(np.sort(first), pa.int64())
-
-
 def _batch(good: pa.Table, rejects: list[Reject], origin: _Origin) -> ParsedBatch:
     """The checked good records as the four tables ``load_batch`` takes.
 
@@ -750,7 +744,7 @@ def _batch(good: pa.Table, rejects: list[Reject], origin: _Origin) -> ParsedBatc
     """
     good = good.combine_chunks()
     infohashes = good.column("infohash").chunk(0)
-    unique = good.take(_first_of_each(infohashes))
+    unique = good.take(first_rows(pc.dictionary_encode(infohashes).indices))
     paths = unique.column("paths").chunk(0)
     owner = pc.list_parent_indices(paths)
     counts = pc.list_value_length(paths).to_numpy(zero_copy_only=False)

@@ -26,6 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from anyascii import anyascii
@@ -84,6 +85,17 @@ def as_string_array(values: StringLike) -> pa.StringArray:
     if values.offset != 0 or (len(values) and _offsets(values)[0].as_py() != 0):
         values = pa.concat_arrays([values, pa.array([], pa.string())])
     return values
+
+
+def first_rows(indices: pa.Array) -> pa.Int64Array:
+    """For each entry of a ``pc.dictionary_encode`` result (its ``indices``), the row
+    where it first occurs. Entries are numbered in order of first occurrence, so the
+    rows come out ascending: the first row of each distinct value, in input order."""
+    valid = pc.is_valid(indices)
+    rows = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
+    codes = indices.filter(valid).to_numpy(zero_copy_only=False)
+    _, first = np.unique(codes, return_index=True)
+    return pa.array(rows[first], pa.int64())
 
 
 def _offsets(arr: pa.StringArray) -> pa.Int32Array:

@@ -26,11 +26,16 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.normalize import StringLike, as_string_array, normalize_text, normalized_tokens
+from parsers.normalize import (
+    StringLike,
+    as_string_array,
+    first_rows,
+    normalize_text,
+    normalized_tokens,
+)
 from parsers.taxonomy import (
     DataFile,
     KeyPath,
@@ -496,7 +501,7 @@ def parse_release_array(names: StringLike, tokens: pa.ListArray | None = None) -
     if tokens is None:
         claims = [parse_release(n) for n in encoded.dictionary.to_pylist()]
     else:
-        first = _first_rows(encoded.indices)
+        first = first_rows(encoded.indices)
         words = pc.take(tokens, first).to_pylist()
         claims = [parse_release_words(w or []) for w in words]
     distinct = pa.StructArray.from_arrays(
@@ -509,13 +514,3 @@ def parse_release_array(names: StringLike, tokens: pa.ListArray | None = None) -
         fields=list(claim_type()),
     )
     return pc.take(distinct, encoded.indices)
-
-
-def _first_rows(indices: pa.Array) -> pa.Array:
-    """For each entry of a ``dictionary_encode`` result, the row where it first occurs
-    (every entry occurs, so ``np.unique`` returns them in entry order)."""
-    valid = pc.is_valid(indices)
-    rows = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
-    codes = indices.filter(valid).to_numpy(zero_copy_only=False)
-    _, first = np.unique(codes, return_index=True)
-    return pa.array(rows[first], pa.int64())

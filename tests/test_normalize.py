@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import yaml
 
@@ -18,6 +19,7 @@ from parsers.normalize import (
     MARK_FIELDS,
     compile_skeleton_rules,
     display_safe,
+    first_rows,
     name_marks,
     name_marks_array,
     normalize_array,
@@ -189,3 +191,11 @@ def test_yaml_loader_refuses_duplicate_keys() -> None:
         parse_yaml("video: [mkv]\naudio: [mp3]\nvideo: [avi]\n", "dup.yaml")
     with pytest.raises(ConfigError, match="not valid YAML"):
         parse_yaml("a: [unclosed\n", "broken.yaml")
+
+
+def test_first_rows_of_each_distinct_value() -> None:
+    values = pa.array(["b", None, "a", "b", None, "c", "a"])
+    encoded = pc.dictionary_encode(values)
+    assert first_rows(encoded.indices).to_pylist() == [0, 2, 5]
+    assert encoded.dictionary.to_pylist() == ["b", "a", "c"]
+    assert first_rows(pc.dictionary_encode(pa.array([], pa.string())).indices).to_pylist() == []
