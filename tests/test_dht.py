@@ -112,7 +112,10 @@ def test_dht_samples_an_announced_torrent_and_fetches_it(loopback_only, tmp_path
     time.sleep(1)
     assert (plain.count("dht.dht_peers"), seeder.count("dht.dht_peers")) == peers_listed
     by_kind = {item.kind: item for item in items}
-    assert sorted(by_kind) == ["magnet", "torrent"], items
+    assert sorted(by_kind) == ["magnet", "torrent"], (
+        summary,
+        [(i.kind, i.infohash) for i in items],
+    )
     fetched = parse_torrent(by_kind["torrent"].payload)
     assert fetched.infohash == original.infohash
     assert fetched.files.paths == original.files.paths
