@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from magnetico_bench import FLOOR_SQL
+from magnetico_bench import time_floor
 
 import monitors.magnetico_load as loader
 from parsers.columnar import ParsedBatch
@@ -48,16 +48,6 @@ def prepared_batch(export: Path) -> ParsedBatch:
     return replace(
         batch, torrents=loader._rechunked(batch.torrents), files=loader._rechunked(batch.files)
     )
-
-
-def time_floor(export: Path, work: Path) -> float:
-    target = work / "floor.duckdb"
-    target.unlink(missing_ok=True)
-    start = time.perf_counter()
-    con = duckdb.connect(str(target))
-    con.execute(FLOOR_SQL, [str(export)])
-    con.close()
-    return time.perf_counter() - start
 
 
 def _fresh_warehouse(work: Path):
