@@ -29,7 +29,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -124,16 +124,10 @@ class _Tally:
     resumed: bool = False
 
     def frozen(self) -> MagneticoCounts:
-        return MagneticoCounts(
-            self.records,
-            self.torrents_new,
-            self.torrents_updated,
-            self.files,
-            self.observations,
-            dict(self.rejected),
-            self.earlier_through,
-            self.resumed,
-        )
+        """The counts so far, field by field by name (the two classes hold the same
+        fields; only ``rejected`` changes type, Counter to dict)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return MagneticoCounts(**values | {"rejected": dict(self.rejected)})
 
 
 @dataclass(frozen=True, slots=True)
