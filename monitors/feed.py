@@ -8,6 +8,12 @@ magnet link or an infohash lands as a "magnet". The validators are kept only whe
 every new item was handled, so an item whose download failed for a passing reason
 (5xx, timeout, the source's deadline) is tried again at the next poll instead of
 hiding behind a 304.
+
+An item may name its torrent more than once (a Torznab ``infohash`` attr, a magnet, the
+.torrent itself). What the item delivers (the downloaded .torrent, else its magnet) is
+landed; every other hash the item names that is not that torrent lands as a sighting of
+its own, and when the two provably name different torrents a ``feed.infohash_conflict``
+reject names both, so neither is lost and the disagreement is on record.
 """
 
 from __future__ import annotations
@@ -19,7 +25,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitors.base import GatherContext, Gathered, rejected
-from monitors.feed_parse import FeedEntry, parse_feed
+from monitors.feed_parse import (
+    FeedEntry,
+    NamedHash,
+    magnet_for,
+    magnet_hashes,
+    parse_feed,
+    undelivered,
+)
 from monitors.http import (
     HttpPolicy,
     Validators,
@@ -29,7 +42,8 @@ from monitors.http import (
     policy_problems,
     setting_int,
 )
-from torrentwatch.errors import ConfigError, FeedMalformed, FetchError
+from parsers.torrent import parse_torrent
+from torrentwatch.errors import ConfigError, FeedMalformed, FetchError, InputRejected
 
 FEED_MAX_BYTES = 8 * 1024 * 1024
 TORRENT_MAX_BYTES = 16 * 1024 * 1024
@@ -66,6 +80,20 @@ SETTINGS = frozenset(
 )
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivered:
+    """The torrent an item's landed .torrent or magnet names."""
+
+    what: str  # for messages: "the .torrent at <url>", "its magnet link"
+    v1: tuple[str, ...]
+    v2: tuple[str, ...]
+    complete: bool  # a parsed .torrent: every hash it has is known
+
+    @property
+    def key(self) -> str | None:
+        return (self.v1 or self.v2 or (None,))[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +201,8 @@ def gather(ctx: GatherContext) -> None:
 def _gather_entry(ctx: GatherContext, settings: FeedSettings, entry: FeedEntry) -> bool:
     """Emit what the entry offers; False when it should be tried again next poll."""
     if entry.torrent_url is None:
-        _emit_magnet(ctx, entry, entry.magnet or "")
+        delivered = _land_magnet(ctx, entry, entry.magnet or "", "its magnet link")
+        _reconcile(ctx, settings, entry, delivered)
         return True
     try:
         response = fetch(
@@ -186,7 +215,8 @@ def _gather_entry(ctx: GatherContext, settings: FeedSettings, entry: FeedEntry) 
     except FetchError as exc:
         if entry.magnet:
             log.warning("%s: %s; its magnet link is used instead", ctx.name, exc)
-            _emit_magnet(ctx, entry, entry.magnet)
+            delivered = _land_magnet(ctx, entry, entry.magnet, "its magnet link")
+            _reconcile(ctx, settings, entry, delivered)
             return True
         log.warning("%s: item %s: %s", ctx.name, entry.item_id, exc)
         if not exc.transient:  # it will not be tried again: file it, with the reason
@@ -203,18 +233,90 @@ def _gather_entry(ctx: GatherContext, settings: FeedSettings, entry: FeedEntry) 
             )
         return not exc.transient
     if response.magnet is not None:  # an indexer's download link that redirects to a magnet
-        _emit_magnet(ctx, entry, response.magnet)
-        return True
-    ctx.emit(_gathered(ctx, entry, "torrent", entry.torrent_url, response.body))
+        what = f"the magnet {entry.torrent_url} redirects to"
+        delivered = _land_magnet(ctx, entry, response.magnet, what)
+    else:
+        delivered = _torrent_hashes(response.body, entry.torrent_url)
+        infohash = delivered.key if delivered else None
+        ctx.emit(_gathered(ctx, entry, "torrent", entry.torrent_url, response.body, infohash))
+    if delivered is None and entry.magnet:  # the loader files why; the magnet still counts
+        delivered = _land_magnet(ctx, entry, entry.magnet, "its magnet link")
+    _reconcile(ctx, settings, entry, delivered)
     return True
 
 
-def _emit_magnet(ctx: GatherContext, entry: FeedEntry, magnet: str) -> None:
-    ctx.emit(_gathered(ctx, entry, "magnet", entry.item_id, magnet.encode("utf-8")))
+def _land_magnet(ctx: GatherContext, entry: FeedEntry, magnet: str, what: str) -> _Delivered | None:
+    hashes = magnet_hashes(magnet)
+    delivered = _Delivered(what, *hashes, complete=False) if hashes else None
+    infohash = delivered.key if delivered else None
+    ctx.emit(_gathered(ctx, entry, "magnet", entry.item_id, magnet.encode("utf-8"), infohash))
+    return delivered
+
+
+def _torrent_hashes(data: bytes, url: str) -> _Delivered | None:
+    """The downloaded .torrent's hashes; None when it does not parse (the loader files
+    it in ``rejects`` with the reason)."""
+    try:
+        meta = parse_torrent(data, source_ref=url)
+    except InputRejected:
+        return None
+    v1 = (meta.infohash_v1,) if meta.infohash_v1 else ()
+    v2 = (meta.infohash_v2,) if meta.infohash_v2 else ()
+    return _Delivered(f"the .torrent at {url}", v1, v2, complete=True)
+
+
+def _reconcile(
+    ctx: GatherContext, settings: FeedSettings, entry: FeedEntry, delivered: _Delivered | None
+) -> None:
+    """Land a sighting of every hash the item names that the landed torrent is not, and
+    file a ``feed.infohash_conflict`` for each one that provably names another torrent."""
+    if delivered is None:
+        conflicting, others = (), entry.named
+    else:
+        conflicting, others = undelivered(
+            entry.named, delivered.v1, delivered.v2, complete=delivered.complete
+        )
+    for named in (*conflicting, *others):
+        magnet = magnet_for(named.infohash, entry.title).encode("utf-8")
+        ctx.emit(_gathered(ctx, entry, "magnet", entry.item_id, magnet, named.infohash))
+    for named in conflicting:
+        ctx.emit(_conflict(ctx, settings, entry, delivered, named))
+
+
+def _conflict(
+    ctx: GatherContext,
+    settings: FeedSettings,
+    entry: FeedEntry,
+    delivered: _Delivered,
+    named: NamedHash,
+) -> Gathered:
+    kept = ", ".join((*delivered.v1, *delivered.v2))
+    detail = (
+        f"item {entry.position} ({entry.item_id}): {delivered.what} is {kept}, but "
+        f"{named.where} names {named.infohash}; both are kept as sightings"
+    )
+    log.warning("%s: %s: %s", ctx.name, settings.url, detail)
+    return rejected(
+        ctx.name,
+        f"{settings.url}#item-{entry.position}",
+        datetime.now(UTC),
+        "feed.infohash_conflict",
+        detail,
+        item_id=entry.item_id,
+        title=entry.title,
+        landed=[*delivered.v1, *delivered.v2],
+        named=named.infohash,
+        named_in=named.where,
+    )
 
 
 def _gathered(
-    ctx: GatherContext, entry: FeedEntry, kind: str, ref: str, payload: bytes
+    ctx: GatherContext,
+    entry: FeedEntry,
+    kind: str,
+    ref: str,
+    payload: bytes,
+    infohash: str | None,
 ) -> Gathered:
     return Gathered(
         kind=kind,
@@ -222,7 +324,7 @@ def _gathered(
         source_ref=ref,
         payload=payload,
         seen_at=datetime.now(UTC),
-        infohash=entry.infohash,
+        infohash=infohash,
         title=entry.title,
         category=entry.category,
         seeders=entry.seeders,

@@ -11,6 +11,15 @@ Torrent facts are read from Torznab/Newznab ``attr`` elements (``infohash``,
 ``magneturl``, ``size``, ``category``, ``seeders``, ``peers``) and from the element
 names that ezRSS- and Nyaa-style feeds use (``infoHash``, ``magnetURI``, ``seeders``,
 ``leechers``), whatever namespace prefix they carry.
+
+Trackers and indexers fill fields they have no value for with placeholders: an empty
+``<torrentItem:infohash/>``, ``length="0"``, ``value=""``, "N/A", "-". An optional field
+that is empty, whitespace, a placeholder word, zero where zero cannot be a value (a
+size, a hash, a category id) or malformed is absent, and the item falls back to what
+else it offers; only an item left with no .torrent link, magnet or infohash is a
+problem, and its detail says what was left out. Every infohash the item names (in
+attrs, elements and each magnet) is kept in :attr:`FeedEntry.named`, so the gatherer
+can see when two of them disagree (:func:`undelivered`).
 """
 
 from __future__ import annotations
@@ -25,15 +34,23 @@ from urllib.parse import quote, urljoin, urlsplit
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
-from torrentwatch.errors import FeedMalformed, FeedUnsafeXml
+from parsers.magnet import parse_magnet
+from torrentwatch.errors import FeedMalformed, FeedUnsafeXml, InputRejected
 
 MAX_DEPTH = 64  # real feeds nest 4-6 deep; this only stops pathological documents
 TORRENT_TYPE = "application/x-bittorrent"
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _BASE32 = re.compile(r"[A-Za-z2-7]{32}")
-_INT = re.compile(r"\s*\d{1,19}\s*")
+_INT = re.compile(r"\d{1,19}")
+MAX_COUNT = 2**31 - 1  # seeders, leechers, peers: what the warehouse's INTEGER holds
+MAX_SIZE = 2**63 - 1
 _ATTR_NAMESPACES = ("torznab", "newznab")
+_ATTR_FACTS = {"magneturl": "magnet"}  # attr name -> fact, where they differ
+# what trackers write where they have no value (compared without regard to case)
+_PLACEHOLDERS = frozenset(
+    {"-", "--", "?", "#", "n/a", "na", "none", "null", "nil", "undefined", "unknown"}
+)
 # ezRSS / Nyaa / similar: element local name -> the fact it holds
 _NAMED_FACTS = {
     "infohash": "infohash",
@@ -61,6 +78,17 @@ class FeedEntry:
     size: int | None
     seeders: int | None
     leechers: int | None  # Torznab 'peers' counts seeders too; this is peers - seeders
+    position: int = 0  # 1-based, in document order
+    named: tuple[NamedHash, ...] = ()  # every infohash the item names, once each
+
+
+@dataclass(frozen=True, slots=True)
+class NamedHash:
+    """An infohash an item names, and where: ``torznab:attr 'infohash'``, ``<infoHash>``,
+    ``magnet in <link>``, ``torznab:attr 'magneturl'``..."""
+
+    where: str
+    infohash: str  # lower-case hex: 40 digits (v1) or 64 (v2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +154,7 @@ def parse_feed(data: bytes, url: str, *, max_depth: int = MAX_DEPTH) -> ParsedFe
     problems: list[ItemProblem] = []
     for position, item in enumerate(items, start=1):
         try:
-            entries.append(_entry(item, url, fmt))
+            entries.append(_entry(item, url, fmt, position))
         except _ItemUnusable as exc:
             problems.append(ItemProblem(position, _item_id(item), str(exc)))
     return ParsedFeed(fmt, tuple(entries), tuple(problems))
@@ -180,89 +208,122 @@ def _child(item: ET.Element, name: str) -> ET.Element | None:
 def _item_id(item: ET.Element) -> str | None:
     for name in ("guid", "id", "link"):
         child = _child(item, name)
-        value = _text(child) or (child.get("href") if child is not None else None)
+        value = _present(_text(child)) or _present(child.get("href") if child is not None else None)
         if value:
-            return value.strip()[:2000]
+            return value[:2000]
     return None
 
 
-def _entry(item: ET.Element, url: str, fmt: str) -> FeedEntry:
+def _entry(item: ET.Element, url: str, fmt: str, position: int) -> FeedEntry:
+    """The item's usable facts; an optional field that says nothing is left out, and
+    the item is refused only when nothing that names a torrent is left."""
+    ignored: list[str] = []
     facts = _facts(item)
     links = _links(item, url, fmt)
-    torrent_url = links["torrent"]
-    magnet = links["magnet"] or _magnet(facts.get("magnet"))
-    infohash = _infohash(facts["infohash"][0]) if facts.get("infohash") else None
-    if facts.get("infohash") and infohash is None:
-        raise _ItemUnusable(f"the infohash {facts['infohash'][0][:80]!r} is not 40 or 64 hex")
+    declared = _named_hashes(facts.get("infohash", []), ignored)
+    named = list(declared)
+    magnet = None
+    for where, uri in [*links.magnets, *facts.get("magnet", [])]:
+        hashes = _magnet_named(where, uri, ignored)
+        if hashes is not None:
+            magnet = magnet or uri.strip()
+            named += hashes
     title = _text(_child(item, "title"))
+    infohash = declared[0].infohash if declared else None
     if magnet is None and infohash is not None:
-        magnet = _magnet_for(infohash, title)
-    if not (torrent_url or magnet):
-        raise _ItemUnusable("the item has no .torrent link, magnet link or infohash")
+        magnet = magnet_for(infohash, title)
+    if not (links.torrent or magnet):
+        lacked = "the item has no usable .torrent link, magnet link or infohash"
+        raise _ItemUnusable(lacked + (f" (left out: {'; '.join(ignored)})" if ignored else ""))
     texts = [t for c in item if _local(c.tag) == "category" for t in [_category_text(c)] if t]
-    ids = facts.get("category", [])
-    seeders = _count(facts.get("seeders"))
-    leechers = _count(facts.get("leechers"))
-    peers = _count(facts.get("peers"))
+    ids = [v for _, value in facts.get("category", []) for v in [_present(value)] if v]
+    seeders = _count(facts.get("seeders"), zero=True, limit=MAX_COUNT)
+    leechers = _count(facts.get("leechers"), zero=True, limit=MAX_COUNT)
+    peers = _count(facts.get("peers"), zero=True, limit=MAX_COUNT)
     if leechers is None and peers is not None:
         leechers = max(peers - (seeders or 0), 0)
-    item_id = _item_id(item) or (torrent_url or infohash or magnet or "")[:2000]
+    size = _count(facts.get("size"), zero=False, limit=MAX_SIZE)
+    if size is None and links.length is not None:
+        size = _count([("enclosure length", links.length)], zero=False, limit=MAX_SIZE)
+    item_id = _item_id(item) or (links.torrent or infohash or magnet or "")[:2000]
     return FeedEntry(
         item_id=item_id,
         title=title,
         category=(texts or ids or [None])[0],
         categories=tuple(dict.fromkeys([*texts, *ids])),
-        torrent_url=torrent_url,
+        torrent_url=links.torrent,
         magnet=magnet,
         infohash=infohash,
-        size=_count(facts.get("size")) or _count([links["length"]] if links["length"] else None),
+        size=size,
         seeders=seeders,
         leechers=leechers,
+        position=position,
+        named=_distinct(named),
     )
 
 
-def _facts(item: ET.Element) -> dict[str, list[str]]:
-    """Torznab/Newznab attrs and ezRSS-style elements (one level down, or in a wrapper)."""
-    facts: dict[str, list[str]] = {}
+def _facts(item: ET.Element) -> dict[str, list[tuple[str, str]]]:
+    """Torznab/Newznab attrs and ezRSS-style elements (one level down, or in a wrapper),
+    each as (where it was, its text)."""
+    facts: dict[str, list[tuple[str, str]]] = {}
     for child in item:
         tag = child.tag if isinstance(child.tag, str) else ""
-        local = _local(tag)
-        if local == "attr" and any(ns in _namespace(tag).lower() for ns in _ATTR_NAMESPACES):
-            name, value = (child.get("name") or "").lower(), child.get("value")
-            if name == "magneturl":
-                name = "magnet"
+        local, namespace = _local(tag), _namespace(tag)
+        space = next((ns for ns in _ATTR_NAMESPACES if ns in namespace.lower()), None)
+        if local == "attr" and space:
+            name, value = (child.get("name") or "").strip().lower(), child.get("value")
             if name and value is not None:
-                facts.setdefault(name, []).append(value.strip())
-        elif _namespace(tag) and local.lower() in _NAMED_FACTS:
-            facts.setdefault(_NAMED_FACTS[local.lower()], []).append(_text(child) or "")
-        elif _namespace(tag) and local == "torrent":  # ezRSS wraps its facts in <torrent>
+                where = f"{space}:attr {name!r}"
+                facts.setdefault(_ATTR_FACTS.get(name, name), []).append((where, value))
+        elif namespace and local.lower() in _NAMED_FACTS:
+            facts.setdefault(_NAMED_FACTS[local.lower()], []).append((f"<{local}>", _all(child)))
+        elif namespace and local == "torrent":  # ezRSS wraps its facts in <torrent>
             for inner in child:
                 key = _NAMED_FACTS.get(_local(inner.tag).lower())
                 if key:
-                    facts.setdefault(key, []).append(_text(inner) or "")
+                    where = f"<torrent><{_local(inner.tag)}>"
+                    facts.setdefault(key, []).append((where, _all(inner)))
     return facts
 
 
-def _links(item: ET.Element, url: str, fmt: str) -> dict[str, str | None]:
-    found: dict[str, str | None] = {"torrent": None, "magnet": None, "length": None}
-    candidates: list[tuple[str, str | None, str | None]] = []  # (href, type, length)
+def _all(element: ET.Element) -> str:
+    return element.text or ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Links:
+    torrent: str | None  # the first .torrent link, absolute
+    length: str | None  # that enclosure's length attribute
+    magnets: tuple[tuple[str, str], ...]  # (where, URI) of every magnet link, in order
+
+
+def _links(item: ET.Element, url: str, fmt: str) -> _Links:
+    candidates: list[tuple[str, str, str | None, str | None]] = []  # (where, href, type, length)
     for child in item:
         local = _local(child.tag)
         if local == "enclosure":
-            candidates.append((child.get("url") or "", child.get("type"), child.get("length")))
+            candidates.append(
+                ("<enclosure>", child.get("url") or "", child.get("type"), child.get("length"))
+            )
         elif local == "link" and fmt == "atom":
-            candidates.append((child.get("href") or "", child.get("type"), child.get("length")))
+            candidates.append(
+                ("<link href>", child.get("href") or "", child.get("type"), child.get("length"))
+            )
         elif local in ("link", "guid"):
-            candidates.append((_text(child) or "", None, None))
-    for href, media_type, length in candidates:
-        href = href.strip()
+            candidates.append((f"<{local}>", _text(child) or "", None, None))
+    torrent = length = None
+    magnets: list[tuple[str, str]] = []
+    for where, raw_href, media_type, size in candidates:
+        href = _present(raw_href)
+        if href is None:
+            continue
         if href[:8].lower() == "magnet:?":
-            found["magnet"] = found["magnet"] or href
-        elif found["torrent"] is None and _is_torrent(href, media_type):
+            magnets.append((f"magnet in {where}", href))
+        elif torrent is None and _is_torrent(href, _present(media_type)):
             absolute = urljoin(url, href)
             if urlsplit(absolute).scheme.lower() in ("http", "https"):
-                found["torrent"], found["length"] = absolute, length
-    return found
+                torrent, length = absolute, size
+    return _Links(torrent, length, tuple(magnets))
 
 
 def _is_torrent(href: str, media_type: str | None) -> bool:
@@ -274,36 +335,115 @@ def _is_torrent(href: str, media_type: str | None) -> bool:
 
 
 def _category_text(element: ET.Element) -> str | None:
-    return _text(element) or (element.get("term") or "").strip() or None
+    return _present(_text(element)) or _present(element.get("term"))
 
 
-def _magnet(value: list[str] | None) -> str | None:
-    for candidate in value or ():
-        if candidate[:8].lower() == "magnet:?":
-            return candidate
-    return None
+def _present(value: str | None, *, zero: bool = False) -> str | None:
+    """The stripped text, or None when it says nothing: empty, whitespace, a placeholder
+    word ("N/A", "-", "null", ...), or zeros where zero cannot be a value (``zero`` False:
+    sizes, lengths, hashes, category ids, links)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text or text.lower() in _PLACEHOLDERS:
+        return None
+    if not zero and not text.strip("0"):
+        return None
+    return text
+
+
+def _named_hashes(values: list[tuple[str, str]], ignored: list[str]) -> list[NamedHash]:
+    named = []
+    for where, value in values:
+        text = _present(value)
+        if text is None:
+            continue
+        infohash = _infohash(text)
+        if infohash is None:
+            ignored.append(f"{where} {text[:80]!r} is not 40 or 64 hex digits or 32 base32")
+        else:
+            named.append(NamedHash(where, infohash))
+    return named
+
+
+def _magnet_named(where: str, uri: str, ignored: list[str]) -> list[NamedHash] | None:
+    """The hashes a magnet names, or None (noted in ``ignored``) when it names none."""
+    text = _present(uri)
+    if text is None:
+        return None
+    hashes = magnet_hashes(text)
+    if hashes is None:
+        ignored.append(f"{where} {text[:80]!r} is not a magnet URI naming an infohash")
+        return None
+    v1, v2 = hashes
+    return [NamedHash(where, h) for h in (*v1, *v2)]
+
+
+def magnet_hashes(uri: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(v1 hashes, v2 hashes) a magnet URI names, or None when it is not one or names none."""
+    if uri.strip()[:8].lower() != "magnet:?":
+        return None
+    try:
+        link = parse_magnet(uri)
+    except InputRejected:
+        return None
+    return link.infohashes_v1, link.infohashes_v2
+
+
+def _distinct(named: list[NamedHash]) -> tuple[NamedHash, ...]:
+    """One entry per hash, where it was first named."""
+    first: dict[str, NamedHash] = {}
+    for entry in named:
+        first.setdefault(entry.infohash, entry)
+    return tuple(first.values())
 
 
 def _infohash(value: str) -> str | None:
     value = value.strip()
     if _HEX40.fullmatch(value) or _HEX64.fullmatch(value):
-        return value.lower()
+        return None if not value.strip("0") else value.lower()
     if _BASE32.fullmatch(value):
         try:
-            return base64.b32decode(value.upper()).hex()
+            decoded = base64.b32decode(value.upper()).hex()
         except binascii.Error:
             return None
+        return decoded if decoded.strip("0") else None
     return None
 
 
-def _magnet_for(infohash: str, title: str | None) -> str:
+def magnet_for(infohash: str, title: str | None) -> str:
     """A magnet URI for a bare infohash (v1 btih, or v2 btmh multihash), named by the title."""
     xt = f"urn:btih:{infohash}" if len(infohash) == 40 else f"urn:btmh:1220{infohash}"
     return f"magnet:?xt={xt}" + (f"&dn={quote(title, safe='')}" if title else "")
 
 
-def _count(values: list[str] | None) -> int | None:
-    for value in values or ():
-        if value and _INT.fullmatch(value):
-            return int(value)
+def _count(values: list[tuple[str, str]] | None, *, zero: bool, limit: int) -> int | None:
+    """The first value that is a whole number from 0 (1 unless ``zero``) to ``limit``;
+    anything else ("N/A", "-1", "1.2 GiB", 25 digits) is left out."""
+    for _, value in values or ():
+        text = _present(value, zero=zero)
+        if text is not None and _INT.fullmatch(text) and int(text) <= limit:
+            return int(text)
     return None
+
+
+def undelivered(
+    named: tuple[NamedHash, ...], v1: tuple[str, ...], v2: tuple[str, ...], *, complete: bool
+) -> tuple[tuple[NamedHash, ...], tuple[NamedHash, ...]]:
+    """The item's named hashes that what was landed for it (v1, v2 hashes) is not:
+    ``(conflicting, unconfirmed)``.
+
+    A hash conflicts when the landed torrent has hashes of its version and it is none of
+    them, or when ``complete`` (a parsed .torrent: all its hashes are known). A hash of
+    a version the landed magnet does not name is unconfirmed: a v1 and a v2 hash cannot
+    be compared without the metadata. BEP 52: a v2-only torrent is known to v1 peers by
+    its v2 hash cut to 40 digits.
+    """
+    conflicting: list[NamedHash] = []
+    unconfirmed: list[NamedHash] = []
+    for entry in named:
+        same = v1 if len(entry.infohash) == 40 else v2
+        if entry.infohash in same or (not v1 and any(h[:40] == entry.infohash for h in v2)):
+            continue
+        (conflicting if same or complete else unconfirmed).append(entry)
+    return tuple(conflicting), tuple(unconfirmed)

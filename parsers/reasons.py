@@ -44,6 +44,9 @@ REASONS: dict[str, str] = {
     # monitors: what a source read but could not use (landed as kind "reject")
     "feed.item_invalid": "a feed item with no usable link, magnet or infohash, or malformed",
     "fetch.failed": "a link a source followed gave no usable answer (see detail)",
+    "feed.infohash_conflict": (
+        "a feed item names two different torrents (attr, magnet, .torrent); both sightings kept"
+    ),
     # known-hash list lines (hash_list_rejects)
     "hashlist.invalid": "a hash-list line that is neither a hash nor a magnet URI",
     "hashlist.bad_length": "hex or base32 of a length no hash has (40/64/68 hex, 32 base32)",
