@@ -7,21 +7,25 @@ benign synthetic torrents served by the same server.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import logging
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from monitors import feed
 from monitors.base import GatherContext, Gathered
-from monitors.feed_parse import parse_feed
+from monitors.feed_parse import NamedHash, parse_feed, undelivered
 from monitors.http import HttpPolicy, fetch
 from parsers.magnet import parse_magnet
 from parsers.torrent import parse_torrent
@@ -53,6 +57,18 @@ TORRENTS = {
     "ubuntu": SynthTorrent(
         name="ubuntu-24.04-desktop-amd64.iso",
         files=(("ubuntu-24.04-desktop-amd64.iso", 6_114_656_256),),
+    ),
+    "alpine": SynthTorrent(
+        name="alpine-standard-3.20.0-x86_64.iso",
+        files=(("alpine-standard-3.20.0-x86_64.iso", 217_055_232),),
+    ),
+    "pixel-dungeon": SynthTorrent(
+        name="Pixel.Dungeon.1.4.Linux",
+        files=(("Pixel.Dungeon.1.4.Linux/pixel-dungeon.tar.gz", 18_874_368),),
+    ),
+    "comet-trailer": SynthTorrent(
+        name="Comet.Chaser.2026.Trailer",
+        files=(("Comet.Chaser.2026.Trailer/trailer.720p.mkv", 2_097_152),),
     ),
 }
 BITTORRENT = "application/x-bittorrent"
@@ -105,11 +121,25 @@ class FeedServer:
         return sum(1 for p, _ in self.requests if p.split("?", 1)[0] == path)
 
     def fixture(self, name: str) -> bytes:
-        return (FEEDS / name).read_text("utf-8").replace("{base}", self.base).encode()
+        return render(name, self.base)
 
     def serve_torrents(self) -> None:
         for key, spec in TORRENTS.items():
             self.routes[f"/t/{key}.torrent"] = static(encode(spec), BITTORRENT)
+
+
+def render(name: str, base: str) -> bytes:
+    """A fixture feed with ``{base}`` set to the server's address and ``{hash:KEY}``,
+    ``{HASH:KEY}``, ``{b32:KEY}`` to the hex, upper-case hex, base32 infohash of the
+    synthetic torrent KEY."""
+    text = (FEEDS / name).read_text("utf-8").replace("{base}", base)
+    for key in TORRENTS:
+        infohash = infohash_of(key)
+        text = text.replace(f"{{hash:{key}}}", infohash).replace(
+            f"{{HASH:{key}}}", infohash.upper()
+        )
+        text = text.replace(f"{{b32:{key}}}", base64.b32encode(bytes.fromhex(infohash)).decode())
+    return text.encode()
 
 
 def _serving(tls: bool) -> Iterator[FeedServer]:
@@ -745,3 +775,246 @@ def test_magnets_in_enclosures_and_guids():
     assert (first.magnet, first.torrent_url) == (hgf.replace("&amp;", "&"), None)
     assert first.item_id == hgf.replace("&amp;", "&")  # no guid or link: the magnet names it
     assert (second.magnet, second.item_id) == (notld, notld)
+
+
+# --- placeholders: an empty or placeholder field is absent (issue 11, item 17) ------------
+
+
+def _parsed(name: str) -> tuple[dict, list]:
+    base = "http://127.0.0.1:1"
+    parsed = parse_feed(render(name, base), f"{base}/{name}")
+    return {e.title: e for e in parsed.entries}, list(parsed.problems)
+
+
+def test_empty_infohash_label_beside_an_enclosure_is_absent():
+    """The classic tracker dump: every item has an empty <torrentItem:infohash/>."""
+    entries, problems = _parsed("tracker_placeholders.xml")
+    alpine = entries["Alpine Linux 3.20 x86_64"]
+    assert alpine.torrent_url == "http://127.0.0.1:1/torrents/101.torrent"
+    assert (alpine.infohash, alpine.magnet, alpine.named) == (None, None, ())
+    assert (alpine.seeders, alpine.leechers, alpine.category) == (4, 1, "Linux")
+    assert alpine.item_id == "101"
+    pixel = entries["Pixel Dungeon 1.4 Linux build"]  # type="" and .torrent path: a torrent
+    assert pixel.torrent_url == "http://127.0.0.1:1/torrents/102.torrent"
+    assert (pixel.size, pixel.seeders, pixel.leechers) == (None, None, None)
+    # only the item with nothing at all is refused, saying what it lacked
+    ((problem),) = problems
+    assert (problem.position, problem.item_id) == (3, "103")
+    assert "no usable .torrent link, magnet link or infohash" in problem.detail
+
+
+def test_ezrss_placeholders_fall_back_to_the_magnet_and_the_enclosure():
+    entries, problems = _parsed("ezrss_placeholders.xml")
+    assert problems == []
+    notld = entries["Night of the Living Dead (1968) public domain"]
+    assert notld.torrent_url is None  # enclosure url="" is no link
+    assert parse_magnet(notld.magnet).infohashes_v1 == ("acf3d3fc52a7fb39f9e29651c13a7d8da9a600f3",)
+    assert (notld.infohash, notld.category, notld.categories) == (None, None, ())
+    assert (notld.size, notld.seeders, notld.leechers) == (None, None, None)
+    kart = entries["Kart Racer 2009 launch trailer"]
+    assert kart.torrent_url == "http://127.0.0.1:1/t/kart-trailer.torrent"
+    assert (kart.magnet, kart.infohash) == (None, None)  # "magnet:?dn=..." names nothing
+    assert (kart.size, kart.seeders, kart.leechers) == (None, 12, None)  # 23-digit peers
+
+
+def test_torznab_placeholder_attrs_and_ids_are_absent():
+    entries, problems = _parsed("torznab_placeholders.xml")
+    ubuntu = entries["Ubuntu 24.04 Desktop amd64"]
+    assert ubuntu.torrent_url == "http://127.0.0.1:1/t/ubuntu.torrent"
+    assert ubuntu.item_id == ubuntu.torrent_url  # guid "N/A" is no id
+    assert (ubuntu.infohash, ubuntu.magnet, ubuntu.size) == (None, None, None)
+    assert (ubuntu.seeders, ubuntu.leechers) == (None, None)  # 20 digits, -1
+    assert (ubuntu.category, ubuntu.categories) == ("4000", ("4000",))  # category "0" dropped
+    debian = entries["Debian 12.5 amd64 netinst"]
+    assert debian.item_id == "http://127.0.0.1:1/t/debian-netinst.torrent"
+    assert (debian.infohash, debian.magnet) == (None, None)  # 40 zeros, "N/A"
+    assert (debian.seeders, debian.leechers) == (0, 3)  # 0 seeders is a count
+    ((problem),) = problems
+    assert (problem.position, problem.item_id) == (3, "tz-nothing")
+    assert "'zz-not-a-hash' is not 40 or 64 hex" in problem.detail
+    assert "'magnet:?dn=no.hash.here' is not a magnet URI naming an infohash" in problem.detail
+
+
+def test_tracker_namespace_with_whitespace_hash_and_human_sizes():
+    entries, problems = _parsed("nyaa_placeholders.xml")
+    assert problems == []
+    pixel = entries["Pixel Dungeon 1.4 Linux build"]
+    assert pixel.infohash == infohash_of("pixel-dungeon")
+    assert (pixel.size, pixel.seeders, pixel.leechers) == (None, 12, 3)  # "18.0 MiB"
+    assert pixel.category == "Software - Games"
+    comet = entries["Comet Chaser 2026 trailer"]
+    assert comet.torrent_url == "http://127.0.0.1:1/download/comet.torrent"
+    assert (comet.infohash, comet.seeders, comet.leechers) == (None, None, None)
+
+
+def _serve_placeholder_torrents(server: FeedServer) -> None:
+    server.serve_torrents()
+    for path, key in {
+        "/torrents/101.torrent": "alpine",
+        "/torrents/102.torrent": "pixel-dungeon",
+        "/download/pixel.torrent": "pixel-dungeon",
+        "/download/comet.torrent": "comet-trailer",
+    }.items():
+        server.routes[path] = static(encode(TORRENTS[key]), BITTORRENT)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "landed", "refused"),
+    [
+        ("tracker_placeholders.xml", {"alpine", "pixel-dungeon"}, ["103"]),
+        ("ezrss_placeholders.xml", {"kart-trailer"}, []),
+        ("torznab_placeholders.xml", {"ubuntu", "debian-netinst"}, ["tz-nothing"]),
+        ("nyaa_placeholders.xml", {"pixel-dungeon", "comet-trailer"}, []),
+    ],
+)
+def test_placeholder_feeds_have_their_enclosures_fetched(server, name, landed, refused):
+    server.routes["/feed.xml"] = static(server.fixture(name))
+    _serve_placeholder_torrents(server)
+    run = Run({"url": server.url("/feed.xml")})
+    got = run.gather()
+    torrents = {parse_torrent(g.payload).infohash for g in got if g.kind == "torrent"}
+    assert torrents == {infohash_of(key) for key in landed}
+    assert [record["item_id"] for _, _, record in run.rejects] == refused
+    assert all(record["reason"] == "feed.item_invalid" for _, _, record in run.rejects)
+
+
+# --- identifiers that disagree (issue 11, item 18) ----------------------------------------
+
+A1, B1 = "11" * 20, "22" * 20
+
+
+def test_every_hash_an_item_names_is_kept_with_where_it_was_named():
+    entries, problems = _parsed("torznab_conflicts.xml")
+    assert problems == []
+    fedora = entries["Fedora Workstation 41 x86_64"]
+    assert [(n.where, n.infohash) for n in fedora.named] == [
+        ("torznab:attr 'infohash'", A1),
+        ("torznab:attr 'magneturl'", B1),
+    ]
+    assert parse_magnet(fedora.magnet).infohashes_v1 == (B1,)  # the magnet is what lands
+    kart = entries["Kart Racer 2009 launch trailer"]
+    assert [n.infohash for n in kart.named] == ["33" * 20, infohash_of("kart-trailer")]
+    hgf = entries["His Girl Friday (1940)"]
+    assert [n.where for n in hgf.named] == ["magnet in <link>", "magnet in <enclosure>"]
+    alpine = entries["Alpine Linux 3.20 x86_64"]
+    assert [n.infohash for n in alpine.named] == ["a" * 40, "b" * 40]
+    assert alpine.infohash == "a" * 40
+
+
+def test_undelivered_tells_conflicts_from_hashes_that_cannot_be_compared():
+    v1, other, v2 = "ab" * 20, "cd" * 20, "ef" * 32
+    named = (NamedHash("attr", v1), NamedHash("magnet", other), NamedHash("btmh", v2))
+    assert undelivered(named, (v1,), (), complete=False) == ((named[1],), (named[2],))
+    assert undelivered(named, (v1,), (), complete=True) == ((named[1], named[2]), ())
+    assert undelivered(named, (v1,), (v2,), complete=True) == ((named[1],), ())
+    # BEP 52: a v2-only torrent is known to v1 peers by its v2 hash cut to 40 digits
+    truncated = (NamedHash("attr", v2[:40]),)
+    assert undelivered(truncated, (), (v2,), complete=True) == ((), ())
+
+
+def _sightings(run: Run) -> dict[str, set[str]]:
+    """title -> every infohash that landed for it (a torrent's, or a magnet's)."""
+    seen: dict[str, set[str]] = {}
+    for item in run.gather():
+        if item.kind == "torrent":
+            hashes = {parse_torrent(item.payload).infohash}
+        else:
+            link = parse_magnet(item.payload.decode())
+            hashes = {*link.infohashes_v1, *link.infohashes_v2}
+        seen.setdefault(item.title, set()).update(hashes)
+    return seen
+
+
+@pytest.mark.slow
+def test_disagreeing_identifiers_keep_both_sightings_and_file_the_conflict(server):
+    server.routes["/api"] = static(server.fixture("torznab_conflicts.xml"))
+    server.serve_torrents()
+    run = Run({"url": server.url("/api")})
+    seen = _sightings(run)
+    kart, ubuntu, debian = (infohash_of(k) for k in ("kart-trailer", "ubuntu", "debian-netinst"))
+    assert seen == {
+        "Fedora Workstation 41 x86_64": {A1, B1},
+        "Kart Racer 2009 launch trailer": {kart, "33" * 20},
+        "His Girl Friday (1940)": {"1dfbaaff4eb6eb14d4cd6b6f5cfdf9c2aa765fbf", "44" * 20},
+        "Arch Linux hybrid 2026.02.01": {"55" * 20, "66" * 32},
+        "Comet Chaser 2026 v2-only": {"77" * 20, "88" * 32},
+        "Ubuntu 24.04 Desktop amd64": {ubuntu, "99" * 32},
+        "Debian 12.5 amd64 netinst": {debian},
+        "Alpine Linux 3.20 x86_64": {"a" * 40, "b" * 40},
+    }
+    conflicts = {
+        record["item_id"]: record
+        for _, _, record in run.rejects
+        if record["reason"] == "feed.infohash_conflict"
+    }
+    assert len(conflicts) == len(run.rejects) == 5  # hybrid, v1-vs-v2 and agreeing: none
+    fedora = conflicts["cf-attr-vs-magnet"]
+    assert (fedora["landed"], fedora["named"]) == ([B1], A1)
+    assert A1 in fedora["detail"] and B1 in fedora["detail"]
+    assert "torznab:attr 'infohash'" in fedora["detail"]
+    assert conflicts["cf-attr-vs-torrent"]["landed"] == [kart]
+    assert "the .torrent at" in conflicts["cf-attr-vs-torrent"]["detail"]
+    assert conflicts["cf-link-vs-enclosure"]["named_in"] == "magnet in <enclosure>"
+    assert conflicts["cf-v1-torrent-vs-btmh"]["named"] == "99" * 32
+    assert conflicts["cf-two-attrs"]["named"] == "b" * 40
+    refs = {ref for ref, _, record in run.rejects}
+    assert f"{server.url('/api')}#item-1" in refs
+
+
+# --- end to end: `monitor --once` with the feeds served on loopback -----------------------
+
+
+MONITOR = (sys.executable, "-m", "torrentwatch", "monitor")
+
+
+@pytest.mark.slow
+def test_monitor_once_gathers_placeholder_feeds_and_keeps_both_sides_of_a_conflict(
+    server, tmp_path
+):
+    names = ("tracker_placeholders.xml", "torznab_placeholders.xml", "torznab_conflicts.xml")
+    for name in names:
+        server.routes[f"/{name}"] = static(server.fixture(name))
+    _serve_placeholder_torrents(server)
+    sources = "".join(
+        f"  - {{name: {name.split('.')[0].replace('_', '-')}, kind: feed, "
+        f"settings: {{url: '{server.url('/' + name)}'}}}}\n"
+        for name in names
+    )
+    config = tmp_path / "sources.yaml"
+    config.write_text(f"landing: landing\nsources:\n{sources}", encoding="utf-8")
+    db = tmp_path / "feeds.duckdb"
+    out = subprocess.run(
+        [*MONITOR, "--config", str(config), "--once", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        sighted = set(
+            con.execute("SELECT DISTINCT source, infohash, title FROM observations").fetchall()
+        )
+        rejects = con.execute("SELECT source, source_ref, reason, detail FROM rejects").fetchall()
+        metadata = dict(con.execute("SELECT infohash, has_metadata FROM torrents").fetchall())
+    finally:
+        con.close()
+    # item 17: the tracker's enclosures were fetched despite the empty infohash labels
+    for key in ("alpine", "pixel-dungeon", "ubuntu", "debian-netinst"):
+        assert metadata[infohash_of(key)] is True, key
+    assert ("tracker-placeholders", infohash_of("alpine"), "Alpine Linux 3.20 x86_64") in sighted
+    invalid = sorted(
+        ref.rsplit("/", 1)[1] for _, ref, reason, _ in rejects if reason == "feed.item_invalid"
+    )
+    assert invalid == ["torznab_placeholders.xml#item-3", "tracker_placeholders.xml#item-3"]
+    # item 18: both torrents an item named are sightings, and the disagreement is filed
+    fedora = "Fedora Workstation 41 x86_64"
+    assert {("torznab-conflicts", A1, fedora), ("torznab-conflicts", B1, fedora)} <= sighted
+    kart = "Kart Racer 2009 launch trailer"
+    assert ("torznab-conflicts", "33" * 20, kart) in sighted
+    assert metadata[infohash_of("kart-trailer")] is True and metadata["33" * 20] is False
+    conflicts = [detail for _, _, reason, detail in rejects if reason == "feed.infohash_conflict"]
+    assert len(conflicts) == 5
+    assert any(A1 in d and B1 in d for d in conflicts)
+    assert not any(reason.startswith("magnet.") for _, _, reason, _ in rejects)
