@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from parsers.magnet import parse_magnet
 from torrentwatch.errors import FeedMalformed, FeedUnsafeXml, InputRejected
 
+log = logging.getLogger(__name__)
 MAX_DEPTH = 64  # real feeds nest 4-6 deep; this only stops pathological documents
 TORRENT_TYPE = "application/x-bittorrent"
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
@@ -386,6 +388,9 @@ def magnet_hashes(uri: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     try:
         link = parse_magnet(uri)
     except InputRejected:
+        return None
+    except (ValueError, OverflowError):  # a magnet parser bug must not end the whole feed
+        log.warning("the magnet parser failed on %r", uri[:200], exc_info=True)
         return None
     return link.infohashes_v1, link.infohashes_v2
 

@@ -42,7 +42,10 @@ REASONS: dict[str, str] = {
     "files.too_deep": "a file path with more components than the reader allows",
     "database.invalid": "a database file without the tables and columns the reader expects",
     # monitors: what a source read but could not use (landed as kind "reject")
-    "feed.item_invalid": "a feed item with no usable link, magnet or infohash, or malformed",
+    "feed.item_invalid": (
+        "a feed item with no usable .torrent link, magnet or infohash (empty, placeholder "
+        "and malformed fields are absent)"
+    ),
     "fetch.failed": "a link a source followed gave no usable answer (see detail)",
     "feed.infohash_conflict": (
         "a feed item names two different torrents (attr, magnet, .torrent); both sightings kept"

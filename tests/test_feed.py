@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import duckdb
 import pytest
@@ -1018,3 +1019,27 @@ def test_monitor_once_gathers_placeholder_feeds_and_keeps_both_sides_of_a_confli
     assert len(conflicts) == 5
     assert any(A1 in d and B1 in d for d in conflicts)
     assert not any(reason.startswith("magnet.") for _, _, reason, _ in rejects)
+
+
+def test_a_hostile_magnet_in_one_item_does_not_end_the_feed():
+    good = "magnet:?xt=urn:btih:" + "ab" * 20
+    hostile = [
+        good + "&xl=\u00b2",
+        good + "&xl=" + "9" * 30,
+        "magnet:?xt=urn:btmh:1220" + "zz" * 32,
+        "magnet:?" + "&" * 50_000,
+        "magnet:?xt=urn:btih:" + "A" * 33,
+    ]
+    items = "".join(
+        f"<item><title>Pixel Dungeon {i}</title><guid>h-{i}</guid>"
+        f'<torznab:attr name="magneturl" value="{escape(uri)}"/></item>'
+        for i, uri in enumerate(hostile)
+    )
+    rss = (
+        '<rss version="2.0" xmlns:torznab="http://torznab.com/schemas/2015/feed"><channel>'
+        f"{items}<item><title>Alpine</title><link>{good}</link></item></channel></rss>"
+    )
+    parsed = parse_feed(rss.encode(), "http://127.0.0.1/api")
+    assert parsed.entries[-1].title == "Alpine"
+    assert len(parsed.entries) + len(parsed.problems) == len(hostile) + 1
+    assert {p.item_id for p in parsed.problems} >= {"h-2", "h-3", "h-4"}
