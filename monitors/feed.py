@@ -48,6 +48,7 @@ from torrentwatch.errors import ConfigError, FeedMalformed, FetchError, InputRej
 FEED_MAX_BYTES = 8 * 1024 * 1024
 TORRENT_MAX_BYTES = 16 * 1024 * 1024
 REMEMBER = 10_000
+MAX_OTHER_HASHES = 16  # sightings landed per item for hashes it names besides what it delivered
 FEED_TYPES = frozenset(
     {
         "application/rss+xml",
@@ -276,11 +277,36 @@ def _reconcile(
         conflicting, others = undelivered(
             entry.named, delivered.v1, delivered.v2, complete=delivered.complete
         )
-    for named in (*conflicting, *others):
+    extra = (*conflicting, *others)
+    for named in extra[:MAX_OTHER_HASHES]:
         magnet = magnet_for(named.infohash, entry.title).encode("utf-8")
         ctx.emit(_gathered(ctx, entry, "magnet", entry.item_id, magnet, named.infohash))
-    for named in conflicting:
+    for named in conflicting[:MAX_OTHER_HASHES]:
         ctx.emit(_conflict(ctx, settings, entry, delivered, named))
+    if len(extra) > MAX_OTHER_HASHES:  # a hostile item naming thousands: say so, once
+        ctx.emit(_too_many(ctx, settings, entry, extra))
+
+
+def _too_many(
+    ctx: GatherContext, settings: FeedSettings, entry: FeedEntry, extra: tuple[NamedHash, ...]
+) -> Gathered:
+    left = extra[MAX_OTHER_HASHES:]
+    detail = (
+        f"item {entry.position} ({entry.item_id}) names {len(extra)} torrents besides the "
+        f"one it delivered; only {MAX_OTHER_HASHES} are kept as sightings, not: "
+        + ", ".join(n.infohash for n in left[:20])
+        + (f" and {len(left) - 20} more" if len(left) > 20 else "")
+    )
+    log.warning("%s: %s: %s", ctx.name, settings.url, detail)
+    return rejected(
+        ctx.name,
+        f"{settings.url}#item-{entry.position}",
+        datetime.now(UTC),
+        "feed.infohash_conflict",
+        detail,
+        item_id=entry.item_id,
+        title=entry.title,
+    )
 
 
 def _conflict(

@@ -278,17 +278,19 @@ def _facts(item: ET.Element) -> dict[str, list[tuple[str, str]]]:
                 where = f"{space}:attr {name!r}"
                 facts.setdefault(_ATTR_FACTS.get(name, name), []).append((where, value))
         elif namespace and local.lower() in _NAMED_FACTS:
-            facts.setdefault(_NAMED_FACTS[local.lower()], []).append((f"<{local}>", _all(child)))
+            facts.setdefault(_NAMED_FACTS[local.lower()], []).append(
+                (f"<{local}>", _raw_text(child))
+            )
         elif namespace and local == "torrent":  # ezRSS wraps its facts in <torrent>
             for inner in child:
                 key = _NAMED_FACTS.get(_local(inner.tag).lower())
                 if key:
                     where = f"<torrent><{_local(inner.tag)}>"
-                    facts.setdefault(key, []).append((where, _all(inner)))
+                    facts.setdefault(key, []).append((where, _raw_text(inner)))
     return facts
 
 
-def _all(element: ET.Element) -> str:
+def _raw_text(element: ET.Element) -> str:
     return element.text or ""
 
 

@@ -1043,3 +1043,26 @@ def test_a_hostile_magnet_in_one_item_does_not_end_the_feed():
     assert parsed.entries[-1].title == "Alpine"
     assert len(parsed.entries) + len(parsed.problems) == len(hostile) + 1
     assert {p.item_id for p in parsed.problems} >= {"h-2", "h-3", "h-4"}
+
+
+def test_an_item_naming_hundreds_of_torrents_lands_a_bounded_number_of_sightings():
+    """A hostile item: one magnet, and 200 infohash attrs that disagree with it."""
+    attrs = "".join(f'<torznab:attr name="infohash" value="{i + 1:040x}"/>' for i in range(200))
+    magnet = "magnet:?xt=urn:btih:" + "ab" * 20
+    rss = (
+        '<rss version="2.0" xmlns:torznab="http://torznab.com/schemas/2015/feed"><channel>'
+        f"<item><title>Pixel Dungeon</title><guid>many</guid>{attrs}"
+        f'<torznab:attr name="magneturl" value="{magnet}"/></item></channel></rss>'
+    )
+    (entry,) = parse_feed(rss.encode(), "http://127.0.0.1/api").entries
+    assert len(entry.named) == 201
+    run = Run({"url": "http://127.0.0.1/api"})
+    settings = feed.read_settings(run.ctx.settings)
+    assert feed._gather_entry(run.ctx, settings, entry)
+    landed = [item for item in run.items if item.kind == "magnet"]
+    assert landed[0].payload.decode() == magnet
+    assert len(landed) == 1 + feed.MAX_OTHER_HASHES
+    details = [record["detail"] for _, _, record in run.rejects]
+    assert len(details) == feed.MAX_OTHER_HASHES + 1
+    assert "names 200 torrents besides the one it delivered" in details[-1]
+    assert details[-1].endswith("and 164 more")
