@@ -235,8 +235,7 @@ def _entry(item: ET.Element, url: str, fmt: str, position: int) -> FeedEntry:
     if magnet is None and infohash is not None:
         magnet = magnet_for(infohash, title)
     if not (links.torrent or magnet):
-        lacked = "the item has no usable .torrent link, magnet link or infohash"
-        raise _ItemUnusable(lacked + (f" (left out: {'; '.join(ignored)})" if ignored else ""))
+        raise _ItemUnusable(_lacking(ignored))
     texts = [t for c in item if _local(c.tag) == "category" for t in [_category_text(c)] if t]
     ids = [v for _, value in facts.get("category", []) for v in [_present(value)] if v]
     seeders = _count(facts.get("seeders"), zero=True, limit=MAX_COUNT)
@@ -262,6 +261,15 @@ def _entry(item: ET.Element, url: str, fmt: str, position: int) -> FeedEntry:
         position=position,
         named=_distinct(named),
     )
+
+
+def _lacking(ignored: list[str], shown: int = 5) -> str:
+    """What an unusable item lacked, and the first ``shown`` malformed fields it had."""
+    text = "the item has no usable .torrent link, magnet link or infohash"
+    if not ignored:
+        return text
+    more = f"; and {len(ignored) - shown} more" if len(ignored) > shown else ""
+    return f"{text} (left out: {'; '.join(ignored[:shown])}{more})"
 
 
 def _facts(item: ET.Element) -> dict[str, list[tuple[str, str]]]:

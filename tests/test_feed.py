@@ -1066,3 +1066,14 @@ def test_an_item_naming_hundreds_of_torrents_lands_a_bounded_number_of_sightings
     assert len(details) == feed.MAX_OTHER_HASHES + 1
     assert "names 200 torrents besides the one it delivered" in details[-1]
     assert details[-1].endswith("and 164 more")
+
+
+def test_the_detail_of_an_unusable_item_is_bounded():
+    attrs = "".join(f'<torznab:attr name="infohash" value="bad-{i}"/>' for i in range(1000))
+    rss = (
+        '<rss version="2.0" xmlns:torznab="http://torznab.com/schemas/2015/feed"><channel>'
+        f"<item><title>Kart</title><guid>k</guid>{attrs}</item></channel></rss>"
+    )
+    (problem,) = parse_feed(rss.encode(), "http://127.0.0.1/api").problems
+    assert "'bad-0'" in problem.detail and "'bad-5'" not in problem.detail
+    assert problem.detail.endswith("; and 995 more)") and len(problem.detail) < 600
