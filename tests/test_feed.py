@@ -1077,3 +1077,19 @@ def test_the_detail_of_an_unusable_item_is_bounded():
     (problem,) = parse_feed(rss.encode(), "http://127.0.0.1/api").problems
     assert "'bad-0'" in problem.detail and "'bad-5'" not in problem.detail
     assert problem.detail.endswith("; and 995 more)") and len(problem.detail) < 600
+
+
+@pytest.mark.slow
+def test_an_enclosure_that_is_no_torrent_still_lands_the_items_magnet(server):
+    rss = f"""<rss version="2.0" xmlns:torznab="http://torznab.com/schemas/2015/feed"><channel>
+      <item><title>Alpine Linux 3.20</title><guid>broken-enclosure</guid>
+        <enclosure url="{server.base}/t/broken.torrent" type="application/x-bittorrent"/>
+        <torznab:attr name="infohash" value="{"cd" * 20}"/></item>
+    </channel></rss>""".encode()
+    server.routes["/api"] = static(rss)
+    server.routes["/t/broken.torrent"] = static(b"d4:infoi1ee", BITTORRENT)
+    run = Run({"url": server.url("/api")})
+    got = run.gather()
+    assert [g.kind for g in got] == ["torrent", "magnet"]  # the loader files the torrent
+    assert parse_magnet(got[1].payload.decode()).infohashes_v1 == ("cd" * 20,)
+    assert run.rejects == []
