@@ -92,14 +92,14 @@ def check_query(con, query: str) -> CheckedQuery:
     try:
         statements = con.extract_statements(query)
     except duckdb.Error as exc:
-        raise QuerySyntax(f"the query does not parse: {exc}") from exc
+        raise QuerySyntax(f"refused: the query does not parse: {exc}") from exc
     if not statements:
-        raise QueryEmpty("the query is empty (only blanks, `;` or comments): nothing to run")
+        raise QueryEmpty("refused: the query is empty (only blanks, `;` or comments)")
     if len(statements) > 1:
         kinds = ", ".join(_kind(s) for s in statements)
         raise QueryMultipleStatements(
-            f"the text holds {len(statements)} statements ({kinds}); exactly one query is run "
-            "per call, so nothing was run (a PIVOT without an explicit IN list also counts as "
+            f"refused: the text holds {len(statements)} statements ({kinds}); exactly one query "
+            "is run per call, so nothing was run (a PIVOT without an explicit IN list counts as "
             "two: name the pivoted values with IN (...))"
         )
     statement = statements[0]
