@@ -79,7 +79,9 @@ def _progress_run(
                 rej=summary.rejected_total,
             )
 
-        return ingest_stage.ingest(paths, db, workers=workers, chunk_size=chunk, on_progress=update)
+        return ingest_stage.ingest(
+            paths, db, workers=workers, chunk_size=chunk, batch_size=batch, on_progress=update
+        )
 
 
 def _print_summary(summary: ingest_stage.IngestSummary) -> None:
