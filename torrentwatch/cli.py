@@ -125,11 +125,17 @@ def stats(db: DbOption = Path("torrentwatch.duckdb")) -> None:
 
 @app.command()
 def sql(
-    statement: Annotated[str, typer.Argument(help="One SQL statement (read-only).")],
+    statement: Annotated[
+        str, typer.Argument(help="One read-only query (SELECT, WITH, FROM, DESCRIBE ...).")
+    ],
     db: DbOption = Path("torrentwatch.duckdb"),
     fmt: Annotated[str, typer.Option("--format", help="table, csv or jsonl.")] = "table",
 ) -> None:
-    """Run a read-only SQL query against the warehouse and print the result."""
+    """Run one read-only query against the warehouse and print the result.
+
+    The query reads the warehouse and nothing else: writes, host files, extensions,
+    settings and second statements are refused with a reason code (docs/sql.md).
+    """
     table = query.sql(db, statement)
     if fmt == "csv":
         sys.stdout.write(csv_text(table))

@@ -210,7 +210,7 @@ def _selected_infohashes(db: str | Path, query: str) -> pa.Table:
     try:
         table = run_guarded(db, query)
     except QueryError as exc:
-        raise ReviewInvalid(f"bulk query refused or failed: {exc}", code=exc.code) from exc
+        raise ReviewInvalid(f"bulk query: {exc.args[0]}", code=exc.code) from exc
     if "infohash" not in table.column_names:
         raise ReviewInvalid(
             "bulk query must select a column named infohash; it selected "
