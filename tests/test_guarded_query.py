@@ -4,6 +4,7 @@ warehouse file's sha256 and the files around it are unchanged afterwards."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -211,3 +212,15 @@ def test_bulk_cli_shows_no_internal_sql(flagged_demo):
     assert out.returncode == 1
     assert "nope" in out.stderr and "bulk_selected" not in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    "query", ["SELECT * FROM checkpoint()", "FROM force_checkpoint()", "SELECT setseed(0.5)"]
+)
+def test_table_functions_that_would_write_change_nothing(warehouse, query):
+    """A SELECT may call functions that write on a writable database: on the read-only,
+    locked-down warehouse they do nothing or fail, and the file stays as it was."""
+    before = _state(warehouse)
+    with contextlib.suppress(QueryError):
+        sql(warehouse, query)
+    assert _state(warehouse) == before
