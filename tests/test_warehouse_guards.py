@@ -148,7 +148,6 @@ head -c 3000000 /dev/zero > "$MNT/ballast"
 "$PY" -m torrentwatch ingest "$IN1" --db "$MNT/w.duckdb" --workers 1 --chunk 100 --batch 100 \
     > "$OUT/out1" 2> "$OUT/err1"
 echo $? > "$OUT/rc1"
-ls -a "$MNT" > "$OUT/ls1"
 rm "$MNT/ballast"
 "$PY" -c "$COUNT" "$MNT/w.duckdb" > "$OUT/counts1"
 "$PY" -m torrentwatch ingest "$IN2" --db "$MNT/w.duckdb" --workers 1 > "$OUT/out2" 2> "$OUT/err2"
@@ -190,7 +189,10 @@ def test_a_full_disk_says_so_and_keeps_whole_batches(tmp_path):
     )
     if "unshare" in ran.stderr and not (tmp_path / "rc1").exists():
         pytest.fail(f"unshare -m is not permitted here: {ran.stderr}")
-    read = lambda name: (tmp_path / name).read_text(encoding="utf-8")  # noqa: E731
+
+    def read(name: str) -> str:
+        return (tmp_path / name).read_text(encoding="utf-8")
+
     err1 = read("err1")
     assert read("rc1").strip() == "1", err1
     assert "[warehouse.disk_full]" in err1 and "w.duckdb" in err1
