@@ -631,7 +631,7 @@ def build_warehouse(db: Path, count: int, chunk: int = 100_000) -> None:
     gen = duckdb.connect(":memory:")
     gen.execute("SET enable_progress_bar = false")
     _macros(gen, fuzzy_titles())
-    con = connect(db)
+    con = connect(db, create=True)
     now = time.time()
     try:
         for start in range(0, count, chunk):

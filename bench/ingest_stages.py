@@ -72,7 +72,7 @@ def main() -> None:
         batch = columnar.build_batch(parsed, [])
         loads = []
         for k in range(args.repeat):
-            con = connect(Path(tmp, f"w{k}.duckdb"))
+            con = connect(Path(tmp, f"w{k}.duckdb"), create=True)
             start = time.perf_counter()
             load_batch(con, batch, "bench")
             loads.append(time.perf_counter() - start)

@@ -54,7 +54,7 @@ def _fresh_warehouse(work: Path):
     target = work / "rows.duckdb"
     target.unlink(missing_ok=True)
     Path(f"{target}.wal").unlink(missing_ok=True)
-    return connect(target, memory_limit=WRITER_MEMORY)
+    return connect(target, create=True, memory_limit=WRITER_MEMORY)
 
 
 def time_files_rows(batch: ParsedBatch, work: Path) -> float:

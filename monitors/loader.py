@@ -126,7 +126,7 @@ def load_landing(
     Raises (after marking the run failed) when the warehouse itself fails; what was not
     committed stays unloaded. Items that cannot be read become ``rejects`` rows.
     """
-    con = connect(db, memory_limit=WRITER_MEMORY)
+    con = connect(db, create=True, memory_limit=WRITER_MEMORY)
     try:
         # Listed while holding the writer lock: a load that finished a moment ago has
         # marked its items, so none is loaded twice by two overlapping runs.

@@ -26,8 +26,8 @@ from rules.loader import load_packs
 from rules.model import All, AnyOf, Condition, Not, Rule
 from rules.predicates import Predicate, lit
 from rules.text_predicates import FuzzyTerms
-from torrentwatch.errors import TorrentNotFound, WarehouseError
-from warehouse.db import connect
+from torrentwatch.errors import TorrentNotFound
+from warehouse.db import connect, rollback_quietly, write_error
 from warehouse.runs import finish_run, start_run
 
 # A rule without fuzzy predicates scores 1.0; one with them, its best fuzzy score / 100.
@@ -218,9 +218,9 @@ def flag(db: str | Path, paths: Iterable[str | os.PathLike[str]] = ()) -> FlagSu
             summary = _merge(con, rules, run_id)
             con.execute("COMMIT")
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)  # a failed COMMIT has ended it: keep the real error
             finish_run(con, run_id, status="failed", detail={"error": str(exc)})
-            raise WarehouseError(f"flag run {run_id} failed, nothing changed: {exc}") from exc
+            raise write_error(exc, f"flag run {run_id} failed, nothing changed") from exc
         finish_run(con, run_id, status="completed", detail=asdict(summary))
         return summary
     finally:

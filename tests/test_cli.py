@@ -80,7 +80,7 @@ def test_demo_prints_summary_and_queries(tmp_path):
 def test_errors_are_one_clear_line(tmp_path):
     out = _run("sql", "SELECT 1", "--db", str(tmp_path / "none.duckdb"), check=False)
     assert out.returncode == 1
-    assert "query.invalid" in out.stderr and "none.duckdb" in out.stderr
+    assert "warehouse.missing" in out.stderr and "none.duckdb" in out.stderr
     assert "Traceback" not in out.stderr
     bad = _run("sql", "SELEC nonsense", "--db", str(tmp_path / "none.duckdb"), check=False)
     assert bad.returncode == 1

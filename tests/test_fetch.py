@@ -209,7 +209,7 @@ def _warehouse_with_magnet_only(path: Path, infohash: str) -> None:
     from warehouse.load import load_batch
     from warehouse.runs import start_run
 
-    con = connect(str(path))
+    con = connect(str(path), create=True)
     metas = magnet_to_metas(parse_magnet(f"magnet:?xt=urn:btih:{infohash}&dn=Linux.Mint.22"))
     seen = Sighting(source="test", source_ref="magnet", seen_at=datetime.now(UTC))
     load_batch(con, build_batch([(m, seen) for m in metas], []), start_run(con, "test"))

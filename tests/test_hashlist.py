@@ -39,6 +39,14 @@ V1_OTHER = "6162636465666768696a6b6c6d6e6f7071727374"
 V2 = "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899"
 
 
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """An existing, empty warehouse: `hashlist import` needs one (it creates none)."""
+    path = tmp_path / "warehouse.duckdb"
+    connect(path, create=True).close()
+    return path
+
+
 def _rows(db: Path, query: str) -> list[tuple[Any, ...]]:
     con = connect(db)
     try:
@@ -245,7 +253,8 @@ def test_all_bad_error_lists_the_lines() -> None:
     assert [r.line for r in caught.value.rejects] == [1, 3]
 
 
-def test_bad_names_and_missing_files_are_clear_errors(tmp_path, db_path) -> None:
+def test_bad_names_and_missing_files_are_clear_errors(tmp_path) -> None:
+    db_path = tmp_path / "none.duckdb"
     path = _write(tmp_path, "l.txt", f"{V1}\n")
     for name in ("", "has space", "x" * 65, "-leading", "semi;colon"):
         with pytest.raises(HashListNameInvalid):
@@ -259,7 +268,7 @@ def test_bad_names_and_missing_files_are_clear_errors(tmp_path, db_path) -> None
 
 
 def test_a_failing_load_leaves_no_version(db_path) -> None:
-    con = connect(db_path)
+    con = connect(db_path, create=True)
     row = ListVersion("test-list", None, "/x", "0" * 64, "text", _now(), 1, 0, None)
     broken = pa.table({"kind": ["infohash_v1"], "hash": [V1]})  # no label, no line_number
     with pytest.raises(WarehouseError, match="rolled back"):
@@ -327,6 +336,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_import_and_list(tmp_path) -> None:
     db = tmp_path / "cli.duckdb"
+    connect(db, create=True).close()
     path = _write(tmp_path, "list.txt", f"{V1}\nzz\n{V1}\nmagnet:?xt=urn:btmh:1220{V2}\n")
     out = _cli("hashlist", "import", str(path), "--name", "test-list", "--db", str(db),
                "--source", "demo-hotline-sample")  # fmt: skip
@@ -345,6 +355,7 @@ def test_cli_import_and_list(tmp_path) -> None:
 
 def test_cli_refuses_a_file_with_nothing_usable(tmp_path) -> None:
     db = tmp_path / "cli.duckdb"
+    connect(db, create=True).close()
     path = _write(tmp_path, "allbad.txt", "zz\nyy\n")
     out = _cli("hashlist", "import", str(path), "--name", "test-list", "--db", str(db))
     assert out.returncode == 1

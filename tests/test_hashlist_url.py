@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -48,6 +49,14 @@ def server() -> Iterator[tuple[str, dict[str, bytes]]]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """An existing, empty warehouse: `hashlist import` needs one (it creates none)."""
+    path = tmp_path / "warehouse.duckdb"
+    connect(path, create=True).close()
+    return path
 
 
 def _versions(db) -> list[tuple[int, int, str]]:

@@ -229,7 +229,7 @@ def test_a_load_that_dies_part_way_resumes_after_its_committed_blocks(
     def load(con, block_bytes=40 * 1024):
         return _load_into(con, path, workers, block_bytes, progress_key="s/export")
 
-    con = connect(db)
+    con = connect(db, create=True)
     restore = fail_block_load(monkeypatch, 3)
     with pytest.raises(WarehouseError, match="simulated"):
         load(con)
@@ -587,7 +587,7 @@ def test_parallel_blocks_load_the_same_as_inline(tmp_path):
     )
     results = []
     for workers in (1, 2):
-        con = connect(tmp_path / f"w{workers}.duckdb")
+        con = connect(tmp_path / f"w{workers}.duckdb", create=True)
         counts = _load_into(con, path, workers, 128 * 1024)
         assert (counts.records, counts.torrents_new, counts.observations) == (1501, 1500, 1501)
         assert counts.torrents_updated == 1 and counts.files == _expected(records[:-1])["files"]

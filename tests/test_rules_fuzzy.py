@@ -317,7 +317,7 @@ def test_no_fuzzy_rules_skip_the_step(warehouse):
 
 def test_flag_scores_and_is_idempotent(tmp_path):
     db = tmp_path / "w.duckdb"
-    con = connect(db)
+    con = connect(db, create=True)
     metas = [
         (parse_torrent(encode(spec)), Sighting("test", key, datetime.now(UTC)))
         for key, spec in TORRENTS.items()
@@ -367,7 +367,7 @@ def test_explain_shows_fuzzy_matches(tmp_path):
     from rules.evaluate import explain
 
     db = tmp_path / "w.duckdb"
-    con = connect(db)
+    con = connect(db, create=True)
     spec = TORRENTS["misspelled"]
     meta = parse_torrent(encode(spec))
     batch = build_batch([(meta, Sighting("test", "m", datetime.now(UTC)))], [])

@@ -134,7 +134,7 @@ def test_evidence_names_the_source_and_category(warehouse):
 
 def test_flag_and_explain_in_words(tmp_path):
     db = tmp_path / "w.duckdb"
-    con = connect(db)
+    con = connect(db, create=True)
     batch, keys = _batch()
     load_batch(con, batch, start_run(con, "test"))
     con.close()

@@ -244,7 +244,7 @@ def make_warehouse(path: Path, keys: list[str]) -> None:
     from warehouse.load import load_batch
     from warehouse.runs import start_run
 
-    con = connect(path)
+    con = connect(path, create=True)
     metas = [
         (parse_torrent(encode(SPECS[k])), Sighting("test", k, datetime.now(UTC))) for k in keys
     ]

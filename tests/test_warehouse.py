@@ -20,7 +20,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
 
 
 def test_migrations_apply_once_and_are_recorded(db_path):
-    con = connect(db_path)
+    con = connect(db_path, create=True)
     assert migrate(con) == []  # already applied by connect
     versions = [v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()]
     assert versions == [m.version for m in migrations()]
@@ -66,7 +66,7 @@ def test_profile_columns_exist_in_schema():
 
 
 def test_second_writer_gets_a_clear_error(db_path):
-    con = connect(db_path)
+    con = connect(db_path, create=True)
     code = (
         "import sys\n"
         "from warehouse.db import connect\n"
@@ -153,7 +153,7 @@ def test_bulk_loads_leave_no_table_pages_cached(tmp_path):
     from warehouse.runs import start_run
 
     export = write_synthetic_export(tmp_path / "e.jsonl", 20_000)
-    con = connect(tmp_path / "w.duckdb", memory_limit="256MB")
+    con = connect(tmp_path / "w.duckdb", create=True, memory_limit="256MB")
     limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
     run_id = start_run(con, "test")
     load_magnetico(

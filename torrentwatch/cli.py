@@ -79,7 +79,9 @@ def _progress_run(
                 rej=summary.rejected_total,
             )
 
-        return ingest_stage.ingest(paths, db, workers=workers, chunk_size=chunk, on_progress=update)
+        return ingest_stage.ingest(
+            paths, db, workers=workers, chunk_size=chunk, batch_size=batch, on_progress=update
+        )
 
 
 def _print_summary(summary: ingest_stage.IngestSummary) -> None:
@@ -123,11 +125,17 @@ def stats(db: DbOption = Path("torrentwatch.duckdb")) -> None:
 
 @app.command()
 def sql(
-    statement: Annotated[str, typer.Argument(help="One SQL statement (read-only).")],
+    statement: Annotated[
+        str, typer.Argument(help="One read-only query (SELECT, WITH, FROM, DESCRIBE ...).")
+    ],
     db: DbOption = Path("torrentwatch.duckdb"),
     fmt: Annotated[str, typer.Option("--format", help="table, csv or jsonl.")] = "table",
 ) -> None:
-    """Run a read-only SQL query against the warehouse and print the result."""
+    """Run one read-only query against the warehouse and print the result.
+
+    The query reads the warehouse and nothing else: writes, host files, extensions,
+    settings and second statements are refused with a reason code (docs/sql.md).
+    """
     table = query.sql(db, statement)
     if fmt == "csv":
         sys.stdout.write(csv_text(table))

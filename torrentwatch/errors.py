@@ -301,3 +301,69 @@ class FetchTlsError(FetchError):
     """An https server whose certificate does not verify (or a TLS failure): not retried."""
 
     code = "fetch.tls"
+
+
+class WarehouseMissing(WarehouseError):
+    """A command that needs an existing warehouse was pointed at a path holding none
+    (only the gathering commands create one, so a typo in --db is not a new file)."""
+
+    code = "warehouse.missing"
+
+
+class WarehouseSchemaNewer(WarehouseError):
+    """The warehouse was migrated by a newer torrentwatch than this one: this code does
+    not know its tables, so it neither reads nor writes it."""
+
+    code = "warehouse.schema_newer"
+
+
+class WarehouseDiskFull(WarehouseError):
+    """A write failed because the disk holding the warehouse is full; what was being
+    written was rolled back and the warehouse keeps its last committed state."""
+
+    code = "warehouse.disk_full"
+
+
+class QueryError(TorrentwatchError):
+    """An analyst's query that could not be run (see the subclasses for the refusals)."""
+
+    code = "query.failed"
+
+
+class QueryRefused(QueryError):
+    """The guarded query runner refused a query before or while running it; the code
+    says which rule it broke (one statement, read-only, no host files, ...)."""
+
+    code = "query.refused"
+
+
+class QueryEmpty(QueryRefused):
+    code = "query.empty"
+
+
+class QuerySyntax(QueryRefused):
+    code = "query.syntax"
+
+
+class QueryMultipleStatements(QueryRefused):
+    code = "query.multiple_statements"
+
+
+class QueryNotReadOnly(QueryRefused):
+    code = "query.not_read_only"
+
+
+class QuerySettings(QueryRefused):
+    code = "query.settings"
+
+
+class QueryExtension(QueryRefused):
+    code = "query.extension"
+
+
+class QueryNotAQuery(QueryRefused):
+    code = "query.not_a_query"
+
+
+class QueryExternalAccess(QueryRefused):
+    code = "query.external_access"

@@ -222,7 +222,7 @@ def ingest(
     """
     workers = workers or os.cpu_count() or 1
     with _worker_pool(workers) as pool:
-        con = connect(db, memory_limit=WRITER_MEMORY)
+        con = connect(db, create=True, memory_limit=WRITER_MEMORY)
         summary = IngestSummary(run_id=start_run(con, "ingest"))
         try:
             chunks = _chunks(discover(paths), chunk_size)

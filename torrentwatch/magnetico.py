@@ -57,7 +57,7 @@ def import_magnetico(
     an earlier import had got that far.
     """
     path = Path(path)
-    con = connect(db, memory_limit=WRITER_MEMORY)
+    con = connect(db, create=True, memory_limit=WRITER_MEMORY)
     try:
         run_id = start_run(con, "import magnetico")
         try:

@@ -1,45 +1,40 @@
-"""Read-side helpers the CLI and DAGs share: SQL and warehouse statistics."""
+"""Read-side helpers the CLI and DAGs share: SQL and warehouse statistics.
+
+Both run through the guarded query runner (:mod:`warehouse.guarded`): the warehouse
+opened read-only and locked down, one query statement at a time.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
-from torrentwatch.errors import TorrentwatchError
+from torrentwatch.errors import QueryError
 from warehouse.db import connect
+from warehouse.guarded import GuardedWarehouse, open_guarded, run_guarded
 
-
-class QueryError(TorrentwatchError):
-    code = "query.invalid"
+__all__ = ["STATS_QUERIES", "QueryError", "Stats", "open_read", "run_query", "sql", "stats"]
 
 
 def open_read(db: str | Path):
-    """A read-only connection; analysts' queries must never change the warehouse."""
-    if str(db) != ":memory:" and not Path(db).exists():
-        raise QueryError(f"no warehouse at {db}: run `torrentwatch ingest` first")
+    """A read-only connection to an existing warehouse, for the library's own queries."""
     return connect(db, read_only=True)
 
 
-def run_query(con, query: str) -> pa.Table:
-    try:
-        result = con.execute(query)
-        if result.description is None:
-            return pa.table({})
-        return result.to_arrow_table()
-    except duckdb.Error as exc:
-        raise QueryError(f"query failed: {exc}") from exc
+def run_query(warehouse: GuardedWarehouse, query: str) -> pa.Table:
+    """Run one analyst query on an open guarded warehouse (refusals are QueryRefused)."""
+    return warehouse.run(query)
 
 
 def sql(db: str | Path, query: str) -> pa.Table:
-    """Run one SQL statement against the warehouse (read-only) and return Arrow."""
-    con = open_read(db)
-    try:
-        return run_query(con, query)
-    finally:
-        con.close()
+    """Run one read-only query against the warehouse and return Arrow.
+
+    Exactly one query statement; it reads the warehouse and nothing else (no writes,
+    host files, extensions or settings): see docs/sql.md for what is refused and why.
+    """
+    return run_guarded(db, query)
 
 
 STATS_QUERIES: dict[str, str] = {
@@ -77,8 +72,5 @@ class Stats:
 
 def stats(db: str | Path) -> Stats:
     """Row counts, rejects by reason and the mix of claimed categories and content."""
-    con = open_read(db)
-    try:
-        return Stats({title: run_query(con, q) for title, q in STATS_QUERIES.items()})
-    finally:
-        con.close()
+    with open_guarded(db) as warehouse:
+        return Stats({title: warehouse.run(q) for title, q in STATS_QUERIES.items()})

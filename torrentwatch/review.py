@@ -10,19 +10,18 @@ here is set-wise SQL; the CLI (`torrentwatch review ...`) is a thin skin over it
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from parsers.normalize import display_safe
 from rules.evaluate import explain
-from torrentwatch.errors import ReviewInvalid, ReviewNotFlagged, TorrentNotFound, WarehouseError
+from torrentwatch.errors import QueryError, ReviewInvalid, ReviewNotFlagged, TorrentNotFound
 from torrentwatch.review_codes import check_analyst, check_decision
-from warehouse.db import connect
+from warehouse.db import connect, rollback_quietly
+from warehouse.guarded import run_guarded
 
 QUEUE_SQL = """\
 SELECT infohash, status, top_level, top_score, rule_ids, name, total_size, file_count,
@@ -89,18 +88,13 @@ class Policy:
     set_by: str | None
 
 
-def rollback(con) -> None:
-    """Roll back if a transaction is still open (a failed COMMIT has ended it already),
-    never hiding the error that got us here."""
-    with contextlib.suppress(duckdb.Error):
-        con.execute("ROLLBACK")
+# Roll back if a transaction is still open, never hiding the error that got us here.
+rollback = rollback_quietly
 
 
 def open_warehouse(db: str | Path):
     """A writable, migrated connection to an existing warehouse: review and export never
-    create an empty one by mistake (a typo in --db is an error, not a new file)."""
-    if str(db) != ":memory:" and not Path(db).exists():
-        raise WarehouseError(f"no warehouse at {db}: run `torrentwatch ingest` and `flag` first")
+    create an empty one by mistake (a typo in --db is WarehouseMissing, not a new file)."""
     return connect(db)
 
 
@@ -209,21 +203,25 @@ def review_decide(
         con.close()
 
 
-def _single_select(con, query: str) -> str:
-    """The one SELECT statement of ``query``; anything else is refused before it runs."""
+def _selected_infohashes(db: str | Path, query: str) -> pa.Table:
+    """The ``infohash`` column the analyst's ``query`` selects, run by the guarded query
+    runner (one read-only query: trailing `;` and comments are fine). The query is
+    never pasted into SQL of ours, so an error only ever speaks of the query itself."""
     try:
-        statements = con.extract_statements(query)
-    except duckdb.Error as exc:
-        raise ReviewInvalid(f"bulk query does not parse: {exc}") from exc
-    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
-        kinds = [s.type.name for s in statements]
-        raise ReviewInvalid(f"bulk query must be exactly one SELECT statement, got {kinds}")
-    return statements[0].query
+        table = run_guarded(db, query)
+    except QueryError as exc:
+        raise ReviewInvalid(f"bulk query: {exc.args[0]}", code=exc.code) from exc
+    if "infohash" not in table.column_names:
+        raise ReviewInvalid(
+            "bulk query must select a column named infohash; it selected "
+            f"{table.column_names or 'no columns'}"
+        )
+    return table.select(["infohash"])
 
 
 SELECTED_SQL = """\
 CREATE OR REPLACE TEMP TABLE bulk_selected AS
-SELECT DISTINCT lower(trim(CAST(q.infohash AS VARCHAR))) AS given FROM ({query}) q
+SELECT DISTINCT lower(trim(CAST(q.infohash AS VARCHAR))) AS given FROM bulk_query q
 WHERE q.infohash IS NOT NULL"""
 
 # Three equi-joins, not one join on `IN (...)`: DuckDB runs an OR condition as a
@@ -263,17 +261,14 @@ def review_bulk(
     ``query`` selects in a column named ``infohash``. Without ``yes`` nothing is
     written: the counts say what would happen. All of it lands in one transaction."""
     check_decision(decision, rationale, analyst, note)
+    # Run before the writable connection opens: one process holds one of them at a time.
+    selected_rows = _selected_infohashes(db, query)
     con = open_warehouse(db)
     try:
-        select = _single_select(con, query)
+        con.register("bulk_query", selected_rows)
         con.execute("BEGIN TRANSACTION")
         try:
-            try:
-                con.execute(SELECTED_SQL.format(query=select))
-            except duckdb.Error as exc:
-                raise ReviewInvalid(
-                    f"bulk query failed (it must select a column named infohash): {exc}"
-                ) from exc
+            con.execute(SELECTED_SQL)
             con.execute(BULK_KEYS_SQL)
             con.execute(TO_DECIDE_SQL)
             selected, unknown, not_flagged, decided = con.execute(BULK_COUNTS_SQL).fetchone()

@@ -4,18 +4,34 @@ Migrations are numbered SQL files applied in order on open, each in its own
 transaction and recorded in ``schema_migrations``, so every open sees the schema the
 code expects. DuckDB lets one process hold a database file read-write; a second
 writer gets :class:`WarehouseLocked` with a message saying what to do.
+
+Three refusals live here so that no command has to remember them: a path with no
+warehouse is not silently made into an empty one unless the caller is one of the
+commands that create warehouses (``create=True``: WarehouseMissing); a warehouse whose
+``schema_migrations`` names a version this code does not have was written by a newer
+torrentwatch and is neither read nor written (WarehouseSchemaNewer); and a write that
+fails because the disk is full says so (WarehouseDiskFull, via :func:`write_error`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import duckdb
 
-from torrentwatch.errors import MigrationError, WarehouseError, WarehouseLocked
+from torrentwatch.errors import (
+    MigrationError,
+    WarehouseDiskFull,
+    WarehouseError,
+    WarehouseLocked,
+    WarehouseMissing,
+    WarehouseSchemaNewer,
+)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
@@ -41,41 +57,92 @@ def migrations() -> list[Migration]:
     return found
 
 
+# The commands that make a new warehouse when --db names none; every other command
+# needs an existing one (named in WarehouseMissing's message).
+CREATING_COMMANDS = ("ingest", "monitor", "import magnetico", "demo")
+
+
 def connect(
     path: str | Path,
     *,
     read_only: bool = False,
+    create: bool = False,
     threads: int | None = None,
     memory_limit: str | None = None,
+    settings: Mapping[str, object] | None = None,
 ):
     """Open (and, unless read-only, migrate) the warehouse at ``path``.
 
-    ``":memory:"`` gives a private in-memory warehouse, used by tests.
-    ``memory_limit`` caps DuckDB's buffer pool, which otherwise keeps the pages a
-    long load wrote (up to 80% of RAM) and so grows with the size of the run.
+    ``create``: make a new warehouse when ``path`` holds none; only the gathering
+    commands (:data:`CREATING_COMMANDS`) pass it, so a mistyped path elsewhere is a
+    ``WarehouseMissing`` error instead of an empty warehouse. ``":memory:"`` gives a
+    private in-memory warehouse, used by tests. ``memory_limit`` caps DuckDB's buffer
+    pool, which otherwise keeps the pages a long load wrote (up to 80% of RAM) and so
+    grows with the size of the run. ``settings``: more DuckDB configuration, applied
+    when the database opens (the guarded query runner's lock-down).
     """
     target = str(path)
-    config: dict[str, object] = {}
+    if target != ":memory:" and not Path(target).exists() and (read_only or not create):
+        raise WarehouseMissing(
+            f"no warehouse at {target}: only `torrentwatch "
+            + "`, `torrentwatch ".join(CREATING_COMMANDS)
+            + "` create one; check --db (or TORRENTWATCH_DB), or run one of those first"
+        )
+    config: dict[str, object] = dict(settings or {})
     if threads:
         config["threads"] = threads
     if memory_limit:
         config["memory_limit"] = memory_limit
+    con = _open(target, read_only, config)
     try:
-        con = duckdb.connect(target, read_only=read_only, config=config)
+        check_schema_version(con, target)
+        if not read_only:
+            migrate(con, target)
+        if memory_limit and target != ":memory:":
+            con.execute(f"SET VARIABLE {_LIMIT_VARIABLE} = $limit", {"limit": memory_limit})
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _open(target: str, read_only: bool, config: dict[str, object]):
+    try:
+        return duckdb.connect(target, read_only=read_only, config=config)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseLocked(
                 f"{target} is open for writing in another process (only one writer at a "
                 f"time); wait for it to finish, or query a copy. DuckDB said: {exc}"
             ) from exc
-        raise WarehouseError(f"cannot open warehouse {target}: {exc}") from exc
+        raise write_error(exc, f"cannot open warehouse {target}", target) from exc
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open warehouse {target}: {exc}") from exc
-    if not read_only:
-        migrate(con)
-    if memory_limit and target != ":memory:":
-        con.execute(f"SET VARIABLE {_LIMIT_VARIABLE} = $limit", {"limit": memory_limit})
-    return con
+
+
+def latest_known_version() -> int:
+    """The highest migration this code ships."""
+    return max((m.version for m in migrations()), default=0)
+
+
+def check_schema_version(con, target: str) -> None:
+    """Refuse a warehouse migrated by a newer torrentwatch: its tables may have columns,
+    constraints or meanings this code does not know, so reading it could mislead and
+    writing it could corrupt it."""
+    has_table = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND schema_name = 'main' AND table_name = 'schema_migrations'"
+    ).fetchone()[0]
+    if not has_table:
+        return
+    found = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+    known = latest_known_version()
+    if found is not None and found > known:
+        raise WarehouseSchemaNewer(
+            f"warehouse {target} has schema version {found}, but this torrentwatch knows "
+            f"versions up to {known}: it was written by a newer torrentwatch; use that "
+            "version (or newer) with it"
+        )
 
 
 def applied_versions(con) -> set[int]:
@@ -87,7 +154,7 @@ def applied_versions(con) -> set[int]:
     return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
 
 
-def migrate(con) -> list[int]:
+def migrate(con, target: str = "the warehouse") -> list[int]:
     """Apply every migration not yet applied; returns the versions applied now."""
     done = applied_versions(con)
     applied: list[int] = []
@@ -103,12 +170,48 @@ def migrate(con) -> list[int]:
             )
             con.execute("COMMIT")
         except duckdb.Error as exc:
-            con.execute("ROLLBACK")
-            raise MigrationError(
-                f"migration {migration.version:03d}_{migration.name} failed: {exc}"
-            ) from exc
+            rollback_quietly(con)
+            name = f"{migration.version:03d}_{migration.name}"
+            if is_disk_full(exc):
+                raise write_error(exc, f"migration {name} of {target}", target) from exc
+            raise MigrationError(f"migration {name} failed: {exc}") from exc
         applied.append(migration.version)
     return applied
+
+
+def rollback_quietly(con) -> None:
+    """Roll back the open transaction, if any. A COMMIT that failed (a full disk, an
+    I/O error) has already ended the transaction, and DuckDB then answers ROLLBACK with
+    "no transaction is active": that answer must never replace the error that got us
+    here, which the caller raises."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
+
+
+# How the operating system words ENOSPC and EDQUOT; DuckDB passes strerror on in its
+# I/O errors and keeps no errno, so the words are all there is to go by.
+_DISK_FULL = ("no space left on device", "disk quota exceeded")
+_FILE_IN_MESSAGE = re.compile(r'file "([^"]+)"')
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether a DuckDB error was caused by a full disk (or an exhausted quota)."""
+    text = str(exc).lower()
+    return any(words in text for words in _DISK_FULL)
+
+
+def write_error(exc: BaseException, what: str, path: str | None = None) -> WarehouseError:
+    """The typed error for a failed warehouse write: ``WarehouseDiskFull`` naming the
+    file DuckDB could not write (or ``path``) when the disk is full, else WarehouseError."""
+    if is_disk_full(exc):
+        match = _FILE_IN_MESSAGE.search(str(exc))
+        where = match[1] if match else (path or "the warehouse")
+        return WarehouseDiskFull(
+            f"{what}: the disk is full (writing {where}); nothing of this write was kept "
+            "and the warehouse holds what was committed before it. Free space on that "
+            f"disk and run again. DuckDB said: {exc}"
+        )
+    return WarehouseError(f"{what}: {exc}")
 
 
 # What the buffer pool is shrunk to for a moment after each bulk load (see below).

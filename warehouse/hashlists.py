@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
-from torrentwatch.errors import WarehouseError
+from warehouse.db import rollback_quietly, write_error
 
 if TYPE_CHECKING:
     from parsers.hashlist import HashEntry, LineReject
@@ -144,12 +144,11 @@ def load_list_version(con, row: ListVersion, entries: pa.Table, rejects: pa.Tabl
             version = _insert_version(con, row, entries.num_rows, rejects.num_rows)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)  # a failed COMMIT has ended it: keep the real error
             raise
     except duckdb.Error as exc:
-        raise WarehouseError(
-            f"loading hash list {row.name!r} from {row.file_path} failed and was rolled back: {exc}"
-        ) from exc
+        what = f"loading hash list {row.name!r} from {row.file_path} failed and was rolled back"
+        raise write_error(exc, what) from exc
     finally:
         con.unregister("import_entries")
         con.unregister("import_rejects")

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from torrentwatch.errors import WarehouseError
-from warehouse.db import release_cached_pages
+from warehouse.db import release_cached_pages, rollback_quietly, write_error
 
 if TYPE_CHECKING:
     from parsers.columnar import ParsedBatch
@@ -148,17 +147,19 @@ def load_batch(
 @contextmanager
 def transaction(con, what: str) -> Iterator[None]:
     """One transaction around the block: committed when it ends, rolled back on any
-    error or interrupt; a DuckDB error becomes a WarehouseError saying ``what`` failed."""
+    error or interrupt; a DuckDB error becomes a WarehouseError saying ``what`` failed
+    (WarehouseDiskFull when the disk is full). A COMMIT that fails has already ended
+    the transaction, so the rollback after it must not replace the real error."""
     try:
         con.execute("BEGIN TRANSACTION")
         try:
             yield
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            rollback_quietly(con)
             raise
     except duckdb.Error as exc:
-        raise WarehouseError(f"{what} failed and was rolled back: {exc}") from exc
+        raise write_error(exc, f"{what} failed and was rolled back") from exc
 
 
 def _load_registered(con, run_id: str) -> LoadCounts:
