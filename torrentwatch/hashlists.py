@@ -136,7 +136,9 @@ def hashlist_import(
     data = read_list_file(path)
     parsed = parse_hash_list(data, source_ref=str(path), fmt=fmt)
     sha256 = hashlib.sha256(data).hexdigest()
-    con = connect(db)
+    # An import of gathered data, like ingest: hashlist_sync on a fresh deployment must
+    # not fail until the first ingest has run.
+    con = connect(db, create=True)
     try:
         where = str(path) if is_url(path) else str(Path(path).resolve())
         if if_changed:

@@ -59,7 +59,7 @@ def migrations() -> list[Migration]:
 
 # The commands that make a new warehouse when --db names none; every other command
 # needs an existing one (named in WarehouseMissing's message).
-CREATING_COMMANDS = ("ingest", "monitor", "import magnetico", "demo")
+CREATING_COMMANDS = ("ingest", "monitor", "import magnetico", "hashlist import", "demo")
 
 
 def connect(
