@@ -32,7 +32,7 @@ from monitors import folder
 from monitors.landing import Landed, LandingZone, item_key_of
 from parsers.columnar import ParsedBatch, build_batch
 from parsers.magnet import magnet_to_metas
-from parsers.reasons import REASONS
+from parsers.reasons import REASONS, parser_error
 from parsers.records import MagnetLink, RawItem, Reject, Sighting, TorrentMeta
 from torrentwatch.errors import LandingError, TorrentwatchError
 from torrentwatch.ingest import WRITER_MEMORY, parse_item
@@ -230,6 +230,14 @@ def _parse_landed(zone: LandingZone, landed: Landed, group: _Group) -> None:
         group.rejects.append(_too_large(zone, landed))
         return
     data = zone.payload(landed)
+    try:
+        _parse_payload(landed, data, group)
+    except Exception as exc:  # a parser bug costs this item alone, not the load
+        rejected = parser_error(exc, landed.kind, landed.source_ref)
+        group.rejects.append(_reject(landed, data, rejected.reason, rejected.detail))
+
+
+def _parse_payload(landed: Landed, data: bytes, group: _Group) -> None:
     if landed.kind == "observation":
         _parse_observation(landed, data, group)
         return

@@ -30,6 +30,7 @@ from parsers.normalize import (
 from parsers.profile import profile_table
 from parsers.records import Reject, Sighting, TorrentMeta
 from parsers.release import parse_release_array
+from parsers.textcap import DETAIL_CAP, cap_array
 
 _TS = pa.timestamp("us", tz="UTC")
 _FALSE = pa.scalar(False, pa.bool_())
@@ -268,8 +269,9 @@ def observations_table(parsed: Sequence[tuple[TorrentMeta, Sighting]]) -> pa.Tab
             "source": _col([s.source for s in sightings], pa.string()),
             "source_ref": _col([s.source_ref for s in sightings], pa.string()),
             "seen_at": _col([s.seen_at for s in sightings], _TS),
-            "title": _col([s.title for s in sightings], pa.string()),
-            "category": _col([s.category for s in sightings], pa.string()),
+            # What a source calls a torrent is gathered text: capped, the cut stated.
+            "title": cap_array(_col([s.title for s in sightings], pa.string())),
+            "category": cap_array(_col([s.category for s in sightings], pa.string())),
             "seeders": _col([s.seeders for s in sightings], pa.int32()),
             "leechers": _col([s.leechers for s in sightings], pa.int32()),
             "completed": _col([s.completed for s in sightings], pa.int32()),
@@ -278,13 +280,15 @@ def observations_table(parsed: Sequence[tuple[TorrentMeta, Sighting]]) -> pa.Tab
 
 
 def rejects_table(rejects: Sequence[Reject]) -> pa.Table:
+    """``rejects`` rows; a detail quoting a huge input is capped (the cut stated): the
+    input itself is identified by ``sha256`` and kept in the landing zone."""
     return pa.table(
         {
             "source": _col([r.source for r in rejects], pa.string()),
             "source_ref": _col([r.source_ref for r in rejects], pa.string()),
             "sha256": _col([r.sha256 for r in rejects], pa.string()),
             "reason": _col([r.reason for r in rejects], pa.string()),
-            "detail": _col([r.detail for r in rejects], pa.string()),
+            "detail": cap_array(_col([r.detail for r in rejects], pa.string()), DETAIL_CAP),
             "seen_at": _col([r.seen_at for r in rejects], _TS),
         }
     )
