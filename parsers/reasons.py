@@ -62,6 +62,10 @@ REASONS: dict[str, str] = {
     "hashlist.csv_quoting": "a CSV row whose quoting is malformed",
 }
 
+# Reasons filed beside a sighting that was still loaded (a note, not a lost input):
+# they do not count as inputs read a second time.
+KEPT_REASONS = frozenset({"magnet.hash_conflict"})
+
 
 def describe(code: str) -> str:
     """Human description of a reason code; unknown codes are a programming error."""

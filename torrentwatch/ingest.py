@@ -272,7 +272,7 @@ def _load_group(con, summary: IngestSummary, group: list[ChunkResult]) -> None:
 
 
 def _account(summary: IngestSummary, batch: ParsedBatch, counts) -> None:
-    summary.items_read += batch.observations.num_rows + batch.rejects.num_rows
+    summary.items_read += batch.items
     summary.torrents_new += counts.torrents_new
     summary.torrents_updated += counts.torrents_updated
     summary.files += counts.files

@@ -1,6 +1,10 @@
 """Bulk loading of parsed batches: one transaction per batch, keyed by infohash.
 
-A torrent row is created once and then only gains sightings (first/last seen);
+Batch rows are first matched to stored rows by key or by either hash
+(``warehouse/torrent_match.py``), so a hybrid torrent known by its v2 hash and later
+by its v1 hash stays one row under the key it was created with.
+A torrent row is created once and then only gains sightings (first/last seen) and
+hashes it did not know;
 its metadata is written again only when a magnet-only row learns its metadata, and
 only then are its files inserted. So re-ingesting the same inputs adds observations
 and never duplicates torrents or files.
@@ -17,6 +21,7 @@ import duckdb
 
 from torrentwatch.errors import WarehouseError
 from warehouse.db import release_cached_pages
+from warehouse.torrent_match import CLEANUP_SQL, FILL_HASHES_SQL, match_stored
 
 if TYPE_CHECKING:
     from parsers.columnar import ParsedBatch
@@ -164,12 +169,21 @@ def transaction(con, what: str) -> Iterator[None]:
 def _load_registered(con, run_id: str) -> LoadCounts:
     params = {"run_id": run_id}
     columns = metadata_columns(con)
+    try:
+        rekeyed = match_stored(con, columns, run_id)
+        if rekeyed is not None:  # rare: fetched whole, then registered in their place
+            tables = {name: con.execute(sql).to_arrow_table() for name, sql in rekeyed.items()}
+            for name, table in tables.items():
+                con.register(name, table)
+    finally:
+        con.execute(CLEANUP_SQL)
     con.execute(KNOWN_SQL)
     updated, with_metadata = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE had_metadata) FROM batch_known"
     ).fetchone()
     if updated:
         con.execute(upgrade_torrents_sql(columns))
+        con.execute(FILL_HASHES_SQL)
         con.execute(SEEN_AGAIN_SQL, params)
     new = con.execute(insert_torrents_sql(columns), params).fetchone()[0]
     # The common case, nothing known with metadata, needs no filtering of the files.
