@@ -180,9 +180,10 @@ def test_two_rows_of_one_torrent_are_merged_by_its_metadata(
     listed = tmp_path / "known.txt"
     listed.write_text(f"{hybrid.v2}\n{hybrid.v1}\n")
     hashlist_import(listed, warehouse.db, name="both")
-    assert warehouse.rows(
-        "SELECT infohash, kind FROM torrent_hash_list_matches ORDER BY kind"
-    ) == [(hybrid.v1, "infohash_v1"), (hybrid.v1, "infohash_v2")]
+    assert warehouse.rows("SELECT infohash, kind FROM torrent_hash_list_matches ORDER BY kind") == [
+        (hybrid.v1, "infohash_v1"),
+        (hybrid.v1, "infohash_v2"),
+    ]
 
 
 def test_a_hybrid_magnet_joins_two_magnet_rows(warehouse: Warehouse, hybrid: Hybrid) -> None:
@@ -195,7 +196,12 @@ def test_a_hybrid_magnet_joins_two_magnet_rows(warehouse: Warehouse, hybrid: Hyb
 
 @pytest.mark.parametrize(
     "order",
-    [("btmh", "data", "btih"), ("btih", "btmh", "data"), ("both", "btmh", "data"), ("data", "both")],
+    [
+        ("btmh", "data", "btih"),
+        ("btih", "btmh", "data"),
+        ("both", "btmh", "data"),
+        ("data", "both"),
+    ],
 )
 def test_one_batch_holding_every_kind_of_sighting(
     warehouse: Warehouse, hybrid: Hybrid, order: Sequence[str]
