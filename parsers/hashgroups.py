@@ -57,6 +57,8 @@ class Grouped:
 
 def group_by_hashes(parsed: Sequence[Parsed]) -> Grouped:
     """Group ``parsed`` by shared v1/v2 hashes (see the module docstring)."""
+    if not any(meta.infohash_v2 for meta, _ in parsed):  # v1 only: the key is the v1 hash
+        return Grouped(list(parsed), _first_by_key(parsed), [])
     by_v1: dict[str, _Group] = {}
     by_v2: dict[str, _Group] = {}
     groups: list[_Group | None] = [None] * len(parsed)
@@ -78,6 +80,16 @@ def group_by_hashes(parsed: Sequence[Parsed]) -> Grouped:
         metas=list(chosen.values()),
         rejects=rejects,
     )
+
+
+def _first_by_key(parsed: Sequence[Parsed]) -> list[TorrentMeta]:
+    """One record per key; a record with metadata wins over a bare magnet."""
+    chosen: dict[str, TorrentMeta] = {}
+    for meta, _ in parsed:
+        held = chosen.get(meta.infohash)
+        if held is None or (meta.has_metadata and not held.has_metadata):
+            chosen[meta.infohash] = meta
+    return list(chosen.values())
 
 
 def _place(

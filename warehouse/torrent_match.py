@@ -24,28 +24,33 @@ The rule (docs/data-dictionary.md, "One torrent, one row"):
 
 from __future__ import annotations
 
-# Each batch row's stored rows, by key (via 0), v1 (via 1) or v2 hash (via 2).
-MATCH_SQL = """
+_HIT = """
+    SELECT b.infohash AS batch_key, t.infohash AS row_key, {via} AS via,
+           t.infohash_v1 AS row_v1, t.infohash_v2 AS row_v2, t.has_metadata AS row_settled,
+           t.first_seen AS row_first_seen, b.infohash_v1 AS v1, b.infohash_v2 AS v2,
+           b.has_metadata AS brings_metadata
+    FROM batch_torrents b JOIN torrents t ON {on}"""
+
+# A batch row holding a v1 hash is keyed by it, so by v1 hash only stored rows keyed
+# otherwise (by their v2 hash) need looking up; by v2 hash only when the batch holds any.
+_BY_KEY = _HIT.format(via=0, on="t.infohash = b.infohash")
+_BY_V1 = _HIT.format(via=1, on="t.infohash_v1 = b.infohash_v1 AND t.infohash_v1 <> t.infohash")
+_BY_V2 = _HIT.format(via=2, on="t.infohash_v2 = b.infohash_v2")
+
+
+def match_sql(with_v2: bool) -> str:
+    """Each batch row's stored rows, by key (via 0), v1 (1) or v2 hash (2), and whether
+    the batch row contradicts the stored one (pure: returns SQL)."""
+    hits = " UNION ALL ".join([_BY_KEY, _BY_V1, *([_BY_V2] if with_v2 else [])])
+    return f"""
 CREATE OR REPLACE TEMP TABLE batch_match AS
-WITH hits AS (
-    SELECT b.infohash AS batch_key, t.infohash AS row_key, 0 AS via
-    FROM batch_torrents b JOIN torrents t ON t.infohash = b.infohash
-    UNION ALL
-    SELECT b.infohash, t.infohash, 1
-    FROM batch_torrents b JOIN torrents t ON t.infohash_v1 = b.infohash_v1
-    UNION ALL
-    SELECT b.infohash, t.infohash, 2
-    FROM batch_torrents b JOIN torrents t ON t.infohash_v2 = b.infohash_v2
+WITH hits AS ({hits}
 ), matched AS (
-    SELECT h.batch_key, h.row_key, min(h.via) AS via,
-           any_value(t.infohash_v1) AS row_v1, any_value(t.infohash_v2) AS row_v2,
-           any_value(t.has_metadata) AS row_settled, any_value(t.first_seen) AS row_first_seen,
-           any_value(b.infohash_v1) AS v1, any_value(b.infohash_v2) AS v2,
-           any_value(b.has_metadata) AS brings_metadata
-    FROM hits h
-    JOIN torrents t ON t.infohash = h.row_key
-    JOIN batch_torrents b ON b.infohash = h.batch_key
-    GROUP BY h.batch_key, h.row_key
+    SELECT batch_key, row_key, min(via) AS via,
+           any_value(row_v1) AS row_v1, any_value(row_v2) AS row_v2,
+           any_value(row_settled) AS row_settled, any_value(row_first_seen) AS row_first_seen,
+           any_value(v1) AS v1, any_value(v2) AS v2, any_value(brings_metadata) AS brings_metadata
+    FROM hits GROUP BY batch_key, row_key
 )
 SELECT *,
     CASE WHEN brings_metadata AND NOT row_settled THEN false
@@ -56,6 +61,14 @@ SELECT *,
     END AS contradicts
 FROM matched
 """
+
+
+# Matches that need more than the ordinary upsert: another row, or a contradiction.
+# (A hash the batch's own row lacks is filled by the upsert, FILL_HASHES_SQL.)
+ANYTHING_TO_DO_SQL = """
+SELECT count(*) FROM batch_match WHERE contradicts OR row_key <> batch_key
+"""
+
 
 # One decision per matched batch row: conflict or not, and the row it goes to.
 RESOLVE_SQL = """
@@ -234,8 +247,11 @@ def match_stored(con, columns: list[str], run_id: str) -> dict[str, str] | None:
     that are one torrent; file conflicts. Returns the re-keyed batch queries to
     register in place of ``batch_torrents``, ``batch_files``, ``batch_observations``,
     or None when every batch row keeps its key (the usual case)."""
-    con.execute(MATCH_SQL)
-    if not con.execute("SELECT count(*) FROM batch_match").fetchone()[0]:
+    with_v2 = con.execute(
+        "SELECT count(*) FROM batch_torrents WHERE infohash_v2 IS NOT NULL"
+    ).fetchone()[0]
+    con.execute(match_sql(bool(with_v2)))
+    if not con.execute(ANYTHING_TO_DO_SQL).fetchone()[0]:
         return None
     con.execute(RESOLVE_SQL)
     con.execute(MERGES_SQL)
