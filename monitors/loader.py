@@ -34,6 +34,7 @@ from parsers.columnar import ParsedBatch, build_batch
 from parsers.magnet import magnet_to_metas
 from parsers.reasons import REASONS, parser_error
 from parsers.records import MagnetLink, RawItem, Reject, Sighting, TorrentMeta
+from parsers.textcap import cap_text
 from torrentwatch.errors import LandingError, TorrentwatchError
 from torrentwatch.ingest import WRITER_MEMORY, parse_item
 from warehouse.db import connect
@@ -321,7 +322,8 @@ def _parse_observation(landed: Landed, data: bytes, group: _Group) -> None:
         return
     v1 = (infohash,) if len(infohash) == 40 else ()
     v2 = (infohash,) if len(infohash) == 64 else ()
-    link = MagnetLink(infohashes_v1=v1, infohashes_v2=v2, display_name=title)
+    name = cap_text(title) if title else None  # the row's name; the title is capped on load
+    link = MagnetLink(infohashes_v1=v1, infohashes_v2=v2, display_name=name)
     sighting = Sighting(
         landed.source,
         landed.source_ref,

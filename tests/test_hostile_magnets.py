@@ -246,3 +246,25 @@ def test_the_monitor_loader_turns_a_parser_bug_into_a_reject(tmp_path: Path) -> 
     assert (summary.loaded, summary.failed, summary.torrents_new) == (2, 0, 1)
     ((reason, detail),) = _table(db, "SELECT reason, detail FROM rejects")
     assert reason == "input.parser_error" and "RecursionError" in detail
+
+
+def test_a_huge_observation_title_is_stored_capped_as_title_and_name(tmp_path: Path) -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from monitors.base import Gathered
+    from monitors.landing import LandingZone
+    from monitors.loader import load_landing
+
+    zone = LandingZone.local(tmp_path / "landing")
+    record = {"infohash": V1, "title": "Kart.Racer." + "x" * FIVE_MB, "category": "c" * FIVE_MB}
+    zone.land(
+        Gathered("observation", "feed", "feed#1", json.dumps(record).encode(), datetime.now(UTC))
+    )
+    db = tmp_path / "w.duckdb"
+    load_landing(zone, db)
+    ((title, category),) = _table(db, "SELECT title, category FROM observations")
+    ((name,),) = _table(db, "SELECT name FROM torrents")
+    cut = f"… ({FIVE_MB + 11 - FIELD_CAP:,} more characters)"
+    assert title.endswith(cut) and name.endswith(cut) and len(name) == FIELD_CAP + len(cut)
+    assert category.endswith(f"… ({FIVE_MB - FIELD_CAP:,} more characters)")

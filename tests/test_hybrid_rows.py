@@ -254,3 +254,50 @@ def _flag(db: Path, infohash: str, rule_id: str, day: str) -> None:
         )
     finally:
         con.close()
+
+
+def test_two_rows_left_by_earlier_loads_are_joined_by_the_next_sighting(
+    warehouse: Warehouse, hybrid: Hybrid
+) -> None:
+    """Before one-row matching, a btmh magnet and the .torrent made two rows (the
+    magnet's row first seen, without metadata); the next sighting joins them, and the
+    earlier row takes the other's metadata and files."""
+    warehouse.feed(hybrid.data)
+    con = connect(warehouse.db)
+    params = {"v2": hybrid.v2}
+    con.execute(
+        "INSERT INTO torrents SELECT * REPLACE ($v2::VARCHAR AS infohash, NULL AS infohash_v1,"
+        " false AS has_metadata, first_seen - INTERVAL 1 DAY AS first_seen) FROM torrents",
+        params,
+    )
+    con.execute(
+        "INSERT INTO observations SELECT * REPLACE ($v2::VARCHAR AS infohash) FROM observations",
+        params,
+    )
+    con.close()
+    assert len(warehouse.torrents()) == 2
+    warehouse.feed(hybrid.btmh)
+    _one_row(warehouse, hybrid.v2, hybrid.v1, hybrid.v2, sightings=3)
+
+
+@pytest.mark.parametrize("together", [False, True])
+def test_a_btih_paired_with_a_v2_only_torrent_is_filed_and_kept_under_the_btih(
+    tmp_path: Path, warehouse: Warehouse, together: bool
+) -> None:
+    """A v2-only torrent's metadata says it has no v1 hash: a magnet claiming one names
+    another torrent by it, kept as a row of that btih alone."""
+    v2_only = _made(tmp_path, "v2", "Ocean.Summer")
+    claimed = "0123456789abcdef0123456789abcdef01234567"
+    link = f"magnet:?xt=urn:btih:{claimed}&xt=urn:btmh:1220{v2_only.v2}"
+    if together:
+        warehouse.feed(link, v2_only.data)
+    else:
+        warehouse.feed(v2_only.data)
+        warehouse.feed(link)
+    assert warehouse.torrents() == [
+        (claimed, claimed, None, False),
+        (v2_only.v2, None, v2_only.v2, True),
+    ]
+    assert warehouse.owners("observations") == {claimed: 1, v2_only.v2: 1}
+    ((reason, detail),) = warehouse.rows("SELECT reason, detail FROM rejects")
+    assert reason == "magnet.hash_conflict" and claimed in detail and v2_only.v2 in detail
