@@ -368,6 +368,8 @@ def _load_group(con, zone: LandingZone, run_id: str, group: _Group, tally: _Tall
     _by_source(tally, batch, "rejects", "rejected")
     if batch.rejects.num_rows:
         tally.rejected.update(batch.rejects.column("reason").to_pylist())
+    if counts.hash_conflicts:
+        tally.rejected["magnet.hash_conflict"] += counts.hash_conflicts
 
 
 def _by_source(tally: _Tally, batch: ParsedBatch, table: str, key: str) -> None:

@@ -17,7 +17,7 @@ import pytest
 from torrent_fixtures import libtorrent_torrent, write_tree
 
 from torrentwatch.hashlists import hashlist_import
-from torrentwatch.ingest import ingest
+from torrentwatch.ingest import IngestSummary, ingest
 from warehouse.db import connect
 
 OTHER_V2 = "ab" * 32
@@ -64,7 +64,7 @@ class Warehouse:
         self.db = root / "w.duckdb"
         self.steps = 0
 
-    def feed(self, *inputs: bytes | str, chunk_size: int = 1000) -> None:
+    def feed(self, *inputs: bytes | str, chunk_size: int = 1000) -> IngestSummary:
         """Ingest ``inputs`` (torrent bytes, magnet lines) together, in one load
         (``chunk_size`` 1: one parsed batch per input, merged for the load if they
         share no torrent)."""
@@ -78,6 +78,7 @@ class Warehouse:
                 (folder / f"{i}.magnets").write_text(item + "\n")
         summary = ingest([folder], self.db, workers=1, chunk_size=chunk_size)
         assert summary.items_read == len(inputs)
+        return summary
 
     def rows(self, sql: str) -> list[tuple]:
         con = connect(self.db, read_only=True)
@@ -225,10 +226,11 @@ def test_a_magnet_pairing_hashes_of_two_torrents_is_filed_and_kept(
 ) -> None:
     wrong = f"magnet:?xt=urn:btih:{hybrid.v1}&xt=urn:btmh:1220{OTHER_V2}&dn=Mixed.Up"
     if together:
-        warehouse.feed(hybrid.data, wrong)
+        summary = warehouse.feed(hybrid.data, wrong)
     else:
         warehouse.feed(hybrid.data)
-        warehouse.feed(wrong)
+        summary = warehouse.feed(wrong)
+    assert dict(summary.rejected) == {"magnet.hash_conflict": 1}
     _one_row(warehouse, hybrid.v1, hybrid.v1, hybrid.v2, sightings=2)
     ((reason, detail),) = warehouse.rows("SELECT reason, detail FROM rejects")
     assert reason == "magnet.hash_conflict"
@@ -301,3 +303,11 @@ def test_a_btih_paired_with_a_v2_only_torrent_is_filed_and_kept_under_the_btih(
     assert warehouse.owners("observations") == {claimed: 1, v2_only.v2: 1}
     ((reason, detail),) = warehouse.rows("SELECT reason, detail FROM rejects")
     assert reason == "magnet.hash_conflict" and claimed in detail and v2_only.v2 in detail
+
+
+def test_match_sql_looks_up_v2_hashes_only_when_the_batch_has_any() -> None:
+    from warehouse.torrent_match import match_sql
+
+    assert "t.infohash_v2 = b.infohash_v2" not in match_sql(with_v2=False)
+    assert "t.infohash_v2 = b.infohash_v2" in match_sql(with_v2=True)
+    assert "t.infohash_v1 = b.infohash_v1 AND t.infohash_v1 <> t.infohash" in match_sql(False)

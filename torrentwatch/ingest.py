@@ -279,6 +279,8 @@ def _account(summary: IngestSummary, batch: ParsedBatch, counts) -> None:
     summary.observations += counts.observations
     if batch.rejects.num_rows:
         summary.rejected.update(batch.rejects.column("reason").to_pylist())
+    if counts.hash_conflicts:
+        summary.rejected["magnet.hash_conflict"] += counts.hash_conflicts
 
 
 def _run_counts(summary: IngestSummary) -> dict[str, object]:

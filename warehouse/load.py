@@ -37,6 +37,8 @@ class LoadCounts:
     files: int
     observations: int
     rejects: int
+    # magnet.hash_conflict rejects filed while matching stored rows (not in the batch)
+    hash_conflicts: int = 0
 
 
 def metadata_columns(con) -> list[str]:
@@ -170,9 +172,11 @@ def _load_registered(con, run_id: str) -> LoadCounts:
     params = {"run_id": run_id}
     columns = metadata_columns(con)
     try:
-        rekeyed = match_stored(con, columns, run_id)
-        if rekeyed is not None:  # rare: fetched whole, then registered in their place
-            tables = {name: con.execute(sql).to_arrow_table() for name, sql in rekeyed.items()}
+        matched = match_stored(con, columns, run_id)
+        if matched.rekeyed is not None:  # rare: fetched whole, registered in their place
+            tables = {
+                name: con.execute(sql).to_arrow_table() for name, sql in matched.rekeyed.items()
+            }
             for name, table in tables.items():
                 con.register(name, table)
     finally:
@@ -192,7 +196,7 @@ def _load_registered(con, run_id: str) -> LoadCounts:
     observations = con.execute(INSERT_OBSERVATIONS_SQL, params).fetchone()[0]
     rejects = con.execute(INSERT_REJECTS_SQL, params).fetchone()[0]
     con.execute("DROP TABLE batch_known")
-    return LoadCounts(new, updated, files, observations, rejects)
+    return LoadCounts(new, updated, files, observations, rejects, matched.conflicts)
 
 
 RECORD_PROGRESS_SQL = """

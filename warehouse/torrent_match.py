@@ -24,6 +24,8 @@ The rule (docs/data-dictionary.md, "One torrent, one row"):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 _HIT = """
     SELECT b.infohash AS batch_key, t.infohash AS row_key, {via} AS via,
            t.infohash_v1 AS row_v1, t.infohash_v2 AS row_v2, t.has_metadata AS row_settled,
@@ -242,31 +244,40 @@ CLEANUP_SQL = (
 )
 
 
-def match_stored(con, columns: list[str], run_id: str) -> dict[str, str] | None:
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """What matching did: the re-keyed batch queries to register in place of
+    ``batch_torrents``, ``batch_files`` and ``batch_observations`` (None when every
+    batch row keeps its key, the usual case), and the conflicts it filed."""
+
+    rekeyed: dict[str, str] | None = None
+    conflicts: int = 0
+
+
+def match_stored(con, columns: list[str], run_id: str) -> Matched:
     """Match the registered batch to stored rows by either hash; merge stored rows
-    that are one torrent; file conflicts. Returns the re-keyed batch queries to
-    register in place of ``batch_torrents``, ``batch_files``, ``batch_observations``,
-    or None when every batch row keeps its key (the usual case)."""
+    that are one torrent; file conflicts as ``magnet.hash_conflict`` rejects."""
     with_v2 = con.execute(
         "SELECT count(*) FROM batch_torrents WHERE infohash_v2 IS NOT NULL"
     ).fetchone()[0]
     con.execute(match_sql(bool(with_v2)))
     if not con.execute(ANYTHING_TO_DO_SQL).fetchone()[0]:
-        return None
+        return Matched()
     con.execute(RESOLVE_SQL)
     con.execute(MERGES_SQL)
     if con.execute("SELECT count(*) FROM batch_merges").fetchone()[0]:
         _merge_rows(con, columns, run_id)
     con.execute(TARGETS_SQL)
     if not con.execute(REKEY_NEEDED_SQL).fetchone()[0]:
-        return None
-    con.execute(CONFLICT_REJECTS_SQL, {"run_id": run_id})
+        return Matched()
+    conflicts = con.execute(CONFLICT_REJECTS_SQL, {"run_id": run_id}).fetchone()[0]
     con.execute(KEPT_SQL)
-    return {
+    rekeyed = {
         "batch_torrents": REKEYED_TORRENTS_SQL,
         "batch_files": REKEYED_FILES_SQL,
         "batch_observations": REKEYED_OBSERVATIONS_SQL,
     }
+    return Matched(rekeyed, conflicts)
 
 
 def _merge_rows(con, columns: list[str], run_id: str) -> None:
