@@ -171,16 +171,13 @@ def transaction(con, what: str) -> Iterator[None]:
 def _load_registered(con, run_id: str) -> LoadCounts:
     params = {"run_id": run_id}
     columns = metadata_columns(con)
-    try:
-        matched = match_stored(con, columns, run_id)
-        if matched.rekeyed is not None:  # rare: fetched whole, registered in their place
-            tables = {
-                name: con.execute(sql).to_arrow_table() for name, sql in matched.rekeyed.items()
-            }
-            for name, table in tables.items():
-                con.register(name, table)
-    finally:
-        con.execute(CLEANUP_SQL)
+    # On an error the transaction rolls back, and the temporary tables with it.
+    matched = match_stored(con, columns, run_id)
+    if matched.rekeyed is not None:  # rare: fetched whole, registered in their place
+        tables = {name: con.execute(sql).to_arrow_table() for name, sql in matched.rekeyed.items()}
+        for name, table in tables.items():
+            con.register(name, table)
+    con.execute(CLEANUP_SQL)
     con.execute(KNOWN_SQL)
     updated, with_metadata = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE had_metadata) FROM batch_known"
