@@ -107,8 +107,7 @@ def _place(
         if g1 is None:  # kept under its own btih, its btmh unpaired
             alone = replace(meta, infohash=v1, infohash_v2=None)
             return _register(_Group(v1, None, alone), by_v1, by_v2), why
-        _adopt(g1, meta)
-        return g1, why
+        return g1, why  # its record is not adopted: its hashes are not the group's
     group = g1 or g2
     if g1 is not None and g2 is not None and g1 is not g2:
         group = _merge(g1, g2)
