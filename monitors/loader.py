@@ -32,8 +32,9 @@ from monitors import folder
 from monitors.landing import Landed, LandingZone, item_key_of
 from parsers.columnar import ParsedBatch, build_batch
 from parsers.magnet import magnet_to_metas
-from parsers.reasons import REASONS
+from parsers.reasons import REASONS, parser_error
 from parsers.records import MagnetLink, RawItem, Reject, Sighting, TorrentMeta
+from parsers.textcap import cap_text
 from torrentwatch.errors import LandingError, TorrentwatchError
 from torrentwatch.ingest import WRITER_MEMORY, parse_item
 from warehouse.db import connect
@@ -230,6 +231,14 @@ def _parse_landed(zone: LandingZone, landed: Landed, group: _Group) -> None:
         group.rejects.append(_too_large(zone, landed))
         return
     data = zone.payload(landed)
+    try:
+        _parse_payload(landed, data, group)
+    except Exception as exc:  # a parser bug costs this item alone, not the load
+        rejected = parser_error(exc, landed.kind, landed.source_ref)
+        group.rejects.append(_reject(landed, data, rejected.reason, rejected.detail))
+
+
+def _parse_payload(landed: Landed, data: bytes, group: _Group) -> None:
     if landed.kind == "observation":
         _parse_observation(landed, data, group)
         return
@@ -313,7 +322,8 @@ def _parse_observation(landed: Landed, data: bytes, group: _Group) -> None:
         return
     v1 = (infohash,) if len(infohash) == 40 else ()
     v2 = (infohash,) if len(infohash) == 64 else ()
-    link = MagnetLink(infohashes_v1=v1, infohashes_v2=v2, display_name=title)
+    name = cap_text(title) if title else None  # the row's name; the title is capped on load
+    link = MagnetLink(infohashes_v1=v1, infohashes_v2=v2, display_name=name)
     sighting = Sighting(
         landed.source,
         landed.source_ref,
@@ -358,6 +368,8 @@ def _load_group(con, zone: LandingZone, run_id: str, group: _Group, tally: _Tall
     _by_source(tally, batch, "rejects", "rejected")
     if batch.rejects.num_rows:
         tally.rejected.update(batch.rejects.column("reason").to_pylist())
+    if counts.hash_conflicts:
+        tally.rejected["magnet.hash_conflict"] += counts.hash_conflicts
 
 
 def _by_source(tally: _Tally, batch: ParsedBatch, table: str, key: str) -> None:

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from parsers.extensions import ext_chain_array, kind_array
+from parsers.hashgroups import group_by_hashes
 from parsers.normalize import (
     INT_0,
     INT_1,
@@ -28,13 +29,16 @@ from parsers.normalize import (
     tokens_array,
 )
 from parsers.profile import profile_table
+from parsers.reasons import KEPT_REASONS
 from parsers.records import Reject, Sighting, TorrentMeta
 from parsers.release import parse_release_array
+from parsers.textcap import DETAIL_CAP, cap_array
 
 _TS = pa.timestamp("us", tz="UTC")
 _FALSE = pa.scalar(False, pa.bool_())
 _INT64_0 = pa.array([0], pa.int64())
 _COUNT_NONE = methodcaller("count", None)
+_KEPT_REASONS = pa.array(sorted(KEPT_REASONS), pa.string())
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +52,27 @@ class ParsedBatch:
 
     @property
     def items(self) -> int:
-        return self.observations.num_rows + self.rejects.num_rows
+        """Inputs the batch holds: sightings and rejected inputs (a reject filed beside
+        a sighting that was kept, ``KEPT_REASONS``, is not a second input)."""
+        kept = 0
+        if self.rejects.num_rows:
+            reasons = self.rejects.column("reason")
+            kept = pc.sum(pc.is_in(reasons, value_set=_KEPT_REASONS)).as_py() or 0
+        return self.observations.num_rows + self.rejects.num_rows - kept
 
 
 def merge_batches(batches: Sequence[ParsedBatch]) -> ParsedBatch | None:
-    """One batch from several, or None when they share an infohash.
+    """One batch from several, or None when they share a torrent.
 
-    Each batch is unique by infohash on its own; merging keeps that promise only
-    when no torrent appears in two of them. That is the common case, and the rare
-    collision is simply loaded batch by batch, so no row-level deduplication is needed.
+    Each batch is unique by infohash, by v1 and by v2 hash on its own; merging keeps
+    that promise only when no torrent (by any of its hashes) appears in two of them.
+    That is the common case, and the rare collision is simply loaded batch by batch,
+    so no row-level deduplication is needed.
     """
     if len(batches) == 1:
         return batches[0]
     torrents = pa.concat_tables([b.torrents for b in batches])
-    if pc.count_distinct(torrents.column("infohash")).as_py() != torrents.num_rows:
+    if not all(_distinct(torrents, key) for key in ("infohash", "infohash_v1", "infohash_v2")):
         return None
     return ParsedBatch(
         torrents=torrents,
@@ -71,26 +82,32 @@ def merge_batches(batches: Sequence[ParsedBatch]) -> ParsedBatch | None:
     )
 
 
+def _distinct(torrents: pa.Table, column: str) -> bool:
+    """No two rows share a (non-null) value of ``column``."""
+    values = torrents.column(column)
+    return pc.count_distinct(values).as_py() == values.length() - values.null_count
+
+
 def unique_metas(parsed: Sequence[tuple[TorrentMeta, Sighting]]) -> list[TorrentMeta]:
-    """One record per infohash; a record with metadata wins over a bare magnet."""
-    chosen: dict[str, TorrentMeta] = {}
-    for meta, _ in parsed:
-        held = chosen.get(meta.infohash)
-        if held is None or (meta.has_metadata and not held.has_metadata):
-            chosen[meta.infohash] = meta
-    return list(chosen.values())
+    """One record per torrent, whichever of its hashes each record named
+    (parsers/hashgroups.py); a record with metadata wins over a bare magnet."""
+    return group_by_hashes(parsed).metas
 
 
 def build_batch(
     parsed: Sequence[tuple[TorrentMeta, Sighting]], rejects: Sequence[Reject]
 ) -> ParsedBatch:
-    metas = unique_metas(parsed)
+    """The batch's Arrow tables: one torrents row per torrent (records sharing a v1 or
+    v2 hash are one torrent, and every sighting carries that row's key)."""
+    grouped = group_by_hashes(parsed)
+    metas = grouped.metas
+    parsed = grouped.parsed
     files = files_table(metas)
     return ParsedBatch(
         torrents=torrents_table(metas, files, parsed),
         files=files,
         observations=observations_table(parsed),
-        rejects=rejects_table(rejects),
+        rejects=rejects_table([*rejects, *grouped.rejects]),
     )
 
 
@@ -268,8 +285,9 @@ def observations_table(parsed: Sequence[tuple[TorrentMeta, Sighting]]) -> pa.Tab
             "source": _col([s.source for s in sightings], pa.string()),
             "source_ref": _col([s.source_ref for s in sightings], pa.string()),
             "seen_at": _col([s.seen_at for s in sightings], _TS),
-            "title": _col([s.title for s in sightings], pa.string()),
-            "category": _col([s.category for s in sightings], pa.string()),
+            # What a source calls a torrent is gathered text: capped, the cut stated.
+            "title": cap_array(_col([s.title for s in sightings], pa.string())),
+            "category": cap_array(_col([s.category for s in sightings], pa.string())),
             "seeders": _col([s.seeders for s in sightings], pa.int32()),
             "leechers": _col([s.leechers for s in sightings], pa.int32()),
             "completed": _col([s.completed for s in sightings], pa.int32()),
@@ -278,13 +296,15 @@ def observations_table(parsed: Sequence[tuple[TorrentMeta, Sighting]]) -> pa.Tab
 
 
 def rejects_table(rejects: Sequence[Reject]) -> pa.Table:
+    """``rejects`` rows; a detail quoting a huge input is capped (the cut stated): the
+    input itself is identified by ``sha256`` and kept in the landing zone."""
     return pa.table(
         {
             "source": _col([r.source for r in rejects], pa.string()),
             "source_ref": _col([r.source_ref for r in rejects], pa.string()),
             "sha256": _col([r.sha256 for r in rejects], pa.string()),
             "reason": _col([r.reason for r in rejects], pa.string()),
-            "detail": _col([r.detail for r in rejects], pa.string()),
+            "detail": cap_array(_col([r.detail for r in rejects], pa.string()), DETAIL_CAP),
             "seen_at": _col([r.seen_at for r in rejects], _TS),
         }
     )

@@ -15,52 +15,54 @@ import binascii
 import re
 from urllib.parse import unquote_to_bytes
 
+from parsers.reasons import parser_error
 from parsers.records import FileList, MagnetLink, TorrentMeta
+from parsers.textcap import cap_text, capped_repr
 from torrentwatch.errors import InputRejected
 
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _BASE32 = re.compile(r"[A-Za-z2-7]{32}")
 _SHA256_MULTIHASH = re.compile(r"1220([0-9a-fA-F]{64})")
+# xl: ASCII digits only (str.isdigit also accepts '²' and other digits int() refuses).
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+# The largest length the warehouse stores (total_size is a signed 64-bit integer).
+_MAX_LENGTH = 2**63 - 1
 # libtorrent strips a numeric ".<n>" suffix from parameter names (xt.1, tr.2, ...).
-_NUMBERED = re.compile(r"(.*)\.\d+")
+_NUMBERED = re.compile(r"(.*)\.[0-9]+")
 
 
 def parse_magnet(uri: str, *, source_ref: str = "") -> MagnetLink:
     """Parse one magnet URI; raise :class:`InputRejected` ("magnet.invalid" or
-    "magnet.no_hash") when it is not one or names no torrent."""
+    "magnet.no_hash") when it is not one or names no torrent. Nothing else escapes:
+    every field is read defensively (docs/parsers.md, "Hostile magnet links")."""
     text = uri.strip()
     if text[:8].lower() != "magnet:?":
         detail = f"not a magnet URI (it should start with 'magnet:?'): {_preview(text)}"
         raise InputRejected("magnet.invalid", detail, source_ref=source_ref)
+    if not _encodable(text):
+        detail = "the magnet URI holds lone surrogate code points, which are not text"
+        raise InputRejected("magnet.invalid", detail, source_ref=source_ref)
     v1: list[str] = []
     v2: list[str] = []
-    names: list[str] = []
-    trackers: list[str] = []
-    seeds: list[str] = []
-    lengths: list[int] = []
+    fields: dict[str, list[str]] = {"dn": [], "tr": [], "ws": [], "xl": []}
     for key, value in _parameters(text[8:]):
         if key == "xt":
             _add_hash(value, v1, v2, source_ref)
-        elif key == "dn":
-            names.append(_text(value))
-        elif key == "tr" and value:
-            trackers.append(_text(value))
-        elif key == "ws" and value:
-            seeds.append(_text(value))
-        elif key == "xl" and value.isdigit():
-            lengths.append(int(value))
+        elif key in fields:
+            fields[key].append(value)
     if not (v1 or v2):
         detail = (
             f"the magnet URI names no BitTorrent infohash (no xt=urn:btih/btmh): {_preview(text)}"
         )
         raise InputRejected("magnet.no_hash", detail, source_ref=source_ref)
+    name = _text(fields["dn"][-1]) if fields["dn"] else ""
     return MagnetLink(
         infohashes_v1=tuple(dict.fromkeys(v1)),
         infohashes_v2=tuple(dict.fromkeys(v2)),
-        display_name=names[-1] if names and names[-1] else None,
-        trackers=tuple(dict.fromkeys(t for t in trackers if t)),
-        web_seeds=tuple(dict.fromkeys(s for s in seeds if s)),
-        exact_length=lengths[-1] if lengths else None,
+        display_name=name or None,
+        trackers=_texts(fields["tr"]),
+        web_seeds=_texts(fields["ws"]),
+        exact_length=_last_length(fields["xl"]),
     )
 
 
@@ -115,6 +117,9 @@ def parse_magnet_lines(
         except InputRejected as exc:
             results.append((ref, line, exc))
             continue
+        except Exception as exc:  # a parser bug must cost one line, not the file
+            results.append((ref, line, parser_error(exc, "magnet", ref)))
+            continue
         results.extend((ref, line, meta) for meta in metas)
     return results
 
@@ -141,10 +146,45 @@ def _parameters(query: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _encodable(text: str) -> bool:
+    """False for text holding lone surrogates (a caller's str, not decoded bytes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text(value: str) -> str:
-    """Percent-decoded text ('+' is a space, as libtorrent reads it); bytes that are
-    not UTF-8 after decoding become U+FFFD rather than failing the whole link."""
-    return unquote_to_bytes(value.replace("+", " ")).decode("utf-8", "replace")
+    """Percent-decoded text ('+' is a space, as libtorrent reads it), capped at
+    FIELD_CAP characters with the cut stated; bytes that are not UTF-8 after decoding
+    become U+FFFD rather than failing the whole link."""
+    return cap_text(unquote_to_bytes(value.replace("+", " ")).decode("utf-8", "replace"))
+
+
+def _texts(values: list[str]) -> tuple[str, ...]:
+    """Non-empty decoded values (trackers, web seeds), in order, without repeats."""
+    return tuple(dict.fromkeys(text for value in values if value and (text := _text(value))))
+
+
+def _last_length(values: list[str]) -> int | None:
+    """The last ``xl`` that is a usable byte count, else None."""
+    for value in reversed(values):
+        if (length := _length(value)) is not None:
+            return length
+    return None
+
+
+def _length(value: str) -> int | None:
+    """``xl`` as a byte count, or None when it is not one (not plain ASCII digits, or
+    beyond what the warehouse stores): a bad optional field does not cost the link."""
+    if not _ASCII_DIGITS.fullmatch(value):
+        return None
+    digits = value.lstrip("0") or "0"
+    if len(digits) > 19:
+        return None
+    length = int(digits)
+    return length if length <= _MAX_LENGTH else None
 
 
 def _add_hash(value: str, v1: list[str], v2: list[str], source_ref: str) -> None:
@@ -156,7 +196,10 @@ def _add_hash(value: str, v1: list[str], v2: list[str], source_ref: str) -> None
     elif scheme == "urn:btmh:":
         found = btmh_hex(body)
         if found is None:
-            detail = f"xt=urn:btmh: must be 1220 followed by 64 hex digits (SHA-256), got {body!r}"
+            detail = (
+                "xt=urn:btmh: must be 1220 followed by 64 hex digits (SHA-256), "
+                f"got {len(body):,} characters: {capped_repr(body)}"
+            )
             raise InputRejected("magnet.invalid", detail, source_ref=source_ref)
         v2.append(found)
 
@@ -189,10 +232,11 @@ def _btih(body: str, source_ref: str) -> str:
     if found is not None:
         return found
     detail = (
-        f"xt=urn:btih: must be 40 hex or 32 base32 characters, got {len(body)} characters: {body!r}"
+        "xt=urn:btih: must be 40 hex or 32 base32 characters, "
+        f"got {len(body):,} characters: {capped_repr(body)}"
     )
     raise InputRejected("magnet.invalid", detail, source_ref=source_ref)
 
 
 def _preview(text: str, limit: int = 120) -> str:
-    return repr(text if len(text) <= limit else text[:limit] + "...")
+    return capped_repr(text, limit)

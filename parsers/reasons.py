@@ -6,12 +6,17 @@ once shipped, keeps its meaning. Add new codes; never rename old ones.
 
 from __future__ import annotations
 
+from parsers.textcap import cap_text
+from torrentwatch.errors import InputRejected
+
 REASONS: dict[str, str] = {
     # reading
     "input.empty": "the input has no bytes",
     "input.too_large": "the input is larger than the configured maximum",
     "input.unreadable": "the input could not be read from its source",
     "input.not_utf8": "a line of a text input is not valid UTF-8",
+    "input.parser_error": "a parser failed on the input in a way it does not foresee "
+    "(the detail names the exception); the run went on",
     # bencode layer
     "bencode.invalid": "not valid bencoding (truncated, bad length, stray bytes)",
     "bencode.too_deep": "bencoded nesting deeper than the decoder allows",
@@ -34,6 +39,8 @@ REASONS: dict[str, str] = {
     # magnets
     "magnet.invalid": "not a magnet URI, or a malformed one",
     "magnet.no_hash": "a magnet URI with no usable 'xt' infohash",
+    "magnet.hash_conflict": "a magnet pairs a v1 and a v2 infohash that the warehouse knows "
+    "as parts of different torrents; the sighting is kept under its v1 torrent (see detail)",
     # crawler exports (magnetico JSON lines and SQLite databases)
     "json.invalid": "a line of a JSON-lines input is not valid JSON, or not a JSON object",
     "json.truncated": "the last line of a JSON-lines input has no newline and does not parse",
@@ -61,7 +68,18 @@ REASONS: dict[str, str] = {
     "hashlist.csv_quoting": "a CSV row whose quoting is malformed",
 }
 
+# Reasons filed beside a sighting that was still loaded (a note, not a lost input):
+# they do not count as inputs read a second time.
+KEPT_REASONS = frozenset({"magnet.hash_conflict"})
+
 
 def describe(code: str) -> str:
     """Human description of a reason code; unknown codes are a programming error."""
     return REASONS[code]
+
+
+def parser_error(exc: Exception, what: str, source_ref: str) -> InputRejected:
+    """The ``input.parser_error`` reject for an exception a parser did not foresee,
+    naming its type and (capped) message, so one hostile input costs itself alone."""
+    detail = f"the {what} parser failed: {type(exc).__name__}: {cap_text(str(exc), 500)}"
+    return InputRejected("input.parser_error", detail, source_ref=source_ref)

@@ -27,6 +27,7 @@ from pathlib import Path
 from monitors.folder import Found, discover, read_found
 from parsers.columnar import ParsedBatch, build_batch, merge_batches
 from parsers.magnet import parse_magnet_lines
+from parsers.reasons import parser_error
 from parsers.records import RawItem, Reject, Sighting, TorrentMeta
 from parsers.torrent import parse_torrent
 from torrentwatch.errors import InputRejected
@@ -94,7 +95,15 @@ def _as_reject(item: RawItem, exc: InputRejected, data: bytes) -> Reject:
 
 
 def parse_item(item: RawItem) -> tuple[list[tuple[TorrentMeta, Sighting]], list[Reject]]:
-    """Parse one raw item; a bad input becomes a Reject, never an exception."""
+    """Parse one raw item; a bad input becomes a Reject, never an exception: one the
+    parsers do not foresee becomes ``input.parser_error`` and the run goes on."""
+    try:
+        return _parse_item(item)
+    except Exception as exc:
+        return [], [_as_reject(item, parser_error(exc, item.kind, item.source_ref), item.data)]
+
+
+def _parse_item(item: RawItem) -> tuple[list[tuple[TorrentMeta, Sighting]], list[Reject]]:
     if item.kind == "torrent":
         try:
             meta = parse_torrent(item.data, source_ref=item.source_ref)
@@ -263,13 +272,15 @@ def _load_group(con, summary: IngestSummary, group: list[ChunkResult]) -> None:
 
 
 def _account(summary: IngestSummary, batch: ParsedBatch, counts) -> None:
-    summary.items_read += batch.observations.num_rows + batch.rejects.num_rows
+    summary.items_read += batch.items
     summary.torrents_new += counts.torrents_new
     summary.torrents_updated += counts.torrents_updated
     summary.files += counts.files
     summary.observations += counts.observations
     if batch.rejects.num_rows:
         summary.rejected.update(batch.rejects.column("reason").to_pylist())
+    if counts.hash_conflicts:
+        summary.rejected["magnet.hash_conflict"] += counts.hash_conflicts
 
 
 def _run_counts(summary: IngestSummary) -> dict[str, object]:

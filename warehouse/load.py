@@ -1,6 +1,10 @@
 """Bulk loading of parsed batches: one transaction per batch, keyed by infohash.
 
-A torrent row is created once and then only gains sightings (first/last seen);
+Batch rows are first matched to stored rows by key or by either hash
+(``warehouse/torrent_match.py``), so a hybrid torrent known by its v2 hash and later
+by its v1 hash stays one row under the key it was created with.
+A torrent row is created once and then only gains sightings (first/last seen) and
+hashes it did not know;
 its metadata is written again only when a magnet-only row learns its metadata, and
 only then are its files inserted. So re-ingesting the same inputs adds observations
 and never duplicates torrents or files.
@@ -16,6 +20,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from warehouse.db import release_cached_pages, rollback_quietly, write_error
+from warehouse.torrent_match import CLEANUP_SQL, FILL_HASHES_SQL, match_stored
 
 if TYPE_CHECKING:
     from parsers.columnar import ParsedBatch
@@ -31,6 +36,8 @@ class LoadCounts:
     files: int
     observations: int
     rejects: int
+    # magnet.hash_conflict rejects filed while matching stored rows (not in the batch)
+    hash_conflicts: int = 0
 
 
 def metadata_columns(con) -> list[str]:
@@ -165,12 +172,20 @@ def transaction(con, what: str) -> Iterator[None]:
 def _load_registered(con, run_id: str) -> LoadCounts:
     params = {"run_id": run_id}
     columns = metadata_columns(con)
+    # On an error the transaction rolls back, and the temporary tables with it.
+    matched = match_stored(con, columns, run_id)
+    if matched.rekeyed is not None:  # rare: fetched whole, registered in their place
+        tables = {name: con.execute(sql).to_arrow_table() for name, sql in matched.rekeyed.items()}
+        for name, table in tables.items():
+            con.register(name, table)
+    con.execute(CLEANUP_SQL)
     con.execute(KNOWN_SQL)
     updated, with_metadata = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE had_metadata) FROM batch_known"
     ).fetchone()
     if updated:
         con.execute(upgrade_torrents_sql(columns))
+        con.execute(FILL_HASHES_SQL)
         con.execute(SEEN_AGAIN_SQL, params)
     new = con.execute(insert_torrents_sql(columns), params).fetchone()[0]
     # The common case, nothing known with metadata, needs no filtering of the files.
@@ -179,7 +194,7 @@ def _load_registered(con, run_id: str) -> LoadCounts:
     observations = con.execute(INSERT_OBSERVATIONS_SQL, params).fetchone()[0]
     rejects = con.execute(INSERT_REJECTS_SQL, params).fetchone()[0]
     con.execute("DROP TABLE batch_known")
-    return LoadCounts(new, updated, files, observations, rejects)
+    return LoadCounts(new, updated, files, observations, rejects, matched.conflicts)
 
 
 RECORD_PROGRESS_SQL = """
