@@ -20,6 +20,7 @@ from rules import values as v
 from rules.compile import condition_sql
 from rules.model import (
     ID_PATTERN,
+    MAX_ID_CHARS,
     REQUIRED,
     RULE_KEYS,
     Rule,
@@ -97,7 +98,7 @@ def read_pack(doc: Document) -> list[Rule | Disable]:
             doc.add(
                 "rules.duplicate_id",
                 ("rules", i, "id"),
-                f"id {entry.id!r} is already used by rules[{first[entry.id]}] of this pack",
+                f"id {v.shown(entry.id)} is already used by rules[{first[entry.id]}] of this pack",
                 entry.id,
             )
             continue
@@ -111,12 +112,14 @@ def read_entry(ctx: v.Ctx, item: object, path: tuple) -> Rule | Disable | None:
     if isinstance(item, dict) and isinstance(item.get("id"), str):
         ctx.rule_id = item["id"]
     if isinstance(item, dict) and item.get("disabled") is True and set(item) <= {"id", "disabled"}:
-        rule_id = v.string(ctx, item.get("id"), (*path, "id"), ID_PATTERN)
+        rule_id = v.text(ctx, item.get("id"), (*path, "id"), MAX_ID_CHARS, ID_PATTERN)
         return None if rule_id is None else Disable(rule_id, ctx.doc.where(path))
     body = v.mapping(ctx, item, path, RULE_KEYS, REQUIRED)
     if body is None:
         return None
-    rule_id = v.string(ctx, body["id"], (*path, "id"), ID_PATTERN) if "id" in body else None
+    rule_id = (
+        v.text(ctx, body["id"], (*path, "id"), MAX_ID_CHARS, ID_PATTERN) if "id" in body else None
+    )
     header = read_header(ctx, body, path)
     when = read_condition(ctx, body["when"], (*path, "when")) if "when" in body else None
     tests = read_tests(ctx, body["tests"], (*path, "tests")) if "tests" in body else None
@@ -155,7 +158,7 @@ def _apply(ruleset: RuleSet, doc: Document, entries: list[Rule | Disable]) -> No
                         col,
                         entry.id,
                         "",
-                        f"disables {entry.id!r}, which no earlier pack defines",
+                        f"disables {v.shown(entry.id)}, which no earlier pack defines",
                     )
                 )
                 continue

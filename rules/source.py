@@ -12,10 +12,14 @@ from typing import Any
 
 import yaml
 
+from parsers.clip import clip
+
 KeyPath = tuple[str | int, ...]
 # Packs nest a handful of levels; PyYAML composes recursively, so a hostile file
 # 100,000 brackets deep would end in RecursionError rather than a message.
 MAX_DEPTH = 64
+# A problem is one line: whatever a message quotes from the pack is cut to this.
+MAX_MESSAGE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,13 @@ class Problem:
     rule_id: str | None
     path: str
     message: str
+
+    def __post_init__(self) -> None:
+        # Messages quote pack text (a 1 MB pattern, a huge list): keep them one line long.
+        object.__setattr__(self, "message", clip(self.message, MAX_MESSAGE))
+        object.__setattr__(self, "path", clip(self.path, MAX_MESSAGE))
+        if self.rule_id is not None:
+            object.__setattr__(self, "rule_id", clip(self.rule_id, MAX_MESSAGE))
 
     def __str__(self) -> str:
         rule = f"rule {self.rule_id}: " if self.rule_id else ""
@@ -129,7 +140,7 @@ def _build(node: yaml.Node, path: KeyPath, loader: yaml.SafeLoader, doc: Documen
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _construct(key_node, path, loader, doc)
             if not isinstance(key, str | int | bool | float) or key is None:
                 key = str(key)
             key_path = (*path, str(key))
@@ -141,4 +152,24 @@ def _build(node: yaml.Node, path: KeyPath, loader: yaml.SafeLoader, doc: Documen
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), loader, doc) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _construct(node, path, loader, doc)
+
+
+def _construct(node: yaml.Node, path: KeyPath, loader: yaml.SafeLoader, doc: Document) -> Any:
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:
+        # An integer of thousands of digits: Python refuses to convert it (4,300 max).
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        doc.problems.append(
+            Problem(
+                "rules.out_of_range",
+                doc.name,
+                line,
+                col,
+                None,
+                format_path(path),
+                f"cannot read this number: {exc}",
+            )
+        )
+        return None
