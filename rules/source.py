@@ -65,6 +65,9 @@ class Document:
     data: Any = None
     marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Values YAML could not construct (reported once, where they were read): checkers
+    # that later see their ``None`` add no second problem for them.
+    unreadable: set[KeyPath] = field(default_factory=set)
 
     def mark(self, path: KeyPath) -> tuple[int, int]:
         for end in range(len(path), -1, -1):
@@ -78,6 +81,8 @@ class Document:
         return f"{self.name}:{line}:{col}"
 
     def add(self, code: str, path: KeyPath, message: str, rule_id: str | None = None) -> None:
+        if path in self.unreadable:
+            return
         line, col = self.mark(path)
         self.problems.append(
             Problem(code, self.name, line, col, rule_id, format_path(path), message)
@@ -140,11 +145,12 @@ def _build(node: yaml.Node, path: KeyPath, loader: yaml.SafeLoader, doc: Documen
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _construct(key_node, path, loader, doc)
+            key_mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            key = _construct(key_node, path, loader, doc, key_mark, is_key=True)
             if not isinstance(key, str | int | bool | float) or key is None:
                 key = str(key)
             key_path = (*path, str(key))
-            doc.marks[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            doc.marks[key_path] = key_mark
             if key in out:
                 doc.add("rules.duplicate_key", key_path, f"duplicate key {key!r}")
                 continue
@@ -152,24 +158,34 @@ def _build(node: yaml.Node, path: KeyPath, loader: yaml.SafeLoader, doc: Documen
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), loader, doc) for i, item in enumerate(node.value)]
-    return _construct(node, path, loader, doc)
+    return _construct(node, path, loader, doc, doc.mark(path))
 
 
-def _construct(node: yaml.Node, path: KeyPath, loader: yaml.SafeLoader, doc: Document) -> Any:
+def _construct(
+    node: yaml.Node,
+    path: KeyPath,
+    loader: yaml.SafeLoader,
+    doc: Document,
+    mark: tuple[int, int],
+    *,
+    is_key: bool = False,
+) -> Any:
+    """The scalar at ``node``; one YAML cannot build is a problem at ``mark`` (the
+    key's place, as every other problem of a value), and ``None``."""
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, OverflowError) as exc:
         # An integer of thousands of digits: Python refuses to convert it (4,300 max).
-        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        if not is_key:
+            doc.unreadable.add(path)
         doc.problems.append(
             Problem(
                 "rules.out_of_range",
                 doc.name,
-                line,
-                col,
+                *mark,
                 None,
                 format_path(path),
-                f"cannot read this number: {exc}",
+                f"cannot read this value: {str(exc).split(';')[0]}",
             )
         )
         return None
