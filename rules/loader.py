@@ -32,6 +32,9 @@ from rules.source import Document, Problem, parse_document
 from torrentwatch.errors import RulesInvalid
 
 PACKS_PACKAGE = "rules"
+# Problems listed in the error's message (all of them stay in ``problems``): a pack of
+# a million bad list items must not print a million lines.
+SHOWN_PROBLEMS = 200
 PACKS_DIR = "packs"
 
 
@@ -187,7 +190,9 @@ def load_packs(paths: Iterable[str | os.PathLike[str]] = (), *, shipped: bool = 
         problems.extend(doc.problems)
         ruleset.packs.append(name)
     if problems:
-        listing = "\n  ".join(map(str, problems))
+        listing = "\n  ".join(map(str, problems[:SHOWN_PROBLEMS]))
+        if len(problems) > SHOWN_PROBLEMS:
+            listing += f"\n  … and {len(problems) - SHOWN_PROBLEMS:,} more problem(s)"
         raise RulesInvalid(
             f"{len(problems)} problem(s) in rule packs:\n  {listing}", problems=tuple(problems)
         )

@@ -588,3 +588,19 @@ def test_score_matrix_is_bounded_by_cells(monkeypatch):
     monkeypatch.setattr(fuzzy.process, "cdist", spy)
     assert fuzzy._score(pred, queries, choices) == whole
     assert seen and max(seen) <= 100
+
+
+def test_a_flood_of_problems_is_listed_cut(tmp_path):
+    kinds = ", ".join(f"movie{i}" for i in range(5_000))
+    with pytest.raises(RulesInvalid) as info:
+        load_packs([_pack_file(tmp_path, _rule(f"count: {{kinds: [{kinds}], at_least: 1}}\n"))])
+    assert len(info.value.problems) == 5_000
+    text = str(info.value)
+    assert text.count("[rules.unknown_kind]") == 200
+    assert text.endswith("… and 4,800 more problem(s)")
+
+
+def _pack_file(folder: Path, text: str) -> Path:
+    path = folder / "pack.yaml"
+    path.write_text(text)
+    return path
