@@ -28,13 +28,15 @@ from rules.model import (
     read_header,
     read_tests,
 )
-from rules.source import Document, Problem, parse_document
+from rules.source import Document, FileRefused, Problem, parse_document, read_regular
 from torrentwatch.errors import RulesInvalid
 
 PACKS_PACKAGE = "rules"
 # Problems listed in the error's message (all of them stay in ``problems``): a pack of
 # a million bad list items must not print a million lines.
 SHOWN_PROBLEMS = 200
+# A pack is a few hundred lines; a path to a device, a FIFO or a huge file is refused.
+MAX_PACK_BYTES = 16 * 1024 * 1024
 PACKS_DIR = "packs"
 
 
@@ -77,7 +79,10 @@ def _operator_packs(paths: Iterable[str | os.PathLike[str]], problems: list[Prob
             files = [path]
         for file in files:
             try:
-                yield str(file), file.read_text(encoding="utf-8")
+                yield str(file), read_regular(file, MAX_PACK_BYTES).decode("utf-8")
+            except FileRefused as exc:
+                code = f"rules.pack_{exc.what}"
+                problems.append(Problem(code, str(file), 1, 1, None, "", f"the pack {exc}"))
             except (OSError, UnicodeDecodeError) as exc:
                 problems.append(
                     Problem("rules.unreadable", str(file), 1, 1, None, "", f"cannot read: {exc}")

@@ -10,8 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import stat
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -32,7 +30,7 @@ from rules.predicates import (
     _object,
     lit,
 )
-from rules.source import KeyPath
+from rules.source import FileRefused, KeyPath, read_regular
 
 
 def _bare_on(value: Any) -> Any:
@@ -194,56 +192,6 @@ MAX_TERMS_BYTES = 64 * 1024 * 1024  # the file, checked while reading
 MAX_TERM_LINE_CHARS = 1_000  # one line, comment included
 MAX_TERMS = 1_000_000  # distinct terms
 MAX_TERM_WORDS = 32  # tokens of one normalised term: the n-gram size it is matched as
-_READ_CHUNK = 1024 * 1024
-
-
-class _Refused(Exception):
-    """A term file refused as a whole: ``code`` and what is wrong."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _file_kind(mode: int) -> str | None:
-    """What a path that is not a regular file is, in words (``None`` for a regular one)."""
-    if stat.S_ISREG(mode):
-        return None
-    kinds = {
-        stat.S_ISDIR: "a folder",
-        stat.S_ISFIFO: "a named pipe (FIFO)",
-        stat.S_ISCHR: "a character device",
-        stat.S_ISBLK: "a block device",
-        stat.S_ISSOCK: "a socket",
-    }
-    return next((word for test, word in kinds.items() if test(mode)), "not a regular file")
-
-
-def read_regular(file: Path, max_bytes: int) -> bytes:
-    """The bytes of ``file`` if it is a regular file of at most ``max_bytes``.
-
-    Opened without blocking (a FIFO with no writer would hang a plain open) and
-    checked with ``fstat`` on the open descriptor, so a path swapped for a device
-    between a check and the read is still refused; the size is checked while reading
-    (``/proc`` files and growing files say nothing true in ``st_size``)."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(file, flags)
-    try:
-        kind = _file_kind(os.fstat(fd).st_mode)
-        if kind is not None:
-            raise _Refused("rules.terms_not_file", f"is {kind}, not a regular file")
-        chunks: list[bytes] = []
-        total = 0
-        while chunk := os.read(fd, min(_READ_CHUNK, max_bytes + 1 - total)):
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > max_bytes:
-                raise _Refused(
-                    "rules.terms_too_large", f"is larger than the {max_bytes:,}-byte maximum"
-                )
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,8 +274,8 @@ def read_terms(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[str, ...] | None:
     except FileNotFoundError:
         ctx.error("rules.terms_missing", path, f"term file {shown} does not exist")
         return None
-    except _Refused as exc:
-        ctx.error(exc.code, path, f"term file {shown} {exc}")
+    except FileRefused as exc:
+        ctx.error(f"rules.terms_{exc.what}", path, f"term file {shown} {exc}")
         return None
     except OSError as exc:
         ctx.error("rules.terms_unreadable", path, f"cannot read term file {shown}: {exc}")

@@ -604,3 +604,34 @@ def _pack_file(folder: Path, text: str) -> Path:
     path = folder / "pack.yaml"
     path.write_text(text)
     return path
+
+
+@pytest.mark.parametrize(
+    ("target", "code"),
+    [
+        ("/dev/zero", "rules.pack_not_file"),
+        ("fifo", "rules.pack_not_file"),
+        ("big.yaml", "rules.pack_too_large"),
+    ],
+)
+def test_pack_paths_are_read_only_when_regular_and_small(tmp_path, monkeypatch, target, code):
+    """`rules lint /dev/zero` ended in MemoryError; a FIFO hung it."""
+    from rules import loader
+
+    monkeypatch.setattr(loader, "MAX_PACK_BYTES", 1000)
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "big.yaml").write_text("rules: []\n" + "# padding\n" * 200)
+    path = target if target.startswith("/") else str(tmp_path / target)
+    out: list = []
+
+    def run() -> None:
+        try:
+            load_packs([path], shipped=False)
+        except RulesInvalid as exc:
+            out.append(exc.problems)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(10)
+    assert out, f"loading {target} did not finish in 10 s"
+    assert [(p.code, p.file) for p in out[0]] == [(code, path)]
