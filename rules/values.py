@@ -44,9 +44,9 @@ INT64_MAX = 2**63 - 1  # DuckDB BIGINT: total_size, largest_file_size, files.siz
 MAX_VERSION = INT32_MAX
 MAX_COUNT = INT32_MAX
 MAX_SIZE = INT64_MAX
-# Digits before the unit of a size string: 20 cover every size up to MAX_SIZE bytes;
-# a longer string is out of range without being converted.
-_MAX_SIZE_DIGITS = 40
+# Characters of the number of a size string: any size up to MAX_SIZE needs far fewer,
+# so a longer one (a hostile 400-digit "1000…B") is refused without being converted.
+_MAX_SIZE_DIGITS = 100
 
 
 @functools.cache
