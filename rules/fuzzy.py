@@ -41,11 +41,14 @@ SCORERS = {
 # the matrix stays at 200 MB whatever the term count the loader let through.
 BATCH = 20_000
 MAX_CELLS = 50_000_000
-# Characters of hit tokens in one RE2 pattern of ``fuzzy_matches``: RE2 refuses a
-# pattern past its memory budget ("pattern too large", ~100,000 tokens), and well
-# before that its DFA gives up and a scan gets 25x slower (measured: 4,326 tokens,
-# 41,000 characters, 300,000 names: one pattern 12.2 s, 16,000-character ones 0.5 s).
-PATTERN_CHARS = 12_000
+# Characters of hit tokens in one RE2 pattern of ``fuzzy_matches``: one pattern of all
+# hits passes RE2's memory budget at about 1 MB ("pattern too large": ~100,000 hits, and
+# `flag` failed), so larger hit sets are split into patterns of about this size. Not
+# smaller: each pattern is another pass over every row, and on the benchmark's real hits
+# (1,587 tokens, 23,099 characters, 300,000 torrents) one pattern took 0.45 s, three
+# 0.62-0.73 s. (Hits of random letters share no prefixes and blow up RE2's DFA far
+# sooner: 4,326 of them, 41,000 characters, took 12 s as one pattern, 0.5 s as three.)
+PATTERN_CHARS = 50_000
 
 HITS_SCHEMA = pa.schema(
     [

@@ -550,7 +550,7 @@ def test_terms_keep_order_and_drop_repeats_comments_bom_and_crlf(tmp_path):
 
 def test_many_hit_tokens_stay_within_re2_limits():
     """120,000 hit tokens: one RE2 pattern of 1.3 MB is "pattern too large" (flag
-    failed); split into patterns of ~12,000 characters it runs."""
+    failed); split into patterns of ~50,000 characters it runs."""
     tokens = {f"tok{i:06d}x" for i in range(120_000)}
     patterns = fuzzy.hits_patterns(tokens)
     assert len(patterns) > 1 and max(map(len, patterns)) < fuzzy.PATTERN_CHARS + 100
