@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from parsers.clip import clip
 from parsers.normalize import display_safe
 from rules.fuzzy import prepare
 from rules.loader import load_packs
@@ -32,6 +33,9 @@ from warehouse.runs import finish_run, start_run
 
 # A rule without fuzzy predicates scores 1.0; one with them, its best fuzzy score / 100.
 SCORE = 1.0
+# Text a rule puts into the evidence of every flag it raises (a pattern, a file name,
+# the title) is cut to this, saying how much was left out.
+EVIDENCE_TEXT_CHARS = 500
 
 MATCHES_TABLE = """\
 CREATE OR REPLACE TEMP TABLE flag_matches (
@@ -101,9 +105,18 @@ def facts(condition: Condition, negated: bool = False) -> Iterator[tuple[Predica
         yield condition, negated
 
 
+def _evidence_text(value: object) -> object:
+    """A rule's own text as stored in evidence: strings cut to ``EVIDENCE_TEXT_CHARS``."""
+    if isinstance(value, str):
+        return clip(value, EVIDENCE_TEXT_CHARS)
+    if isinstance(value, list | tuple):
+        return [_evidence_text(item) for item in value]
+    return value
+
+
 def _fact_sql(predicate: Predicate, negated: bool) -> str:
     shown = predicate.args() if isinstance(predicate, FuzzyTerms) else asdict(predicate)
-    args = json.dumps(shown, sort_keys=True)
+    args = json.dumps({k: _evidence_text(x) for k, x in shown.items()}, sort_keys=True)
     return (
         f"json_object('predicate', {lit(predicate.keyword)}, 'args', {lit(args)}::JSON,"
         f" 'negated', {str(negated).lower()}, 'holds', coalesce({predicate.sql()}, false),"
@@ -117,7 +130,7 @@ def evidence_sql(rule: Rule) -> str:
     listed = ", ".join(_fact_sql(p, neg) for p, neg in facts(rule.when))
     return (
         f"json_object('rule_id', {lit(rule.id)}, 'version', {rule.version},"
-        f" 'title', {lit(rule.title)}, 'level', {lit(rule.level)},"
+        f" 'title', {lit(clip(rule.title, EVIDENCE_TEXT_CHARS))}, 'level', {lit(rule.level)},"
         f" 'facts', json_array({listed}))"
     )
 

@@ -36,8 +36,19 @@ SCORERS = {
     "token_set_ratio": fuzz.token_set_ratio,
     "WRatio": fuzz.WRatio,
 }
-# Distinct tokens scored per cdist call: bounds the score matrix (rows x terms).
+# Distinct tokens scored per cdist call, at most; and cells of one score matrix (rows
+# x terms, 4 bytes each): a list of 1,000,000 terms is scored 50 rows at a time, so
+# the matrix stays at 200 MB whatever the term count the loader let through.
 BATCH = 20_000
+MAX_CELLS = 50_000_000
+# Characters of hit tokens in one RE2 pattern of ``fuzzy_matches``: one pattern of all
+# hits passes RE2's memory budget at about 1 MB ("pattern too large": ~100,000 hits, and
+# `flag` failed), so larger hit sets are split into patterns of about this size. Not
+# smaller: each pattern is another pass over every row, and on the benchmark's real hits
+# (1,587 tokens, 23,099 characters, 300,000 torrents) one pattern took 0.45 s, three
+# 0.62-0.73 s. (Hits of random letters share no prefixes and blow up RE2's DFA far
+# sooner: 4,326 of them, 41,000 characters, took 12 s as one pattern, 0.5 s as three.)
+PATTERN_CHARS = 50_000
 
 HITS_SCHEMA = pa.schema(
     [
@@ -141,8 +152,9 @@ def _score(
     out: dict[str, list[tuple[str, float]]] = {}
     for rows, cols in _length_groups(pred, queries, choices):
         picked = [choices[j] for j in cols]
-        for start in range(0, len(rows), BATCH):
-            chunk = [queries[i] for i in rows[start : start + BATCH]]
+        step = max(1, min(BATCH, MAX_CELLS // max(1, len(picked))))
+        for start in range(0, len(rows), step):
+            chunk = [queries[i] for i in rows[start : start + step]]
             matrix = process.cdist(
                 chunk, picked, scorer=scorer, score_cutoff=pred.threshold, workers=-1
             )
@@ -238,12 +250,26 @@ MATCH_ROWS = {
 _RE2_META = set("\\.^$|?*+()[]{}")
 
 
-def hits_pattern(tokens: Iterable[str]) -> str:
-    """An RE2 pattern matching text that holds one of ``tokens`` as a run of whole
-    (space-separated) tokens: RE2 runs it in one linear pass over each row, so only
-    the rows that hold a hit are split into n-grams."""
+def hits_patterns(tokens: Iterable[str]) -> list[str]:
+    """RE2 patterns that together match text holding one of ``tokens`` as a run of
+    whole (space-separated) tokens, each of at most about ``PATTERN_CHARS`` characters
+    of tokens: RE2 runs each in one linear pass over a row, so only the rows that hold
+    a hit are split into n-grams."""
     escaped = sorted({"".join("\\" + c if c in _RE2_META else c for c in t) for t in tokens})
-    return "(?:^| )(?:" + "|".join(escaped) + ")(?: |$)"
+    groups: list[list[str]] = [[]]
+    size = 0
+    for token in escaped:
+        if groups[-1] and size + len(token) > PATTERN_CHARS:
+            groups.append([])
+            size = 0
+        groups[-1].append(token)
+        size += len(token) + 1
+    return ["(?:^| )(?:" + "|".join(group) + ")(?: |$)" for group in groups]
+
+
+def _holds_hit_sql(text: str, tokens: Iterable[str]) -> str:
+    tests = [f"regexp_matches({text}, {lit(p)})" for p in hits_patterns(tokens)]
+    return tests[0] if len(tests) == 1 else "(" + " OR ".join(tests) + ")"
 
 
 def _source_grams_sql(source: str, sizes: set[int], tokens: set[str]) -> str:
@@ -251,7 +277,7 @@ def _source_grams_sql(source: str, sizes: set[int], tokens: set[str]) -> str:
     ``source`` whose text holds one of ``tokens``, in one pass over the rows."""
     rows_sql, text = MATCH_ROWS[source]
     joiner = " AND " if " WHERE " in rows_sql else " WHERE "
-    rows = f"{rows_sql}{joiner}regexp_matches({text}, {lit(hits_pattern(tokens))})"
+    rows = f"{rows_sql}{joiner}{_holds_hit_sql(text, tokens)}"
     listed = ", ".join(str(int(n)) for n in sorted(sizes))
     return (
         f"SELECT c.infohash, {lit(source)} AS source,"

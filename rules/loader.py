@@ -20,6 +20,7 @@ from rules import values as v
 from rules.compile import condition_sql
 from rules.model import (
     ID_PATTERN,
+    MAX_ID_CHARS,
     REQUIRED,
     RULE_KEYS,
     Rule,
@@ -27,10 +28,15 @@ from rules.model import (
     read_header,
     read_tests,
 )
-from rules.source import Document, Problem, parse_document
+from rules.source import Document, FileRefused, Problem, parse_document, read_regular
 from torrentwatch.errors import RulesInvalid
 
 PACKS_PACKAGE = "rules"
+# Problems listed in the error's message (all of them stay in ``problems``): a pack of
+# a million bad list items must not print a million lines.
+SHOWN_PROBLEMS = 200
+# A pack is a few hundred lines; a path to a device, a FIFO or a huge file is refused.
+MAX_PACK_BYTES = 16 * 1024 * 1024
 PACKS_DIR = "packs"
 
 
@@ -73,7 +79,10 @@ def _operator_packs(paths: Iterable[str | os.PathLike[str]], problems: list[Prob
             files = [path]
         for file in files:
             try:
-                yield str(file), file.read_text(encoding="utf-8")
+                yield str(file), read_regular(file, MAX_PACK_BYTES).decode("utf-8")
+            except FileRefused as exc:
+                code = f"rules.pack_{exc.what}"
+                problems.append(Problem(code, str(file), 1, 1, None, "", f"the pack {exc}"))
             except (OSError, UnicodeDecodeError) as exc:
                 problems.append(
                     Problem("rules.unreadable", str(file), 1, 1, None, "", f"cannot read: {exc}")
@@ -97,7 +106,7 @@ def read_pack(doc: Document) -> list[Rule | Disable]:
             doc.add(
                 "rules.duplicate_id",
                 ("rules", i, "id"),
-                f"id {entry.id!r} is already used by rules[{first[entry.id]}] of this pack",
+                f"id {v.shown(entry.id)} is already used by rules[{first[entry.id]}] of this pack",
                 entry.id,
             )
             continue
@@ -111,12 +120,14 @@ def read_entry(ctx: v.Ctx, item: object, path: tuple) -> Rule | Disable | None:
     if isinstance(item, dict) and isinstance(item.get("id"), str):
         ctx.rule_id = item["id"]
     if isinstance(item, dict) and item.get("disabled") is True and set(item) <= {"id", "disabled"}:
-        rule_id = v.string(ctx, item.get("id"), (*path, "id"), ID_PATTERN)
+        rule_id = v.text(ctx, item.get("id"), (*path, "id"), MAX_ID_CHARS, ID_PATTERN)
         return None if rule_id is None else Disable(rule_id, ctx.doc.where(path))
     body = v.mapping(ctx, item, path, RULE_KEYS, REQUIRED)
     if body is None:
         return None
-    rule_id = v.string(ctx, body["id"], (*path, "id"), ID_PATTERN) if "id" in body else None
+    rule_id = (
+        v.text(ctx, body["id"], (*path, "id"), MAX_ID_CHARS, ID_PATTERN) if "id" in body else None
+    )
     header = read_header(ctx, body, path)
     when = read_condition(ctx, body["when"], (*path, "when")) if "when" in body else None
     tests = read_tests(ctx, body["tests"], (*path, "tests")) if "tests" in body else None
@@ -155,7 +166,7 @@ def _apply(ruleset: RuleSet, doc: Document, entries: list[Rule | Disable]) -> No
                         col,
                         entry.id,
                         "",
-                        f"disables {entry.id!r}, which no earlier pack defines",
+                        f"disables {v.shown(entry.id)}, which no earlier pack defines",
                     )
                 )
                 continue
@@ -184,7 +195,9 @@ def load_packs(paths: Iterable[str | os.PathLike[str]] = (), *, shipped: bool = 
         problems.extend(doc.problems)
         ruleset.packs.append(name)
     if problems:
-        listing = "\n  ".join(map(str, problems))
+        listing = "\n  ".join(map(str, problems[:SHOWN_PROBLEMS]))
+        if len(problems) > SHOWN_PROBLEMS:
+            listing += f"\n  … and {len(problems) - SHOWN_PROBLEMS:,} more problem(s)"
         raise RulesInvalid(
             f"{len(problems)} problem(s) in rule packs:\n  {listing}", problems=tuple(problems)
         )

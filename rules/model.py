@@ -21,6 +21,15 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 RULE_KEYS = ("id", "version", "title", "description", "level", "when", "tests", "disabled")
 REQUIRED = ("id", "version", "title", "description", "level", "when", "tests")
 GROUPS = ("all", "any", "not")
+# Longest id, title and description: they are printed by lint and explain and stored
+# in every flag's evidence, so a pack cannot put megabytes into each one.
+MAX_ID_CHARS = 200
+TEXT_CHARS = {"title": 300, "description": 5_000}
+# A rule test's torrent is built and ingested by `rules test`: its files' sizes must
+# add up to what a .torrent can describe (libtorrent refuses much past 2**42 bytes
+# with the largest piece it accepts, 256 MiB) and it may list this many files.
+MAX_TEST_BYTES = 2**42
+MAX_TEST_FILES = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +116,7 @@ def read_condition(ctx: v.Ctx, value: Any, path: KeyPath) -> Condition | None:
     cls = PREDICATES.get(key)
     if cls is None:
         known = ", ".join((*GROUPS, *PREDICATES))
-        ctx.error("rules.unknown_key", here, f"unknown predicate {key!r}; known: {known}")
+        ctx.error("rules.unknown_key", here, f"unknown predicate {v.shown(key)}; known: {known}")
         return None
     return cls.from_dict(ctx, body, here)
 
@@ -129,17 +138,33 @@ def read_test(ctx: v.Ctx, value: Any, path: KeyPath) -> TestTorrent | None:
     items = v.listing(ctx, body["files"], (*path, "files"))
     if name is None or items is None:
         return None
+    if len(items) > MAX_TEST_FILES:
+        ctx.error(
+            "rules.out_of_range",
+            (*path, "files"),
+            f"{len(items):,} files; a test torrent holds at most {MAX_TEST_FILES:,}",
+        )
+        return None
     files = []
     for i, item in enumerate(items):
         here = (*path, "files", i)
         if not isinstance(item, list) or len(item) != 2:
-            ctx.error("rules.wrong_type", here, f"expected [path, size], got {item!r}")
+            ctx.error("rules.wrong_type", here, f"expected [path, size], got {v.shown(item)}")
             return None
         file_path = v.string(ctx, item[0], (*here, 0))
         size = v.size(ctx, item[1], (*here, 1))
         if file_path is None or size is None:
             return None
         files.append((file_path, size))
+    total = sum(size for _, size in files)
+    if total > MAX_TEST_BYTES:
+        ctx.error(
+            "rules.out_of_range",
+            (*path, "files"),
+            f"the files add up to {total:,} bytes; a test torrent holds at most "
+            f"{MAX_TEST_BYTES:,} (2**42, what a .torrent can describe)",
+        )
+        return None
     return TestTorrent(name, tuple(files), tuple(on_lists))
 
 
@@ -165,22 +190,18 @@ def read_header(ctx: v.Ctx, body: dict, path: KeyPath) -> dict | None:
     out: dict[str, Any] = {}
     for key in ("title", "description"):
         if key in body:
-            out[key] = v.string(ctx, body[key], (*path, key))
-    version = body.get("version")
+            out[key] = v.text(ctx, body[key], (*path, key), TEXT_CHARS[key])
     if "version" in body:
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            ctx.error(
-                "rules.wrong_type", (*path, "version"), f"expected an integer >= 1: {version!r}"
-            )
-            version = None
-        out["version"] = version
+        out["version"] = v.integer(
+            ctx, body["version"], (*path, "version"), 1, v.MAX_VERSION, "a whole number >= 1"
+        )
     level = body.get("level")
     if "level" in body:
         if level not in LEVELS:
             ctx.error(
                 "rules.unknown_level",
                 (*path, "level"),
-                f"unknown level {level!r}; levels: {', '.join(LEVELS)}",
+                f"unknown level {v.shown(level)}; levels: {', '.join(LEVELS)}",
             )
             level = None
         out["level"] = level

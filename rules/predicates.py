@@ -89,7 +89,7 @@ def _bounds_schema(kind: str) -> dict:
     if kind == "share":
         number = {"type": "number", "minimum": 0, "maximum": 1}
     elif kind == "count":
-        number = {"type": "integer", "minimum": 0}
+        number = {"type": "integer", "minimum": 0, "maximum": v.MAX_COUNT}
     else:
         number = {"$ref": "#/$defs/size"}
     return {"at_least": number, "at_most": number}
@@ -449,7 +449,7 @@ class DoubleExtension(Predicate):
             ctx.error(
                 "rules.bad_value",
                 (*path, "final"),
-                f"{body['final']!r}: write exec_or_shortcut or a list of extensions",
+                f"{v.shown(body['final'])}: write exec_or_shortcut or a list of extensions",
             )
             return None
         found = v.exts(ctx, body["final"], (*path, "final"))
@@ -502,7 +502,7 @@ class KnownList(Predicate):
             ctx.error(
                 "rules.bad_value",
                 (*path, "match"),
-                f"{match!r}: match is one of {', '.join(_MATCH)}",
+                f"{v.shown(match)}: match is one of {', '.join(_MATCH)}",
             )
             return None
         return None if name is None else cls(name, match)

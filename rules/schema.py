@@ -10,7 +10,14 @@ from __future__ import annotations
 import json
 
 from rules import values as v
-from rules.model import ID_PATTERN, LEVELS, REQUIRED
+from rules.model import (
+    ID_PATTERN,
+    LEVELS,
+    MAX_ID_CHARS,
+    MAX_TEST_FILES,
+    REQUIRED,
+    TEXT_CHARS,
+)
 from rules.registry import PREDICATES
 
 SCHEMA_ID = "https://torrentwatch.invalid/rule-pack.schema.json"
@@ -45,7 +52,12 @@ def _test_torrent() -> dict:
         "type": "object",
         "properties": {
             "name": {"type": "string", "minLength": 1},
-            "files": {"type": "array", "minItems": 1, "items": file},
+            "files": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_TEST_FILES,
+                "items": file,
+            },
             "on_lists": {
                 "type": "array",
                 "items": {"type": "string", "pattern": v.LIST_NAME_PATTERN},
@@ -58,14 +70,17 @@ def _test_torrent() -> dict:
 
 def _rule() -> dict:
     tests = {"type": "array", "items": {"$ref": "#/$defs/test_torrent"}}
-    text = {"type": "string", "minLength": 1}
     full = {
         "type": "object",
         "properties": {
-            "id": {"type": "string", "pattern": ID_PATTERN},
-            "version": {"type": "integer", "minimum": 1},
-            "title": text,
-            "description": text,
+            "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_CHARS},
+            "version": {"type": "integer", "minimum": 1, "maximum": v.MAX_VERSION},
+            "title": {"type": "string", "minLength": 1, "maxLength": TEXT_CHARS["title"]},
+            "description": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": TEXT_CHARS["description"],
+            },
             "level": {"enum": list(LEVELS)},
             "when": {"$ref": "#/$defs/condition"},
             "tests": {
@@ -82,7 +97,7 @@ def _rule() -> dict:
     disable = {
         "type": "object",
         "properties": {
-            "id": {"type": "string", "pattern": ID_PATTERN},
+            "id": {"type": "string", "pattern": ID_PATTERN, "maxLength": MAX_ID_CHARS},
             "disabled": {"const": True},
         },
         "required": ["id", "disabled"],
@@ -107,7 +122,7 @@ def json_schema() -> dict:
             "test_torrent": _test_torrent(),
             "size": {
                 "oneOf": [
-                    {"type": "integer", "minimum": 0},
+                    {"type": "integer", "minimum": 0, "maximum": v.MAX_SIZE},
                     {"type": "string", "pattern": v.SIZE_PATTERN},
                 ]
             },

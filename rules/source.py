@@ -7,15 +7,73 @@ refused instead of silently keeping the last one.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from parsers.clip import clip
 
 KeyPath = tuple[str | int, ...]
 # Packs nest a handful of levels; PyYAML composes recursively, so a hostile file
 # 100,000 brackets deep would end in RecursionError rather than a message.
 MAX_DEPTH = 64
+# A problem is one line: whatever a message quotes from the pack is cut to this.
+MAX_MESSAGE = 500
+
+
+_READ_CHUNK = 1024 * 1024
+
+
+class FileRefused(Exception):
+    """A file a pack names, refused as a whole: ``what`` is ``not_file`` or
+    ``too_large``; the caller turns it into its own problem code."""
+
+    def __init__(self, what: str, message: str) -> None:
+        super().__init__(message)
+        self.what = what
+
+
+def _file_kind(mode: int) -> str | None:
+    """What a path that is not a regular file is, in words (``None`` for a regular one)."""
+    if stat.S_ISREG(mode):
+        return None
+    kinds = {
+        stat.S_ISDIR: "a folder",
+        stat.S_ISFIFO: "a named pipe (FIFO)",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    return next((word for test, word in kinds.items() if test(mode)), "not a regular file")
+
+
+def read_regular(file: Path, max_bytes: int) -> bytes:
+    """The bytes of ``file`` if it is a regular file of at most ``max_bytes``.
+
+    Opened without blocking (a FIFO with no writer would hang a plain open) and
+    checked with ``fstat`` on the open descriptor, so a path swapped for a device
+    between a check and the read is still refused; the size is checked while reading
+    (``/proc`` files and growing files say nothing true in ``st_size``)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(file, flags)
+    try:
+        kind = _file_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise FileRefused("not_file", f"is {kind}, not a regular file")
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := os.read(fd, min(_READ_CHUNK, max_bytes + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:
+                raise FileRefused("too_large", f"is larger than the {max_bytes:,}-byte maximum")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +87,13 @@ class Problem:
     rule_id: str | None
     path: str
     message: str
+
+    def __post_init__(self) -> None:
+        # Messages quote pack text (a 1 MB pattern, a huge list): keep them one line long.
+        object.__setattr__(self, "message", clip(self.message, MAX_MESSAGE))
+        object.__setattr__(self, "path", clip(self.path, MAX_MESSAGE))
+        if self.rule_id is not None:
+            object.__setattr__(self, "rule_id", clip(self.rule_id, MAX_MESSAGE))
 
     def __str__(self) -> str:
         rule = f"rule {self.rule_id}: " if self.rule_id else ""
@@ -54,6 +119,9 @@ class Document:
     data: Any = None
     marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Values YAML could not construct (reported once, where they were read): checkers
+    # that later see their ``None`` add no second problem for them.
+    unreadable: set[KeyPath] = field(default_factory=set)
 
     def mark(self, path: KeyPath) -> tuple[int, int]:
         for end in range(len(path), -1, -1):
@@ -67,6 +135,8 @@ class Document:
         return f"{self.name}:{line}:{col}"
 
     def add(self, code: str, path: KeyPath, message: str, rule_id: str | None = None) -> None:
+        if path in self.unreadable:
+            return
         line, col = self.mark(path)
         self.problems.append(
             Problem(code, self.name, line, col, rule_id, format_path(path), message)
@@ -129,11 +199,12 @@ def _build(node: yaml.Node, path: KeyPath, loader: yaml.SafeLoader, doc: Documen
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key_mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            key = _construct(key_node, path, loader, doc, key_mark, is_key=True)
             if not isinstance(key, str | int | bool | float) or key is None:
                 key = str(key)
             key_path = (*path, str(key))
-            doc.marks[key_path] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            doc.marks[key_path] = key_mark
             if key in out:
                 doc.add("rules.duplicate_key", key_path, f"duplicate key {key!r}")
                 continue
@@ -141,4 +212,34 @@ def _build(node: yaml.Node, path: KeyPath, loader: yaml.SafeLoader, doc: Documen
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), loader, doc) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    return _construct(node, path, loader, doc, doc.mark(path))
+
+
+def _construct(
+    node: yaml.Node,
+    path: KeyPath,
+    loader: yaml.SafeLoader,
+    doc: Document,
+    mark: tuple[int, int],
+    *,
+    is_key: bool = False,
+) -> Any:
+    """The scalar at ``node``; one YAML cannot build is a problem at ``mark`` (the
+    key's place, as every other problem of a value), and ``None``."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError) as exc:
+        # An integer of thousands of digits: Python refuses to convert it (4,300 max).
+        if not is_key:
+            doc.unreadable.add(path)
+        doc.problems.append(
+            Problem(
+                "rules.out_of_range",
+                doc.name,
+                *mark,
+                None,
+                format_path(path),
+                f"cannot read this value: {str(exc).split(';')[0]}",
+            )
+        )
+        return None

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import libtorrent as lt
 
+from parsers.clip import clip, clip_repr
 from parsers.hashlist import HashEntry
 from rules.compile import rule_sql
 from rules.fuzzy import prepare
@@ -56,10 +57,26 @@ class TestReport:
         return [r for r in self.results if not r.ok]
 
 
+# libtorrent refuses a piece length above 256 MiB; at that length a test torrent of
+# the largest total the loader allows (rules.model.MAX_TEST_BYTES) has 16,384 pieces.
+MAX_PIECE_LENGTH = 2**28
+
+
+def _piece_length(total: int) -> int:
+    """256 KiB doubled until there are at most 256 pieces, as torrent makers do, but
+    never above what libtorrent accepts (bigger torrents get more pieces instead)."""
+    length = 2**18
+    while -(-total // length) > 256 and length < MAX_PIECE_LENGTH:
+        length *= 2
+    return length
+
+
 def _encoded(test: TestTorrent) -> tuple[str, bytes]:
     """The .torrent of a test and its v1 infohash. It always has the multi-file
     layout (files in a folder called ``name``), so every path is kept as written."""
-    data = encode(SynthTorrent(name=test.name, files=test.files, multi_file=True))
+    total = sum(size for _, size in test.files)
+    spec = SynthTorrent(name=test.name, files=test.files, multi_file=True)
+    data = encode(spec, piece_length=_piece_length(total))
     infohash = hashlib.sha1(lt.bencode(lt.bdecode(data)[b"info"])).hexdigest()
     return infohash, data
 
@@ -127,12 +144,12 @@ def _check(con, rule: Rule, hashes: dict[TestTorrent, str]) -> RuleTestResult:
     stored = {row[0] for row in con.execute("SELECT infohash FROM torrents").fetchall()}
     for test, should_flag in tests:
         infohash = hashes[test]
-        files = ", ".join(p for p, _ in test.files)
+        files = clip(", ".join(p for p, _ in test.files))
         if infohash not in stored:
-            result.failures.append(f"{test.name!r} ({files}) did not ingest (see rejects)")
+            result.failures.append(f"{clip_repr(test.name)} ({files}) did not ingest (see rejects)")
         elif (infohash in flagged) != should_flag:
             verb = "should flag but passed" if should_flag else "should pass but flagged"
-            result.failures.append(f"{verb}: {test.name!r} ({files})")
+            result.failures.append(f"{verb}: {clip_repr(test.name)} ({files})")
     return result
 
 

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from parsers.normalize import normalize_text, skeleton_text
+from parsers.clip import clip
+from parsers.normalize import normalize_array, normalize_text, skeleton_text
 from rules import values as v
 from rules.predicates import (
     EVIDENCE_FILES,
@@ -27,7 +30,7 @@ from rules.predicates import (
     _object,
     lit,
 )
-from rules.source import KeyPath
+from rules.source import FileRefused, KeyPath, read_regular
 
 
 def _bare_on(value: Any) -> Any:
@@ -45,13 +48,16 @@ def _choices_ok(ctx: v.Ctx, body: dict, path: KeyPath, choices: dict[str, tuple[
             ctx.error(
                 "rules.bad_value",
                 (*path, key),
-                f"{body[key]!r}: {key} is one of {', '.join(allowed)}",
+                f"{v.shown(body[key])}: {key} is one of {', '.join(allowed)}",
             )
             ok = False
     return ok
 
 
 REGEX_ON = ("name", "paths", "any")
+# Longest pattern: RE2 refuses far larger ones only when compiled ("pattern too large"),
+# and a pattern is copied into the SQL and the evidence of every flag it raises.
+MAX_PATTERN_CHARS = 10_000
 REGEX_FORMS = ("raw", "norm")
 _REGEX_COLUMNS = {
     ("name", "raw"): "t.name",
@@ -110,12 +116,20 @@ class Regex(Predicate):
             ctx.error(
                 "rules.wrong_type",
                 (*path, "pattern"),
-                f"expected a non-empty string, got {pattern!r}",
+                f"expected a non-empty string, got {v.shown(pattern)}",
+            )
+            return None
+        if len(pattern) > MAX_PATTERN_CHARS:
+            ctx.error(
+                "rules.too_long",
+                (*path, "pattern"),
+                f"{v.shown(pattern)} has {len(pattern):,} characters;"
+                f" a pattern has at most {MAX_PATTERN_CHARS:,}",
             )
             return None
         problem = regex_error(pattern, "c" if case is True else "i")
         if problem is not None:
-            ctx.error("rules.bad_regex", (*path, "pattern"), f"{pattern!r}: {problem}")
+            ctx.error("rules.bad_regex", (*path, "pattern"), f"{v.shown(pattern)}: {clip(problem)}")
             return None
         if not ok:
             return None
@@ -124,7 +138,7 @@ class Regex(Predicate):
     @classmethod
     def json_schema(cls):
         props = {
-            "pattern": {"type": "string", "minLength": 1},
+            "pattern": {"type": "string", "minLength": 1, "maxLength": MAX_PATTERN_CHARS},
             "on": {"enum": list(REGEX_ON)},
             "form": {"enum": list(REGEX_FORMS)},
             "case_sensitive": {"type": "boolean"},
@@ -172,36 +186,114 @@ def pack_folder(doc_name: str) -> Path:
     return Path(doc_name).parent
 
 
+# What a term file may hold (docs/rules.md): read once per load, held in memory and
+# scored against every distinct token of the warehouse by each `flag` run.
+MAX_TERMS_BYTES = 64 * 1024 * 1024  # the file, checked while reading
+MAX_TERM_LINE_CHARS = 1_000  # one line, comment included
+MAX_TERMS = 1_000_000  # distinct terms
+MAX_TERM_WORDS = 32  # tokens of one normalised term: the n-gram size it is matched as
+
+
+@dataclass(frozen=True, slots=True)
+class _LineProblem:
+    code: str
+    line: int
+    col: int
+    message: str
+
+
+def _decode(raw: bytes) -> str | _LineProblem:
+    """UTF-8 text (a leading byte-order mark dropped), or where it is not text: the
+    first NUL byte (a binary file), or the first byte that is not UTF-8."""
+    nul = raw.find(b"\x00")
+    at, code, what = nul, "rules.terms_binary", "a NUL byte: this is a binary file, not text"
+    if nul < 0:
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            at, code = exc.start, "rules.terms_encoding"
+            what = f"byte 0x{raw[exc.start]:02x} is not UTF-8 ({exc.reason})"
+    start = raw.rfind(b"\n", 0, at) + 1
+    return _LineProblem(code, raw.count(b"\n", 0, at) + 1, at - start + 1, what)
+
+
+def _first_line(lines: pa.Array, mask: pa.BooleanArray) -> tuple[int, int] | None:
+    """(1-based line number of the first row where ``mask`` holds, how many hold)."""
+    found = pc.indices_nonzero(pc.fill_null(mask, False))
+    return None if len(found) == 0 else (found[0].as_py() + 1, len(found))
+
+
+def _parse_terms(text: str) -> tuple[tuple[str, ...], list[_LineProblem]]:
+    """The distinct terms in order of first appearance (one a line, ``#`` comments and
+    blank lines skipped), column-wise in Arrow so a million lines take well under a
+    second; problems: lines too long, terms of too many words (first line of each,
+    with how many), and the line where the distinct terms pass ``MAX_TERMS``."""
+    lines = pc.list_flatten(pc.split_pattern(pa.array([text]), "\n"))
+    too_long = pc.greater(pc.utf8_length(lines), MAX_TERM_LINE_CHARS)
+    cut = pc.list_element(pc.split_pattern(lines, "#", max_splits=1), 0)
+    terms = pc.utf8_trim_whitespace(cut)
+    norm = normalize_array(terms)
+    words = pc.add(pc.count_substring(norm, " "), pc.cast(pc.not_equal(norm, ""), pa.int32()))
+    wordy = pc.and_(pc.greater(words, MAX_TERM_WORDS), pc.invert(too_long))
+    problems: list[_LineProblem] = []
+    if first := _first_line(lines, too_long):
+        message = (
+            f"longer than {MAX_TERM_LINE_CHARS:,} characters"
+            f" ({first[1]:,} such line(s); the first is shown)"
+        )
+        problems.append(_LineProblem("rules.terms_line_too_long", first[0], 1, message))
+    if first := _first_line(lines, wordy):
+        message = (
+            f"a term of {words[first[0] - 1].as_py():,} words; a term has at most"
+            f" {MAX_TERM_WORDS} ({first[1]:,} such line(s); the first is shown)"
+        )
+        problems.append(_LineProblem("rules.terms_too_many_words", first[0], 1, message))
+    kept = pc.and_(pc.not_equal(terms, ""), pc.invert(pc.or_(too_long, wordy)))
+    distinct = pc.unique(terms.filter(kept))
+    if len(distinct) > MAX_TERMS:
+        line = pc.index(terms, distinct[MAX_TERMS]).as_py() + 1
+        message = f"more than {MAX_TERMS:,} distinct terms (the maximum)"
+        problems.append(_LineProblem("rules.terms_too_many", line, 1, message))
+    return tuple(distinct.to_pylist()), problems
+
+
 def read_terms(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[str, ...] | None:
     """The terms of a UTF-8 term file (one a line, ``#`` comments, blanks skipped),
-    relative to the pack's folder; a missing, unreadable, non-UTF-8 or empty file is
-    a problem at the ``terms`` key."""
+    relative to the pack's folder, read in linear time. A file that is missing,
+    unreadable, not a regular file or too large is a problem at the ``terms`` key; one
+    that is binary, not UTF-8, has a line too long, a term of too many words or too
+    many terms is a problem at that line of the term file (``file:line:col``), naming
+    the pack's key; one with no terms is a problem at the ``terms`` key."""
     name = v.string(ctx, value, path)
     if name is None:
         return None
     file = pack_folder(ctx.doc.name) / name
+    shown = v.shown(str(file))
     try:
-        raw = file.read_bytes()
+        raw = read_regular(file, MAX_TERMS_BYTES)
     except FileNotFoundError:
-        ctx.error("rules.terms_missing", path, f"term file {str(file)!r} does not exist")
+        ctx.error("rules.terms_missing", path, f"term file {shown} does not exist")
+        return None
+    except FileRefused as exc:
+        ctx.error(f"rules.terms_{exc.what}", path, f"term file {shown} {exc}")
         return None
     except OSError as exc:
-        ctx.error("rules.terms_unreadable", path, f"cannot read term file {str(file)!r}: {exc}")
+        ctx.error("rules.terms_unreadable", path, f"cannot read term file {shown}: {exc}")
         return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        ctx.error("rules.terms_encoding", path, f"term file {str(file)!r} is not UTF-8: {exc}")
+    text = _decode(raw)
+    problems = [text] if isinstance(text, _LineProblem) else []
+    terms: tuple[str, ...] = ()
+    if not problems:
+        terms, problems = _parse_terms(text)
+    for p in problems:
+        named = f"term file of {ctx.doc.where(path)}: {p.message}"
+        ctx.error_at(p.code, str(file), p.line, p.col, path, named)
+    if problems:
         return None
-    terms: list[str] = []
-    for line in text.splitlines():
-        term = line.split("#", 1)[0].strip()
-        if term and term not in terms:
-            terms.append(term)
     if not any(normalize_text(t) for t in terms):
-        ctx.error("rules.terms_empty", path, f"term file {str(file)!r} has no terms")
+        ctx.error("rules.terms_empty", path, f"term file {shown} has no terms")
         return None
-    return tuple(terms)
+    return terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,15 +324,11 @@ class FuzzyTerms(Predicate):
         choices = {"on": FUZZY_ON, "form": FUZZY_FORMS, "scorer": FUZZY_SCORERS}
         ok = _choices_ok(ctx, body, path, choices)
         threshold = body.get("threshold", 90)
-        if (
-            not isinstance(threshold, (int, float))
-            or isinstance(threshold, bool)
-            or not 0 <= threshold <= 100
-        ):
+        if not v.is_real(threshold) or not 0 <= threshold <= 100:
             ctx.error(
                 "rules.bad_value",
                 (*path, "threshold"),
-                f"{threshold!r}: threshold is a number from 0 to 100",
+                f"{v.shown(threshold)}: threshold is a number from 0 to 100",
             )
             ok = False
         found = read_terms(ctx, body["terms"], (*path, "terms"))

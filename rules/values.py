@@ -8,13 +8,16 @@ goes on and reports every problem of every pack at once.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
+from parsers.clip import clip_repr
 from parsers.extensions import KINDS, taxonomy
 from parsers.release import vocabulary
-from rules.source import Document, KeyPath
+from rules.source import Document, KeyPath, Problem, format_path
 
 _SIZE_RE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*")
 SIZE_UNITS = {
@@ -32,6 +35,18 @@ SIZE_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$"
 EXT_PATTERN = r"^[a-z0-9]{1,16}$"
 WORD_PATTERN = r"^[a-z0-9*]+$"
 LIST_NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
+
+# Every number a pack holds ends up in DuckDB: compared with a column, stored in
+# ``flags``, or written into a rule test's torrent. Its range is the column's, so a
+# value that passes lint cannot overflow there when ``flag`` runs.
+INT32_MAX = 2**31 - 1  # DuckDB INTEGER: flags.rule_version, torrents.file_count, count_*
+INT64_MAX = 2**63 - 1  # DuckDB BIGINT: total_size, largest_file_size, files.size
+MAX_VERSION = INT32_MAX
+MAX_COUNT = INT32_MAX
+MAX_SIZE = INT64_MAX
+# Characters of the number of a size string: any size up to MAX_SIZE needs far fewer,
+# so a longer one (a hostile 400-digit "1000…B") is refused without being converted.
+_MAX_SIZE_DIGITS = 100
 
 
 @functools.cache
@@ -55,6 +70,44 @@ class Ctx:
     def error(self, code: str, path: KeyPath, message: str) -> None:
         self.doc.add(code, path, message, self.rule_id)
 
+    def error_at(
+        self, code: str, file: str, line: int, col: int, path: KeyPath, message: str
+    ) -> None:
+        """A problem inside another file the pack names (a term file): its place there,
+        with the pack's key path and rule id."""
+        self.doc.problems.append(
+            Problem(code, file, line, col, self.rule_id, format_path(path), message)
+        )
+
+
+def shown(value: Any) -> str:
+    """``value`` quoted for a problem message, cut to a readable length."""
+    return clip_repr(value)
+
+
+def is_integer(value: Any) -> bool:
+    """An integer that is not a boolean (YAML ``true`` is the int 1 in Python)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_real(value: Any) -> bool:
+    """A finite int or float that is not a boolean (YAML ``.nan``/``.inf`` are floats)."""
+    return (is_integer(value) or isinstance(value, float)) and math.isfinite(value)
+
+
+def integer(ctx: Ctx, value: Any, path: KeyPath, low: int, high: int, what: str) -> int | None:
+    """An integer from ``low`` to ``high``: ``rules.wrong_type`` for anything else
+    than an integer, ``rules.out_of_range`` for one outside the range."""
+    if not is_integer(value):
+        ctx.error("rules.wrong_type", path, f"expected {what}, got {shown(value)}")
+        return None
+    if not low <= value <= high:
+        ctx.error(
+            "rules.out_of_range", path, f"{shown(value)} is outside {low:,}..{high:,} ({what})"
+        )
+        return None
+    return value
+
 
 def type_name(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
@@ -74,11 +127,11 @@ def mapping(
             ctx.error(
                 "rules.unknown_key",
                 (*path, str(key)),
-                f"unknown key {key!r}; allowed: {', '.join(allowed)}",
+                f"unknown key {shown(key)}; allowed: {', '.join(allowed)}",
             )
     for key in required:
         if key not in value:
-            ctx.error("rules.missing_key", path, f"missing required key {key!r}")
+            ctx.error("rules.missing_key", path, f"missing required key {shown(key)}")
     return value
 
 
@@ -94,17 +147,30 @@ def listing(ctx: Ctx, value: Any, path: KeyPath, *, non_empty: bool = True) -> l
 
 def string(ctx: Ctx, value: Any, path: KeyPath, pattern: str | None = None) -> str | None:
     if not isinstance(value, str) or not value.strip():
-        ctx.error("rules.wrong_type", path, f"expected a non-empty string, got {value!r}")
+        ctx.error("rules.wrong_type", path, f"expected a non-empty string, got {shown(value)}")
         return None
     if pattern and not re.match(pattern, value):
-        ctx.error("rules.bad_value", path, f"{value!r} does not match {pattern}")
+        ctx.error("rules.bad_value", path, f"{shown(value)} does not match {pattern}")
         return None
     return value
 
 
+def text(ctx: Ctx, value: Any, path: KeyPath, limit: int, pattern: str | None = None) -> str | None:
+    """A non-empty string (matching ``pattern``) of at most ``limit`` characters;
+    a longer one is ``rules.too_long``, checked before the pattern is tried."""
+    if isinstance(value, str) and len(value) > limit:
+        ctx.error(
+            "rules.too_long",
+            path,
+            f"{shown(value)} has {len(value):,} characters; at most {limit:,} are allowed",
+        )
+        return None
+    return string(ctx, value, path, pattern)
+
+
 def boolean(ctx: Ctx, value: Any, path: KeyPath) -> bool | None:
     if not isinstance(value, bool):
-        ctx.error("rules.wrong_type", path, f"expected true or false, got {value!r}")
+        ctx.error("rules.wrong_type", path, f"expected true or false, got {shown(value)}")
         return None
     return value
 
@@ -123,7 +189,7 @@ def choices(
             ctx.error(
                 f"rules.unknown_{what}",
                 (*path, i),
-                f"unknown {what} {item!r}; known: {', '.join(allowed)}",
+                f"unknown {what} {shown(item)}; known: {', '.join(allowed)}",
             )
             ok = False
         elif item not in out:
@@ -152,44 +218,61 @@ def words(ctx: Ctx, value: Any, path: KeyPath) -> tuple[str, ...] | None:
     for i, item in enumerate(items):
         word = string(ctx, item, (*path, i), WORD_PATTERN)
         if word is not None and word.strip("*") == "":
-            ctx.error("rules.bad_value", (*path, i), f"{word!r} would match every token")
+            ctx.error("rules.bad_value", (*path, i), f"{shown(word)} would match every token")
             word = None
         out.append(word)
     return tuple(dict.fromkeys(out)) if all(out) else None
 
 
 def size(ctx: Ctx, value: Any, path: KeyPath) -> int | None:
-    """Bytes: a non-negative integer, or a number with a unit ("700MB", "4.2GB", "1GiB")."""
-    if isinstance(value, bool):
-        value = None
-    if isinstance(value, int):
-        if value >= 0:
-            return value
+    """Bytes: an integer from 0 to ``MAX_SIZE`` (DuckDB BIGINT), or a number with a
+    unit ("700MB", "4.2GB", "1GiB"), computed exactly (no float rounding to infinity)."""
+    found: int | None = None
+    if is_integer(value):
+        found = value
     elif isinstance(value, str):
         m = _SIZE_RE.fullmatch(value)
-        if m:
-            return round(float(m.group(1)) * SIZE_UNITS[m.group(2)])
-    ctx.error(
-        "rules.bad_size",
-        path,
-        f"{value!r} is not a size: write bytes (700000000) or a number and a unit "
-        f'({", ".join(SIZE_UNITS)}), as in "700MB"',
-    )
-    return None
+        if m and len(m.group(1)) <= _MAX_SIZE_DIGITS:
+            found = round(Fraction(m.group(1)) * SIZE_UNITS[m.group(2)])
+        elif m:
+            found = MAX_SIZE + 1
+    if found is None or found < 0:
+        ctx.error(
+            "rules.bad_size",
+            path,
+            f"{shown(value)} is not a size: write bytes (700000000) or a number and a unit "
+            f'({", ".join(SIZE_UNITS)}), as in "700MB"',
+        )
+        return None
+    if found > MAX_SIZE:
+        ctx.error(
+            "rules.out_of_range",
+            path,
+            f"{shown(value)} is above the largest size, {MAX_SIZE:,} bytes (DuckDB BIGINT)",
+        )
+        return None
+    return found
 
 
 def number(ctx: Ctx, value: Any, path: KeyPath, kind: str) -> float | int | None:
-    """``kind``: ``share`` (0 to 1), ``count`` (integer >= 0) or ``size``."""
+    """``kind``: ``share`` (0 to 1), ``count`` (integer 0..``MAX_COUNT``) or ``size``."""
     if kind == "size":
         return size(ctx, value, path)
     if kind == "count":
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        if is_integer(value) and value > MAX_COUNT:
+            ctx.error(
+                "rules.out_of_range",
+                path,
+                f"{shown(value)} is above the largest count, {MAX_COUNT:,} (DuckDB INTEGER)",
+            )
+            return None
+        if is_integer(value) and value >= 0:
             return value
-        ctx.error("rules.wrong_type", path, f"expected a whole number >= 0, got {value!r}")
+        ctx.error("rules.wrong_type", path, f"expected a whole number >= 0, got {shown(value)}")
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+    if is_real(value) and 0 <= value <= 1:
         return value
-    ctx.error("rules.bad_value", path, f"expected a share between 0 and 1, got {value!r}")
+    ctx.error("rules.bad_value", path, f"expected a share between 0 and 1, got {shown(value)}")
     return None
 
 

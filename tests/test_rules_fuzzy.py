@@ -126,7 +126,8 @@ def _problems(tmp_path: Path, when: str):
             "not UTF-8",
             {"t.txt": b"kart \xff racer\n"},
             "fuzzy_terms: {terms: t.txt}\n",
-            ("rules.terms_encoding", 8, 21, "rules[0].when.fuzzy_terms.terms"),
+            # At the byte in the term file (t.txt:1:6), with the pack's key path.
+            ("rules.terms_encoding", 1, 6, "rules[0].when.fuzzy_terms.terms"),
         ),
         (
             "bad scorer",
