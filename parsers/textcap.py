@@ -1,11 +1,12 @@
-"""Caps on gathered text: the one place that shortens a value and says how much was cut.
+"""Caps on text: the one place that shortens a value and says how much was cut.
 
-Every gathered byte is hostile, and a field may be megabytes long (a 5 MB magnet
-``dn``, a 5 MB ``btih`` body echoed into a reject's detail). Stored and printed text
-is cut to a limit with a visible tail, ``"… (5,242,000 more characters)"``, so a
-reader always knows the value was longer and by how much; the full input stays in
-the landing zone (and its sha256 in ``rejects``). Scalar and column-wise forms give
-the same result; the column form touches only the rows over the limit.
+Every gathered byte is hostile, and a field may be megabytes long (a 5 MB magnet ``dn``,
+a 5 MB ``btih`` body echoed into a reject's detail). Stored and printed text is cut to a
+limit with a visible tail, ``"… (5,242,000 more characters)"``, so a reader always knows
+the value was longer and by how much; the full input stays in the landing zone (and its
+sha256 in ``rejects``). Text from rule packs that lint messages echo or flags copy into
+evidence (a 1 MB regex) is cut here too. Scalar and column-wise forms give the same
+result; the column form touches only the rows over the limit.
 """
 
 from __future__ import annotations
@@ -35,11 +36,15 @@ def cap_text(text: str, limit: int = FIELD_CAP) -> str:
     return text[:limit] + cut_marker(len(text) - limit)
 
 
-def capped_repr(text: str, limit: int = QUOTE_CAP) -> str:
-    """``repr`` of ``text`` cut to ``limit`` characters (for quoting input in a message)."""
-    if len(text) <= limit:
-        return repr(text)
-    return repr(text[:limit]) + cut_marker(len(text) - limit)
+def capped_repr(value: object, limit: int = QUOTE_CAP) -> str:
+    """``repr`` of ``value`` cut to ``limit`` characters (for quoting input in a
+    message). A string is cut before it is quoted, so a huge value is never copied
+    whole just to be shown."""
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        return repr(value[:limit]) + cut_marker(len(value) - limit)
+    return cap_text(repr(value), limit)
 
 
 def cap_array(values: pa.Array | pa.ChunkedArray, limit: int = FIELD_CAP) -> pa.Array:

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from parsers.clip import clip
 from parsers.normalize import display_safe
+from parsers.textcap import cap_text
 from rules.fuzzy import prepare
 from rules.loader import load_packs
 from rules.model import All, AnyOf, Condition, Not, Rule
@@ -108,7 +108,7 @@ def facts(condition: Condition, negated: bool = False) -> Iterator[tuple[Predica
 def _evidence_text(value: object) -> object:
     """A rule's own text as stored in evidence: strings cut to ``EVIDENCE_TEXT_CHARS``."""
     if isinstance(value, str):
-        return clip(value, EVIDENCE_TEXT_CHARS)
+        return cap_text(value, EVIDENCE_TEXT_CHARS)
     if isinstance(value, list | tuple):
         return [_evidence_text(item) for item in value]
     return value
@@ -130,7 +130,7 @@ def evidence_sql(rule: Rule) -> str:
     listed = ", ".join(_fact_sql(p, neg) for p, neg in facts(rule.when))
     return (
         f"json_object('rule_id', {lit(rule.id)}, 'version', {rule.version},"
-        f" 'title', {lit(clip(rule.title, EVIDENCE_TEXT_CHARS))}, 'level', {lit(rule.level)},"
+        f" 'title', {lit(cap_text(rule.title, EVIDENCE_TEXT_CHARS))}, 'level', {lit(rule.level)},"
         f" 'facts', json_array({listed}))"
     )
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from parsers.clip import clip
+from parsers.textcap import cap_text
 
 KeyPath = tuple[str | int, ...]
 # Packs nest a handful of levels; PyYAML composes recursively, so a hostile file
@@ -90,10 +90,10 @@ class Problem:
 
     def __post_init__(self) -> None:
         # Messages quote pack text (a 1 MB pattern, a huge list): keep them one line long.
-        object.__setattr__(self, "message", clip(self.message, MAX_MESSAGE))
-        object.__setattr__(self, "path", clip(self.path, MAX_MESSAGE))
+        object.__setattr__(self, "message", cap_text(self.message, MAX_MESSAGE))
+        object.__setattr__(self, "path", cap_text(self.path, MAX_MESSAGE))
         if self.rule_id is not None:
-            object.__setattr__(self, "rule_id", clip(self.rule_id, MAX_MESSAGE))
+            object.__setattr__(self, "rule_id", cap_text(self.rule_id, MAX_MESSAGE))
 
     def __str__(self) -> str:
         rule = f"rule {self.rule_id}: " if self.rule_id else ""

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import libtorrent as lt
 
-from parsers.clip import clip, clip_repr
 from parsers.hashlist import HashEntry
+from parsers.textcap import QUOTE_CAP, cap_text, capped_repr
 from rules.compile import rule_sql
 from rules.fuzzy import prepare
 from rules.loader import RuleSet, load_packs
@@ -144,12 +144,14 @@ def _check(con, rule: Rule, hashes: dict[TestTorrent, str]) -> RuleTestResult:
     stored = {row[0] for row in con.execute("SELECT infohash FROM torrents").fetchall()}
     for test, should_flag in tests:
         infohash = hashes[test]
-        files = clip(", ".join(p for p, _ in test.files))
+        files = cap_text(", ".join(p for p, _ in test.files), QUOTE_CAP)
         if infohash not in stored:
-            result.failures.append(f"{clip_repr(test.name)} ({files}) did not ingest (see rejects)")
+            result.failures.append(
+                f"{capped_repr(test.name)} ({files}) did not ingest (see rejects)"
+            )
         elif (infohash in flagged) != should_flag:
             verb = "should flag but passed" if should_flag else "should pass but flagged"
-            result.failures.append(f"{verb}: {clip_repr(test.name)} ({files})")
+            result.failures.append(f"{verb}: {capped_repr(test.name)} ({files})")
     return result
 
 

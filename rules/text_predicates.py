@@ -19,8 +19,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.clip import clip
 from parsers.normalize import normalize_array, normalize_text, skeleton_text
+from parsers.textcap import QUOTE_CAP, cap_text
 from rules import values as v
 from rules.predicates import (
     EVIDENCE_FILES,
@@ -129,7 +129,11 @@ class Regex(Predicate):
             return None
         problem = regex_error(pattern, "c" if case is True else "i")
         if problem is not None:
-            ctx.error("rules.bad_regex", (*path, "pattern"), f"{v.shown(pattern)}: {clip(problem)}")
+            ctx.error(
+                "rules.bad_regex",
+                (*path, "pattern"),
+                f"{v.shown(pattern)}: {cap_text(problem, QUOTE_CAP)}",
+            )
             return None
         if not ok:
             return None
