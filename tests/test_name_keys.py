@@ -56,6 +56,16 @@ def _film(exe: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _files(name: str, entry: dict[str, Any]) -> bytes:
+    """A v1 torrent named ``name`` holding one 5000-byte file described by ``entry``."""
+    return build_torrent({"name": name, "files": [{"length": 5000, **entry}]})
+
+
+def _files(name: str, entry: dict[str, Any]) -> bytes:
+    """A v1 torrent named ``name`` holding one 5000-byte file described by ``entry``."""
+    return build_torrent({"name": name, "files": [{"length": 5000, **entry}]})
+
+
 def _v2_renamed(tmp_path: Path, kind: str, old: bytes, new: bytes, v1_path: bool = True) -> bytes:
     """A libtorrent-made v2 or hybrid torrent whose file ``old`` is renamed ``new`` in the
     file tree (and, for a hybrid, in the v1 'files' list when ``v1_path``)."""
@@ -107,15 +117,8 @@ def _twins(tmp_path: Path) -> dict[str, tuple[str, bytes, bytes]]:
         ),
         "rlo-in-path.utf-8-only": (
             bidi,
-            build_torrent(
-                {"name": "Ocean.Winter.2020-SYNTH", "files": [{"length": 5000, "path": [clip]}]}
-            ),  # fmt: skip
-            build_torrent(
-                {
-                    "name": "Ocean.Winter.2020-SYNTH",
-                    "files": [{"length": 5000, "path": ["clip.mkv"], "path.utf-8": [clip]}],
-                }
-            ),  # fmt: skip
+            _files("Ocean.Winter.2020-SYNTH", {"path": [clip]}),
+            _files("Ocean.Winter.2020-SYNTH", {"path": ["clip.mkv"], "path.utf-8": [clip]}),
         ),
         "rlo-in-v2-file-tree": (
             bidi,
@@ -135,17 +138,8 @@ def _twins(tmp_path: Path) -> dict[str, tuple[str, bytes, bytes]]:
         ),
         "zero-width-in-path.utf-8-only": (
             "test.zero-width",
-            build_torrent(
-                {"name": "Quiet.Lake", "files": [{"length": 5000, "path": [f"clip{ZWSP}.mkv"]}]}
-            ),  # fmt: skip
-            build_torrent(
-                {
-                    "name": "Quiet.Lake",
-                    "files": [
-                        {"length": 5000, "path": ["clip.mkv"], "path.utf-8": [f"clip{ZWSP}.mkv"]}
-                    ],
-                }
-            ),  # fmt: skip
+            _files("Quiet.Lake", {"path": [f"clip{ZWSP}.mkv"]}),
+            _files("Quiet.Lake", {"path": ["clip.mkv"], "path.utf-8": [f"clip{ZWSP}.mkv"]}),
         ),
         "invalid-utf8-before-the-extension": (
             video_exe,
@@ -260,7 +254,7 @@ def test_extensions_and_kinds_come_from_the_raw_bytes() -> None:
     metas, batch = _batch(
         build_torrent({"name": b"Codec.Setup\xe9.exe"}), build_torrent({"name": long_name})
     )
-    assert [m.name for m in metas][0] == "Codec.Setup_xe"  # libtorrent's rewrite
+    assert metas[0].name == "Codec.Setup_xe"  # libtorrent's rewrite
     files = batch.files.select(["path_raw", "ext", "exts", "kind"]).to_pylist()
     assert files == [
         {"path_raw": b"Codec.Setup\xe9.exe", "ext": "exe", "exts": ["exe"], "kind": "executable"},
