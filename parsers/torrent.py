@@ -142,6 +142,7 @@ _UNDERSCORE_ELEMENT = re.compile(r"(?:^|/)_(?:/|$)", re.MULTILINE)
 # source, name_alt_raw). A plain tuple: this is built once per torrent on the hot path.
 _RawView = tuple[FileList, bytes | None, str | None, bytes | None]
 # Where a file name may say "padding" (BEP 47 folder, BitComet's filler names).
+# Both hold "pad": one search of that rules out both in the common case.
 _PAD_HINTS = (".pad/", "_____padding_file_")
 
 
@@ -319,7 +320,7 @@ def _fast_view(
     # Flags come only from an 'attr' key, which _untouched_v1 admits only on a pad
     # entry without a path (listed as ".pad/<size>"), or from a BitComet
     # "_____padding_file_" name; padding itself is decided by the name (raw here).
-    if _PAD_HINTS[0] in joined or _PAD_HINTS[1] in joined:
+    if "pad" in joined and _hints_padding(joined):
         flags = tuple(map(layout.file_flags, indices))
         columns = _flag_columns(paths, sizes, flags, ti.piece_length())
         files = FileList(paths, sizes, *columns, nothing, nothing, nothing, nothing)
@@ -456,20 +457,23 @@ def _slow_view(
     sizes = tuple(map(layout.file_size, indices))
     decoded = decode_info(info, has_v2)
     raw_name, alt_name = _raw_names(decoded)
-    readings = _readings(decoded, raw_name, alt_name, flags)
+    readings = _readings(decoded, raw_name, alt_name, flags, b".utf-8" in info)
     raw_paths = readings[0]
     paths = _reported_paths(layout, raw_paths)
-    shown = tuple(
-        path if raw is None else raw.decode("utf-8", "replace")
-        for raw, path in zip(raw_paths, paths, strict=True)
-    )
+    differing = tuple(_differing(raw, path) for raw, path in zip(raw_paths, paths, strict=True))
+    shown = paths
+    if differing.count(None) != len(differing):
+        shown = tuple(
+            path if raw is None else raw.decode("utf-8", "replace")
+            for raw, path in zip(differing, paths, strict=True)
+        )
     files = FileList(
         paths,
         sizes,
         *_flag_columns(shown, sizes, flags, piece_length),
         _symlink_targets(layout, flags),
         _roots(layout, indices) if has_v2 else (None,) * len(indices),
-        tuple(_differing(raw, path) for raw, path in zip(raw_paths, paths, strict=True)),
+        differing,
         _alternatives(readings, paths),
     )
     source = decoded.get(b"source")
@@ -504,13 +508,19 @@ _Reading = list[bytes | None]
 
 
 def _readings(
-    info: dict[bytes, object], raw_name: bytes | None, alt_name: bytes | None, flags: tuple
+    info: dict[bytes, object],
+    raw_name: bytes | None,
+    alt_name: bytes | None,
+    flags: tuple[int, ...],
+    utf8_keys: bool,
 ) -> list[_Reading]:
     """Every way a client may read the torrent's names, aligned with libtorrent's list.
 
     The first is libtorrent's own (a v2 file tree, else 'path.utf-8' before 'path',
-    under 'name.utf-8' before 'name'); then a hybrid's v1 'files' list; then the
-    names a client that knows no '.utf-8' key reads ('name' and 'path').
+    under 'name.utf-8' before 'name'); then a hybrid's v1 part (libtorrent checks it
+    against the tree only once sanitised, so it may hide a bidi control or a control
+    character); then the names a client that knows no '.utf-8' key reads ('name' and
+    'path'), needed only when the info section holds such a key (``utf8_keys``).
     """
     count = len(flags)
     tree = info.get(b"file tree")
@@ -521,16 +531,17 @@ def _readings(
         for prefix in (raw_name, alt_name)[: 2 if alt_name is not None else 1]:
             leaves = iter(_tree_paths(tree, [prefix or b""], has_files))
             readings.append([None if f & _FLAG_PAD else next(leaves, None) for f in flags])
+    v1_prefixes = [(raw_name, _UTF8_FIRST)]
+    if utf8_keys:
+        v1_prefixes.append((alt_name or raw_name, _PLAIN_FIRST))
     entries = info.get(b"files")
-    if not isinstance(entries, list):
-        if not readings:
-            readings = [[raw_name, *([None] * (count - 1))]]
-            if alt_name is not None:
-                readings.append([alt_name, *([None] * (count - 1))])
-        return readings
-    for prefix, keys in ((raw_name, _UTF8_FIRST), (alt_name or raw_name, _PLAIN_FIRST)):
-        paths = [_v1_path(prefix or b"", entry, keys) for entry in entries]
-        readings.append(paths if len(paths) == count else [None] * count)
+    if isinstance(entries, list):
+        for prefix, keys in v1_prefixes:
+            paths = [_v1_path(prefix or b"", entry, keys) for entry in entries]
+            readings.append(paths if len(paths) == count else [None] * count)
+    elif not readings or isinstance(info.get(b"length"), int):  # v1 or a hybrid's single file
+        for prefix, _ in v1_prefixes:
+            readings.append([prefix, *([None] * (count - 1))])
     return readings
 
 
@@ -540,11 +551,11 @@ _PLAIN_FIRST = (b"path", b"path.utf-8")
 
 def _v1_path(raw_name: bytes, entry: object, keys: tuple[bytes, bytes]) -> bytes | None:
     """The first usable path key of ``keys`` (the torrent's own bytes) under the name."""
-    if not isinstance(entry, dict):
+    if type(entry) is not dict:
         return None
     for key in keys:
         parts = entry.get(key)
-        if isinstance(parts, list) and parts:
+        if type(parts) is list and parts:
             try:
                 return b"/".join([raw_name, *parts])
             except TypeError:  # an element that is not a string
@@ -555,21 +566,24 @@ def _v1_path(raw_name: bytes, entry: object, keys: tuple[bytes, bytes]) -> bytes
 def _alternatives(
     readings: list[_Reading], paths: tuple[str, ...]
 ) -> tuple[tuple[bytes, ...] | None, ...]:
-    """Per file, the other readings' bytes that differ from the first and the reported."""
-    if len(readings) == 1:
+    """Per file, the other readings' bytes that differ from the first and the reported
+    path; None where there are none (the usual case: a reading equal to the first is
+    skipped whole)."""
+    first = readings[0]
+    others = [reading for reading in readings[1:] if reading != first]
+    if not others:
         return (None,) * len(paths)
-    out = []
-    for index, path in enumerate(paths):
-        first = readings[0][index]
-        seen = {first, path.encode(), None}
-        others = []
-        for reading in readings[1:]:
-            raw = reading[index]
-            if raw not in seen:
-                seen.add(raw)
-                others.append(raw)
-        out.append(tuple(others) or None)
-    return tuple(out)
+    out: list[list[bytes] | None] = [None] * len(paths)
+    for reading in others:
+        for index, (raw, mine) in enumerate(zip(reading, first, strict=True)):
+            if raw is None or raw == mine or raw == paths[index].encode():
+                continue
+            held = out[index]
+            if held is None:
+                out[index] = [raw]
+            elif raw not in held:
+                held.append(raw)
+    return tuple(None if held is None else tuple(held) for held in out)
 
 
 def _tree_paths(tree: dict[bytes, object], prefix: list[bytes], has_files: bool) -> Iterator[bytes]:
@@ -625,16 +639,29 @@ def _flag_columns(
     )
 
 
+def _hints_padding(joined: str) -> bool:
+    return _PAD_HINTS[0] in joined or _PAD_HINTS[1] in joined
+
+
 def _pad_column(shown: tuple[str, ...], sizes: tuple[int, ...], piece_length: int) -> tuple:
     """:func:`looks_like_padding` per file; one shared all-False tuple when no name
     hints at padding (the common case costs one substring search)."""
     joined = "\n".join(shown)
-    if _PAD_HINTS[0] not in joined and _PAD_HINTS[1] not in joined:
+    if not _hints_padding(joined):
         return (False,) * len(shown)
     return tuple(
-        looks_like_padding(path, size, piece_length)
+        "pad" in path and _padding(path, size, piece_length)
         for path, size in zip(shown, sizes, strict=True)
     )
+
+
+def _padding(path: str, size: int, piece_length: int) -> bool:
+    """:func:`looks_like_padding`, answered without a regex for the ``.pad/<size>``
+    paths libtorrent lists for every v2 and hybrid pad file (tested to agree)."""
+    tail = f".pad/{size}"
+    if path.endswith(tail) and (len(path) == len(tail) or path[-len(tail) - 1] == "/"):
+        return piece_length <= 0 or size < piece_length
+    return looks_like_padding(path, size, piece_length)
 
 
 def _symlink_targets(layout: lt.file_storage, flags: tuple[int, ...]) -> tuple[str | None, ...]:
