@@ -141,9 +141,6 @@ _UNDERSCORE_ELEMENT = re.compile(r"(?:^|/)_(?:/|$)", re.MULTILINE)
 # What libtorrent does not report about a torrent: (files with paths_raw, name_raw,
 # source, name_alt_raw). A plain tuple: this is built once per torrent on the hot path.
 _RawView = tuple[FileList, bytes | None, str | None, bytes | None]
-# Where a file name may say "padding" (BEP 47 folder, BitComet's filler names).
-# Both hold "pad": one search of that rules out both in the common case.
-_PAD_HINTS = (".pad/", "_____padding_file_")
 
 
 def parse_torrent(
@@ -320,7 +317,7 @@ def _fast_view(
     # Flags come only from an 'attr' key, which _untouched_v1 admits only on a pad
     # entry without a path (listed as ".pad/<size>"), or from a BitComet
     # "_____padding_file_" name; padding itself is decided by the name (raw here).
-    if "pad" in joined and _hints_padding(joined):
+    if _hints_padding(joined):
         flags = tuple(map(layout.file_flags, indices))
         columns = _flag_columns(paths, sizes, flags, ti.piece_length())
         files = FileList(paths, sizes, *columns, nothing, nothing, nothing, nothing)
@@ -640,7 +637,10 @@ def _flag_columns(
 
 
 def _hints_padding(joined: str) -> bool:
-    return _PAD_HINTS[0] in joined or _PAD_HINTS[1] in joined
+    """Does a name in ``joined`` look like padding's? A search for one character is a
+    ``memchr`` and nearly free, a longer one costs about 1 us per 1,000 characters:
+    BitComet's names are looked for only where an underscore is."""
+    return ".pad/" in joined or ("_" in joined and "_____padding_file_" in joined)
 
 
 def _pad_column(shown: tuple[str, ...], sizes: tuple[int, ...], piece_length: int) -> tuple:
