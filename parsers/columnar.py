@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from itertools import chain
 from operator import methodcaller
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -303,42 +304,49 @@ def rejects_table(rejects: Sequence[Reject]) -> pa.Table:
     )
 
 
-def _client_text(values: pa.Array, raws: list[bytes | None]) -> pa.StringArray:
+def _client_text(values: pa.Array, raws: list[bytes | None]) -> pa.Array:
     """What a client shows and writes to disk: the bytes of the name keys libtorrent
     read (``name_raw``, ``path_raw``), decoded leniently, where they differ from its
     report, else the report. libtorrent drops bidi controls, truncates long elements
     and rewrites invalid UTF-8 (eating the bytes after it: ``Setup\xe9.exe`` becomes
     ``Setup_xe``), so marks, extensions, kinds and name forms are derived from this,
-    never from the report; U+FFFD stands for an undecodable byte and hides nothing."""
-    if raws.count(None) == len(raws):
+    never from the report; U+FFFD stands for an undecodable byte and hides nothing.
+    Only the rows with raw bytes are touched (one odd torrent must not cost a batch)."""
+    rows = _rows_set(raws)
+    if rows is None:
         return values
-    texts = values.to_pylist()
-    return pa.array(
-        [
-            raw.decode("utf-8", "replace") if raw is not None else text
-            for text, raw in zip(texts, raws, strict=True)
-        ],
-        pa.string(),
-    )
+    texts = [raws[row].decode("utf-8", "replace") for row in rows]
+    return _replaced(values, rows, texts)
 
 
-def _mark_text(shown: pa.StringArray, others: list[tuple[bytes, ...] | None]) -> pa.StringArray:
+def _mark_text(shown: pa.Array, others: list[tuple[bytes, ...] | None]) -> pa.Array:
     """``shown`` with every other reading of the row's name keys appended after a
     ``/``: a mark in any name key is a mark (another client shows that key), and
     ``/`` joins without making or hiding one (each mark is per character, or per
     ``/``-separated component for trailing dots and spaces)."""
-    if others.count(None) == len(others):
+    rows = _rows_set(others)
+    if rows is None:
         return shown
-    texts = shown.to_pylist()
-    return pa.array(
-        [
-            text
-            if alts is None or text is None
-            else "/".join([text, *(alt.decode("utf-8", "replace") for alt in alts)])
-            for text, alts in zip(texts, others, strict=True)
-        ],
-        pa.string(),
-    )
+    firsts = shown.take(pa.array(rows, pa.int64())).to_pylist()
+    texts = [
+        "/".join([first or "", *(alt.decode("utf-8", "replace") for alt in others[row])])
+        for first, row in zip(firsts, rows, strict=True)
+    ]
+    return _replaced(shown, rows, texts)
+
+
+def _rows_set(values: list) -> list[int] | None:
+    """The positions of the values that are not None; None when there are none."""
+    if values.count(None) == len(values):
+        return None
+    return [row for row, value in enumerate(values) if value is not None]
+
+
+def _replaced(values: pa.Array, rows: list[int], texts: list[str]) -> pa.Array:
+    """``values`` with the strings at ``rows`` (ascending) replaced by ``texts``."""
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(values, pa.array(mask), pa.array(texts, pa.string()))
 
 
 # ----------------------------------------------------------- batches built from columns

@@ -340,3 +340,25 @@ def test_display_name_shows_every_key() -> None:
     )
     assert display_name("Quiet.Lake", None, b"Quiet.Lake") == "Quiet.Lake"
     assert display_name("Setup_xe", b"Setup\xe9.exe") == "Setup\ufffd.exe"
+
+
+def test_only_the_odd_rows_of_a_batch_change() -> None:
+    """Raw bytes and other keys replace the text of their own rows, and no other."""
+    plain = [build_torrent({"name": f"Quiet.Lake.{i}.mkv"}) for i in range(3)]
+    odd = [
+        build_torrent({"name": b"Codec.Setup\xe9.exe"}),
+        build_torrent({"name": "Quiet.Lake.mkv", "name.utf-8": f"Quiet.Lake{RLO}.mkv"}),
+        build_torrent({"name": f"Quiet.Lake{ZWSP}.mkv", "name.utf-8": "Quiet.Lake.mkv"}),
+    ]
+    _, batch = _batch(plain[0], odd[0], plain[1], odd[1], plain[2], odd[2])
+    files = batch.files.select(["ext", "has_bidi", "has_zero_width"]).to_pylist()
+    assert [tuple(row.values()) for row in files] == [
+        ("mkv", False, False),
+        ("exe", False, False),
+        ("mkv", False, False),
+        ("mkv", True, False),
+        ("mkv", False, False),
+        ("mkv", False, True),
+    ]
+    norms = batch.torrents.column("name_norm").to_pylist()
+    assert norms[::2] == ["quiet lake 0 mkv", "quiet lake 1 mkv", "quiet lake 2 mkv"]
