@@ -141,6 +141,20 @@ def _twins(tmp_path: Path) -> dict[str, tuple[str, bytes, bytes]]:
             _files("Quiet.Lake", {"path": [f"clip{ZWSP}.mkv"]}),
             _files("Quiet.Lake", {"path": ["clip.mkv"], "path.utf-8": [f"clip{ZWSP}.mkv"]}),
         ),
+        "trailing-dot-in-path.utf-8-only": (
+            "disguise.trailing-dot-space",
+            _files("Lake.Holiday.Photos.2017", {"path": ["viewer.exe."]}),
+            _files(
+                "Lake.Holiday.Photos.2017", {"path": ["viewer.exe"], "path.utf-8": ["viewer.exe."]}
+            ),
+        ),
+        "trailing-dot-in-path-only-beside-a-plain-path.utf-8": (
+            "disguise.trailing-dot-space",
+            _files("Lake.Holiday.Photos.2018", {"path": ["viewer.exe."]}),
+            _files(
+                "Lake.Holiday.Photos.2018", {"path": ["viewer.exe."], "path.utf-8": ["viewer.exe"]}
+            ),
+        ),
         "invalid-utf8-before-the-extension": (
             video_exe,
             build_torrent(_film({"path": ["Codec.Setup.exe"]})),
@@ -200,6 +214,8 @@ def flagged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "rlo-in-hybrid-v1-path-key-only",
         "zero-width-in-name.utf-8-only",
         "zero-width-in-path.utf-8-only",
+        "trailing-dot-in-path.utf-8-only",
+        "trailing-dot-in-path-only-beside-a-plain-path.utf-8",
         "invalid-utf8-before-the-extension",
         "element-over-240-bytes-with-a-double-extension",
         "pad-attribute-on-a-big-program",
