@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from itertools import chain
 from operator import methodcaller
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -124,15 +125,18 @@ def files_table(metas: Sequence[TorrentMeta]) -> pa.Table:
     owner, file_index = _positions([len(f.paths) for f in lists])
     total = len(paths)
     infohashes = pa.array([m.infohash for m in metas], pa.string())
-    exts = ext_chain_array(paths)
-    marks = name_marks_array(_mark_source(paths, _flat([f.paths_raw for f in lists])))
+    shown = _client_text(paths, _flat([f.paths_raw for f in lists]))
+    others = _flat([f.paths_alt_raw or (None,) * len(f.paths) for f in lists])
+    exts = ext_chain_array(shown)
+    marks = name_marks_array(_mark_text(shown, others))
     return pa.table(
         {
             "infohash": pc.take(infohashes, owner),
             "file_index": file_index,
             "path": paths,
             "path_raw": _rare([f.paths_raw for f in lists], total, pa.binary()),
-            "path_norm": normalize_array(paths),
+            "path_alt_raw": _rare_list(others, pa.list_(pa.binary())),
+            "path_norm": normalize_array(shown),
             "ext": _last_ext(exts),
             "exts": exts,
             "kind": kind_array(exts),
@@ -177,6 +181,13 @@ def _rare(columns: list[tuple], total: int, type_: pa.DataType) -> pa.Array:
     if sum(map(_COUNT_NONE, columns)) == total:
         return pa.nulls(total, type_)
     return pa.array(_flat(columns), type_)
+
+
+def _rare_list(values: list, type_: pa.DataType) -> pa.Array:
+    """``_rare`` for values already flattened (the other readings of names)."""
+    if values.count(None) == len(values):
+        return pa.nulls(len(values), type_)
+    return pa.array(values, type_)
 
 
 def _last_ext(exts: pa.Array) -> pa.Array:
@@ -224,8 +235,10 @@ def torrents_table(
     parsed: Sequence[tuple[TorrentMeta, Sighting]],
 ) -> pa.Table:
     names = pa.array([m.name for m in metas], pa.string())
-    marks = name_marks_array(_mark_source(names, [m.name_raw for m in metas]))
-    forms = _name_forms(names)
+    shown = _client_text(names, [m.name_raw for m in metas])
+    others = [m.name_alt_raw for m in metas]
+    marks = name_marks_array(_mark_text(shown, [None if o is None else (o,) for o in others]))
+    forms = _name_forms(shown)
     base = pa.table(
         {
             "infohash": pa.array([m.infohash for m in metas], pa.string()),
@@ -234,6 +247,7 @@ def torrents_table(
             "has_metadata": _col([m.has_metadata for m in metas], pa.bool_()),
             "name": names,
             "name_raw": _col([m.name_raw for m in metas], pa.binary()),
+            "name_alt_raw": _rare_list(others, pa.binary()),
             **forms,
             **_mark_columns(marks, "name_"),
             "total_size": _col([m.total_size for m in metas], pa.int64()),
@@ -246,7 +260,7 @@ def torrents_table(
             "trackers": _col([list(m.trackers) for m in metas], pa.list_(pa.string())),
             "web_seeds": _col([list(m.web_seeds) for m in metas], pa.list_(pa.string())),
             "metadata_size": _col([m.metadata_size for m in metas], pa.int32()),
-            **_claim_columns(names, forms["name_tokens"]),
+            **_claim_columns(shown, forms["name_tokens"]),
         }
     )
     profile = profile_table(files.select(["infohash", "kind", "size", "is_pad"]))
@@ -310,20 +324,49 @@ def rejects_table(rejects: Sequence[Reject]) -> pa.Table:
     )
 
 
-def _mark_source(values: pa.Array, raws: list[bytes | None]) -> pa.Array:
-    """The text the hidden-character marks are read from: the torrent's own bytes
-    where they differ from the reported text (libtorrent drops bidi controls from
-    names, and a mark must see what the torrent really holds), else the text."""
-    if not any(raw is not None for raw in raws):
+def _client_text(values: pa.Array, raws: list[bytes | None]) -> pa.Array:
+    """What a client shows and writes to disk: the bytes of the name keys libtorrent
+    read (``name_raw``, ``path_raw``), decoded leniently, where they differ from its
+    report, else the report. libtorrent drops bidi controls, truncates long elements
+    and rewrites invalid UTF-8 (eating the bytes after it: ``Setup\xe9.exe`` becomes
+    ``Setup_xe``), so marks, extensions, kinds and name forms are derived from this,
+    never from the report; U+FFFD stands for an undecodable byte and hides nothing.
+    Only the rows with raw bytes are touched (one odd torrent must not cost a batch)."""
+    rows = _rows_set(raws)
+    if rows is None:
         return values
-    texts = values.to_pylist()
-    return pa.array(
-        [
-            raw.decode("utf-8", "replace") if raw is not None else text
-            for text, raw in zip(texts, raws, strict=True)
-        ],
-        pa.string(),
-    )
+    texts = [raws[row].decode("utf-8", "replace") for row in rows]
+    return _replaced(values, rows, texts)
+
+
+def _mark_text(shown: pa.Array, others: list[tuple[bytes, ...] | None]) -> pa.Array:
+    """``shown`` with every other reading of the row's name keys appended after a
+    ``/``: a mark in any name key is a mark (another client shows that key), and
+    ``/`` joins without making or hiding one (each mark is per character, or per
+    ``/``-separated component for trailing dots and spaces)."""
+    rows = _rows_set(others)
+    if rows is None:
+        return shown
+    firsts = shown.take(pa.array(rows, pa.int64())).to_pylist()
+    texts = [
+        "/".join([first or "", *(alt.decode("utf-8", "replace") for alt in others[row])])
+        for first, row in zip(firsts, rows, strict=True)
+    ]
+    return _replaced(shown, rows, texts)
+
+
+def _rows_set(values: list) -> list[int] | None:
+    """The positions of the values that are not None; None when there are none."""
+    if values.count(None) == len(values):
+        return None
+    return [row for row, value in enumerate(values) if value is not None]
+
+
+def _replaced(values: pa.Array, rows: list[int], texts: list[str]) -> pa.Array:
+    """``values`` with the strings at ``rows`` (ascending) replaced by ``texts``."""
+    mask = np.zeros(len(values), dtype=bool)
+    mask[rows] = True
+    return pc.replace_with_mask(values, pa.array(mask), pa.array(texts, pa.string()))
 
 
 # ----------------------------------------------------------- batches built from columns
@@ -350,6 +393,7 @@ def listed_files_table(
             "file_index": file_index.cast(pa.int32()),
             "path": paths,
             "path_raw": pa.nulls(total, pa.binary()),
+            "path_alt_raw": pa.nulls(total, pa.list_(pa.binary())),
             "path_norm": normalize_array(paths),
             "ext": _last_ext(exts),
             "exts": exts,
@@ -392,6 +436,7 @@ def listed_torrents_table(
             "has_metadata": pa.repeat(pa.scalar(True, pa.bool_()), count),
             "name": names,
             "name_raw": nulls(pa.binary()),
+            "name_alt_raw": nulls(pa.binary()),
             **forms,
             **_mark_columns(marks, "name_"),
             "total_size": total_sizes.cast(pa.int64()),

@@ -646,3 +646,21 @@ def display_safe(s: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+def client_text(reported: str, raw: bytes | None) -> str:
+    """What a client shows for a name: its raw bytes decoded leniently (U+FFFD for a
+    byte that is not UTF-8) when the torrent's bytes differ from libtorrent's report,
+    which drops bidi controls and rewrites what it cannot decode; else the report."""
+    return reported if raw is None else raw.decode("utf-8", "replace")
+
+
+def display_name(reported: str, raw: bytes | None = None, other: bytes | None = None) -> str:
+    """A torrent's name for a person: what a client shows (``client_text``), made
+    display-safe, then the torrent's other name key when it reads differently, so a
+    hidden character in either key is visible (``Clip<U+202E>gpj.exe``)."""
+    shown = display_safe(client_text(reported, raw))
+    if other is None:
+        return shown
+    alternative = display_safe(other.decode("utf-8", "replace"))
+    return shown if alternative == shown else f"{shown} (other name key: {alternative})"

@@ -15,9 +15,16 @@ from datetime import datetime
 class FileList:
     """The files of one torrent, in libtorrent's order (pad files included, marked).
 
-    ``paths`` are display-safe (valid UTF-8, ``/``-joined, as libtorrent reports
-    them); ``paths_raw`` keeps the torrent's own bytes where they differ, else None.
-    ``pieces_roots`` are BEP 52 per-file merkle roots (hex) for v2, else None.
+    ``paths`` are valid UTF-8, ``/``-joined, as libtorrent reports them; ``paths_raw``
+    keeps the bytes of the name keys libtorrent read (``name.utf-8`` before ``name``,
+    ``path.utf-8`` before ``path``, a v2 file tree's keys) where they differ, else
+    None: those are what a client writes to disk, untruncated and unsanitised.
+    ``paths_alt_raw`` keeps every other reading of the torrent's name keys (``name``
+    + ``path`` beside the ``.utf-8`` keys, a hybrid's v1 ``files`` beside its file
+    tree) that differs from the first, else None: another client may show those.
+    ``is_pad`` is set only where a file looks like padding (``parsers/padding.py``),
+    whatever its BEP 47 attribute says. ``pieces_roots`` are BEP 52 per-file merkle
+    roots (hex) for v2, else None.
     """
 
     paths: tuple[str, ...] = ()
@@ -29,6 +36,7 @@ class FileList:
     symlink_targets: tuple[str | None, ...] = ()
     pieces_roots: tuple[str | None, ...] = ()
     paths_raw: tuple[bytes | None, ...] = ()
+    paths_alt_raw: tuple[tuple[bytes, ...] | None, ...] = ()
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -40,6 +48,9 @@ class TorrentMeta:
 
     ``infohash`` is the warehouse key: v1 hex when the torrent has one, else v2 hex.
     ``has_metadata`` is False for a torrent known only from a magnet link.
+    ``name`` is libtorrent's (sanitised) name; ``name_raw`` the bytes of the name key
+    it read (``name.utf-8``, else ``name``) when they differ; ``name_alt_raw`` the
+    other key's bytes (``name`` beside a ``name.utf-8``) when they differ from both.
     """
 
     infohash: str
@@ -59,6 +70,7 @@ class TorrentMeta:
     web_seeds: tuple[str, ...] = ()
     metadata_size: int | None = None
     files: FileList = field(default_factory=FileList)
+    name_alt_raw: bytes | None = None
 
     @property
     def file_count(self) -> int:

@@ -4,8 +4,13 @@ libtorrent is the reference: what it refuses we refuse (with a stable reason cod
 what it accepts we accept, and the infohashes, name and file list are the ones it
 reports (its order, pad files included, names sanitised to valid UTF-8). Where the
 torrent's own bytes differ from what libtorrent reports (undecodable names, ``..``
-path elements, ``name.utf-8`` overrides), ``name_raw`` and ``paths_raw`` keep them,
-because a disguised torrent is evidence and evidence must not be normalised away.
+path elements, bidi controls it drops, elements it truncates), ``name_raw`` and
+``paths_raw`` keep the bytes of the keys libtorrent read, and ``name_alt_raw`` and
+``paths_alt_raw`` those of the other name keys (``name`` beside ``name.utf-8``, a
+hybrid's v1 ``files`` beside its file tree), because a disguised torrent is evidence
+and evidence must not be normalised away: other clients show and write those bytes.
+Padding is what looks like padding (``parsers/padding.py``), not whatever carries a
+BEP 47 ``p`` attribute: a pad attribute on a 2 MB program must not hide it.
 
 Speed: ingest handles millions of torrents, so the common case must cost little more
 than libtorrent's own parse. libtorrent already decoded the torrent; decoding it a
@@ -28,6 +33,7 @@ import libtorrent as lt
 
 from parsers import announce
 from parsers.bencode import decode_info
+from parsers.padding import looks_like_padding
 from parsers.reasons import describe
 from parsers.records import FileList, TorrentMeta
 from torrentwatch.errors import InputRejected
@@ -133,8 +139,8 @@ _UNDERSCORE_ELEMENT = re.compile(r"(?:^|/)_(?:/|$)", re.MULTILINE)
 
 
 # What libtorrent does not report about a torrent: (files with paths_raw, name_raw,
-# source). A plain tuple: this is built once per torrent on the hot path.
-_RawView = tuple[FileList, bytes | None, str | None]
+# source, name_alt_raw). A plain tuple: this is built once per torrent on the hot path.
+_RawView = tuple[FileList, bytes | None, str | None, bytes | None]
 
 
 def parse_torrent(
@@ -228,8 +234,11 @@ def _meta(
     info = ti.info_section()
     name = ti.name()
     private = ti.priv()
+    piece_length = ti.piece_length()
     view = None if v2 else _fast_view(ti, layout, info, name, v1, private)
-    files, name_raw, source = view or _slow_view(layout, info, name, v2 is not None)
+    files, name_raw, source, name_alt = view or _slow_view(
+        layout, info, name, v2 is not None, piece_length
+    )
     trackers = announce.trackers(data, params, info)
     web_seeds = announce.web_seeds(data, params, info)
     # Positional on purpose: this runs for every torrent and keywords cost 0.7 us;
@@ -242,7 +251,7 @@ def _meta(
         name_raw,
         True,
         ti.total_size(),
-        ti.piece_length(),
+        piece_length,
         private,
         params.created_by or None,
         _creation_date(params.creation_date),
@@ -252,6 +261,7 @@ def _meta(
         web_seeds,
         len(info),
         files,
+        name_alt,
     )
 
 
@@ -304,13 +314,17 @@ def _fast_view(
         return None
     nothing = (None,) * count
     sizes = tuple(map(layout.file_size, indices))
-    # Flags come only from an 'attr' key, which _untouched_v1 rules out, or from a
-    # BitComet "_____padding_file_" name, which has underscores.
-    if "_" in joined:
+    # Flags come only from an 'attr' key, which _untouched_v1 admits only on a pad
+    # entry without a path (listed as ".pad/<size>"), or from a BitComet
+    # "_____padding_file_" name; padding itself is decided by the name (raw here).
+    if _hints_padding(joined):
         flags = tuple(map(layout.file_flags, indices))
-        return FileList(paths, sizes, *_flag_columns(flags), nothing, nothing, nothing), None, None
+        columns = _flag_columns(paths, sizes, flags, ti.piece_length())
+        files = FileList(paths, sizes, *columns, nothing, nothing, nothing, nothing)
+        return files, None, None, None
     clear = (False,) * count
-    return FileList(paths, sizes, clear, clear, clear, clear, nothing, nothing, nothing), None, None
+    files = FileList(paths, sizes, clear, clear, clear, clear, nothing, nothing, nothing, nothing)
+    return files, None, None, None
 
 
 def _untouched_v1(
@@ -431,25 +445,39 @@ def _canonical_colons(paths: tuple[str, ...], joined: str) -> int:
 # --- the slow path: decode the info section again and compare ----------------------
 
 
-def _slow_view(layout: lt.file_storage, info: bytes, name: str, has_v2: bool) -> _RawView:
+def _slow_view(
+    layout: lt.file_storage, info: bytes, name: str, has_v2: bool, piece_length: int
+) -> _RawView:
     """Compare libtorrent's view with the torrent's own bytes, file by file."""
     indices = range(layout.num_files())
     flags = tuple(map(layout.file_flags, indices))
+    sizes = tuple(map(layout.file_size, indices))
     decoded = decode_info(info, has_v2)
-    raw_name = _raw_name(decoded)
-    raw_paths = _raw_paths(decoded, raw_name, flags)
+    raw_name, alt_name = _raw_names(decoded)
+    readings = _readings(decoded, raw_name, alt_name, flags, b".utf-8" in info)
+    raw_paths = readings[0]
     paths = _reported_paths(layout, raw_paths)
+    differing = tuple(_differing(raw, path) for raw, path in zip(raw_paths, paths, strict=True))
+    shown = paths
+    if differing.count(None) != len(differing):
+        shown = tuple(
+            path if raw is None else raw.decode("utf-8", "replace")
+            for raw, path in zip(differing, paths, strict=True)
+        )
     files = FileList(
         paths,
-        tuple(map(layout.file_size, indices)),
-        *_flag_columns(flags),
+        sizes,
+        *_flag_columns(shown, sizes, flags, piece_length),
         _symlink_targets(layout, flags),
         _roots(layout, indices) if has_v2 else (None,) * len(indices),
-        tuple(_differing(raw, path) for raw, path in zip(raw_paths, paths, strict=True)),
+        differing,
+        _alternatives(readings, paths),
     )
     source = decoded.get(b"source")
     source_text = source.decode("utf-8", "replace") if isinstance(source, bytes) else None
-    return files, _differing(raw_name, name), source_text
+    name_raw = _differing(raw_name, name)
+    name_alt = alt_name if alt_name not in (None, raw_name, name.encode()) else None
+    return files, name_raw, source_text, name_alt
 
 
 def _differing(raw: bytes | None, reported: str) -> bytes | None:
@@ -462,48 +490,97 @@ def _roots(layout: lt.file_storage, indices: range) -> tuple[str | None, ...]:
     return tuple(None if d == _ZERO_ROOT else d.hex() for d in digests)
 
 
-def _raw_name(info: dict[bytes, object]) -> bytes | None:
-    """The torrent's own name bytes: 'name', else the 'name.utf-8' libtorrent used."""
-    for key in (b"name", b"name.utf-8"):
-        value = info.get(key)
-        if isinstance(value, bytes):
-            return value
-    return None
+def _raw_names(info: dict[bytes, object]) -> tuple[bytes | None, bytes | None]:
+    """The name key libtorrent reads ('name.utf-8', else 'name') and the other one
+    (what a client that ignores 'name.utf-8' shows), each None when absent."""
+    found = [info.get(key) for key in (b"name.utf-8", b"name")]
+    utf8, plain = (value if isinstance(value, bytes) else None for value in found)
+    if utf8 is None:
+        return plain, None
+    return utf8, plain
 
 
-def _raw_paths(
-    info: dict[bytes, object], raw_name: bytes | None, flags: tuple[int, ...]
-) -> list[bytes | None]:
-    """Raw path bytes for each entry of libtorrent's file list (None where it has none).
+# One raw path (or None) per entry of libtorrent's file list.
+_Reading = list[bytes | None]
 
-    v2 and hybrid torrents: libtorrent lists the 'file tree' and inserts pad files
-    that the tree does not hold; v1: the 'files' list in order, or the single name.
+
+def _readings(
+    info: dict[bytes, object],
+    raw_name: bytes | None,
+    alt_name: bytes | None,
+    flags: tuple[int, ...],
+    utf8_keys: bool,
+) -> list[_Reading]:
+    """Every way a client may read the torrent's names, aligned with libtorrent's list.
+
+    The first is libtorrent's own (a v2 file tree, else 'path.utf-8' before 'path',
+    under 'name.utf-8' before 'name'); then a hybrid's v1 part (libtorrent checks it
+    against the tree only once sanitised, so it may hide a bidi control or a control
+    character); then the names a client that knows no '.utf-8' key reads ('name' and
+    'path'), needed only when the info section holds such a key (``utf8_keys``).
     """
-    version = info.get(b"meta version")
+    count = len(flags)
     tree = info.get(b"file tree")
+    version = info.get(b"meta version")
+    readings: list[_Reading] = []
     if isinstance(version, int) and version >= 2 and isinstance(tree, dict):
         has_files = isinstance(info.get(b"files"), list)
-        leaves = iter(_tree_paths(tree, [raw_name or b""], has_files))
-        return [None if flag & _FLAG_PAD else next(leaves, None) for flag in flags]
+        for prefix in (raw_name, alt_name)[: 2 if alt_name is not None else 1]:
+            leaves = iter(_tree_paths(tree, [prefix or b""], has_files))
+            readings.append([None if f & _FLAG_PAD else next(leaves, None) for f in flags])
+    v1_prefixes = [(raw_name, _UTF8_FIRST)]
+    if utf8_keys:
+        v1_prefixes.append((alt_name or raw_name, _PLAIN_FIRST))
     entries = info.get(b"files")
-    if not isinstance(entries, list):
-        return [raw_name, *([None] * (len(flags) - 1))]
-    raw = [_v1_path(raw_name or b"", entry) for entry in entries]
-    return raw if len(raw) == len(flags) else [None] * len(flags)
+    if isinstance(entries, list):
+        for prefix, keys in v1_prefixes:
+            paths = [_v1_path(prefix or b"", entry, keys) for entry in entries]
+            readings.append(paths if len(paths) == count else [None] * count)
+    elif not readings or isinstance(info.get(b"length"), int):  # v1 or a hybrid's single file
+        for prefix, _ in v1_prefixes:
+            readings.append([prefix, *([None] * (count - 1))])
+    return readings
 
 
-def _v1_path(raw_name: bytes, entry: object) -> bytes | None:
-    """'path' (the torrent's own bytes) joined under the name, else 'path.utf-8'."""
-    if not isinstance(entry, dict):
+_UTF8_FIRST = (b"path.utf-8", b"path")
+_PLAIN_FIRST = (b"path", b"path.utf-8")
+
+
+def _v1_path(raw_name: bytes, entry: object, keys: tuple[bytes, bytes]) -> bytes | None:
+    """The first usable path key of ``keys`` (the torrent's own bytes) under the name."""
+    if type(entry) is not dict:
         return None
-    for key in (b"path", b"path.utf-8"):
+    for key in keys:
         parts = entry.get(key)
-        if isinstance(parts, list) and parts:
+        if type(parts) is list and parts:
             try:
                 return b"/".join([raw_name, *parts])
             except TypeError:  # an element that is not a string
                 continue
     return None
+
+
+def _alternatives(
+    readings: list[_Reading], paths: tuple[str, ...]
+) -> tuple[tuple[bytes, ...] | None, ...]:
+    """Per file, the other readings' bytes that differ from the first and the reported
+    path; None where there are none (the usual case: a reading equal to the first is
+    skipped whole)."""
+    first = readings[0]
+    others = [reading for reading in readings[1:] if reading != first]
+    if not others:
+        return (None,) * len(paths)
+    out: list[list[bytes] | None] = [None] * len(paths)
+    for reading in others:
+        for index, (raw, mine) in enumerate(zip(reading, first, strict=True)):
+            if raw is None or raw == mine or raw == paths[index].encode():
+                continue
+            held = out[index]
+            if held is None:
+                out[index] = [raw]
+            elif raw not in held:
+                held.append(raw)
+    return tuple(None if held is None else tuple(held) for held in out)
 
 
 def _tree_paths(tree: dict[bytes, object], prefix: list[bytes], has_files: bool) -> Iterator[bytes]:
@@ -520,7 +597,7 @@ def _tree_paths(tree: dict[bytes, object], prefix: list[bytes], has_files: bool)
             yield from _tree_paths(node, path, True)
 
 
-def _reported_paths(layout: lt.file_storage, raw_paths: list[bytes | None]) -> tuple[str, ...]:
+def _reported_paths(layout: lt.file_storage, raw_paths: _Reading) -> tuple[str, ...]:
     """libtorrent's paths; should one not convert to str, the raw bytes with U+FFFD."""
     try:
         return tuple(map(layout.file_path, range(layout.num_files())))
@@ -535,19 +612,56 @@ def _reported_paths(layout: lt.file_storage, raw_paths: list[bytes | None]) -> t
     return tuple(paths)
 
 
+_FlagColumns = tuple[tuple[bool, ...], tuple[bool, ...], tuple[bool, ...], tuple[bool, ...]]
+
+
 def _flag_columns(
-    flags: tuple[int, ...],
-) -> tuple[tuple[bool, ...], tuple[bool, ...], tuple[bool, ...], tuple[bool, ...]]:
-    """is_pad, is_symlink, is_executable, is_hidden: one shared tuple when all clear."""
+    shown: tuple[str, ...], sizes: tuple[int, ...], flags: tuple[int, ...], piece_length: int
+) -> _FlagColumns:
+    """is_pad, is_symlink, is_executable, is_hidden: one shared tuple when all clear.
+
+    ``is_pad`` is not libtorrent's pad flag: a file is padding when its name as a
+    client would write it (``shown``) and its size look like padding, with or
+    without a BEP 47 attribute (``parsers/padding.py``).
+    """
+    pads = _pad_column(shown, sizes, piece_length)
     if not any(flags):
         clear = (False,) * len(flags)
-        return clear, clear, clear, clear
+        return pads, clear, clear, clear
     return (
-        tuple(bool(f & _FLAG_PAD) for f in flags),
+        pads,
         tuple(bool(f & _FLAG_SYMLINK) for f in flags),
         tuple(bool(f & _FLAG_EXECUTABLE) for f in flags),
         tuple(bool(f & _FLAG_HIDDEN) for f in flags),
     )
+
+
+def _hints_padding(joined: str) -> bool:
+    """Does a name in ``joined`` look like padding's? A search for one character is a
+    ``memchr`` and nearly free, a longer one costs about 1 us per 1,000 characters:
+    BitComet's names are looked for only where an underscore is."""
+    return ".pad/" in joined or ("_" in joined and "_____padding_file_" in joined)
+
+
+def _pad_column(shown: tuple[str, ...], sizes: tuple[int, ...], piece_length: int) -> tuple:
+    """:func:`looks_like_padding` per file; one shared all-False tuple when no name
+    hints at padding (the common case costs one substring search)."""
+    joined = "\n".join(shown)
+    if not _hints_padding(joined):
+        return (False,) * len(shown)
+    return tuple(
+        "pad" in path and _padding(path, size, piece_length)
+        for path, size in zip(shown, sizes, strict=True)
+    )
+
+
+def _padding(path: str, size: int, piece_length: int) -> bool:
+    """:func:`looks_like_padding`, answered without a regex for the ``.pad/<size>``
+    paths libtorrent lists for every v2 and hybrid pad file (tested to agree)."""
+    tail = f".pad/{size}"
+    if path.endswith(tail) and (len(path) == len(tail) or path[-len(tail) - 1] == "/"):
+        return piece_length <= 0 or size < piece_length
+    return looks_like_padding(path, size, piece_length)
 
 
 def _symlink_targets(layout: lt.file_storage, flags: tuple[int, ...]) -> tuple[str | None, ...]:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from parsers.normalize import display_safe
+from parsers.normalize import display_name, display_safe
 from parsers.textcap import cap_text
 from rules.fuzzy import prepare
 from rules.loader import load_packs
@@ -241,7 +241,8 @@ def flag(db: str | Path, paths: Iterable[str | os.PathLike[str]] = ()) -> FlagSu
 
 
 TORRENT_SQL = """\
-SELECT name, total_size, file_count, claimed_platform, claimed_category, dominant_kind
+SELECT name, name_raw, name_alt_raw, total_size, file_count, claimed_platform,
+       claimed_category, dominant_kind
 FROM torrents WHERE infohash = $infohash OR infohash_v1 = $infohash OR infohash_v2 = $infohash"""
 
 ACTIVE_FLAGS_SQL = """\
@@ -344,9 +345,9 @@ def explain(db: str | Path, infohash: str) -> list[str]:
         row = con.execute(TORRENT_SQL, {"infohash": key}).fetchone()
         if row is None:
             raise TorrentNotFound(f"no torrent with infohash {key!r} in {db}")
-        name, size, files, platform, category, kind = row
+        name, name_raw, name_alt_raw, size, files, platform, category, kind = row
         lines = [
-            f"Torrent {key}: {display_safe(name or '')}",
+            f"Torrent {key}: {display_name(name or '', name_raw, name_alt_raw)}",
             f"  {_size(size)}, {files if files is not None else 'unknown'} file(s), "
             f"claims platform {platform or '-'}, category {category or '-'}; "
             f"most bytes are {kind or '-'}",

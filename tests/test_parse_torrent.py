@@ -26,6 +26,7 @@ from torrent_fixtures import (
 )
 
 import parsers.torrent as torrent_module
+from parsers.padding import looks_like_padding
 from parsers.records import TorrentMeta
 from parsers.torrent import TorrentLimits, parse_torrent
 from torrentwatch.errors import InputRejected
@@ -105,36 +106,49 @@ def _random_name(rng: random.Random) -> bytes:
     return b"".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 4)))
 
 
-def _random_torrent(rng: random.Random) -> tuple[bytes, list[bytes]]:
-    """A v1 torrent with odd names and optional extras, and its raw paths."""
+def _random_torrent(rng: random.Random) -> tuple[bytes, list[bytes], list[bytes]]:
+    """A v1 torrent with odd names and optional extras, its raw paths as libtorrent
+    reads them (the .utf-8 keys first) and as a client that ignores .utf-8 keys does."""
     name = _random_name(rng) or b"Galaxy"
     info: dict[str, Any] = {"name": name}
     if rng.random() < 0.2:
         info.update({"length": rng.randint(1, 99_999)})
-        raw = [name]
+        raw = plain = [name]
     else:
         paths = [
             [_random_name(rng) for _ in range(rng.randint(1, 3))] for _ in range(rng.randint(1, 5))
         ]
         info["files"] = [{"length": rng.randint(0, 50_000) + 1, "path": p} for p in paths]
-        raw = [b"/".join([name, *p]) for p in paths]
+        for entry in info["files"]:
+            if rng.random() < 0.1:  # the key libtorrent reads, and so the raw bytes kept
+                entry["path.utf-8"] = [*entry["path"][:-1], _random_name(rng) or b"u8"]
+            if rng.random() < 0.05:
+                entry["attr"] = rng.choice([b"p", b"x", b"h", b"px"])
+        raw = [b"/".join([name, *e.get("path.utf-8", e["path"])]) for e in info["files"]]
+        plain = [b"/".join([name, *e["path"]]) for e in info["files"]]
     for key, value in (("private", 1), ("source", b"SYNTH"), ("name.utf-8", name + b".x")):
         if rng.random() < 0.1:
             info[key] = value
-    return build_torrent(info), raw
+    if "name.utf-8" in info:  # the key libtorrent reads, and so the raw bytes kept
+        raw = [name + b".x" + r[len(name) :] for r in raw]
+    return build_torrent(info), raw, plain
 
 
 def test_random_names_keep_their_raw_bytes() -> None:
     rng = random.Random(7)
     loaded = 0
     for _ in range(1500):
-        data, raw_paths = _random_torrent(rng)
+        data, raw_paths, plain_paths = _random_torrent(rng)
         try:
             meta = parse_torrent(data)
         except InputRejected:
             continue
         loaded += 1
-        assert meta_view(meta) == libtorrent_view(data)
+        ours, theirs = meta_view(meta), libtorrent_view(data)
+        # Padding is what looks like padding, not libtorrent's flag (test_padding_names).
+        del theirs["is_pad"]
+        assert ours.pop("is_pad") == _looks_padded(meta)
+        assert ours == theirs
         assert meta == _parse_slowly(data)
         assert_safe_paths(meta)
         kept = [
@@ -142,7 +156,24 @@ def test_random_names_keep_their_raw_bytes() -> None:
             for r, p in zip(meta.files.paths_raw, meta.files.paths, strict=True)
         ]
         assert kept == raw_paths
+        # The reading of a client that ignores .utf-8 keys is kept where it differs.
+        files = meta.files
+        for plain, first, path, others in zip(
+            plain_paths, kept, files.paths, files.paths_alt_raw, strict=True
+        ):
+            assert (plain in (others or ())) == (plain not in (first, path.encode()))
     assert loaded > 1000
+
+
+def _looks_padded(meta: TorrentMeta) -> tuple[bool, ...]:
+    files = meta.files
+    shown = [
+        p if r is None else r.decode("utf-8", "replace")
+        for p, r in zip(files.paths, files.paths_raw, strict=True)
+    ]
+    return tuple(
+        looks_like_padding(p, s, meta.piece_length) for p, s in zip(shown, files.sizes, strict=True)
+    )
 
 
 def test_fast_path_is_taken_for_plain_v1(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,7 +208,7 @@ def test_torrentmeta_field_order_is_what_the_hot_path_assumes() -> None:
     assert [f.name for f in fields(TorrentMeta)] == [
         "infohash", "infohash_v1", "infohash_v2", "name", "name_raw", "has_metadata",
         "total_size", "piece_length", "private", "created_by", "creation_date", "comment",
-        "source", "trackers", "web_seeds", "metadata_size", "files",
+        "source", "trackers", "web_seeds", "metadata_size", "files", "name_alt_raw",
     ]  # fmt: skip
 
 

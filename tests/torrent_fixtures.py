@@ -273,8 +273,8 @@ def check_expectations(meta: TorrentMeta, expected: Mapping[str, Any]) -> None:
         if key.startswith("files."):
             column = key.removeprefix("files.")
             assert column in _FILE_FIELDS, f"unknown FileList column {column!r}"
-            got = getattr(meta.files, column)
-            assert list(got) == list(want), f"{key}: {got!r} != {want!r}"
+            got = [list(v) if isinstance(v, tuple) else v for v in getattr(meta.files, column)]
+            assert got == list(want), f"{key}: {got!r} != {want!r}"
         else:
             assert key in _META_FIELDS | {"file_count"}, f"unknown TorrentMeta field {key!r}"
             got = getattr(meta, key)
