@@ -9,6 +9,9 @@ All names are benign and synthetic.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from parsers.records import Sighting
 from parsers.torrent import parse_torrent
 from rules.evaluate import explain, flag
 from torrentwatch.ingest import ingest
+from torrentwatch.review import review_queue
 from warehouse.db import connect
 
 RLO = "\u202e"
@@ -233,6 +237,25 @@ def test_explain_shows_the_override_in_the_torrent_name(flagged: dict[str, Any])
         _, _, disguise = flagged["hashes"][case]
         first = explain(flagged["db"], disguise)[0]
         assert "Ocean.Winter.<U+202E>ivm.exe" in first, first
+
+
+def test_the_review_queue_shows_the_override_in_the_torrent_name(
+    flagged: dict[str, Any],
+) -> None:
+    """The queue an analyst triages from names the torrent as a client shows it, and
+    the printed queue makes the hidden character visible."""
+    _, _, disguise = flagged["hashes"]["rlo-in-name.utf-8-only"]
+    queue = review_queue(flagged["db"]).to_pylist()
+    names = {row["infohash"]: row["name"] for row in queue}
+    assert names[disguise] == f"Ocean.Winter.{RLO}ivm.exe"
+    printed = subprocess.run(
+        [sys.executable, "-m", "torrentwatch", "review", "queue", "--db", str(flagged["db"])],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "400"},
+    )
+    assert printed.returncode == 0, printed.stderr
+    assert "<U+202E>" in printed.stdout and RLO not in printed.stdout
 
 
 def test_the_other_keys_bytes_are_kept(flagged: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
 """What `warehouse.db.connect` refuses for every command: a missing warehouse (only the
-gathering commands create one), a warehouse written by a newer schema; and a full disk
+gathering commands create one), a warehouse written by a newer schema (an older one is
+brought up to date, even by a reader); and a full disk
 during a load, which says so and keeps the warehouse as it was (a real full tmpfs)."""
 
 from __future__ import annotations
@@ -11,12 +12,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import write_torrents
 
-from torrentwatch.errors import WarehouseMissing, WarehouseSchemaNewer
+from torrentwatch.errors import (
+    WarehouseLocked,
+    WarehouseMissing,
+    WarehouseSchemaNewer,
+    WarehouseSchemaOlder,
+)
 from torrentwatch.synth import synthetic_specs
-from warehouse.db import connect, latest_known_version
+from warehouse.db import applied_versions, connect, latest_known_version, migrations
 
 INFOHASH = "0123456789abcdef0123456789abcdef01234567"
 
@@ -140,6 +147,65 @@ def test_commands_refuse_a_newer_schema_and_leave_it_alone(newer_warehouse, tmp_
     assert out.returncode == 1
     assert "[warehouse.schema_newer]" in out.stderr and "Traceback" not in out.stderr
     assert _sha256(newer_warehouse) == before
+
+
+# --- a warehouse an older torrentwatch wrote is brought up to date, even by readers -----
+
+
+def _older_warehouse(path: Path, version: int) -> None:
+    """A warehouse holding the migrations up to ``version`` only, as an older release
+    left it (the migrations of that release applied, nothing after)."""
+    con = duckdb.connect(str(path))
+    applied_versions(con)
+    for migration in migrations()[:version]:
+        con.execute(migration.sql)
+        con.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+            [migration.version, migration.name],
+        )
+    con.close()
+
+
+def test_a_reader_upgrades_an_older_warehouse_before_reading(tmp_path):
+    path = tmp_path / "older.duckdb"
+    _older_warehouse(path, 8)
+    out = _cli("sql", "SELECT count(*) AS n FROM torrents", "--db", str(path))
+    assert out.returncode == 0, out.stderr
+    out = _cli("explain", INFOHASH, "--db", str(path))
+    assert out.returncode == 1 and "Binder" not in out.stderr, out.stderr
+    con = connect(path, read_only=True)
+    assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (
+        latest_known_version(),
+    )
+    con.close()
+
+
+def test_a_reader_of_an_older_warehouse_a_writer_took_meanwhile_is_told_why(tmp_path, monkeypatch):
+    """While a process writes, DuckDB lets no other process open the file at all
+    (WarehouseLocked); a writer that starts between the reader's look and its upgrade
+    makes the upgrade's own open fail like that, and the reader says what to do."""
+    import warehouse.db as db
+
+    path = tmp_path / "older.duckdb"
+    _older_warehouse(path, 8)
+    real_open = db._open
+
+    def writer_took_it(target, read_only, config):
+        if not read_only:
+            raise WarehouseLocked(f"{target} is open for writing in another process")
+        return real_open(target, read_only, config)
+
+    monkeypatch.setattr(db, "_open", writer_took_it)
+    with pytest.raises(WarehouseSchemaOlder, match=r"another process is writing it"):
+        connect(path, read_only=True)
+
+
+def test_a_reader_leaves_a_file_that_is_no_warehouse_alone(tmp_path):
+    path = tmp_path / "other.duckdb"
+    duckdb.connect(str(path)).execute("CREATE TABLE notes (x INTEGER)").close()
+    before = _sha256(path)
+    connect(path, read_only=True).close()
+    assert _sha256(path) == before
 
 
 # --- item 10: a full disk during a load -----------------------------------------------

@@ -317,6 +317,13 @@ class WarehouseSchemaNewer(WarehouseError):
     code = "warehouse.schema_newer"
 
 
+class WarehouseSchemaOlder(WarehouseError):
+    """A read-only command met a warehouse an older torrentwatch wrote, and could not
+    bring it up to date because another process is writing it."""
+
+    code = "warehouse.schema_older"
+
+
 class WarehouseDiskFull(WarehouseError):
     """A write failed because the disk holding the warehouse is full; what was being
     written was rolled back and the warehouse keeps its last committed state."""

@@ -31,6 +31,7 @@ from torrentwatch.errors import (
     WarehouseLocked,
     WarehouseMissing,
     WarehouseSchemaNewer,
+    WarehouseSchemaOlder,
 )
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -94,6 +95,10 @@ def connect(
     if memory_limit:
         config["memory_limit"] = memory_limit
     con = _open(target, read_only, config)
+    if read_only and target != ":memory:" and 0 < _schema_version(con) < latest_known_version():
+        con.close()
+        _upgrade(target)
+        con = _open(target, read_only, config)
     try:
         check_schema_version(con, target)
         if not read_only:
@@ -118,6 +123,39 @@ def _open(target: str, read_only: bool, config: dict[str, object]):
         raise write_error(exc, f"cannot open warehouse {target}", target) from exc
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open warehouse {target}: {exc}") from exc
+
+
+def _schema_version(con) -> int:
+    """The highest migration applied (0 for a file that is no warehouse: a reader
+    leaves such a file alone)."""
+    try:
+        found = con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
+    except duckdb.CatalogException:
+        return 0
+    return found or 0
+
+
+def _upgrade(target: str) -> None:
+    """Apply the migrations a read-only command needs, in a short write of its own.
+
+    A warehouse an older torrentwatch wrote lacks columns and views the readers use; a
+    read-only connection cannot migrate it, and reading it as it is would fail late with
+    a Binder error. Migrations are what every writing command applies on open, so a
+    reader applies them too; if a writer holds the file now, say what to do instead.
+    """
+    try:
+        con = _open(target, False, {})
+    except WarehouseLocked as exc:
+        raise WarehouseSchemaOlder(
+            f"warehouse {target} was written by an older torrentwatch and needs its schema "
+            f"brought up to version {latest_known_version()}, but another process is "
+            "writing it; run the command again when that process ends"
+        ) from exc
+    try:
+        check_schema_version(con, target)
+        migrate(con, target)
+    finally:
+        con.close()
 
 
 def latest_known_version() -> int:
