@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from parsers.normalize import display_name, display_safe
+from parsers.normalize import client_text, display_name, display_safe
 from parsers.textcap import cap_text
 from rules.fuzzy import prepare
 from rules.loader import load_packs
@@ -279,7 +279,7 @@ def _short(value: object) -> object:
     return value
 
 
-def _fact_words(fact: dict) -> list[str]:
+def _fact_words(fact: dict, raw_paths: dict[int, bytes]) -> list[str]:
     """One fact that made the rule fire, in words, with its files or list matches."""
     values = fact["values"] or {}
     args = {k: _short(v) for k, v in fact["args"].items() if v not in ((), [], None)}
@@ -297,7 +297,10 @@ def _fact_words(fact: dict) -> list[str]:
         for item in values.get("files") or []:
             exts = ".".join(item["exts"] or [])
             raw = item.get("raw_path")
-            shown = display_safe(raw if raw is not None else item["path"])
+            if raw is None:  # evidence holds text only: bytes that are not UTF-8 come
+                # from the files table, decoded as a client would (U+FFFD for a bad byte)
+                raw = client_text(item["path"], raw_paths.get(item["file_index"]))
+            shown = display_safe(raw)
             lines.append(f"    file {item['file_index']}: {shown} [{exts}]")
         return lines
     if fact["predicate"] == FuzzyTerms.keyword:
@@ -317,13 +320,16 @@ def _fact_words(fact: dict) -> list[str]:
     return [f"{head}: {display_safe(_values_words(values))}"]
 
 
-def _flag_words(rule_id: str, version: int, level: str, evidence: dict) -> list[str]:
+def _flag_words(
+    rule_id: str, version: int, level: str, evidence: dict, raw_paths: dict[int, bytes]
+) -> list[str]:
     """The flag's headline (``Rule <id> v<version> (<level>): <title> — because:``) and
-    the facts that counted: those that hold (or, under ``not``, do not)."""
+    the facts that counted: those that hold (or, under ``not``, do not). ``raw_paths``:
+    the torrent's raw file paths by index, where they differ from libtorrent's."""
     lines = [f"Rule {rule_id} v{version} ({level}): {evidence['title']} — because:"]
     for fact in evidence["facts"]:
         if fact["holds"] != fact["negated"]:
-            lines.extend("  " + line for line in _fact_words(fact))
+            lines.extend("  " + line for line in _fact_words(fact, raw_paths))
     return lines
 
 
@@ -355,10 +361,18 @@ def explain(db: str | Path, infohash: str) -> list[str]:
         flags = []
         if _has_flags(con):
             flags = con.execute(ACTIVE_FLAGS_SQL, {"infohash": key}).fetchall()
+        raw_paths = dict(
+            con.execute(
+                "SELECT file_index, path_raw FROM files f JOIN torrents t USING (infohash)"
+                " WHERE $infohash IN (t.infohash, t.infohash_v1, t.infohash_v2)"
+                " AND path_raw IS NOT NULL",
+                {"infohash": key},
+            ).fetchall()
+        )
     finally:
         con.close()
     if not flags:
         return [*lines, "No active flags."]
     for rule_id, version, level, evidence in flags:
-        lines.extend(_flag_words(rule_id, version, level, json.loads(evidence)))
+        lines.extend(_flag_words(rule_id, version, level, json.loads(evidence), raw_paths))
     return lines

@@ -239,6 +239,17 @@ def test_explain_shows_the_override_in_the_torrent_name(flagged: dict[str, Any])
         assert "Ocean.Winter.<U+202E>ivm.exe" in first, first
 
 
+def test_explain_lists_a_file_whose_bytes_are_not_utf8_as_a_client_writes_it(
+    flagged: dict[str, Any],
+) -> None:
+    """Evidence JSON holds text only; the file line still shows the client's name
+    (U+FFFD for the bad byte, and the real extension), not libtorrent's rewrite."""
+    _, _, disguise = flagged["hashes"]["invalid-utf8-before-the-extension"]
+    text = "\n".join(explain(flagged["db"], disguise))
+    assert "Codec.Setup\ufffd.exe [exe]" in text, text
+    assert "Setup_xe" not in text, text
+
+
 def test_the_review_queue_shows_the_override_in_the_torrent_name(
     flagged: dict[str, Any],
 ) -> None:
