@@ -79,7 +79,9 @@ def _progress_run(
                 rej=summary.rejected_total,
             )
 
-        return ingest_stage.ingest(paths, db, workers=workers, chunk_size=chunk, on_progress=update)
+        return ingest_stage.ingest(
+            paths, db, workers=workers, chunk_size=chunk, batch_size=batch, on_progress=update
+        )
 
 
 def _print_summary(summary: ingest_stage.IngestSummary) -> None:
@@ -97,12 +99,23 @@ def _print_summary(summary: ingest_stage.IngestSummary) -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help=".torrent files, magnet lists, folders.")],
     db: DbOption = Path("torrentwatch.duckdb"),
-    workers: Annotated[int, typer.Option(help="Parser processes (0: one per core).")] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Parser processes (0: one per core).", min=0, max=ingest_stage.MAX_WORKERS
+        ),
+    ] = 0,
     chunk: Annotated[
-        int, typer.Option(help="Inputs a worker parses at a time.")
+        int,
+        typer.Option(help="Inputs a worker parses at a time.", min=1, max=ingest_stage.MAX_CHUNK),
     ] = ingest_stage.DEFAULT_CHUNK,
     batch: Annotated[
-        int, typer.Option(help="Inputs per load transaction (all of it lands, or none).")
+        int,
+        typer.Option(
+            help="Inputs per load transaction (all of it lands, or none).",
+            min=1,
+            max=ingest_stage.MAX_BATCH,
+        ),
     ] = ingest_stage.DEFAULT_BATCH,
 ) -> None:
     """Ingest .torrent files and magnet-link lists (files or folders, recursively).

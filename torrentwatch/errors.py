@@ -56,6 +56,13 @@ class ConfigError(TorrentwatchError):
     code = "config.invalid"
 
 
+class ValueOutOfRange(TorrentwatchError):
+    """A number given to a stage (a CLI option, a DAG task's argument) is outside the
+    range the stage can work with; raised where the number is read, before any work."""
+
+    code = "value.out_of_range"
+
+
 class HashListError(TorrentwatchError):
     """A known-hash list file cannot be imported as a whole (bad lines are not this:
     they are reported one by one and the rest of the file is loaded)."""

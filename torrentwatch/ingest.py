@@ -29,6 +29,7 @@ from parsers.columnar import ParsedBatch, build_batch, merge_batches
 from parsers.magnet import parse_magnet_lines
 from parsers.records import RawItem, Reject, Sighting, TorrentMeta
 from parsers.torrent import parse_torrent
+from torrentwatch.checks import check_int
 from torrentwatch.errors import InputRejected
 from warehouse.db import connect
 from warehouse.load import load_batch
@@ -43,6 +44,11 @@ DEFAULT_CHUNK = 1000
 DEFAULT_BATCH = 10_000
 # The writer's DuckDB buffer pool: enough for a batch, and flat however long the run.
 WRITER_MEMORY = "512MB"
+# Bounds of the numbers a caller may choose: past them memory in flight (chunks and
+# batches are held whole) or processes forked would no longer be what a machine has.
+MAX_WORKERS = 256
+MAX_CHUNK = 100_000
+MAX_BATCH = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +226,7 @@ def ingest(
     the run itself (the warehouse, a crashed worker) marks the run failed and raises.
     Each load of about ``batch_size`` inputs is one transaction: all of it or none.
     """
-    workers = workers or os.cpu_count() or 1
+    workers, chunk_size, batch_size = _checked(workers, chunk_size, batch_size)
     with _worker_pool(workers) as pool:
         con = connect(db, memory_limit=WRITER_MEMORY)
         summary = IngestSummary(run_id=start_run(con, "ingest"))
@@ -238,6 +244,17 @@ def ingest(
         finish_run(con, summary.run_id, status="completed", **_run_counts(summary))
         con.close()
     return summary
+
+
+def _checked(workers: int | None, chunk_size: int, batch_size: int) -> tuple[int, int, int]:
+    """The run's numbers, checked before anything starts (None or 0 workers: one per core)."""
+    if workers is None or workers == 0:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    return (
+        check_int("workers", workers, low=1, high=MAX_WORKERS),
+        check_int("chunk_size", chunk_size, low=1, high=MAX_CHUNK),
+        check_int("batch_size", batch_size, low=1, high=MAX_BATCH),
+    )
 
 
 def _grouped(results: Iterator[ChunkResult], size: int) -> Iterator[list[ChunkResult]]:
