@@ -21,16 +21,28 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 
-from monitors.folder import Found, discover, read_found
+from monitors.folder import (
+    MAX_LINE_BYTES,
+    SOURCE,
+    Found,
+    LongLine,
+    MagnetSlice,
+    discover,
+    display_path,
+    magnet_slices,
+    read_found,
+    reading_reject,
+    sniff_file,
+)
 from parsers.columnar import ParsedBatch, build_batch, merge_batches
 from parsers.magnet import parse_magnet_lines
 from parsers.records import RawItem, Reject, Sighting, TorrentMeta
 from parsers.torrent import parse_torrent
 from torrentwatch.checks import check_int
-from torrentwatch.errors import InputRejected
+from torrentwatch.errors import FileTooLarge, InputRejected, NotRegularFile
+from torrentwatch.files import open_regular
 from warehouse.db import connect
 from warehouse.load import load_batch
 from warehouse.runs import finish_run, start_run
@@ -44,6 +56,7 @@ DEFAULT_CHUNK = 1000
 DEFAULT_BATCH = 10_000
 # The writer's DuckDB buffer pool: enough for a batch, and flat however long the run.
 WRITER_MEMORY = "512MB"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 # Bounds of the numbers a caller may choose: past them memory in flight (chunks and
 # batches are held whole) or processes forked would no longer be what a machine has.
 MAX_WORKERS = 256
@@ -99,8 +112,13 @@ def _as_reject(item: RawItem, exc: InputRejected, data: bytes) -> Reject:
     )
 
 
-def parse_item(item: RawItem) -> tuple[list[tuple[TorrentMeta, Sighting]], list[Reject]]:
-    """Parse one raw item; a bad input becomes a Reject, never an exception."""
+def parse_item(
+    item: RawItem, *, first_line: int = 1
+) -> tuple[list[tuple[TorrentMeta, Sighting]], list[Reject]]:
+    """Parse one raw item; a bad input becomes a Reject, never an exception.
+
+    A magnet item may be a slice of a longer list: ``first_line`` numbers its lines.
+    """
     if item.kind == "torrent":
         try:
             meta = parse_torrent(item.data, source_ref=item.source_ref)
@@ -109,7 +127,8 @@ def parse_item(item: RawItem) -> tuple[list[tuple[TorrentMeta, Sighting]], list[
         return [(meta, Sighting(item.source, item.source_ref, item.seen_at))], []
     parsed: list[tuple[TorrentMeta, Sighting]] = []
     rejects: list[Reject] = []
-    for ref, line, outcome in parse_magnet_lines(item.data, source_ref=item.source_ref):
+    lines = parse_magnet_lines(item.data, source_ref=item.source_ref, first_line=first_line)
+    for ref, line, outcome in lines:
         if isinstance(outcome, InputRejected):
             rejects.append(_as_reject(item, outcome, line))
         else:
@@ -117,28 +136,122 @@ def parse_item(item: RawItem) -> tuple[list[tuple[TorrentMeta, Sighting]], list[
     return parsed, rejects
 
 
-def parse_chunk(chunk: list[Found]) -> ChunkResult:
-    """Read and parse a chunk of discovered files (runs in a worker process)."""
+@dataclass(frozen=True, slots=True)
+class MagnetPart:
+    """Lines of a magnet list: read by the parent, which streams the list, parsed by a
+    worker, so a list of any length goes through in chunks and batches."""
+
+    ref: str
+    part: MagnetSlice
+
+
+@dataclass(frozen=True, slots=True)
+class NotAnInput:
+    """A file that turned out to be neither a torrent nor a magnet list (counted, skipped)."""
+
+    ref: str
+
+
+# What a worker is handed: a file to read, lines to parse, a reject found while
+# reading or discovering, or a file that is no input at all.
+Unit = Found | MagnetPart | Reject | NotAnInput
+
+
+def parse_chunk(chunk: list[Unit]) -> ChunkResult:
+    """Read and parse a chunk of work units (runs in a worker process)."""
     seen_at = datetime.now(UTC)
     parsed: list[tuple[TorrentMeta, Sighting]] = []
     rejects: list[Reject] = []
     skipped = 0
-    for found in chunk:
-        item = read_found(found, seen_at)
-        if item is None:
+    for unit in chunk:
+        if isinstance(unit, Reject):
+            rejects.append(unit)
+            continue
+        if isinstance(unit, NotAnInput):
             skipped += 1
-        elif isinstance(item, Reject):
-            rejects.append(item)
+            continue
+        if isinstance(unit, MagnetPart):
+            item = RawItem(SOURCE, unit.ref, "magnet", unit.part.data, seen_at)
+            more, bad = parse_item(item, first_line=unit.part.first_line)
         else:
+            item = read_found(unit, seen_at)
+            if item is None:
+                skipped += 1
+                continue
+            if isinstance(item, Reject):
+                rejects.append(item)
+                continue
             more, bad = parse_item(item)
-            parsed.extend(more)
-            rejects.extend(bad)
+        parsed.extend(more)
+        rejects.extend(bad)
     return ChunkResult(build_batch(parsed, rejects), skipped)
 
 
-def _chunks(found: Iterable[Found], size: int) -> Iterator[list[Found]]:
-    it = iter(found)
-    while chunk := list(islice(it, size)):
+def _units(founds: Iterable[Found], slice_lines: int) -> Iterator[Unit]:
+    """Discovered files as work units: magnet lists (by suffix, or sniffed) are streamed
+    here in slices of ``slice_lines`` lines; every other file is read by a worker."""
+    for found in founds:
+        if found.problem is not None or found.kind == "torrent":
+            yield found
+        else:
+            yield from _expand(found, slice_lines)
+
+
+def _expand(found: Found, slice_lines: int) -> Iterator[Unit]:
+    ref = display_path(found.path)
+    try:
+        with open_regular(found.path) as handle:
+            kind = found.kind if found.kind == "magnet" else sniff_file(handle)
+            if kind == "torrent":
+                yield Found(found.path, "torrent")
+            elif kind is None:
+                yield NotAnInput(ref)
+            else:
+                handle.seek(0)
+                yield from _magnet_units(handle, ref, slice_lines)
+    except (OSError, NotRegularFile, FileTooLarge) as exc:
+        yield reading_reject(ref, exc, datetime.now(UTC))
+
+
+def _magnet_units(handle, ref: str, slice_lines: int) -> Iterator[Unit]:
+    if not handle.peek(1):
+        detail = f"{ref}: the file is empty"
+        yield Reject(SOURCE, ref, EMPTY_SHA256, "input.empty", detail, datetime.now(UTC))
+        return
+    for part in magnet_slices(handle, max_lines=slice_lines):
+        if isinstance(part, LongLine):
+            yield _long_line(ref, part)
+        else:
+            yield MagnetPart(ref, part)
+
+
+def _long_line(ref: str, long: LongLine) -> Reject:
+    where = f"{ref}:{long.line}"
+    return Reject(
+        SOURCE,
+        where,
+        long.sha256,
+        "input.line_too_long",
+        f"{where}: a line of {long.size} bytes, over the {MAX_LINE_BYTES}-byte limit for one line",
+        datetime.now(UTC),
+    )
+
+
+def _weight(unit: Unit) -> int:
+    return unit.part.lines if isinstance(unit, MagnetPart) else 1
+
+
+def _chunks(units: Iterable[Unit], size: int) -> Iterator[list[Unit]]:
+    """Consecutive units holding about ``size`` inputs (a magnet slice: one per line)."""
+    chunk: list[Unit] = []
+    held = 0
+    for unit in units:
+        chunk.append(unit)
+        held += _weight(unit)
+        if held >= size:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
         yield chunk
 
 
@@ -231,7 +344,7 @@ def ingest(
         con = connect(db, memory_limit=WRITER_MEMORY)
         summary = IngestSummary(run_id=start_run(con, "ingest"))
         try:
-            chunks = _chunks(discover(paths), chunk_size)
+            chunks = _chunks(_units(discover(paths), chunk_size), chunk_size)
             window = -(-batch_size // chunk_size) + 2 * workers
             for group in _grouped(_parsed_chunks(chunks, pool, window), batch_size):
                 _load_group(con, summary, group)
