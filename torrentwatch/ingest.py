@@ -43,6 +43,7 @@ from parsers.torrent import parse_torrent
 from torrentwatch.checks import check_int
 from torrentwatch.errors import FileTooLarge, InputRejected, NotRegularFile
 from torrentwatch.files import open_regular
+from torrentwatch.processes import die_with_parent
 from warehouse.db import connect
 from warehouse.load import load_batch
 from warehouse.runs import finish_run, start_run
@@ -268,18 +269,23 @@ def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_lower_priority
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
     ) as pool:
         pool.submit(int).result()  # with fork, the first task starts every worker
         yield pool
 
 
-def _lower_priority() -> None:
-    """Workers yield the CPU to the single DuckDB writer, the stage that cannot be split.
+def _start_worker(parent_pid: int) -> None:
+    """A worker dies with the run (``kill -9`` of the parent included) and yields the
+    CPU to the single DuckDB writer, the stage that cannot be split.
 
     With as many workers as cores the parent competes for CPU; since every batch
     passes through it, a starved loader stalls the whole pipeline.
     """
+    die_with_parent(parent_pid)
     os.nice(5)
 
 
