@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from parsers.records import RawItem, Reject
 from torrentwatch.errors import FileTooLarge, NotRegularFile
-from torrentwatch.files import open_regular, read_capped
+from torrentwatch.files import read_regular
 
 SOURCE = "folder"
 MAX_INPUT_BYTES = 64 * 1024 * 1024
@@ -171,8 +171,7 @@ def read_found(found: Found, seen_at: datetime, *, max_bytes: int = MAX_INPUT_BY
     if found.problem is not None:
         return _reject(ref, None, found.problem[0], seen_at, found.problem[1])
     try:
-        with open_regular(found.path) as handle:
-            data = read_capped(handle, max_bytes)
+        data = read_regular(found.path, max_bytes)
     except (OSError, NotRegularFile, FileTooLarge) as exc:
         return reading_reject(ref, exc, seen_at)
     kind = found.kind if found.kind != "sniff" else _sniff(data)
