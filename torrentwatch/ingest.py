@@ -6,6 +6,12 @@ while the parent, the single DuckDB writer, loads merged batches of about
 ``DEFAULT_BATCH`` inputs, each in one transaction. Work in flight is bounded (one
 batch plus two chunks per worker), so memory does not depend on how many inputs there
 are; see BENCHMARKS.md for the measured figures.
+
+Magnet lists are the one input the parent reads itself: it streams each list line by
+line (``monitors.folder.magnet_slices``) and hands the workers slices of ``chunk_size``
+lines, so a list of any length is loaded ``batch_size`` lines per transaction with
+flat memory. What cannot be read (a FIFO, a device, an unlistable folder, a
+symlinked subfolder) is a reject with its reason, like a bad torrent (docs/ingest.md).
 """
 
 from __future__ import annotations
@@ -344,6 +350,9 @@ def ingest(
     Rejected inputs are recorded in ``rejects`` and do not stop the run; an error in
     the run itself (the warehouse, a crashed worker) marks the run failed and raises.
     Each load of about ``batch_size`` inputs is one transaction: all of it or none.
+    ``workers`` (None or 0: one per core), ``chunk_size`` and ``batch_size`` out of
+    their ranges (``MAX_WORKERS``, ``MAX_CHUNK``, ``MAX_BATCH``) raise ValueOutOfRange
+    before anything is opened.
     """
     workers, chunk_size, batch_size = _checked(workers, chunk_size, batch_size)
     with _worker_pool(workers) as pool:
