@@ -109,3 +109,18 @@ def test_ingest_refuses_bad_numbers_before_opening_anything(tmp_path, keyword, v
 def test_review_queue_refuses_bad_limits(tmp_path, value):
     with pytest.raises(ValueOutOfRange, match="limit"):
         review_queue(tmp_path / "w.duckdb", limit=value)
+
+
+def test_zero_workers_and_zero_limit_keep_their_meaning(tmp_path, torrent_folder):
+    """0 is in range where it means something: one worker per core, no limit."""
+    db = str(tmp_path / "w.duckdb")
+    for args in (
+        ["ingest", str(torrent_folder), "--workers", "0"],
+        ["review", "queue", "--limit", "0"],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "torrentwatch", *args, "--db", db],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
