@@ -1,6 +1,9 @@
 """The ``folder`` kind: a watch folder of .torrent files and magnet lists.
 
-Only files that are new or changed since the last run are read: the source remembers
+Only regular files are read (see ``torrentwatch.files``): a FIFO, a device or a
+symlinked subfolder is landed as a ``reject`` item under its reason code, as is a
+file or folder that cannot be read (which also fails the source, and is tried again
+next run). Only files that are new or changed since the last run are read: the source remembers
 each file's (size, mtime_ns) in its state. A file is remembered only after its item
 has landed, so a run that dies halfway re-reads what it had not landed. Files over
 ``monitors.folder.MAX_INPUT_BYTES`` are landed by streaming copy and the loader
@@ -19,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitors import folder
-from monitors.base import GatherContext, Gathered
+from monitors.base import GatherContext, Gathered, rejected
 from monitors.folder import Found, discover
 from parsers.records import RawItem, Reject
 from torrentwatch.errors import SourceFailed
@@ -92,13 +95,16 @@ def _take(ctx: GatherContext, found: Found, limit: int, unreadable: list[str]) -
     if item is None:
         return True  # not a torrent or magnet list: remembered so it is not sniffed again
     if isinstance(item, Reject):
-        if item.reason == "input.unreadable":
-            unreadable.append(found.path)
-            return False
         if item.reason == "input.too_large":
             ctx.emit(_big_file(ctx.name, found, seen_at))
-        else:  # empty: landed as it is, so the loader records the reject
+        elif item.reason == "input.empty":  # landed as it is; the loader records the reject
             ctx.emit(_item(ctx.name, found.path, _kind(found), b"", seen_at))
+        else:  # not a regular file, a symlinked folder, unreadable: filed under its reason
+            detail = item.detail.removeprefix(f"{item.source_ref}: ")
+            ctx.emit(rejected(ctx.name, found.path, seen_at, item.reason, detail))
+        if item.reason == "input.unreadable":
+            unreadable.append(found.path)  # and the source fails, so the operator sees it now
+            return False
         return True
     assert isinstance(item, RawItem)
     ctx.emit(_item(ctx.name, found.path, item.kind, item.data, seen_at))

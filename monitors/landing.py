@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from monitors.base import GATHERED_KINDS, Gathered
-from torrentwatch.errors import LandingError
+from torrentwatch.errors import LandingError, NotRegularFile
+from torrentwatch.files import open_regular
 
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _COPY_CHUNK = 1 << 20
@@ -154,8 +155,9 @@ class LocalStorage:
 
     def read_bytes(self, key: str) -> bytes:
         try:
-            return self._path(key).read_bytes()
-        except OSError as exc:
+            with open_regular(self._path(key)) as handle:
+                return handle.read()
+        except (OSError, NotRegularFile) as exc:
             raise LandingError(f"cannot read landed object {key}: {exc}") from exc
 
     @contextlib.contextmanager
@@ -251,7 +253,7 @@ def item_key(source: str, kind: str, chunks: Iterable[bytes]) -> str:
 
 
 def _file_chunks(path: str) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         while chunk := handle.read(_COPY_CHUNK):
             yield chunk
 
@@ -319,10 +321,10 @@ class LandingZone:
                 return False
             check = hashlib.sha256(_KEY_DOMAIN)
             check.update(item.source.encode() + b"\0" + item.kind.encode() + b"\0")
-            with open(path, "rb") as handle:
+            with open_regular(path) as handle:
                 self.storage.put_stream(prefix + PAYLOAD_SUFFIX, _HashingReader(handle, check))
                 size = handle.tell()
-        except OSError as exc:
+        except (OSError, NotRegularFile) as exc:
             message = f"{item.source}: cannot copy {path} into the landing zone: {exc}"
             raise LandingError(message) from exc
         if check.hexdigest() != digest:

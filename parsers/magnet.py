@@ -95,17 +95,18 @@ def magnet_to_metas(link: MagnetLink) -> list[TorrentMeta]:
 
 
 def parse_magnet_lines(
-    data: bytes, *, source_ref: str
+    data: bytes, *, source_ref: str, first_line: int = 1
 ) -> list[tuple[str, bytes, TorrentMeta | InputRejected]]:
     """Parse a text file of magnet links, one per line; nothing in it raises.
 
     Blank lines and lines starting with ``#`` are skipped. Each other line yields
     ``(f"{source_ref}:{lineno}", line_bytes, outcome)``: a TorrentMeta per torrent the link names
     (one, or two for a link naming two unrelated torrents), or the InputRejected that
-    explains why the line was refused, so the rest of the file goes on.
+    explains why the line was refused, so the rest of the file goes on. A slice of a
+    longer list passes the number of its first line as ``first_line``.
     """
     results: list[tuple[str, bytes, TorrentMeta | InputRejected]] = []
-    for lineno, raw in enumerate(data.splitlines(), start=1):
+    for lineno, raw in enumerate(data.splitlines(), start=first_line):
         if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         line = raw.strip()

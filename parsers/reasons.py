@@ -17,6 +17,9 @@ REASONS: dict[str, str] = {
     "input.not_utf8": "a line of a text input is not valid UTF-8",
     "input.parser_error": "a parser failed on the input in a way it does not foresee "
     "(the detail names the exception); the run went on",
+    "input.not_regular_file": "a FIFO, device, socket or folder where a file was due; not read",
+    "input.symlink_folder": "a symlinked folder inside a given folder; not followed",
+    "input.line_too_long": "a line of a text input (a magnet list) longer than the reader allows",
     # bencode layer
     "bencode.invalid": "not valid bencoding (truncated, bad length, stray bytes)",
     "bencode.too_deep": "bencoded nesting deeper than the decoder allows",

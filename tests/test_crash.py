@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +74,73 @@ def test_kill_during_ingest_leaves_whole_batches(tmp_path, torrent_writer):
     subprocess.run(command, check=True, capture_output=True)
     torrents, _ = _invariants(db)
     assert torrents == 3000
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                stat = Path(f"/proc/{name}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                kids.append(int(name))
+    return kids
+
+
+def _alive(pid: int) -> bool:
+    """Running, as opposed to gone or a zombie nobody has reaped yet (dead all the same)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_kill_9_takes_the_workers_along_and_the_next_run_settles_up(tmp_path, torrent_writer):
+    folder = tmp_path / "in"
+    torrent_writer(folder, list(synthetic_specs(3000, files_per_torrent=30)))
+    db = tmp_path / "w.duckdb"
+    command = [sys.executable, "-m", "torrentwatch", "ingest", str(folder), "--db", str(db)]
+    proc = subprocess.Popen(
+        [*command, "--workers", "2", "--chunk", "20", "--batch", "200"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers := _children(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(workers) == 2, "the workers never started"
+        time.sleep(1.5)  # mid-ingest: the run row is written, batches are loading
+        assert proc.poll() is None, "the ingest finished before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 5
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in workers), "workers outlived their parent"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in _children(proc.pid) if proc.poll() is None else workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)  # a failed check leaves none behind
+    con = connect(db)
+    (killed,) = con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchone()
+    con.close()
+    # DuckDB spills to <warehouse>.tmp/ when a load outgrows its memory; a kill leaves the
+    # files. Whether this kill found any depends on timing, so one stands in for them.
+    spill = Path(f"{db}.tmp")
+    spill.mkdir(exist_ok=True)
+    (spill / "duckdb_temp_storage_DEFAULT-0.tmp").write_bytes(b"\0" * 17_000_000)
+    subprocess.run([*command, "--workers", "1"], check=True, capture_output=True)
+    con = connect(db)
+    runs = dict(con.execute("SELECT run_id, status FROM runs").fetchall())
+    detail = con.execute("SELECT detail FROM runs WHERE run_id = ?", [killed]).fetchone()[0]
+    con.close()
+    assert runs.pop(killed) == "abandoned" and "no longer held" in detail
+    assert list(runs.values()) == ["completed"]
+    assert not list(tmp_path.glob("w.duckdb.tmp*/*")) and not spill.exists()

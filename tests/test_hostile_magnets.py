@@ -170,24 +170,33 @@ def test_one_bad_line_among_good_ones_costs_itself_alone(tmp_path: Path) -> None
     folder = tmp_path / "links"
     folder.mkdir()
     good = [f"magnet:?xt=urn:btih:{i:040x}&dn=Linux.Image.{i}" for i in range(1, 6)]
+    # Long, but under the magnet-list line cap (monitors.folder.MAX_LINE_BYTES): parsed,
+    # its text capped; a 5 MB line is over it, a reject of its own.
+    long = 60_000
     lines = [
         good[0],
         f"{good[1]}&xl=²",
         f"{good[2]}&xl=99999999999999999999999",
-        f"magnet:?xt=urn:btih:{'Q' * FIVE_MB}",  # the bad one
+        f"magnet:?xt=urn:btih:{'Q' * long}",  # a bad one
         good[3],
-        f"{good[4]}&dn={'B' * FIVE_MB}",
+        f"{good[4]}&dn={'B' * long}",
+        f"magnet:?xt=urn:btih:{6:040x}&dn={'B' * FIVE_MB}",  # over the line cap
     ]
     (folder / "list.magnets").write_text("\n".join(lines) + "\n")
     db = tmp_path / "w.duckdb"
     summary = ingest([folder], db, workers=1)
-    assert summary.torrents_new == 5 and dict(summary.rejected) == {"magnet.invalid": 1}
+    assert summary.torrents_new == 5
+    assert dict(summary.rejected) == {"magnet.invalid": 1, "input.line_too_long": 1}
     rows = _table(db, "SELECT infohash, total_size, length(name) FROM torrents ORDER BY 1")
     assert [r[0] for r in rows] == [f"{i:040x}" for i in range(1, 6)]
     assert [r[1] for r in rows] == [None] * 5
     assert rows[-1][2] < FIELD_CAP + 40
-    ((ref, detail),) = _table(db, "SELECT source_ref, detail FROM rejects")
-    assert ref.endswith(":4") and len(detail) < 600
+    rejects = _table(db, "SELECT source_ref, reason, detail FROM rejects ORDER BY source_ref")
+    assert [(ref.rsplit(":", 1)[1], reason) for ref, reason, _ in rejects] == [
+        ("4", "magnet.invalid"),
+        ("7", "input.line_too_long"),
+    ]
+    assert all(len(detail) < 600 for _, _, detail in rejects)
     assert _table(db, "SELECT status FROM runs") == [("completed",)]
 
 

@@ -170,10 +170,36 @@ def test_folder_source_takes_odd_file_names_and_symlink_loops(tmp_path, db_path)
     os.symlink("..", inbox / "loop")  # a folder that contains itself
     config = _config(tmp_path, FOLDER)
     summary = monitor(config, db_path)
-    assert (summary.gathers[0].status, summary.gathers[0].new) == ("ok", 1)
+    # The torrent, and a reject for the symlinked folder (not followed, so no loop).
+    assert (summary.gathers[0].status, summary.gathers[0].new) == ("ok", 2)
     refs = _rows(db_path, "SELECT source_ref FROM observations")
     assert refs == [(f"{inbox}/sub\\xff/caf\\xe9.torrent",)]
+    rejects = _rows(db_path, "SELECT source_ref, reason FROM rejects")
+    assert rejects == [(f"{inbox}/loop", "input.symlink_folder")]
     assert monitor(config, db_path).gathers[0].new == 0  # remembered despite its name
+
+
+def test_folder_source_files_fifos_devices_and_unreadable_files_as_rejects(tmp_path, db_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "kart.torrent").write_bytes(encode(KART))
+    os.mkfifo(inbox / "pipe.torrent")
+    os.symlink("/dev/zero", inbox / "zero.magnet")
+    os.symlink(tmp_path / "gone", inbox / "dangling.torrent")
+    summary = monitor(_config(tmp_path, FOLDER), db_path)
+    gathered = summary.gathers[0]
+    # The dangling link cannot be read: the source fails (so the operator sees it now)
+    # after landing everything else, and the reject is filed.
+    assert (gathered.status, gathered.new) == ("failed", 4)
+    assert "dangling.torrent" in gathered.error
+    rejects = _rows(db_path, "SELECT source_ref, reason FROM rejects ORDER BY source_ref")
+    assert rejects == [
+        (f"{inbox}/dangling.torrent", "input.unreadable"),
+        (f"{inbox}/pipe.torrent", "input.not_regular_file"),
+        (f"{inbox}/zero.magnet", "input.not_regular_file"),
+    ]
+    detail = _rows(db_path, "SELECT detail FROM rejects WHERE reason = 'input.unreadable'")
+    assert detail[0][0].count(str(inbox / "dangling.torrent")) == 1  # named once
 
 
 def test_folder_source_missing_folder_fails_clearly(tmp_path):

@@ -99,12 +99,23 @@ def _print_summary(summary: ingest_stage.IngestSummary) -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help=".torrent files, magnet lists, folders.")],
     db: DbOption = Path("torrentwatch.duckdb"),
-    workers: Annotated[int, typer.Option(help="Parser processes (0: one per core).")] = 0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Parser processes (0: one per core).", min=0, max=ingest_stage.MAX_WORKERS
+        ),
+    ] = 0,
     chunk: Annotated[
-        int, typer.Option(help="Inputs a worker parses at a time.")
+        int,
+        typer.Option(help="Inputs a worker parses at a time.", min=1, max=ingest_stage.MAX_CHUNK),
     ] = ingest_stage.DEFAULT_CHUNK,
     batch: Annotated[
-        int, typer.Option(help="Inputs per load transaction (all of it lands, or none).")
+        int,
+        typer.Option(
+            help="Inputs per load transaction (all of it lands, or none).",
+            min=1,
+            max=ingest_stage.MAX_BATCH,
+        ),
     ] = ingest_stage.DEFAULT_BATCH,
 ) -> None:
     """Ingest .torrent files and magnet-link lists (files or folders, recursively).

@@ -56,6 +56,31 @@ class ConfigError(TorrentwatchError):
     code = "config.invalid"
 
 
+class ValueOutOfRange(TorrentwatchError):
+    """A number given to a stage (a CLI option, a DAG task's argument) is outside the
+    range the stage can work with; raised where the number is read, before any work."""
+
+    code = "value.out_of_range"
+
+
+class NotRegularFile(TorrentwatchError):
+    """A path that names a FIFO, a device, a socket or a folder where a file's bytes were
+    expected: reading it could block forever (a FIFO) or never end (``/dev/zero``)."""
+
+    code = "input.not_regular_file"
+
+
+class FileTooLarge(TorrentwatchError):
+    """A file holds more bytes than its reader allows; ``size`` is what ``fstat`` said."""
+
+    code = "input.too_large"
+
+    def __init__(self, message: str, *, size: int, limit: int) -> None:
+        super().__init__(message)
+        self.size = size
+        self.limit = limit
+
+
 class HashListError(TorrentwatchError):
     """A known-hash list file cannot be imported as a whole (bad lines are not this:
     they are reported one by one and the rest of the file is loaded)."""

@@ -21,10 +21,13 @@ from monitors.http import HttpPolicy, fetch
 from parsers.hashlist import FORMATS, KINDS, LineReject, ParsedHashList, parse_hash_list
 from torrentwatch.errors import (
     FetchError,
+    FileTooLarge,
     HashListError,
     HashListNameInvalid,
     HashListUnreadable,
+    NotRegularFile,
 )
+from torrentwatch.files import read_regular
 from torrentwatch.query import open_read
 from warehouse.db import connect
 from warehouse.hashlists import (
@@ -106,8 +109,8 @@ def read_list_file(location: str | Path) -> bytes:
         except FetchError as exc:
             raise HashListUnreadable(f"{location}: cannot fetch the hash list: {exc}") from exc
     try:
-        return Path(location).read_bytes()
-    except OSError as exc:
+        return read_regular(location, MAX_LIST_BYTES)
+    except (OSError, NotRegularFile, FileTooLarge) as exc:
         raise HashListUnreadable(f"{location}: cannot read the hash list: {exc}") from exc
 
 

@@ -6,6 +6,12 @@ while the parent, the single DuckDB writer, loads merged batches of about
 ``DEFAULT_BATCH`` inputs, each in one transaction. Work in flight is bounded (one
 batch plus two chunks per worker), so memory does not depend on how many inputs there
 are; see BENCHMARKS.md for the measured figures.
+
+Magnet lists are the one input the parent reads itself: it streams each list line by
+line (``monitors.folder.magnet_slices``) and hands the workers slices of ``chunk_size``
+lines, so a list of any length is loaded ``batch_size`` lines per transaction with
+flat memory. What cannot be read (a FIFO, a device, an unlistable folder, a
+symlinked subfolder) is a reject with its reason, like a bad torrent (docs/ingest.md).
 """
 
 from __future__ import annotations
@@ -21,16 +27,30 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 
-from monitors.folder import Found, discover, read_found
+from monitors.folder import (
+    MAX_LINE_BYTES,
+    SOURCE,
+    Found,
+    LongLine,
+    MagnetSlice,
+    discover,
+    display_path,
+    magnet_slices,
+    read_found,
+    reading_reject,
+    sniff_file,
+)
 from parsers.columnar import ParsedBatch, build_batch, merge_batches
 from parsers.magnet import parse_magnet_lines
 from parsers.reasons import parser_error
 from parsers.records import RawItem, Reject, Sighting, TorrentMeta
 from parsers.torrent import parse_torrent
-from torrentwatch.errors import InputRejected
+from torrentwatch.checks import check_int
+from torrentwatch.errors import FileTooLarge, InputRejected, NotRegularFile
+from torrentwatch.files import open_regular
+from torrentwatch.processes import die_with_parent
 from warehouse.db import connect
 from warehouse.load import load_batch
 from warehouse.runs import finish_run, start_run
@@ -44,6 +64,12 @@ DEFAULT_CHUNK = 1000
 DEFAULT_BATCH = 10_000
 # The writer's DuckDB buffer pool: enough for a batch, and flat however long the run.
 WRITER_MEMORY = "512MB"
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+# Bounds of the numbers a caller may choose: past them memory in flight (chunks and
+# batches are held whole) or processes forked would no longer be what a machine has.
+MAX_WORKERS = 256
+MAX_CHUNK = 100_000
+MAX_BATCH = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +120,23 @@ def _as_reject(item: RawItem, exc: InputRejected, data: bytes) -> Reject:
     )
 
 
-def parse_item(item: RawItem) -> tuple[list[tuple[TorrentMeta, Sighting]], list[Reject]]:
+def parse_item(
+    item: RawItem, *, first_line: int = 1
+) -> tuple[list[tuple[TorrentMeta, Sighting]], list[Reject]]:
     """Parse one raw item; a bad input becomes a Reject, never an exception: one the
-    parsers do not foresee becomes ``input.parser_error`` and the run goes on."""
+    parsers do not foresee becomes ``input.parser_error`` and the run goes on.
+
+    A magnet item may be a slice of a longer list: ``first_line`` numbers its lines.
+    """
     try:
-        return _parse_item(item)
+        return _parse_item(item, first_line)
     except Exception as exc:
         return [], [_as_reject(item, parser_error(exc, item.kind, item.source_ref), item.data)]
 
 
-def _parse_item(item: RawItem) -> tuple[list[tuple[TorrentMeta, Sighting]], list[Reject]]:
+def _parse_item(
+    item: RawItem, first_line: int
+) -> tuple[list[tuple[TorrentMeta, Sighting]], list[Reject]]:
     if item.kind == "torrent":
         try:
             meta = parse_torrent(item.data, source_ref=item.source_ref)
@@ -112,7 +145,8 @@ def _parse_item(item: RawItem) -> tuple[list[tuple[TorrentMeta, Sighting]], list
         return [(meta, Sighting(item.source, item.source_ref, item.seen_at))], []
     parsed: list[tuple[TorrentMeta, Sighting]] = []
     rejects: list[Reject] = []
-    for ref, line, outcome in parse_magnet_lines(item.data, source_ref=item.source_ref):
+    lines = parse_magnet_lines(item.data, source_ref=item.source_ref, first_line=first_line)
+    for ref, line, outcome in lines:
         if isinstance(outcome, InputRejected):
             rejects.append(_as_reject(item, outcome, line))
         else:
@@ -120,28 +154,122 @@ def _parse_item(item: RawItem) -> tuple[list[tuple[TorrentMeta, Sighting]], list
     return parsed, rejects
 
 
-def parse_chunk(chunk: list[Found]) -> ChunkResult:
-    """Read and parse a chunk of discovered files (runs in a worker process)."""
+@dataclass(frozen=True, slots=True)
+class MagnetPart:
+    """Lines of a magnet list: read by the parent, which streams the list, parsed by a
+    worker, so a list of any length goes through in chunks and batches."""
+
+    ref: str
+    part: MagnetSlice
+
+
+@dataclass(frozen=True, slots=True)
+class NotAnInput:
+    """A file that turned out to be neither a torrent nor a magnet list (counted, skipped)."""
+
+    ref: str
+
+
+# What a worker is handed: a file to read, lines to parse, a reject found while
+# reading or discovering, or a file that is no input at all.
+Unit = Found | MagnetPart | Reject | NotAnInput
+
+
+def parse_chunk(chunk: list[Unit]) -> ChunkResult:
+    """Read and parse a chunk of work units (runs in a worker process)."""
     seen_at = datetime.now(UTC)
     parsed: list[tuple[TorrentMeta, Sighting]] = []
     rejects: list[Reject] = []
     skipped = 0
-    for found in chunk:
-        item = read_found(found, seen_at)
-        if item is None:
+    for unit in chunk:
+        if isinstance(unit, Reject):
+            rejects.append(unit)
+            continue
+        if isinstance(unit, NotAnInput):
             skipped += 1
-        elif isinstance(item, Reject):
-            rejects.append(item)
+            continue
+        if isinstance(unit, MagnetPart):
+            item = RawItem(SOURCE, unit.ref, "magnet", unit.part.data, seen_at)
+            more, bad = parse_item(item, first_line=unit.part.first_line)
         else:
+            item = read_found(unit, seen_at)
+            if item is None:
+                skipped += 1
+                continue
+            if isinstance(item, Reject):
+                rejects.append(item)
+                continue
             more, bad = parse_item(item)
-            parsed.extend(more)
-            rejects.extend(bad)
+        parsed.extend(more)
+        rejects.extend(bad)
     return ChunkResult(build_batch(parsed, rejects), skipped)
 
 
-def _chunks(found: Iterable[Found], size: int) -> Iterator[list[Found]]:
-    it = iter(found)
-    while chunk := list(islice(it, size)):
+def _units(founds: Iterable[Found], slice_lines: int) -> Iterator[Unit]:
+    """Discovered files as work units: magnet lists (by suffix, or sniffed) are streamed
+    here in slices of ``slice_lines`` lines; every other file is read by a worker."""
+    for found in founds:
+        if found.problem is not None or found.kind == "torrent":
+            yield found
+        else:
+            yield from _expand(found, slice_lines)
+
+
+def _expand(found: Found, slice_lines: int) -> Iterator[Unit]:
+    ref = display_path(found.path)
+    try:
+        with open_regular(found.path) as handle:
+            kind = found.kind if found.kind == "magnet" else sniff_file(handle)
+            if kind == "torrent":
+                yield Found(found.path, "torrent")
+            elif kind is None:
+                yield NotAnInput(ref)
+            else:
+                handle.seek(0)
+                yield from _magnet_units(handle, ref, slice_lines)
+    except (OSError, NotRegularFile, FileTooLarge) as exc:
+        yield reading_reject(ref, exc, datetime.now(UTC))
+
+
+def _magnet_units(handle, ref: str, slice_lines: int) -> Iterator[Unit]:
+    if not handle.peek(1):
+        detail = f"{ref}: the file is empty"
+        yield Reject(SOURCE, ref, EMPTY_SHA256, "input.empty", detail, datetime.now(UTC))
+        return
+    for part in magnet_slices(handle, max_lines=slice_lines):
+        if isinstance(part, LongLine):
+            yield _long_line(ref, part)
+        else:
+            yield MagnetPart(ref, part)
+
+
+def _long_line(ref: str, long: LongLine) -> Reject:
+    where = f"{ref}:{long.line}"
+    return Reject(
+        SOURCE,
+        where,
+        long.sha256,
+        "input.line_too_long",
+        f"{where}: a line of {long.size} bytes, over the {MAX_LINE_BYTES}-byte limit for one line",
+        datetime.now(UTC),
+    )
+
+
+def _weight(unit: Unit) -> int:
+    return unit.part.lines if isinstance(unit, MagnetPart) else 1
+
+
+def _chunks(units: Iterable[Unit], size: int) -> Iterator[list[Unit]]:
+    """Consecutive units holding about ``size`` inputs (a magnet slice: one per line)."""
+    chunk: list[Unit] = []
+    held = 0
+    for unit in units:
+        chunk.append(unit)
+        held += _weight(unit)
+        if held >= size:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
         yield chunk
 
 
@@ -158,18 +286,23 @@ def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_lower_priority
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(os.getpid(),),
     ) as pool:
         pool.submit(int).result()  # with fork, the first task starts every worker
         yield pool
 
 
-def _lower_priority() -> None:
-    """Workers yield the CPU to the single DuckDB writer, the stage that cannot be split.
+def _start_worker(parent_pid: int) -> None:
+    """A worker dies with the run (``kill -9`` of the parent included) and yields the
+    CPU to the single DuckDB writer, the stage that cannot be split.
 
     With as many workers as cores the parent competes for CPU; since every batch
     passes through it, a starved loader stalls the whole pipeline.
     """
+    die_with_parent(parent_pid)
     os.nice(5)
 
 
@@ -228,13 +361,16 @@ def ingest(
     Rejected inputs are recorded in ``rejects`` and do not stop the run; an error in
     the run itself (the warehouse, a crashed worker) marks the run failed and raises.
     Each load of about ``batch_size`` inputs is one transaction: all of it or none.
+    ``workers`` (None or 0: one per core), ``chunk_size`` and ``batch_size`` out of
+    their ranges (``MAX_WORKERS``, ``MAX_CHUNK``, ``MAX_BATCH``) raise ValueOutOfRange
+    before anything is opened.
     """
-    workers = workers or os.cpu_count() or 1
+    workers, chunk_size, batch_size = _checked(workers, chunk_size, batch_size)
     with _worker_pool(workers) as pool:
         con = connect(db, create=True, memory_limit=WRITER_MEMORY)
         summary = IngestSummary(run_id=start_run(con, "ingest"))
         try:
-            chunks = _chunks(discover(paths), chunk_size)
+            chunks = _chunks(_units(discover(paths), chunk_size), chunk_size)
             window = -(-batch_size // chunk_size) + 2 * workers
             for group in _grouped(_parsed_chunks(chunks, pool, window), batch_size):
                 _load_group(con, summary, group)
@@ -247,6 +383,17 @@ def ingest(
         finish_run(con, summary.run_id, status="completed", **_run_counts(summary))
         con.close()
     return summary
+
+
+def _checked(workers: int | None, chunk_size: int, batch_size: int) -> tuple[int, int, int]:
+    """The run's numbers, checked before anything starts (None or 0 workers: one per core)."""
+    if workers is None or workers == 0:
+        workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    return (
+        check_int("workers", workers, low=1, high=MAX_WORKERS),
+        check_int("chunk_size", chunk_size, low=1, high=MAX_CHUNK),
+        check_int("batch_size", batch_size, low=1, high=MAX_BATCH),
+    )
 
 
 def _grouped(results: Iterator[ChunkResult], size: int) -> Iterator[list[ChunkResult]]:

@@ -18,11 +18,19 @@ import pyarrow as pa
 
 from parsers.normalize import display_safe
 from rules.evaluate import explain
-from torrentwatch.errors import QueryError, ReviewInvalid, ReviewNotFlagged, TorrentNotFound
+from torrentwatch.checks import check_int
+from torrentwatch.errors import (
+    QueryError,
+    ReviewInvalid,
+    ReviewNotFlagged,
+    TorrentNotFound,
+)
 from torrentwatch.review_codes import check_analyst, check_decision
 from warehouse.db import connect, rollback_quietly
 from warehouse.guarded import run_guarded
 
+# The most torrents one queue listing shows (0 or None: all of them).
+MAX_QUEUE_LIMIT = 1_000_000_000
 QUEUE_SQL = """\
 SELECT infohash, status, top_level, top_score, rule_ids, name, total_size, file_count,
        latest_decision, latest_analyst, confirmers, required_confirmers
@@ -109,6 +117,8 @@ def _key(con, infohash: str, db: str | Path) -> str:
 
 def review_queue(db: str | Path, *, limit: int | None = None) -> pa.Table:
     """Torrents waiting for a decision, most severe first (highest level, then score)."""
+    if limit is not None:
+        limit = check_int("limit", limit, low=0, high=MAX_QUEUE_LIMIT)
     con = open_warehouse(db)
     try:
         sql = QUEUE_SQL + (f"\nLIMIT {int(limit)}" if limit else "")

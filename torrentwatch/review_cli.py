@@ -37,7 +37,10 @@ DecisionArgument = Annotated[str, typer.Argument(help=" | ".join(DECISIONS))]
 @review_app.command("queue")
 def queue(
     db: DbOption = Path("torrentwatch.duckdb"),
-    limit: Annotated[int, typer.Option(help="Show at most N torrents (0: all).")] = 0,
+    limit: Annotated[
+        int,
+        typer.Option(help="Show at most N torrents (0: all).", min=0, max=review.MAX_QUEUE_LIMIT),
+    ] = 0,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or jsonl.")] = "table",
 ) -> None:
     """Torrents waiting for a decision, highest level then score first, one line each.

@@ -1,29 +1,104 @@
-"""The `runs` table: one row per CLI or DAG run, so every row can be traced to a run."""
+"""The `runs` table: one row per CLI or DAG run, so every row can be traced to a run.
+
+A run whose process is killed (``kill -9``, the OOM killer, a power loss) never
+finishes its row. Every new run first settles such rows: a DuckDB file admits one
+writing process at a time, and while it writes no other process may even have it open,
+so a row still ``running`` when a writer starts belongs to a process that is gone,
+unless it is this very process (two stages in one process share the database). Those
+rows become ``abandoned``. Each row records its process (``pid``, ``host``) to tell them
+apart, and the spill files DuckDB left in ``<warehouse>.tmp/`` are removed with them.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import socket
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import duckdb
 
 from warehouse.db import write_error
 
+# DuckDB spills to files named like this in its temp directory (DuckDB 1.5.5).
+_SPILL_PREFIX = "duckdb_temp_storage"
+
 
 def start_run(con, command: str) -> str:
-    """Record a new run as ``running``; a full disk is a WarehouseDiskFull, not a raw
-    DuckDB error (this is the first write of every run)."""
-    run_id = uuid.uuid4().hex
+    """Record a new run as ``running``, after settling what killed runs left behind;
+    a full disk is a WarehouseDiskFull, not a raw DuckDB error (this is the first write
+    of every run)."""
     try:
+        abandon_stale_runs(con)
+        remove_stale_spill_files(con)
+        run_id = uuid.uuid4().hex
         con.execute(
-            "INSERT INTO runs (run_id, command, started_at, status)"
-            " VALUES (?, ?, now(), 'running')",
-            [run_id, command],
+            "INSERT INTO runs (run_id, command, started_at, status, pid, host)"
+            " VALUES (?, ?, now(), 'running', ?, ?)",
+            [run_id, command, os.getpid(), socket.gethostname()],
         )
     except duckdb.Error as exc:
         raise write_error(exc, f"starting a {command} run failed") from exc
     return run_id
+
+
+def abandon_stale_runs(con) -> list[str]:
+    """Mark ``abandoned`` every ``running`` run that is not this process's; their ids.
+
+    Call only on a connection that may write (it holds the warehouse's writer lock,
+    which is what proves those processes are gone).
+    """
+    note = (
+        f"its process no longer held the warehouse when run {os.getpid()}@"
+        f"{socket.gethostname()} opened it at {datetime.now(UTC).isoformat()}"
+    )
+    rows = con.execute(
+        "UPDATE runs SET status = 'abandoned',"
+        " detail = json_merge_patch(coalesce(detail, '{}'), json_object('abandoned', $note))"
+        " WHERE status = 'running'"
+        " AND NOT (pid IS NOT DISTINCT FROM $pid AND host IS NOT DISTINCT FROM $host)"
+        " RETURNING run_id",
+        {"note": note, "pid": os.getpid(), "host": socket.gethostname()},
+    ).fetchall()
+    return sorted(row[0] for row in rows)
+
+
+def remove_stale_spill_files(con) -> list[str]:
+    """Remove the spill files a killed writer left in the warehouse's own temp folder.
+
+    Only the default ``<warehouse file>.tmp`` folder is cleaned (an in-memory database's
+    or a configured shared folder may hold other processes' files), and only files this
+    database is not using now (``duckdb_temporary_files()``). Returns what was removed.
+    """
+    database = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    folder = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]
+    if not database or not database[0] or not folder:
+        return []
+    if os.path.abspath(folder) != os.path.abspath(f"{database[0]}.tmp"):
+        return []
+    in_use = {
+        os.path.abspath(row[0])
+        for row in con.execute("SELECT path FROM duckdb_temporary_files()").fetchall()
+    }
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.name.startswith(_SPILL_PREFIX) and os.path.abspath(entry.path) not in in_use:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(entry.path)
+    if removed and not in_use:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)  # DuckDB makes it again when it next spills
+    return removed
 
 
 def finish_run(
