@@ -78,6 +78,9 @@ _RECORD_STRUCTURE = (
     '{"infoHash": "VARCHAR", "name": "VARCHAR", "discoveredOn": "BIGINT",'
     ' "files": [{"size": "BIGINT", "path": "VARCHAR"}]}'
 )
+# A database's records carry each file's files.id, first, so that sorting a record's
+# files puts them in the order magneticod inserted them (the torrent's own order).
+_RECORD_STRUCTURE_BY_ID = _RECORD_STRUCTURE.replace('[{"size"', '[{"id": "BIGINT", "size"')
 _TS = pa.timestamp("us", tz="UTC")
 
 
@@ -143,6 +146,7 @@ class _Origin:
     # JSON lines, "#torrents.id=" + row id for a SQLite database.
     position: str = ":"
     progress_key: str | None = None  # the key progress is recorded under, if any
+    by_file_id: bool = False  # records list their files with ids to sort by (SQLite)
 
     def ref(self, number: int) -> str:
         return f"{self.source_ref}{self.position}{number}"
@@ -230,7 +234,7 @@ def load_magnetico(
         return tally.frozen()
     if fmt == "sqlite":
         blocks = sqlite_blocks(path)
-        origin = replace(origin, position="#torrents.id=")
+        origin = replace(origin, position="#torrents.id=", by_file_id=True)
     else:
         blocks = _jsonl_blocks(path, compressed=fmt == "jsonl.zst", block_bytes=block_bytes)
     if workers is None:
@@ -315,12 +319,14 @@ def split_lines(
     final: bool,
     max_line: int = MAX_LINE_BYTES,
     numbers: np.ndarray | None = None,
+    by_file_id: bool = False,
 ) -> LineBlock:
     """``data`` (whole lines; the last may lack its newline when ``final``) as a block.
 
     Lines are numbered from ``first`` unless ``numbers`` gives each its own (SQLite
     row ids). The whole block is checked for UTF-8 at once; only a block that fails
-    is checked line by line. Blank lines are skipped, not refused.
+    is checked line by line. Blank lines are skipped, not refused. ``by_file_id``:
+    the records list their files with ids to sort by (``SQLITE_RECORDS_SQL``).
     """
     buf = np.frombuffer(data, np.uint8)
     ends = np.flatnonzero(buf == 10) + 1
@@ -343,7 +349,7 @@ def split_lines(
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        data, offsets, raw, bad = _repair_non_utf8(data, offsets, numbers, keep)
+        data, offsets, raw, bad = _repair_non_utf8(data, offsets, numbers, keep, by_file_id)
         refused += bad
     lines = pa.Array.from_buffers(
         pa.string(),
@@ -376,7 +382,7 @@ RAW_SCHEMA = pa.schema(
 
 
 def _repair_non_utf8(
-    data: bytes, offsets: np.ndarray, numbers: np.ndarray, keep: np.ndarray
+    data: bytes, offsets: np.ndarray, numbers: np.ndarray, keep: np.ndarray, by_file_id: bool
 ) -> tuple[bytes, np.ndarray, pa.Table | None, list[tuple[int, str | None, str, str]]]:
     """The lines of a block that failed the UTF-8 check as a whole, found one by one.
 
@@ -398,7 +404,7 @@ def _repair_non_utf8(
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raw = _raw_strings(line)
+                raw = _raw_strings(line, by_file_id)
                 if raw is None:
                     keep[i] = False
                     detail = f"byte {exc.start} of the line is not UTF-8 ({exc.reason})"
@@ -419,10 +425,10 @@ def _repair_non_utf8(
     return b"".join(pieces), new_offsets, table, refused
 
 
-def _raw_strings(line: bytes) -> tuple[bytes | None, list[bytes | None]] | None:
-    """The raw bytes of the record's name and of each file's path (laid out as
-    ``check_sql`` lays out ``files.path``), each None where it is UTF-8; None when the
-    line is no JSON object even with its undecodable bytes taken as they are."""
+def _raw_strings(line: bytes, by_file_id: bool) -> tuple[bytes | None, list[bytes | None]] | None:
+    """The raw bytes of the record's name and of each file's path (laid out and
+    ordered as ``check_sql`` lays out ``files.path``), each None where it is UTF-8;
+    None when the line is no JSON object even with its undecodable bytes as they are."""
     try:
         record = json.loads(line.decode("utf-8", "surrogateescape"))
     except (ValueError, RecursionError):
@@ -433,6 +439,8 @@ def _raw_strings(line: bytes) -> tuple[bytes | None, list[bytes | None]] | None:
     files = record.get("files")
     if not isinstance(files, list):
         return _not_utf8(name), []
+    if by_file_id and all(isinstance(f, dict) and isinstance(f.get("id"), int) for f in files):
+        files = sorted(files, key=lambda f: f["id"])
     paths = [_as_bytes(f.get("path")) if isinstance(f, dict) else None for f in files]
     shown = [_shown(p) for p in paths]
     single = len(paths) == 1 and name is not None and shown[0] == _shown(name)
@@ -500,12 +508,17 @@ def _skip_long_line(stream, head: bytes, number: int, block_bytes: int) -> tuple
 
 # One JSON record per torrent, written by SQLite itself, so a database takes the
 # same checks and load as an export. CASTs keep a stray BLOB from failing json_object.
+# The order of json_group_array's elements is not defined (the automatic index SQLite
+# builds on files.torrent_id sorts them by size), so each file carries its files.id
+# and DuckDB sorts by it (``check_sql(by_file_id=True)``). Names and paths are the
+# bytes magneticod stored, UTF-8 or not: json_object copies them as they are.
 SQLITE_RECORDS_SQL = """
 SELECT t.id, json_object(
     'infoHash', lower(hex(t.info_hash)),
     'name', CAST(t.name AS TEXT),
     'discoveredOn', t.discovered_on,
-    'files', json_group_array(json_object('size', f.size, 'path', CAST(f.path AS TEXT)))
+    'files', json_group_array(
+            json_object('id', f.id, 'size', f.size, 'path', CAST(f.path AS TEXT)))
         FILTER (WHERE f.torrent_id IS NOT NULL))
 FROM torrents AS t LEFT JOIN files AS f ON f.torrent_id = t.id
 GROUP BY t.id
@@ -534,7 +547,7 @@ def sqlite_blocks(path: Path, *, block: int = SQLITE_BLOCK) -> Iterator[LineBloc
                 numbers = np.fromiter((row[0] for row in rows), np.int64, len(rows))
                 data = b"\n".join(row[1] for row in rows) + b"\n"
                 last = int(numbers[-1])
-                yield split_lines(data, 0, final=False, numbers=numbers)
+                yield split_lines(data, 0, final=False, numbers=numbers, by_file_id=True)
         except sqlite3.Error as exc:
             yield _refused_database(path, last, exc)
 
@@ -581,14 +594,17 @@ def _file_checks() -> str:
         THEN 'files.too_deep'"""
 
 
-def check_sql(*, guarded: bool) -> str:
+def check_sql(*, guarded: bool, by_file_id: bool = False) -> str:
     """The statement that parses and checks one block of lines (pure: returns SQL).
 
     Unguarded, a line that is not JSON fails the whole statement, so it runs first:
     a clean block is parsed once. Guarded (after such a failure), ``json_valid``
-    picks out the bad lines and only the valid ones are parsed.
+    picks out the bad lines and only the valid ones are parsed. ``by_file_id``: each
+    file has an ``id`` (a database's files.id), and a record's files are sorted by it.
     """
-    parse = f"from_json(line, '{_RECORD_STRUCTURE}')"
+    structure = _RECORD_STRUCTURE_BY_ID if by_file_id else _RECORD_STRUCTURE
+    parse = f"from_json(line, '{structure}')"
+    files = "list_sort(rec.files)" if by_file_id else "rec.files"
     if guarded:
         parse = f"CASE WHEN json_valid(line) THEN {parse} END"
     not_json = (
@@ -600,8 +616,8 @@ WITH parsed AS (
     SELECT line_no, line, {parse} AS rec FROM magnetico_lines
 ), listed AS (
     SELECT line_no, line, rec,
-        list_transform(rec.files, f -> f.size) AS sizes,
-        list_transform(rec.files, f -> f.path) AS paths
+        list_transform({files}, f -> f.size) AS sizes,
+        list_transform({files}, f -> f.path) AS paths
     FROM parsed
 ), checked AS (
     SELECT line_no, line, rec, sizes, paths, joined, CASE
@@ -641,7 +657,7 @@ FROM checked
 """
 
 
-def check_block(con, block: LineBlock, seen_at: datetime) -> pa.Table:
+def check_block(con, block: LineBlock, seen_at: datetime, by_file_id: bool = False) -> pa.Table:
     """Parse and check ``block`` in DuckDB: one row per line, ``reason`` NULL when the
     record is good (the other columns hold what could be read, and are only
     meaningful for the good records; ``line`` is kept for the bad ones)."""
@@ -649,10 +665,12 @@ def check_block(con, block: LineBlock, seen_at: datetime) -> pa.Table:
     con.register("magnetico_lines", lines)
     try:
         try:
-            reader = con.execute(check_sql(guarded=False), {"seen_at": seen_at})
+            reader = con.execute(
+                check_sql(guarded=False, by_file_id=by_file_id), {"seen_at": seen_at}
+            )
         except duckdb.InvalidInputException:  # a line that is not JSON: sort them out
             params = {"truncated": block.truncated or -1, "seen_at": seen_at}
-            reader = con.execute(check_sql(guarded=True), params)
+            reader = con.execute(check_sql(guarded=True, by_file_id=by_file_id), params)
         return reader.arrow().read_all()
     finally:
         con.unregister("magnetico_lines")
@@ -680,7 +698,7 @@ def checked_parts(con, block: LineBlock, origin: _Origin) -> tuple[pa.Table | No
     rejects = _refused(block, origin)
     if not len(block.numbers):
         return None, rejects
-    checked = check_block(con, block, origin.seen_at)
+    checked = check_block(con, block, origin.seen_at, origin.by_file_id)
     reasons = checked.column("reason")
     bad = checked.filter(pc.is_valid(reasons))
     read_as = _raw_digests(block.raw)
