@@ -13,9 +13,15 @@ A magnetico SQLite database goes the same way: SQLite itself writes one JSON rec
 per torrent (``json_object`` over ``torrents`` joined to ``files``), streamed in
 blocks, so the checks and the load are the ones above.
 
-Nothing is dropped silently: a line that is not UTF-8, not JSON, not an object, or a
-record with a bad infohash, no name, a negative size, a ``..`` path, absurd nesting,
-or a cut-off last line becomes a row in ``rejects`` naming the file and the line.
+What the crawler really writes is kept as a client would show it: names and paths
+that are not UTF-8 (magneticod stores a torrent's bytes as they are) load with U+FFFD
+for display and their bytes in ``name_raw``/``path_raw``; pad entries whose BEP 47
+attribute the crawler dropped (``.pad/<size>``) are padding (``parsers.padding``).
+
+Nothing is dropped silently: a line that is not JSON even read byte for byte, not an
+object, or a record with a bad infohash, no name, a negative size, a ``..`` path,
+absurd nesting, or a cut-off last line becomes a row in ``rejects`` naming the file
+and the line.
 """
 
 from __future__ import annotations
