@@ -13,6 +13,7 @@ as TEXT (``CAST(? AS TEXT)``, as Go's SQLite driver binds a string of any bytes)
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -23,6 +24,8 @@ import pytest
 
 import monitors.magnetico_load as loading
 from monitors.magnetico_load import load_magnetico
+from tests.load_faults import fail_block_load
+from torrentwatch.errors import WarehouseError
 from torrentwatch.magnetico import import_magnetico
 from warehouse.db import connect
 from warehouse.runs import start_run
@@ -177,8 +180,6 @@ def test_go_exporter_replacement_characters_load_as_text(tmp_path):
 
 
 def test_a_repaired_line_that_fails_a_check_is_rejected_with_the_hash_of_its_bytes(tmp_path):
-    import hashlib
-
     line = _raw_line("a7" * 20, GBK_NAME, [(b"../" + GBK_NAME, 5)])
     path = tmp_path / "bad.jsonl"
     path.write_bytes(line + b"\n")
@@ -266,3 +267,33 @@ def test_a_databases_files_keep_the_order_magneticod_inserted_them(tmp_path):
     con = connect(tmp_path / "w.duckdb", read_only=True)
     rows = con.execute("SELECT path, size FROM files ORDER BY file_index").fetchall()
     assert rows == [("Farm.Story/" + p.decode(), size) for p, size in files]
+
+
+def test_a_resumed_load_keeps_the_raw_bytes_of_the_records_after_the_mark(tmp_path, monkeypatch):
+    """A database whose load dies after its first block: the resumed load stores the
+    rest with their raw names, and no raw bytes of a skipped record are carried."""
+    path = write_magneticod_db(tmp_path / "m.sqlite3", TORRENTS)
+    monkeypatch.setattr(loading, "sqlite_blocks", partial(loading.sqlite_blocks, block=2))
+    db = tmp_path / "w.duckdb"
+    con = connect(db)
+
+    def load():
+        return load_magnetico(
+            con,
+            path,
+            source="crawler",
+            source_ref=str(path),
+            seen_at=datetime.now(UTC),
+            run_id=start_run(con, "test"),
+            workers=1,
+            progress_key="crawler/m",
+        )
+
+    restore = fail_block_load(monkeypatch, 2)
+    with pytest.raises(WarehouseError, match="simulated"):
+        load()
+    restore()
+    assert con.execute("SELECT through FROM load_progress").fetchone() == (2,)
+    assert load().torrents_new == len(TORRENTS) - 2
+    con.close()
+    _assert_kept_with_raw_bytes(db)
