@@ -13,15 +13,22 @@ A magnetico SQLite database goes the same way: SQLite itself writes one JSON rec
 per torrent (``json_object`` over ``torrents`` joined to ``files``), streamed in
 blocks, so the checks and the load are the ones above.
 
-Nothing is dropped silently: a line that is not UTF-8, not JSON, not an object, or a
-record with a bad infohash, no name, a negative size, a ``..`` path, absurd nesting,
-or a cut-off last line becomes a row in ``rejects`` naming the file and the line.
+What the crawler really writes is kept as a client would show it: names and paths
+that are not UTF-8 (magneticod stores a torrent's bytes as they are) load with U+FFFD
+for display and their bytes in ``name_raw``/``path_raw``; pad entries whose BEP 47
+attribute the crawler dropped (``.pad/<size>``) are padding (``parsers.padding``).
+
+Nothing is dropped silently: a line that is not JSON even read byte for byte, not an
+object, or a record with a bad infohash, no name, a negative size, a ``..`` path,
+absurd nesting, or a cut-off last line becomes a row in ``rejects`` naming the file
+and the line.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import multiprocessing
 import os
 import sqlite3
@@ -77,6 +84,9 @@ _RECORD_STRUCTURE = (
     '{"infoHash": "VARCHAR", "name": "VARCHAR", "discoveredOn": "BIGINT",'
     ' "files": [{"size": "BIGINT", "path": "VARCHAR"}]}'
 )
+# A database's records carry each file's files.id, first, so that sorting a record's
+# files puts them in the order magneticod inserted them (the torrent's own order).
+_RECORD_STRUCTURE_BY_ID = _RECORD_STRUCTURE.replace('[{"size"', '[{"id": "BIGINT", "size"')
 _TS = pa.timestamp("us", tz="UTC")
 
 
@@ -142,6 +152,7 @@ class _Origin:
     # JSON lines, "#torrents.id=" + row id for a SQLite database.
     position: str = ":"
     progress_key: str | None = None  # the key progress is recorded under, if any
+    by_file_id: bool = False  # records list their files with ids to sort by (SQLite)
 
     def ref(self, number: int) -> str:
         return f"{self.source_ref}{self.position}{number}"
@@ -168,6 +179,9 @@ class LineBlock:
     truncated: int | None = None  # number of the file's last line when it has no newline
     # (number, sha256 of the line, reason code, detail or "" for the code's description)
     refused: tuple[tuple[int, str | None, str, str], ...] = ()
+    # The source's own bytes of names and paths that are not UTF-8, for the lines that
+    # hold such bytes (``RAW_SCHEMA``; None when no line does, as is usual).
+    raw: pa.Table | None = None
 
 
 # ------------------------------------------------------------------------- entry point
@@ -226,7 +240,7 @@ def load_magnetico(
         return tally.frozen()
     if fmt == "sqlite":
         blocks = sqlite_blocks(path)
-        origin = replace(origin, position="#torrents.id=")
+        origin = replace(origin, position="#torrents.id=", by_file_id=True)
     else:
         blocks = _jsonl_blocks(path, compressed=fmt == "jsonl.zst", block_bytes=block_bytes)
     if workers is None:
@@ -311,12 +325,14 @@ def split_lines(
     final: bool,
     max_line: int = MAX_LINE_BYTES,
     numbers: np.ndarray | None = None,
+    by_file_id: bool = False,
 ) -> LineBlock:
     """``data`` (whole lines; the last may lack its newline when ``final``) as a block.
 
     Lines are numbered from ``first`` unless ``numbers`` gives each its own (SQLite
     row ids). The whole block is checked for UTF-8 at once; only a block that fails
-    is checked line by line. Blank lines are skipped, not refused.
+    is checked line by line. Blank lines are skipped, not refused. ``by_file_id``:
+    the records list their files with ids to sort by (``SQLITE_RECORDS_SQL``).
     """
     buf = np.frombuffer(data, np.uint8)
     ends = np.flatnonzero(buf == 10) + 1
@@ -335,10 +351,12 @@ def split_lines(
         keep[i] = False
         line = data[offsets[i] : offsets[i + 1]]
         refused.append((int(numbers[i]), _sha(line), "input.too_large", _too_long(len(line))))
+    raw = None
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        refused += _refuse_non_utf8(data, offsets, numbers, keep)
+        data, offsets, raw, bad = _repair_non_utf8(data, offsets, numbers, keep, by_file_id)
+        refused += bad
     lines = pa.Array.from_buffers(
         pa.string(),
         count,
@@ -353,23 +371,115 @@ def split_lines(
         span=count,
         truncated=int(numbers[-1]) if final and unterminated else None,
         refused=tuple(refused),
+        raw=raw,
     )
 
 
-def _refuse_non_utf8(
-    data: bytes, offsets: np.ndarray, numbers: np.ndarray, keep: np.ndarray
-) -> list[tuple[int, str | None, str, str]]:
-    """The lines of a block that failed the UTF-8 check as a whole, found one by one."""
+RAW_SCHEMA = pa.schema(
+    [
+        ("line_no", pa.int64()),
+        ("name_raw", pa.binary()),
+        # One entry per file of the record, the path laid out as in ``files.path``
+        # (under the name, or the name alone for a single file); NULL where UTF-8.
+        ("paths_raw", pa.list_(pa.binary())),
+        ("sha256", pa.string()),  # of the line as the file holds it, for its reject
+    ]
+)
+
+
+def _repair_non_utf8(
+    data: bytes, offsets: np.ndarray, numbers: np.ndarray, keep: np.ndarray, by_file_id: bool
+) -> tuple[bytes, np.ndarray, pa.Table | None, list[tuple[int, str | None, str, str]]]:
+    """The lines of a block that failed the UTF-8 check as a whole, found one by one.
+
+    A crawler stores a torrent's name and paths as the bytes the torrent holds, UTF-8
+    or not (magneticod's TEXT columns keep a GBK name as GBK), so a record whose
+    bytes are not UTF-8 only inside its strings is kept: the line is loaded with each
+    undecodable byte as U+FFFD (JSON's own syntax is ASCII, which that decoding never
+    touches, so the record's structure stays as written) and the original bytes go
+    to ``name_raw``/``path_raw``. A line that is not JSON even then is refused as
+    ``input.not_utf8``. Returns the block's bytes with those lines repaired, the new
+    line offsets, the raw bytes (``RAW_SCHEMA``) and the refused lines.
+    """
     refused = []
-    for i in np.flatnonzero(keep):
+    pieces: list[bytes] = []
+    raw_rows: list[tuple[int, bytes | None, list[bytes | None], str]] = []
+    for i in range(len(offsets) - 1):
         line = data[offsets[i] : offsets[i + 1]]
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            keep[i] = False
-            detail = f"byte {exc.start} of the line is not UTF-8 ({exc.reason})"
-            refused.append((int(numbers[i]), _sha(line), "input.not_utf8", detail))
-    return refused
+        if keep[i]:
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raw = _raw_strings(line, by_file_id)
+                if raw is None:
+                    keep[i] = False
+                    detail = f"byte {exc.start} of the line is not UTF-8 ({exc.reason})"
+                    refused.append((int(numbers[i]), _sha(line), "input.not_utf8", detail))
+                else:
+                    raw_rows.append((int(numbers[i]), *raw, _sha(line)))
+                    line = line.decode("utf-8", "replace").encode("utf-8")
+        pieces.append(line)
+    lengths = np.fromiter(map(len, pieces), np.int64, len(pieces))
+    new_offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    table = None
+    if raw_rows:
+        columns = list(zip(*raw_rows, strict=True))
+        table = pa.Table.from_arrays(
+            [pa.array(c, f.type) for c, f in zip(columns, RAW_SCHEMA, strict=True)],
+            schema=RAW_SCHEMA,
+        )
+    return b"".join(pieces), new_offsets, table, refused
+
+
+def _raw_strings(line: bytes, by_file_id: bool) -> tuple[bytes | None, list[bytes | None]] | None:
+    """The raw bytes of the record's name and of each file's path (laid out and
+    ordered as ``check_sql`` lays out ``files.path``), each None where it is UTF-8;
+    None when the line is no JSON object even with its undecodable bytes as they are."""
+    try:
+        record = json.loads(line.decode("utf-8", "surrogateescape"))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    name = _as_bytes(record.get("name"))
+    files = record.get("files")
+    if not isinstance(files, list):
+        return _not_utf8(name), []
+    if by_file_id and all(isinstance(f, dict) and isinstance(f.get("id"), int) for f in files):
+        files = sorted(files, key=lambda f: f["id"])
+    paths = [_as_bytes(f.get("path")) if isinstance(f, dict) else None for f in files]
+    shown = [_shown(p) for p in paths]
+    single = len(paths) == 1 and name is not None and shown[0] == _shown(name)
+    full = [
+        None if p is None or name is None else (p if single else name + b"/" + p) for p in paths
+    ]
+    return _not_utf8(name), [_not_utf8(p) for p in full]
+
+
+def _as_bytes(value: object) -> bytes | None:
+    """A decoded JSON string back as the bytes the line held (None: not a string, or
+    one holding a lone surrogate escape, which no byte sequence stands for)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return None
+
+
+def _shown(raw: bytes | None) -> str | None:
+    """What a client displays for ``raw``: undecodable bytes as U+FFFD."""
+    return None if raw is None else raw.decode("utf-8", "replace")
+
+
+def _not_utf8(raw: bytes | None) -> bytes | None:
+    if raw is None:
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+    return None
 
 
 def _sha(data: bytes) -> str:
@@ -404,12 +514,17 @@ def _skip_long_line(stream, head: bytes, number: int, block_bytes: int) -> tuple
 
 # One JSON record per torrent, written by SQLite itself, so a database takes the
 # same checks and load as an export. CASTs keep a stray BLOB from failing json_object.
+# The order of json_group_array's elements is not defined (the automatic index SQLite
+# builds on files.torrent_id sorts them by size), so each file carries its files.id
+# and DuckDB sorts by it (``check_sql(by_file_id=True)``). Names and paths are the
+# bytes magneticod stored, UTF-8 or not: json_object copies them as they are.
 SQLITE_RECORDS_SQL = """
 SELECT t.id, json_object(
     'infoHash', lower(hex(t.info_hash)),
     'name', CAST(t.name AS TEXT),
     'discoveredOn', t.discovered_on,
-    'files', json_group_array(json_object('size', f.size, 'path', CAST(f.path AS TEXT)))
+    'files', json_group_array(
+            json_object('id', f.id, 'size', f.size, 'path', CAST(f.path AS TEXT)))
         FILTER (WHERE f.torrent_id IS NOT NULL))
 FROM torrents AS t LEFT JOIN files AS f ON f.torrent_id = t.id
 GROUP BY t.id
@@ -438,7 +553,7 @@ def sqlite_blocks(path: Path, *, block: int = SQLITE_BLOCK) -> Iterator[LineBloc
                 numbers = np.fromiter((row[0] for row in rows), np.int64, len(rows))
                 data = b"\n".join(row[1] for row in rows) + b"\n"
                 last = int(numbers[-1])
-                yield split_lines(data, 0, final=False, numbers=numbers)
+                yield split_lines(data, 0, final=False, numbers=numbers, by_file_id=True)
         except sqlite3.Error as exc:
             yield _refused_database(path, last, exc)
 
@@ -485,14 +600,17 @@ def _file_checks() -> str:
         THEN 'files.too_deep'"""
 
 
-def check_sql(*, guarded: bool) -> str:
+def check_sql(*, guarded: bool, by_file_id: bool = False) -> str:
     """The statement that parses and checks one block of lines (pure: returns SQL).
 
     Unguarded, a line that is not JSON fails the whole statement, so it runs first:
     a clean block is parsed once. Guarded (after such a failure), ``json_valid``
-    picks out the bad lines and only the valid ones are parsed.
+    picks out the bad lines and only the valid ones are parsed. ``by_file_id``: each
+    file has an ``id`` (a database's files.id), and a record's files are sorted by it.
     """
-    parse = f"from_json(line, '{_RECORD_STRUCTURE}')"
+    structure = _RECORD_STRUCTURE_BY_ID if by_file_id else _RECORD_STRUCTURE
+    parse = f"from_json(line, '{structure}')"
+    files = "list_sort(rec.files)" if by_file_id else "rec.files"
     if guarded:
         parse = f"CASE WHEN json_valid(line) THEN {parse} END"
     not_json = (
@@ -504,11 +622,11 @@ WITH parsed AS (
     SELECT line_no, line, {parse} AS rec FROM magnetico_lines
 ), listed AS (
     SELECT line_no, line, rec,
-        list_transform(rec.files, f -> f.size) AS sizes,
-        list_transform(rec.files, f -> f.path) AS paths
+        list_transform({files}, f -> f.size) AS sizes,
+        list_transform({files}, f -> f.path) AS paths
     FROM parsed
 ), checked AS (
-    SELECT line_no, line, rec, sizes, paths, CASE
+    SELECT line_no, line, rec, sizes, paths, joined, CASE
     {not_json if guarded else ""}
     WHEN rec IS NULL OR (rec.infoHash IS NULL AND rec.name IS NULL AND rec.files IS NULL
             AND json_type(line) <> 'OBJECT')
@@ -538,12 +656,14 @@ SELECT
         THEN paths
         ELSE list_transform(paths, p -> rec.name || '/' || p)
     END AS paths,
-    sizes
+    sizes,
+    contains(joined, '.pad/') OR contains(joined, '_____padding_file_')
+        OR ends_with(rec.name, '.pad') AS maybe_pad
 FROM checked
 """
 
 
-def check_block(con, block: LineBlock, seen_at: datetime) -> pa.Table:
+def check_block(con, block: LineBlock, seen_at: datetime, by_file_id: bool = False) -> pa.Table:
     """Parse and check ``block`` in DuckDB: one row per line, ``reason`` NULL when the
     record is good (the other columns hold what could be read, and are only
     meaningful for the good records; ``line`` is kept for the bad ones)."""
@@ -551,10 +671,12 @@ def check_block(con, block: LineBlock, seen_at: datetime) -> pa.Table:
     con.register("magnetico_lines", lines)
     try:
         try:
-            reader = con.execute(check_sql(guarded=False), {"seen_at": seen_at})
+            reader = con.execute(
+                check_sql(guarded=False, by_file_id=by_file_id), {"seen_at": seen_at}
+            )
         except duckdb.InvalidInputException:  # a line that is not JSON: sort them out
             params = {"truncated": block.truncated or -1, "seen_at": seen_at}
-            reader = con.execute(check_sql(guarded=True), params)
+            reader = con.execute(check_sql(guarded=True, by_file_id=by_file_id), params)
         return reader.arrow().read_all()
     finally:
         con.unregister("magnetico_lines")
@@ -582,28 +704,54 @@ def checked_parts(con, block: LineBlock, origin: _Origin) -> tuple[pa.Table | No
     rejects = _refused(block, origin)
     if not len(block.numbers):
         return None, rejects
-    checked = check_block(con, block, origin.seen_at)
+    checked = check_block(con, block, origin.seen_at, origin.by_file_id)
     reasons = checked.column("reason")
     bad = checked.filter(pc.is_valid(reasons))
+    read_as = _raw_digests(block.raw)
     for number, line, reason in zip(
         bad.column("line_no").to_pylist(),
         bad.column("line").to_pylist(),
         bad.column("reason").to_pylist(),
         strict=True,
     ):
-        rejects.append(origin.reject(number, _sha(line.encode("utf-8")), reason))
+        digest = read_as.get(number) or _sha(line.encode("utf-8"))
+        rejects.append(origin.reject(number, digest, reason))
     good = checked.filter(pc.is_null(reasons)).select(_GOOD_COLUMNS)
     return (good if good.num_rows else None), rejects
 
 
-_GOOD_COLUMNS = ["line_no", "infohash", "name", "seen_at", "total_size", "paths", "sizes"]
+def _raw_digests(raw: pa.Table | None) -> dict[int, str]:
+    """The SHA-256 of each repaired line as the file holds it (its loaded text has
+    U+FFFD for the bytes that were not UTF-8)."""
+    if raw is None:
+        return {}
+    numbers = raw.column("line_no").to_pylist()
+    return dict(zip(numbers, raw.column("sha256").to_pylist(), strict=True))
+
+
+_GOOD_COLUMNS = [
+    "line_no",
+    "infohash",
+    "name",
+    "seen_at",
+    "total_size",
+    "paths",
+    "sizes",
+    "maybe_pad",
+]
 
 
 def prepare(
-    records: int, good: pa.Table | None, rejects: list[Reject], origin: _Origin, last: int = 0
+    records: int,
+    good: pa.Table | None,
+    rejects: list[Reject],
+    origin: _Origin,
+    last: int = 0,
+    raw: pa.Table | None = None,
 ) -> Prepared:
-    """Normalise the good records column-wise (runs in a worker process when there is one)."""
-    batch = None if good is None else _batch(good, rejects, origin)
+    """Normalise the good records column-wise (runs in a worker process when there is
+    one); ``raw``: the block's non-UTF-8 name and path bytes (``LineBlock.raw``)."""
+    batch = None if good is None else _batch(good, rejects, origin, raw)
     return Prepared(records, batch, rejects, last)
 
 
@@ -634,7 +782,7 @@ def _run_blocks(
     if workers <= 1:
         for block in blocks:
             good, rejects = checked_parts(con, block, origin)
-            prepared = prepare(_span(block), good, rejects, origin, _last(block))
+            prepared = prepare(_span(block), good, rejects, origin, _last(block), block.raw)
             _store(con, prepared, origin, tally)
         return
     pending: deque[Future[Prepared]] = deque()
@@ -654,7 +802,7 @@ def _run_blocks(
 def prepare_block(block: LineBlock, origin: _Origin) -> Prepared:
     """Check and normalise one block in a worker, with the worker's own DuckDB."""
     good, rejects = checked_parts(_parser_connection(), block, origin)
-    return prepare(_span(block), good, rejects, origin, _last(block))
+    return prepare(_span(block), good, rejects, origin, _last(block), block.raw)
 
 
 @functools.cache
@@ -691,7 +839,10 @@ def _after(blocks: Iterator[LineBlock], through: int) -> Iterator[LineBlock]:
             continue
         truncated = block.truncated if (block.truncated or 0) > through else None
         lines = block.lines.filter(keep)
-        yield LineBlock(numbers, lines, block.span, truncated, refused)
+        raw = block.raw
+        if raw is not None:
+            raw = raw.filter(pc.greater(raw.column("line_no"), pa.scalar(through, pa.int64())))
+        yield LineBlock(numbers, lines, block.span, truncated, refused, raw)
 
 
 @contextmanager
@@ -730,7 +881,9 @@ def _load_rejects(
     tally.rejected.update(r.reason for r in rejects)
 
 
-def _batch(good: pa.Table, rejects: list[Reject], origin: _Origin) -> ParsedBatch:
+def _batch(
+    good: pa.Table, rejects: list[Reject], origin: _Origin, raw: pa.Table | None = None
+) -> ParsedBatch:
     """The checked good records as the four tables ``load_batch`` takes.
 
     Every record is a sighting; the torrent and its files come from the first record
@@ -745,12 +898,16 @@ def _batch(good: pa.Table, rejects: list[Reject], origin: _Origin) -> ParsedBatc
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     owner_np = owner.to_numpy(zero_copy_only=False)
     file_index = pa.array(np.arange(len(owner_np)) - starts[owner_np], pa.int32())
+    flat_paths = pc.list_flatten(paths)
+    names_raw, paths_raw = _raw_columns(unique, flat_paths, starts, raw)
     files = listed_files_table(
         unique.column("infohash").chunk(0),
         owner,
         file_index,
-        pc.list_flatten(paths),
+        flat_paths,
         pc.list_flatten(unique.column("sizes").chunk(0)),
+        paths_raw=paths_raw,
+        maybe_pad=pc.take(unique.column("maybe_pad").chunk(0), owner),
     )
     seen_at = good.column("seen_at").cast(_TS)
     seen = pa.table({"infohash": infohashes, "seen_at": seen_at})
@@ -760,6 +917,7 @@ def _batch(good: pa.Table, rejects: list[Reject], origin: _Origin) -> ParsedBatc
         unique.column("total_size").chunk(0),
         files,
         seen,
+        names_raw=names_raw,
     )
     return ParsedBatch(
         torrents=torrents,
@@ -767,6 +925,52 @@ def _batch(good: pa.Table, rejects: list[Reject], origin: _Origin) -> ParsedBatc
         observations=_observations(good, seen_at, origin),
         rejects=rejects_table(rejects),
     )
+
+
+def _raw_columns(
+    unique: pa.Table, flat_paths: pa.Array, starts: np.ndarray, raw: pa.Table | None
+) -> tuple[pa.Array | None, pa.Array | None]:
+    """``name_raw`` per record and ``path_raw`` per file of ``unique`` from the block's
+    raw bytes (None, None for the usual block that has none).
+
+    A raw value is kept only where it shows as the loaded text (undecodable bytes
+    as U+FFFD): evidence beside a name must be that name's own bytes, even should a
+    hostile line read differently to two JSON parsers (a repeated key, say). The
+    Python here runs over the records with raw bytes only.
+    """
+    if raw is None or not raw.num_rows:
+        return None, None
+    rows = pc.index_in(unique.column("line_no"), value_set=raw.column("line_no"))
+    matched = np.flatnonzero(rows.is_valid().to_numpy(zero_copy_only=False))
+    if not len(matched):
+        return None, None
+    picked = raw.take(pc.take(rows, pa.array(matched)))
+    names = unique.column("name").chunk(0).take(pa.array(matched)).to_pylist()
+    name_values = _shown_as(picked.column("name_raw").to_pylist(), names)
+    name_mask = np.zeros(unique.num_rows, np.bool_)
+    name_mask[matched] = True
+    counts = pc.list_value_length(unique.column("paths").chunk(0)).to_numpy(zero_copy_only=False)
+    path_mask = np.zeros(len(flat_paths), np.bool_)
+    path_values: list[bytes | None] = []
+    for i, values in zip(matched, picked.column("paths_raw").to_pylist(), strict=True):
+        start, count = int(starts[i]), int(counts[i])
+        if len(values) != count:
+            continue  # the two parsers disagree on the file list: keep the text alone
+        path_mask[start : start + count] = True
+        path_values += _shown_as(values, flat_paths.slice(start, count).to_pylist())
+    return _scatter(name_mask, name_values), _scatter(path_mask, path_values)
+
+
+def _shown_as(raws: list[bytes | None], texts: list[str | None]) -> list[bytes | None]:
+    """Each raw value that displays as its text; None for the others."""
+    pairs = zip(raws, texts, strict=True)
+    return [r if r is not None and _shown(r) == t else None for r, t in pairs]
+
+
+def _scatter(mask: np.ndarray, values: list[bytes | None]) -> pa.Array:
+    """A binary column, NULL but where ``mask`` is set, which takes ``values`` in order."""
+    empty = pa.nulls(len(mask), pa.binary())
+    return pc.replace_with_mask(empty, pa.array(mask), pa.array(values, pa.binary()))
 
 
 def _rechunked(table: pa.Table, rows: int = 1 << 17) -> pa.Table:

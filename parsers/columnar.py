@@ -29,6 +29,7 @@ from parsers.normalize import (
     skeleton_array,
     tokens_array,
 )
+from parsers.padding import padding_mask
 from parsers.profile import profile_table
 from parsers.reasons import KEPT_REASONS
 from parsers.records import Reject, Sighting, TorrentMeta
@@ -373,16 +374,31 @@ def _replaced(values: pa.Array, rows: list[int], texts: list[str]) -> pa.Array:
 
 
 def listed_files_table(
-    infohashes: pa.Array, owner: pa.Array, file_index: pa.Array, paths: pa.Array, sizes: pa.Array
+    infohashes: pa.Array,
+    owner: pa.Array,
+    file_index: pa.Array,
+    paths: pa.Array,
+    sizes: pa.Array,
+    *,
+    paths_raw: pa.Array | None = None,
+    maybe_pad: pa.Array | None = None,
 ) -> pa.Table:
     """``files`` rows for sources that list only paths and sizes (crawler exports).
 
     The same derivations as ``files_table`` (normalised path, extension chain, kind,
     hidden marks), straight from Arrow columns: ``owner`` is each file's row in
-    ``infohashes``. Pad and symlink marks are false (such exports leave BEP 47 pad
-    files out); the executable and hidden attributes are unknown, so NULL.
+    ``infohashes``. ``paths`` are the text a client displays (undecodable bytes as
+    U+FFFD, which hides no extension); ``paths_raw`` the source's own bytes where
+    they are not UTF-8 (NULL elsewhere, and all NULL when not given).
+
+    Such exports drop BEP 47 attributes but keep pad entries (magneticod lists them
+    as plain ``.pad/<size>`` paths), so padding is recognised by how it is written
+    (``parsers.padding``); the symlink mark is false, the executable and hidden
+    attributes unknown (NULL). ``maybe_pad``, when given, is a cheap per-file
+    pre-check (False: cannot be padding), so the pattern runs only where it may match.
     """
     paths = pa.array(paths, pa.string()) if not isinstance(paths, pa.Array) else paths
+    sizes = sizes.cast(pa.int64())
     total = len(paths)
     exts = ext_chain_array(paths)
     marks = name_marks_array(paths)
@@ -392,14 +408,14 @@ def listed_files_table(
             "infohash": pc.take(infohashes, owner),
             "file_index": file_index.cast(pa.int32()),
             "path": paths,
-            "path_raw": pa.nulls(total, pa.binary()),
+            "path_raw": pa.nulls(total, pa.binary()) if paths_raw is None else paths_raw,
             "path_alt_raw": pa.nulls(total, pa.list_(pa.binary())),
             "path_norm": normalize_array(paths),
             "ext": _last_ext(exts),
             "exts": exts,
             "kind": kind_array(exts),
-            "size": sizes.cast(pa.int64()),
-            "is_pad": pa.repeat(_FALSE, total),
+            "size": sizes,
+            "is_pad": _listed_padding(paths, sizes, maybe_pad),
             "is_symlink": pa.repeat(_FALSE, total),
             "symlink_target": pa.nulls(total, pa.string()),
             "is_executable": unknown,
@@ -410,8 +426,27 @@ def listed_files_table(
     )
 
 
+def _listed_padding(paths: pa.Array, sizes: pa.Array, maybe_pad: pa.Array | None) -> pa.Array:
+    """``padding_mask`` of the files that may be padding; False for the rest (one
+    shared array when none may be, as in most blocks of an export)."""
+    if maybe_pad is None:
+        return padding_mask(paths, sizes)
+    maybe = pc.fill_null(maybe_pad, False)
+    if not pc.any(maybe).as_py():
+        return pa.repeat(_FALSE, len(paths))
+    rows = pc.indices_nonzero(maybe)
+    found = padding_mask(pc.take(paths, rows), pc.take(sizes, rows))
+    return pc.replace_with_mask(pa.repeat(_FALSE, len(paths)), maybe, found)
+
+
 def listed_torrents_table(
-    infohashes: pa.Array, names: pa.Array, total_sizes: pa.Array, files: pa.Table, seen: pa.Table
+    infohashes: pa.Array,
+    names: pa.Array,
+    total_sizes: pa.Array,
+    files: pa.Table,
+    seen: pa.Table,
+    *,
+    names_raw: pa.Array | None = None,
 ) -> pa.Table:
     """``torrents`` rows for v1 torrents whose info dict a crawler fetched but kept only
     in part (name and file list): the same name derivations, claim and content profile
@@ -419,6 +454,8 @@ def listed_torrents_table(
     trackers, creator) is NULL rather than a guessed default.
 
     ``seen`` holds ``infohash`` and ``seen_at`` per sighting; ``infohashes`` is unique.
+    ``names`` are display text (undecodable bytes as U+FFFD); ``names_raw`` the
+    source's own bytes where they are not UTF-8 (all NULL when not given).
     """
     count = len(infohashes)
     names = as_string_array(names)
@@ -435,7 +472,7 @@ def listed_torrents_table(
             "infohash_v2": nulls(pa.string()),
             "has_metadata": pa.repeat(pa.scalar(True, pa.bool_()), count),
             "name": names,
-            "name_raw": nulls(pa.binary()),
+            "name_raw": nulls(pa.binary()) if names_raw is None else names_raw,
             "name_alt_raw": nulls(pa.binary()),
             **forms,
             **_mark_columns(marks, "name_"),
