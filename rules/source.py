@@ -7,8 +7,6 @@ refused instead of silently keeping the last one.
 
 from __future__ import annotations
 
-import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,8 @@ from typing import Any
 import yaml
 
 from parsers.textcap import cap_text
+from torrentwatch import files
+from torrentwatch.errors import FileTooLarge, NotRegularFile
 
 KeyPath = tuple[str | int, ...]
 # Packs nest a handful of levels; PyYAML composes recursively, so a hostile file
@@ -23,9 +23,6 @@ KeyPath = tuple[str | int, ...]
 MAX_DEPTH = 64
 # A problem is one line: whatever a message quotes from the pack is cut to this.
 MAX_MESSAGE = 500
-
-
-_READ_CHUNK = 1024 * 1024
 
 
 class FileRefused(Exception):
@@ -37,43 +34,18 @@ class FileRefused(Exception):
         self.what = what
 
 
-def _file_kind(mode: int) -> str | None:
-    """What a path that is not a regular file is, in words (``None`` for a regular one)."""
-    if stat.S_ISREG(mode):
-        return None
-    kinds = {
-        stat.S_ISDIR: "a folder",
-        stat.S_ISFIFO: "a named pipe (FIFO)",
-        stat.S_ISCHR: "a character device",
-        stat.S_ISBLK: "a block device",
-        stat.S_ISSOCK: "a socket",
-    }
-    return next((word for test, word in kinds.items() if test(mode)), "not a regular file")
-
-
 def read_regular(file: Path, max_bytes: int) -> bytes:
     """The bytes of ``file`` if it is a regular file of at most ``max_bytes``.
 
-    Opened without blocking (a FIFO with no writer would hang a plain open) and
-    checked with ``fstat`` on the open descriptor, so a path swapped for a device
-    between a check and the read is still refused; the size is checked while reading
-    (``/proc`` files and growing files say nothing true in ``st_size``)."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(file, flags)
+    The project's one reader of files it does not control (``torrentwatch.files``:
+    opened without blocking, checked with ``fstat``, the size checked while reading),
+    its refusals turned into :class:`FileRefused` for the pack's problem list."""
     try:
-        kind = _file_kind(os.fstat(fd).st_mode)
-        if kind is not None:
-            raise FileRefused("not_file", f"is {kind}, not a regular file")
-        chunks: list[bytes] = []
-        total = 0
-        while chunk := os.read(fd, min(_READ_CHUNK, max_bytes + 1 - total)):
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > max_bytes:
-                raise FileRefused("too_large", f"is larger than the {max_bytes:,}-byte maximum")
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+        return files.read_regular(file, max_bytes)
+    except NotRegularFile as exc:
+        raise FileRefused("not_file", f"is {exc.args[0]}") from exc
+    except FileTooLarge as exc:
+        raise FileRefused("too_large", f"is larger than the {max_bytes:,}-byte maximum") from exc
 
 
 @dataclass(frozen=True, slots=True)

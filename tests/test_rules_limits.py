@@ -471,7 +471,7 @@ def test_term_file_read_is_linear(tmp_path):
 
 @pytest.mark.parametrize(
     ("target", "words"),
-    [("/dev/zero", "a character device"), ("fifo", "a named pipe"), (".", "a folder")],
+    [("/dev/zero", "a character device"), ("fifo", "a FIFO (named pipe)"), (".", "a folder")],
 )
 def test_only_regular_term_files_are_read(tmp_path, target, words):
     os.mkfifo(tmp_path / "fifo")
