@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitors.base import GatherContext, Gathered
+from torrentwatch.files import open_regular
 
 KIND = "magnetico"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -33,7 +34,7 @@ _GLOB_CHARS = frozenset("*?[")
 def sniff_format(path: str | os.PathLike[str]) -> str | None:
     """``"sqlite"``, ``"jsonl.zst"`` or ``"jsonl"`` from the file's first bytes;
     None for a file that is none of them (empty, or binary of another kind)."""
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:  # a FIFO or a device: NotRegularFile, no hang
         head = handle.read(len(SQLITE_MAGIC))
     if head.startswith(SQLITE_MAGIC):
         return "sqlite"

@@ -56,6 +56,8 @@ from parsers.normalize import first_rows
 from parsers.reasons import describe
 from parsers.records import Reject
 from parsers.torrent import DEFAULT_LIMITS
+from torrentwatch.errors import NotRegularFile
+from torrentwatch.processes import die_with_parent
 from warehouse.load import (
     Progress,
     committed_through,
@@ -223,8 +225,10 @@ def load_magnetico(
     tally = _Tally()
     try:
         fmt = sniff_format(path)
-    except OSError as exc:
-        refused = [origin.reject(0, None, "input.unreadable", f"cannot read: {exc}")]
+    except (OSError, NotRegularFile) as exc:
+        reason = "input.not_regular_file" if isinstance(exc, NotRegularFile) else "input.unreadable"
+        detail = str(exc.args[0]) if isinstance(exc, NotRegularFile) else f"cannot read: {exc}"
+        refused = [origin.reject(0, None, reason, detail)]
         _load_rejects(con, tally, refused, run_id)
         tally.records += 1
         return tally.frozen()
@@ -851,12 +855,16 @@ def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     re-run it). They are forked while this process's DuckDB is idle (no query
     running, its threads parked), and each opens its own in-memory DuckDB."""
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_lower_priority) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+    ) as pool:
         yield pool
 
 
-def _lower_priority() -> None:
-    """Workers yield the CPU to the single DuckDB writer, the step that cannot be split."""
+def _start_worker(parent_pid: int) -> None:
+    """Workers die with the import (``kill -9`` of it included), and yield the CPU to
+    the single DuckDB writer, the step that cannot be split."""
+    die_with_parent(parent_pid)
     os.nice(5)
 
 

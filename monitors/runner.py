@@ -14,6 +14,7 @@ writing: the loader, in the parent, is the single DuckDB writer.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +27,7 @@ from monitors.config import SourceConfig
 from monitors.kinds import KindUnavailable, load_kind
 from monitors.landing import LandingZone
 from torrentwatch.errors import TorrentwatchError
+from torrentwatch.processes import die_with_parent
 
 KILL_GRACE = 2.0  # seconds a source gets past its timeout before its process is killed
 PROGRESS_EVERY = 0.5  # seconds between progress messages from a running source
@@ -140,7 +142,17 @@ def gather_in_process(
     )
 
 
-def _child(conn: Connection, source: SourceConfig, root: str, extra: Mapping[str, object]) -> None:
+def _child(
+    conn: Connection,
+    source: SourceConfig,
+    root: str,
+    extra: Mapping[str, object],
+    parent_pid: int,
+) -> None:
+    # A source process ends with the monitor, also when the monitor is killed (daemonic
+    # processes are only stopped by a parent that exits normally).
+    die_with_parent(parent_pid)
+
     def on_counts(new: int, seen: int) -> None:
         conn.send(("progress", new, seen))
 
@@ -189,7 +201,7 @@ def _start(context, source: SourceConfig, landing: Path, extra) -> _Running:
     parent_end, child_end = context.Pipe(duplex=False)
     process = context.Process(
         target=_child,
-        args=(child_end, source, str(landing), dict(extra)),
+        args=(child_end, source, str(landing), dict(extra), os.getpid()),
         name=f"source-{source.name}",
         daemon=True,
     )

@@ -26,6 +26,7 @@ from torrentwatch.errors import HashListUnreadable, LandingError
 from torrentwatch.files import read_regular
 from torrentwatch.hashlists import hashlist_import
 from torrentwatch.ingest import ingest
+from torrentwatch.magnetico import import_magnetico
 from torrentwatch.synth import SynthTorrent, encode
 from warehouse.db import connect
 
@@ -115,6 +116,17 @@ def test_landing_zone_and_hash_lists_refuse_a_fifo(tmp_path, db_path):
             storage.read_bytes("items/x.payload")
         with pytest.raises(HashListUnreadable, match="FIFO"):
             hashlist_import(tmp_path / "hashes.txt", db_path, name="known")
+
+
+def test_a_magnetico_import_of_a_fifo_or_device_is_a_reject(tmp_path, db_path):
+    os.mkfifo(tmp_path / "export.jsonl")
+    with deadline(30):
+        for path in (tmp_path / "export.jsonl", Path("/dev/zero")):
+            import_magnetico(path, db_path)
+    assert _rows(db_path, "SELECT reason, source_ref FROM rejects ORDER BY source_ref") == [
+        ("input.not_regular_file", "/dev/zero:0"),
+        ("input.not_regular_file", f"{tmp_path / 'export.jsonl'}:0"),
+    ]
 
 
 # --- item 9: what cannot be read is a reject, named -------------------------------------
