@@ -36,6 +36,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -53,6 +54,10 @@ FSYNC_EACH_UP_TO = 8  # objects; more than this are made durable with one syncfs
 _KEY_DOMAIN = b"torrentwatch-landing-v1\0"
 ENVELOPE_SUFFIX = ".json"
 PAYLOAD_SUFFIX = ".payload"
+# Objects are written under this prefix and renamed into place when whole.
+_TEMP_PREFIX = ".tmp-"
+# A temporary object untouched this long belongs to a write that died, not a slow one.
+STALE_TEMP_SECONDS = 3600.0
 
 
 class Storage(Protocol):
@@ -76,6 +81,11 @@ class Storage(Protocol):
 
     def keys(self, prefix: str) -> Iterator[str]:
         """Every key under ``prefix`` (a folder-like prefix), sorted."""
+
+    def remove_stale_temp(self, older_than: float = STALE_TEMP_SECONDS) -> int:
+        """Remove what writes cut short left behind (a killed monitor's half-written
+        temporary objects) untouched for ``older_than`` seconds; the number removed.
+        A no-op where a write is one atomic PUT and leaves nothing half-done."""
 
     def flush(self) -> None:
         """Make every write so far survive a power loss (a no-op where a PUT already is).
@@ -121,7 +131,7 @@ class LocalStorage:
         target = self._path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+            fd, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=target.parent)
         except OSError as exc:
             raise LandingError(f"cannot write {target}: {exc}") from exc
         try:
@@ -135,6 +145,23 @@ class LocalStorage:
                 raise LandingError(f"cannot write {target}: {exc}") from exc
             raise
         self._unsynced.add(target)
+
+    def remove_stale_temp(self, older_than: float = STALE_TEMP_SECONDS) -> int:
+        """Delete ``.tmp-*`` files (see :meth:`_atomic`) not written to for ``older_than``
+        seconds: a write still going keeps its file's mtime fresh, so only the leftovers
+        of a process that died mid-write (``kill -9``, OOM killer) are old."""
+        cutoff = time.time() - older_than
+        removed = 0
+        for dirpath, _dirnames, filenames in os.walk(self.root):
+            for name in filenames:
+                if not name.startswith(_TEMP_PREFIX):
+                    continue
+                path = Path(dirpath, name)
+                with contextlib.suppress(OSError):
+                    if path.lstat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+        return removed
 
     def flush(self) -> None:
         """Make the objects written since the last flush durable, with their names.

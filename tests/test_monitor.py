@@ -202,6 +202,22 @@ def test_folder_source_files_fifos_devices_and_unreadable_files_as_rejects(tmp_p
     assert detail[0][0].count(str(inbox / "dangling.torrent")) == 1  # named once
 
 
+def test_monitor_removes_what_a_killed_monitors_writes_left(tmp_path, db_path):
+    """A write cut short (kill -9 mid-write) leaves a .tmp- object; the next monitor
+    removes it once it is old enough not to be a write still going on."""
+    _inbox(tmp_path, count=1)
+    config = _config(tmp_path, FOLDER)
+    items = tmp_path / "landing" / "items" / "inbox"
+    items.mkdir(parents=True)
+    stale, fresh = items / ".tmp-stale", items / ".tmp-fresh"
+    stale.write_bytes(b"x" * 1000)
+    fresh.write_bytes(b"y")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(stale, (hours_ago, hours_ago))
+    monitor(config, db_path)
+    assert not stale.exists() and fresh.exists()
+
+
 def test_folder_source_missing_folder_fails_clearly(tmp_path):
     config = _config(tmp_path, "  - {name: gone, kind: folder, settings: {path: nowhere}}\n")
     summary = gather_source(config, "gone")

@@ -110,6 +110,7 @@ def monitor(
     loaded = load_sources(config)
     chosen = loaded.selected(sources)
     zone = LandingZone.local(loaded.landing)
+    zone.storage.remove_stale_temp()  # what a killed monitor's writes left behind
     rounds = 0
     while True:
         started = time.monotonic()
