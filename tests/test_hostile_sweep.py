@@ -576,3 +576,48 @@ def test_a_malformed_json_line_ending_in_multibyte_text_is_one_reject(tmp_path: 
     export.write_bytes(good % (b"1" * 40) + b"\n" + bad + b"\n")
     counts = import_magnetico(export, tmp_path / "w.duckdb")
     assert counts.rejected == {"json.invalid": 1}
+
+
+def _magnetico_record(rng: random.Random) -> object:
+    files = [
+        {
+            "size": rng.choice((5, -1, 0, 2**63, 2**64, 1.5, "5", None, True)),
+            "path": rng.choice(("a/b.iso", "../x", "/abs", "C:\\x", "..\\x", "", ".pad/1", None)),
+        }
+        for _ in range(rng.randint(0, 4))
+    ]
+    record = {
+        "infoHash": rng.choice(("1" * 40, "A" * 40, "a" * 64, "", "zz", 5, None)),
+        "name": rng.choice(("Kart.Racer", hostile_text(rng, surrogates=False), "", None, 7)),
+        "files": rng.choice((files, files, [], None, {}, "x", [5])),
+    }
+    return record if rng.random() > 0.1 else rng.choice(([], "x", 5, None, {}))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="monitors/magnetico_load.py check_block: UnicodeDecodeError from DuckDB's "
+    "JSON error message escapes (see the test above)",
+)
+def test_mutated_magnetico_json_lines_give_records_or_rejects() -> None:
+    import json
+    from datetime import UTC, datetime
+
+    from monitors.magnetico_load import _Origin, prepare_block, split_lines
+
+    rng = random.Random(110_011)
+    origin = _Origin("magnetico", "e.jsonl", datetime(2026, 1, 1, tzinfo=UTC), "run")
+    pool = [json.dumps(_magnetico_record(rng)).encode() for _ in range(30)]
+    for _ in range(600):
+        lines = [
+            json.dumps(_magnetico_record(rng), ensure_ascii=rng.random() < 0.5).encode()
+            for _ in range(rng.randint(1, 6))
+        ]
+        data = b"\n".join(lines) + b"\n"
+        if rng.random() < 0.5:
+            data = mutate_bytes(rng, data, pool)
+        prepared = prepare_block(split_lines(data, 1, final=True), origin)
+        assert all(reject.reason in REASONS for reject in prepared.rejects)
+        if prepared.batch is not None:
+            for path in prepared.batch.files.column("path").to_pylist():
+                assert not path.startswith("/") and ".." not in path.split("/"), path
