@@ -36,6 +36,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from parsers.magnet import parse_magnet
+from parsers.textcap import QUOTE_CAP, cap_text
 from torrentwatch.errors import FeedMalformed, FeedUnsafeXml, InputRejected
 
 log = logging.getLogger(__name__)
@@ -177,10 +178,18 @@ def _parse_xml(data: bytes, url: str, max_depth: int) -> ET.Element:
     except DefusedXmlException as exc:
         raise FeedUnsafeXml(
             f"{url}: the feed declares entities or external references, "
-            f"which are refused (entity bombs, XXE): {exc!r}"
+            f"which are refused (entity bombs, XXE): {cap_text(repr(exc), 500)}"
         ) from None
     except _TooDeep:
         raise FeedMalformed(f"{url}: elements are nested more than {max_depth} deep") from None
+    except (LookupError, ValueError) as exc:
+        # The XML declaration names the encoding: an unknown one ("x-unknown"), a
+        # codec that is not a text encoding ("rot13"), or a multi-byte one expat
+        # cannot take ("UTF-7", "shift_jis") raises from the parser, not ParseError.
+        raise FeedMalformed(
+            f"{url}: the feed's declared encoding cannot be read: "
+            f"{type(exc).__name__}: {cap_text(str(exc), QUOTE_CAP)}"
+        ) from None
     except ET.ParseError as exc:
         line, column = exc.position
         reason = str(exc).split(":", 1)[0]
@@ -221,7 +230,7 @@ def _entry(item: ET.Element, url: str, fmt: str, position: int) -> FeedEntry:
     the item is refused only when nothing that names a torrent is left."""
     ignored: list[str] = []
     facts = _facts(item)
-    links = _links(item, url, fmt)
+    links = _links(item, url, fmt, ignored)
     declared = _named_hashes(facts.get("infohash", []), ignored)
     named = list(declared)
     magnet = None
@@ -309,7 +318,7 @@ class _Links:
     magnets: tuple[tuple[str, str], ...]  # (where, URI) of every magnet link, in order
 
 
-def _links(item: ET.Element, url: str, fmt: str) -> _Links:
+def _links(item: ET.Element, url: str, fmt: str, ignored: list[str]) -> _Links:
     candidates: list[tuple[str, str, str | None, str | None]] = []  # (where, href, type, length)
     for child in item:
         local = _local(child.tag)
@@ -331,11 +340,25 @@ def _links(item: ET.Element, url: str, fmt: str) -> _Links:
             continue
         if href[:8].lower() == "magnet:?":
             magnets.append((f"magnet in {where}", href))
-        elif torrent is None and _is_torrent(href, _present(media_type)):
-            absolute = urljoin(url, href)
-            if urlsplit(absolute).scheme.lower() in ("http", "https"):
+        elif torrent is None:
+            try:
+                absolute = _torrent_url(href, _present(media_type), url)
+            except ValueError:  # "http://[x/a.torrent": urllib refuses the host
+                ignored.append(f"{where} {href[:80]!r} is not a valid URL")
+                continue
+            if absolute is not None:
                 torrent, length = absolute, size
     return _Links(torrent, length, tuple(magnets))
+
+
+def _torrent_url(href: str, media_type: str | None, base: str) -> str | None:
+    """``href`` made absolute when it is an http(s) link to a .torrent, else None;
+    raises ValueError when ``urllib`` cannot split it (a bracketed host that is not
+    an IPv6 address), which the caller notes as a malformed field."""
+    if not _is_torrent(href, media_type):
+        return None
+    absolute = urljoin(base, href)
+    return absolute if urlsplit(absolute).scheme.lower() in ("http", "https") else None
 
 
 def _is_torrent(href: str, media_type: str | None) -> bool:

@@ -1,7 +1,9 @@
 """Trackers and web seeds of a torrent, as libtorrent reports them, raw bytes kept.
 
 libtorrent's binding raises on URLs that are not UTF-8; then the list is rebuilt
-from the torrent's own top-level keys, percent-encoding what is not text.
+from the torrent's own top-level keys, percent-encoding what is not text. A URL is
+gathered text like a magnet's ``tr``: kept up to FIELD_CAP characters, the cut
+stated (a hostile torrent may carry a 60 MB one).
 """
 
 from __future__ import annotations
@@ -9,9 +11,13 @@ from __future__ import annotations
 import libtorrent as lt
 
 from parsers.bencode import top_level
+from parsers.textcap import FIELD_CAP, cap_text, cut_marker
 
 _TRACKER_SCHEMES = (b"http://", b"https://", b"udp://", b"ws://", b"wss://")
 _SPACE_OR_CONTROL = bytes([*range(0x21), 0x7F])
+# Bytes 0x80-0xFF (read as Latin-1 characters) to their percent-escapes: one C pass.
+_PERCENT_HIGH = {b: f"%{b:02X}" for b in range(0x80, 0x100)}
+_HIGH = bytes(range(0x80, 0x100))
 
 
 def trackers(data: bytes, params: lt.add_torrent_params, info: bytes) -> tuple[str, ...]:
@@ -29,7 +35,19 @@ def trackers(data: bytes, params: lt.add_torrent_params, info: bytes) -> tuple[s
     announce = top_level(data, info, (b"announce",)).get(b"announce")
     announce = announce.lstrip() if isinstance(announce, bytes) else None
     head = [_url_text(announce)] if _usable_tracker(announce) else []
-    return tuple(dict.fromkeys([*head, *listed]))
+    return tuple(dict.fromkeys([*head, *_capped(listed, data, info)]))
+
+
+def _capped(urls: list[str], data: bytes, info: bytes) -> list[str]:
+    """libtorrent's URLs, each cut to FIELD_CAP characters.
+
+    Hot path: URLs live outside the info section, and libtorrent's escaping at most
+    triples a byte, so when that part of the file is short no URL can be long and
+    nothing is measured (most torrents).
+    """
+    if (len(data) - len(info)) * 3 < FIELD_CAP or max(map(len, urls), default=0) <= FIELD_CAP:
+        return urls
+    return [cap_text(url) for url in urls]
 
 
 def _usable_tracker(url: bytes | None) -> bool:
@@ -56,18 +74,28 @@ def _trackers_from_raw(top: dict[bytes, object]) -> tuple[str, ...]:
 
 
 def _url_text(url: bytes | None) -> str:
-    """A URL as text; bytes that are not UTF-8 are percent-encoded, so nothing is lost."""
+    """A URL as text, cut to FIELD_CAP characters with the cut stated; when it is not
+    UTF-8 its bytes 0x80-0xFF are percent-encoded, so nothing shown is lost."""
     raw = (url or b"").lstrip()
     try:
-        return raw.decode()
+        text = raw.decode()
     except UnicodeDecodeError:
-        return "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in raw)
+        pass
+    else:
+        return text if len(text) <= FIELD_CAP else cap_text(text)
+    # Percent-encoding only keeps or lengthens, so the first FIELD_CAP bytes give the
+    # kept characters; the cut is counted without encoding the rest.
+    text = raw[:FIELD_CAP].decode("latin-1").translate(_PERCENT_HIGH)
+    if len(raw) <= FIELD_CAP:
+        return cap_text(text)
+    full = len(raw) + 2 * (len(raw) - len(raw.translate(None, _HIGH)))
+    return text[:FIELD_CAP] + cut_marker(full - FIELD_CAP)
 
 
 def web_seeds(data: bytes, params: lt.add_torrent_params, info: bytes) -> tuple[str, ...]:
     """'url-list' as libtorrent reports it (percent-encoded, '/' added for folders)."""
     try:
-        return tuple(params.url_seeds)
+        return tuple(_capped(params.url_seeds, data, info))
     except UnicodeDecodeError:
         seeds = top_level(data, info, (b"url-list",)).get(b"url-list")
         seeds = [seeds] if isinstance(seeds, bytes) else seeds

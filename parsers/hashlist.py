@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from parsers.magnet import btih_hex, btmh_hex, parse_magnet
 from parsers.normalize import display_safe
+from parsers.textcap import DETAIL_CAP, QUOTE_CAP, cap_text, capped_repr
 from torrentwatch.errors import (
     HashListAllRejected,
     HashListBadHeader,
@@ -37,6 +38,8 @@ FORMATS = ("auto", "text", "csv")
 MAX_LINE_BYTES = 64 * 1024
 # Characters of a rejected line kept for people to read (the sha256 identifies all of it).
 PREVIEW_CHARS = 200
+# Unknown header cells named in an error; a hostile header may have thousands.
+_SHOWN_COLUMNS = 5
 
 # Header names, lowercased; each maps to the role of its column.
 HASH_COLUMNS = frozenset({"hash", "infohash", "info_hash", "btih", "magnet", "uri"})
@@ -310,7 +313,7 @@ def _header_layout(header: list[str], source_ref: str) -> CsvLayout:
         else:
             positions[role] = i
     if unknown or "hash" not in positions:
-        problem = f"unknown columns {', '.join(map(repr, unknown))}" if unknown else "no hash"
+        problem = f"unknown columns {_quoted(unknown)}" if unknown else "no hash"
         raise HashListBadHeader(
             f"{source_ref}: {problem}; the header must name one hash column "
             f"({', '.join(sorted(HASH_COLUMNS))}) and may name a kind column "
@@ -318,6 +321,14 @@ def _header_layout(header: list[str], source_ref: str) -> CsvLayout:
             f"({', '.join(sorted(LABEL_COLUMNS))})"
         )
     return CsvLayout(len(header), header=True, **positions)
+
+
+def _quoted(cells: list[str]) -> str:
+    """The first few cells, each quoted and cut (a header line may be 64 KiB of
+    hostile text), and how many more there were."""
+    shown = ", ".join(capped_repr(cell, QUOTE_CAP) for cell in cells[:_SHOWN_COLUMNS])
+    more = len(cells) - _SHOWN_COLUMNS
+    return f"{shown} and {more:,} more" if more > 0 else shown
 
 
 def _role(name: str) -> str | None:
@@ -334,7 +345,8 @@ def _row_entries(row: list[str], layout: CsvLayout) -> list[_Found]:
     kind = row[layout.kind].lower() if layout.kind is not None else ""
     given = row[layout.label] if layout.label is not None else ""
     found, default_label = _kinded(row[layout.hash], kind)
-    label = given or default_label
+    # Stored and shown like any gathered name: capped, with the cut stated.
+    label = cap_text(given) if given else default_label
     return [(k, value, label) for k, value in found]
 
 
@@ -345,7 +357,7 @@ def _kinded(value: str, kind: str) -> tuple[list[tuple[str, str]], str | None]:
     if kind not in _INFERRED_KINDS and kind not in KINDS:
         raise _LineProblem(
             "hashlist.kind_unknown",
-            f"kind {kind!r} is not one of {', '.join(KINDS)} (or empty)",
+            f"kind {capped_repr(kind)} is not one of {', '.join(KINDS)} (or empty)",
         )
     if kind == "pieces_root":
         if len(value) == 64 and _HEX.fullmatch(value):
@@ -382,7 +394,7 @@ class _Collector:
                 text=preview(raw),
                 sha256=hashlib.sha256(raw).hexdigest(),
                 reason=problem.reason,
-                detail=display_safe(problem.detail),
+                detail=cap_text(display_safe(problem.detail), DETAIL_CAP),
             )
         )
 
@@ -406,7 +418,9 @@ def _raise_nothing_loaded(source_ref: str, rejects: list[LineReject]) -> None:
             f"{source_ref}: no line is valid UTF-8 text ({len(rejects)} lines); "
             "save the list as UTF-8"
         )
-    shown = "; ".join(f"line {r.line} {r.reason}: {r.detail}" for r in rejects[:5])
+    shown = "; ".join(
+        f"line {r.line} {r.reason}: {cap_text(r.detail, QUOTE_CAP)}" for r in rejects[:5]
+    )
     more = f"; and {len(rejects) - 5} more" if len(rejects) > 5 else ""
     raise HashListAllRejected(
         f"{source_ref}: every one of its {len(rejects)} entry lines is malformed, so "
