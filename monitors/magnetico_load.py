@@ -678,7 +678,10 @@ def check_block(con, block: LineBlock, seen_at: datetime, by_file_id: bool = Fal
             reader = con.execute(
                 check_sql(guarded=False, by_file_id=by_file_id), {"seen_at": seen_at}
             )
-        except duckdb.InvalidInputException:  # a line that is not JSON: sort them out
+        # A line that is not JSON: sort them out. DuckDB 1.5.5 quotes the bad line in
+        # its message cut at a byte count, possibly inside a UTF-8 sequence; the binding
+        # then raises UnicodeDecodeError while converting the message.
+        except (duckdb.InvalidInputException, UnicodeDecodeError):
             params = {"truncated": block.truncated or -1, "seen_at": seen_at}
             reader = con.execute(check_sql(guarded=True, by_file_id=by_file_id), params)
         return reader.arrow().read_all()

@@ -36,6 +36,7 @@ from parsers.bencode import decode_info
 from parsers.padding import looks_like_padding
 from parsers.reasons import describe
 from parsers.records import FileList, TorrentMeta
+from parsers.textcap import cap_text
 from torrentwatch.errors import InputRejected
 
 DEFAULT_MAX_SIZE = 64 * 1024 * 1024
@@ -270,14 +271,17 @@ def _magnet_only_meta(params: lt.add_torrent_params, source_ref: str) -> Torrent
     v1, v2 = _hashes(params)
     if not (v1 or v2):
         raise InputRejected("info.missing", describe("info.missing"), source_ref=source_ref)
+    # The link's text fields are capped as parse_magnet caps a magnet line's.
+    trackers = _text_or(lambda: params.trackers, [])
+    web_seeds = _text_or(lambda: params.url_seeds, [])
     return TorrentMeta(
         infohash=v1 or v2,
         infohash_v1=v1,
         infohash_v2=v2,
-        name=_text_or(lambda: params.name, ""),
+        name=cap_text(_text_or(lambda: params.name, "")),
         has_metadata=False,
-        trackers=tuple(dict.fromkeys(_text_or(lambda: params.trackers, []))),
-        web_seeds=tuple(dict.fromkeys(_text_or(lambda: params.url_seeds, []))),
+        trackers=tuple(dict.fromkeys(cap_text(t) for t in trackers)),
+        web_seeds=tuple(dict.fromkeys(cap_text(w) for w in web_seeds)),
     )
 
 

@@ -548,11 +548,6 @@ def test_a_100_kb_name_costs_linear_time(shape: str) -> None:
 # --- found by the sweep in files being changed elsewhere (the lead fixes them) ---------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parsers/torrent.py: a .torrent holding only 'magnet-uri' takes libtorrent's "
-    "dn whole as the name (5 MB kept), while parse_magnet caps dn at FIELD_CAP",
-)
 def test_a_magnet_uri_torrent_with_a_5_mb_dn_keeps_a_capped_name() -> None:
     uri = b"magnet:?xt=urn:btih:" + b"a" * 40 + b"&dn=" + b"K" * 5_000_000
     meta = parse_torrent(lt.bencode({b"magnet-uri": uri}))
@@ -560,12 +555,6 @@ def test_a_magnet_uri_torrent_with_a_5_mb_dn_keeps_a_capped_name() -> None:
     assert len(meta.name) < FIELD_CAP + 50
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="monitors/magnetico_load.py check_block: DuckDB 1.5.5 cuts the input quoted "
-    "in its JSON error inside a UTF-8 sequence, the binding raises UnicodeDecodeError "
-    "instead of InvalidInputException, and the whole import ends",
-)
 def test_a_malformed_json_line_ending_in_multibyte_text_is_one_reject(tmp_path: Path) -> None:
     from torrentwatch.magnetico import import_magnetico
 
@@ -594,11 +583,6 @@ def _magnetico_record(rng: random.Random) -> object:
     return record if rng.random() > 0.1 else rng.choice(([], "x", 5, None, {}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="monitors/magnetico_load.py check_block: UnicodeDecodeError from DuckDB's "
-    "JSON error message escapes (see the test above)",
-)
 def test_mutated_magnetico_json_lines_give_records_or_rejects() -> None:
     import json
     from datetime import UTC, datetime
@@ -621,3 +605,12 @@ def test_mutated_magnetico_json_lines_give_records_or_rejects() -> None:
         if prepared.batch is not None:
             for path in prepared.batch.files.column("path").to_pylist():
                 assert not path.startswith("/") and ".." not in path.split("/"), path
+
+
+def test_feed_counts_take_ascii_digits_only() -> None:
+    """Python's int() reads any script's digits; a feed's counts are ASCII or absent."""
+    from monitors.feed_parse import MAX_COUNT, _count
+
+    for text in ("\u0663", "\u0661\u0662", "\uff15", "\u00b2", "7\u0663"):
+        assert _count([("seeders", text)], zero=True, limit=MAX_COUNT) is None, text
+    assert _count([("seeders", "12")], zero=True, limit=MAX_COUNT) == 12
