@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from monitors.kinds import KindUnavailable, load_kind
+from parsers.textcap import capped_repr
 from rules.source import Document, KeyPath, Problem, parse_document
 from torrentwatch.errors import ConfigError, SourcesInvalid, SourceUnknown
 
@@ -32,6 +33,11 @@ DEFAULT_LANDING = "landing"
 DEFAULT_TIMEOUT = 300.0  # seconds for one source's whole gather
 DEFAULT_PARALLEL = 4  # sources gathering at the same time
 DEFAULT_INTERVAL = 900.0  # seconds between rounds when not run --once
+# Bounds of the numbers read here, so that no value that passes the check can overflow
+# a sleep, a select() timeout or a process pool later on.
+MAX_SECONDS = 30 * 24 * 3600.0  # interval and timeout: 30 days
+MIN_RATE, MAX_RATE = 1 / 86400, 1_000_000.0  # requests per second: one a day .. a million
+MAX_PARALLEL = 256
 # A name becomes a file name in the landing zone and a key in logs: plain characters
 # only, no separators, no '..', so it can never climb out of its folder.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -284,9 +290,14 @@ def _named_key(problem: str, settings: Mapping) -> str | None:
 
 
 def _number(value: object) -> float | None:
+    """A finite number as float; None for anything else (booleans, NaN, infinity, and
+    integers too large for a float, which ``math.isfinite`` would raise on)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value) if math.isfinite(value) else None
+    try:
+        return float(value) if math.isfinite(value) else None
+    except OverflowError:
+        return None
 
 
 def _rate(doc: Document, data: Mapping, where: KeyPath, default: float | None) -> float | None:
@@ -296,12 +307,13 @@ def _rate(doc: Document, data: Mapping, where: KeyPath, default: float | None) -
     if value is None:
         return None
     number = _number(value)
-    if number is None or number <= 0:
+    if number is None or not MIN_RATE <= number <= MAX_RATE:
         _add(
             doc,
             "bad_value",
             (*where, "rate_limit"),
-            f"rate_limit must be a positive number of requests per second (or null), not {value!r}",
+            f"rate_limit must be a number of requests per second from {MIN_RATE:.6g} (one a "
+            f"day) to {MAX_RATE:,.0f} (or null), not {capped_repr(value)}",
         )
         return default
     return number
@@ -311,12 +323,13 @@ def _positive(doc: Document, data: Mapping, where: KeyPath, key: str, default: f
     if key not in data:
         return default
     number = _number(data[key])
-    if number is None or number <= 0:
+    if number is None or not 0 < number <= MAX_SECONDS:
         _add(
             doc,
             "bad_value",
             (*where, key),
-            f"{key} must be a positive number of seconds, not {data[key]!r}",
+            f"{key} must be a positive number of seconds up to {MAX_SECONDS:,.0f} (30 days), "
+            f"not {capped_repr(data[key])}",
         )
         return default
     return number
@@ -326,7 +339,12 @@ def _count(doc: Document, data: Mapping, key: str, default: int) -> int:
     if key not in data:
         return default
     value = data[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        _add(doc, "bad_value", (key,), f"{key} must be a whole number of at least 1, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PARALLEL:
+        _add(
+            doc,
+            "bad_value",
+            (key,),
+            f"{key} must be a whole number from 1 to {MAX_PARALLEL}, not {capped_repr(value)}",
+        )
         return default
     return value

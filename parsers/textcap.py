@@ -11,6 +11,8 @@ result; the column form touches only the rows over the limit.
 
 from __future__ import annotations
 
+import math
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -21,6 +23,8 @@ FIELD_CAP = 2048
 DETAIL_CAP = 4096
 # Characters of an input quoted inside a message.
 QUOTE_CAP = 200
+# Integers longer than this are described, not written out (about 1,000 digits).
+_LONGEST_INT_BITS = 3300
 
 
 def cut_marker(cut: int) -> str:
@@ -44,6 +48,10 @@ def capped_repr(value: object, limit: int = QUOTE_CAP) -> str:
         if len(value) <= limit:
             return repr(value)
         return repr(value[:limit]) + cut_marker(len(value) - limit)
+    if isinstance(value, int) and value.bit_length() > _LONGEST_INT_BITS:
+        # repr() refuses integers past 4,300 digits (ValueError); say how long it is.
+        digits = int(math.log10(abs(value))) + 1
+        return f"an integer of about {digits:,} digits"
     return cap_text(repr(value), limit)
 
 

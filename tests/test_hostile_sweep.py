@@ -614,3 +614,11 @@ def test_feed_counts_take_ascii_digits_only() -> None:
     for text in ("\u0663", "\u0661\u0662", "\uff15", "\u00b2", "7\u0663"):
         assert _count([("seeders", text)], zero=True, limit=MAX_COUNT) is None, text
     assert _count([("seeders", "12")], zero=True, limit=MAX_COUNT) == 12
+
+
+def test_a_quoted_integer_too_long_for_repr_is_described() -> None:
+    """repr() refuses integers past 4,300 digits; a message quoting one must not raise."""
+    from parsers.textcap import capped_repr
+
+    assert capped_repr(9 * 10**5000) == "an integer of about 5,001 digits"
+    assert capped_repr(12345) == "12345"

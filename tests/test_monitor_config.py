@@ -166,12 +166,28 @@ def test_kind_settings_are_checked_by_the_kind(tmp_path):
         ("rate_limit: .nan", "rate_limit"),
         ("timeout: 0", "timeout"),
         ("timeout: [1]", "timeout"),
+        # Out of range: each would overflow a sleep or a select() timeout later on.
+        ("timeout: 99999999999999999999999", "timeout"),
+        (f"timeout: {10**400}", "timeout"),  # too large for a float: math.isfinite raised
+        ("timeout: 2592001", "timeout"),
+        ("rate_limit: 1.0e-300", "rate_limit"),
+        ("rate_limit: 1.0e+300", "rate_limit"),
+        (f"rate_limit: {10**400}", "rate_limit"),
     ],
 )
 def test_bad_numbers_name_the_key(tmp_path, entry, key):
     text = f"sources:\n  - name: a\n    kind: folder\n    settings: {{path: x}}\n    {entry}\n"
     problem = _one(_problems(tmp_path, text), "sources.bad_value")
     assert (problem.path, problem.line) == (f"sources[0].{key}", 5)
+
+
+@pytest.mark.parametrize(
+    "line", ["interval: 99999999999999999999999", "interval: -1", "parallel: 100000", "parallel: 0"]
+)
+def test_top_level_numbers_out_of_range_name_the_key(tmp_path, line):
+    text = f"{line}\nsources:\n  - {{name: a, kind: folder, settings: {{path: x}}}}\n"
+    problem = _one(_problems(tmp_path, text), "sources.bad_value")
+    assert (problem.path, problem.line) == (line.split(":")[0], 1)
 
 
 @pytest.mark.parametrize(
