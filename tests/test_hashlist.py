@@ -16,6 +16,7 @@ import libtorrent as lt
 import pyarrow as pa
 import pytest
 from torrent_fixtures import libtorrent_torrent, load_cases, write_tree
+from warehouse_rows import query_rows
 
 from parsers.hashlist import MAX_LINE_BYTES, PREVIEW_CHARS, parse_hash_list
 from parsers.reasons import REASONS
@@ -45,14 +46,6 @@ def db_path(tmp_path: Path) -> Path:
     path = tmp_path / "warehouse.duckdb"
     connect(path, create=True).close()
     return path
-
-
-def _rows(db: Path, query: str) -> list[tuple[Any, ...]]:
-    con = connect(db)
-    try:
-        return con.execute(query).fetchall()
-    finally:
-        con.close()
 
 
 def _write(tmp_path: Path, name: str, data: bytes | str) -> Path:
@@ -130,7 +123,7 @@ def test_import_stores_a_version_with_provenance(tmp_path, db_path) -> None:
     assert (summary.version, summary.entries, summary.duplicates) == (1, 2, 1)
     assert summary.by_kind == {"infohash_v1": 1, "infohash_v2": 1, "pieces_root": 0}
     assert [(r.line, r.reason) for r in summary.rejects] == [(4, "hashlist.invalid")]
-    (row,) = _rows(
+    (row,) = query_rows(
         db_path,
         "SELECT name, version, source, file_path, sha256, format, lines, entries, duplicates,"
         " rejected_lines, loaded_at IS NOT NULL, run_id FROM hash_lists",
@@ -141,8 +134,8 @@ def test_import_stores_a_version_with_provenance(tmp_path, db_path) -> None:
         True,
     )  # fmt: skip
     run = f"SELECT command, status, rejected FROM runs WHERE run_id = '{row[-1]}'"
-    assert _rows(db_path, run) == [("hashlist import", "completed", 1)]
-    assert _rows(
+    assert query_rows(db_path, run) == [("hashlist import", "completed", 1)]
+    assert query_rows(
         db_path, "SELECT kind, hash, line_number FROM hash_list_entries ORDER BY line_number"
     ) == [("infohash_v1", V1, 2), ("infohash_v2", V2, 5)]
 
@@ -153,13 +146,13 @@ def test_a_second_import_is_version_2_and_keeps_version_1(tmp_path, db_path) -> 
     assert hashlist_import(first, db_path, name="test-list").version == 1
     assert hashlist_import(second, db_path, name="test-list", source="update").version == 2
     assert hashlist_import(first, db_path, name="other-list").version == 1
-    versions = _rows(
+    versions = query_rows(
         db_path,
         "SELECT list_version, hash FROM hash_list_entries WHERE list_name = 'test-list'"
         " ORDER BY 1, 2",
     )
     assert versions == [(1, V1), (1, V1_OTHER), (2, V1_OTHER), (2, V2)]
-    latest = _rows(
+    latest = query_rows(
         db_path,
         "SELECT list_name, list_version, hash, label FROM hash_list_latest_entries ORDER BY 1, 3",
     )
@@ -193,7 +186,7 @@ def test_malformed_lines_are_stored_with_their_line_numbers(tmp_path, db_path) -
     path = _write(tmp_path, "mixed.txt", b"\n".join(lines) + b"\n")
     summary = hashlist_import(path, db_path, name="test-list")
     assert summary.entries == 2
-    stored = _rows(
+    stored = query_rows(
         db_path,
         "SELECT list_name, list_version, line_number, reason, line_sha256, length(line_text)"
         " FROM hash_list_rejects ORDER BY line_number",
@@ -207,17 +200,17 @@ def test_malformed_lines_are_stored_with_their_line_numbers(tmp_path, db_path) -
     ]
     assert all(r[:2] == ("test-list", 1) for r in stored)
     assert stored[3][4] == hashlib.sha256(huge).hexdigest() and stored[3][5] <= 203
-    assert _rows(db_path, "SELECT line_text FROM hash_list_rejects WHERE line_number = 7") == [
+    assert query_rows(db_path, "SELECT line_text FROM hash_list_rejects WHERE line_number = 7") == [
         ("caf\\xe9",)
     ]
-    assert _rows(db_path, "SELECT rejected_lines FROM hash_lists") == [(5,)]
+    assert query_rows(db_path, "SELECT rejected_lines FROM hash_lists") == [(5,)]
 
 
 def test_csv_with_a_wrong_column_count_is_reported_by_line(tmp_path, db_path) -> None:
     path = _write(tmp_path, "l.csv", f"hash,kind,label\n{V1},,a\n{V1_OTHER},b\n{V2},,c,d\n")
     summary = hashlist_import(path, db_path, name="test-list")
     assert summary.entries == 1
-    assert _rows(db_path, "SELECT line_number, reason, detail FROM hash_list_rejects") == [
+    assert query_rows(db_path, "SELECT line_number, reason, detail FROM hash_list_rejects") == [
         (3, "hashlist.csv_columns", "2 columns where the file has 3"),
         (4, "hashlist.csv_columns", "4 columns where the file has 3"),
     ]
@@ -241,8 +234,8 @@ def test_a_file_with_nothing_usable_is_an_error_and_loads_nothing(
     with pytest.raises(error) as caught:
         hashlist_import(path, db_path, name="test-list")
     assert str(path) in str(caught.value)
-    assert _rows(db_path, "SELECT count(*) FROM hash_lists") == [(1,)]
-    assert _rows(db_path, "SELECT count(*) FROM hash_list_rejects") == [(0,)]
+    assert query_rows(db_path, "SELECT count(*) FROM hash_lists") == [(1,)]
+    assert query_rows(db_path, "SELECT count(*) FROM hash_list_rejects") == [(0,)]
 
 
 def test_all_bad_error_lists_the_lines() -> None:
@@ -292,9 +285,11 @@ def test_match_view_finds_ingested_torrents_and_files(tmp_path, db_path, torrent
     (tmp_path / "in" / "hybrid.torrent").write_bytes(libtorrent_torrent(target, "hybrid"))
     ingest([tmp_path / "in"], db_path, workers=1)
     v1_plain, hybrid_v2, (root_hash, root_torrent, root_index, root_path) = (
-        _rows(db_path, "SELECT infohash FROM torrents WHERE infohash_v2 IS NULL LIMIT 1")[0][0],
-        _rows(db_path, "SELECT infohash_v2 FROM torrents WHERE infohash_v2 IS NOT NULL")[0][0],
-        _rows(
+        query_rows(db_path, "SELECT infohash FROM torrents WHERE infohash_v2 IS NULL LIMIT 1")[0][
+            0
+        ],
+        query_rows(db_path, "SELECT infohash_v2 FROM torrents WHERE infohash_v2 IS NOT NULL")[0][0],
+        query_rows(
             db_path,
             "SELECT pieces_root, infohash, file_index, path FROM files"
             " WHERE pieces_root IS NOT NULL ORDER BY size DESC LIMIT 1",
@@ -308,12 +303,12 @@ def test_match_view_finds_ingested_torrents_and_files(tmp_path, db_path, torrent
         f"{root_hash},pieces_root,by file\n{V1},,not ingested\n",
     )
     hashlist_import(path, db_path, name="demo-hotline-sample")
-    matches = _rows(
+    matches = query_rows(
         db_path,
         "SELECT infohash, list_name, list_version, kind, label, file_index, path"
         " FROM torrent_hash_list_matches ORDER BY kind",
     )
-    hybrid = _rows(db_path, f"SELECT infohash FROM torrents WHERE infohash_v2 = '{hybrid_v2}'")
+    hybrid = query_rows(db_path, f"SELECT infohash FROM torrents WHERE infohash_v2 = '{hybrid_v2}'")
     assert matches == [
         (v1_plain, "demo-hotline-sample", 1, "infohash_v1", "by base32", None, None),
         (hybrid[0][0], "demo-hotline-sample", 1, "infohash_v2", "by v2", None, None),
@@ -321,8 +316,10 @@ def test_match_view_finds_ingested_torrents_and_files(tmp_path, db_path, torrent
     ]
     # A newer version without those hashes stops the matches; version 1 stays stored.
     hashlist_import(_write(tmp_path, "next.txt", f"{V1}\n"), db_path, name="demo-hotline-sample")
-    assert _rows(db_path, "SELECT count(*) FROM torrent_hash_list_matches") == [(0,)]
-    assert _rows(db_path, "SELECT count(*) FROM hash_list_entries WHERE list_version = 1") == [(4,)]
+    assert query_rows(db_path, "SELECT count(*) FROM torrent_hash_list_matches") == [(0,)]
+    assert query_rows(db_path, "SELECT count(*) FROM hash_list_entries WHERE list_version = 1") == [
+        (4,)
+    ]
 
 
 # --- the CLI ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote_from_bytes
 
 import pytest
+from warehouse_rows import query_rows
 
 from parsers.magnet import magnet_to_metas, parse_magnet, parse_magnet_lines
 from parsers.reasons import REASONS
@@ -22,7 +23,6 @@ from parsers.records import MagnetLink, TorrentMeta
 from parsers.textcap import DETAIL_CAP, FIELD_CAP
 from torrentwatch.errors import InputRejected
 from torrentwatch.ingest import ingest
-from warehouse.db import connect
 
 V1 = "0123456789abcdef0123456789abcdef01234567"
 V2 = "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899"
@@ -158,14 +158,6 @@ def test_a_huge_hash_body_is_quoted_capped() -> None:
 # ------------------------------------------------------------------ ingest end to end
 
 
-def _table(db: Path, sql: str) -> list[tuple]:
-    con = connect(db, read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def test_one_bad_line_among_good_ones_costs_itself_alone(tmp_path: Path) -> None:
     folder = tmp_path / "links"
     folder.mkdir()
@@ -187,17 +179,17 @@ def test_one_bad_line_among_good_ones_costs_itself_alone(tmp_path: Path) -> None
     summary = ingest([folder], db, workers=1)
     assert summary.torrents_new == 5
     assert dict(summary.rejected) == {"magnet.invalid": 1, "input.line_too_long": 1}
-    rows = _table(db, "SELECT infohash, total_size, length(name) FROM torrents ORDER BY 1")
+    rows = query_rows(db, "SELECT infohash, total_size, length(name) FROM torrents ORDER BY 1")
     assert [r[0] for r in rows] == [f"{i:040x}" for i in range(1, 6)]
     assert [r[1] for r in rows] == [None] * 5
     assert rows[-1][2] < FIELD_CAP + 40
-    rejects = _table(db, "SELECT source_ref, reason, detail FROM rejects ORDER BY source_ref")
+    rejects = query_rows(db, "SELECT source_ref, reason, detail FROM rejects ORDER BY source_ref")
     assert [(ref.rsplit(":", 1)[1], reason) for ref, reason, _ in rejects] == [
         ("4", "magnet.invalid"),
         ("7", "input.line_too_long"),
     ]
     assert all(len(detail) < 600 for _, _, detail in rejects)
-    assert _table(db, "SELECT status FROM runs") == [("completed",)]
+    assert query_rows(db, "SELECT status FROM runs") == [("completed",)]
 
 
 def test_ingest_turns_a_parser_bug_into_a_reject(
@@ -214,7 +206,7 @@ def test_ingest_turns_a_parser_bug_into_a_reject(
     db = tmp_path / "w.duckdb"
     summary = ingest([folder], db, workers=1)
     assert dict(summary.rejected) == {"input.parser_error": 1} and summary.torrents_new == 1
-    ((reason, detail),) = _table(db, "SELECT reason, detail FROM rejects")
+    ((reason, detail),) = query_rows(db, "SELECT reason, detail FROM rejects")
     assert reason == "input.parser_error" and "OverflowError" in detail
 
 
@@ -253,7 +245,7 @@ def test_the_monitor_loader_turns_a_parser_bug_into_a_reject(tmp_path: Path) -> 
     db = tmp_path / "w.duckdb"
     summary = load_landing(zone, db)
     assert (summary.loaded, summary.failed, summary.torrents_new) == (2, 0, 1)
-    ((reason, detail),) = _table(db, "SELECT reason, detail FROM rejects")
+    ((reason, detail),) = query_rows(db, "SELECT reason, detail FROM rejects")
     assert reason == "input.parser_error" and "RecursionError" in detail
 
 
@@ -272,8 +264,8 @@ def test_a_huge_observation_title_is_stored_capped_as_title_and_name(tmp_path: P
     )
     db = tmp_path / "w.duckdb"
     load_landing(zone, db)
-    ((title, category),) = _table(db, "SELECT title, category FROM observations")
-    ((name,),) = _table(db, "SELECT name FROM torrents")
+    ((title, category),) = query_rows(db, "SELECT title, category FROM observations")
+    ((name,),) = query_rows(db, "SELECT name FROM torrents")
     cut = f"… ({FIVE_MB + 11 - FIELD_CAP:,} more characters)"
     assert title.endswith(cut) and name.endswith(cut) and len(name) == FIELD_CAP + len(cut)
     assert category.endswith(f"… ({FIVE_MB - FIELD_CAP:,} more characters)")

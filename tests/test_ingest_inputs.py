@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from warehouse_rows import query_rows
 
 from monitors.folder import magnet_slices
 from monitors.landing import LocalStorage
@@ -28,7 +29,6 @@ from torrentwatch.hashlists import hashlist_import
 from torrentwatch.ingest import ingest
 from torrentwatch.magnetico import import_magnetico
 from torrentwatch.synth import SynthTorrent, encode
-from warehouse.db import connect
 
 GAME = SynthTorrent("Kart.Racer.Deluxe.PS2.PAL-SYNTH", (("kart.iso", 4_000_000),))
 DISTRO = SynthTorrent("ubuntu-24.04.1-desktop-amd64", (("ubuntu.iso", 6_000_000),))
@@ -48,14 +48,6 @@ def deadline(seconds: int) -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def _rows(db: Path, sql: str) -> list[tuple]:
-    con = connect(db, read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _magnet(i: int, name: str = "Linux.Image") -> bytes:
@@ -81,10 +73,10 @@ def test_fifo_and_devices_are_rejects_not_hangs(tmp_path, db_path, workers):
         summary = ingest([inbox], db_path, workers=workers)
     assert summary.torrents_new == 1
     assert summary.rejected == {"input.not_regular_file": 6}
-    details = dict(_rows(db_path, "SELECT source_ref, detail FROM rejects"))
+    details = dict(query_rows(db_path, "SELECT source_ref, detail FROM rejects"))
     assert "a FIFO" in details[str(inbox / "pipe.torrent")]
     assert "a character device" in details[str(inbox / "zero.torrent")]
-    assert _rows(db_path, "SELECT status FROM runs") == [("completed",)]
+    assert query_rows(db_path, "SELECT status FROM runs") == [("completed",)]
 
 
 def test_a_fifo_given_by_name_is_a_reject_too(tmp_path, db_path):
@@ -123,7 +115,7 @@ def test_a_magnetico_import_of_a_fifo_or_device_is_a_reject(tmp_path, db_path):
     with deadline(30):
         for path in (tmp_path / "export.jsonl", Path("/dev/zero")):
             import_magnetico(path, db_path)
-    assert _rows(db_path, "SELECT reason, source_ref FROM rejects ORDER BY source_ref") == [
+    assert query_rows(db_path, "SELECT reason, source_ref FROM rejects ORDER BY source_ref") == [
         ("input.not_regular_file", "/dev/zero:0"),
         ("input.not_regular_file", f"{tmp_path / 'export.jsonl'}:0"),
     ]
@@ -145,7 +137,7 @@ def test_symlinked_subfolder_is_a_reject_and_not_followed(tmp_path, db_path):
         summary = ingest([inbox], db_path, workers=1)
     assert summary.torrents_new == 1
     assert summary.rejected == {"input.symlink_folder": 2, "input.unreadable": 1}
-    rejects = dict(_rows(db_path, "SELECT source_ref, detail FROM rejects"))
+    rejects = dict(query_rows(db_path, "SELECT source_ref, detail FROM rejects"))
     assert str(elsewhere) in rejects[str(inbox / "linked")]
     assert "No such file" in rejects[str(inbox / "dangling.torrent")]
     # Named explicitly, a symlinked folder is walked.
@@ -156,7 +148,7 @@ def test_path_under_a_file_is_a_reject(tmp_path, db_path):
     (tmp_path / "plain.torrent").write_bytes(encode(GAME))
     summary = ingest([tmp_path / "plain.torrent" / "sub"], db_path, workers=1)
     assert summary.rejected == {"input.unreadable": 1}
-    assert "Not a directory" in _rows(db_path, "SELECT detail FROM rejects")[0][0]
+    assert "Not a directory" in query_rows(db_path, "SELECT detail FROM rejects")[0][0]
 
 
 def _without_root_privileges() -> list[str]:
@@ -196,7 +188,7 @@ def test_unreadable_folder_is_a_reject_shown_in_the_summary(tmp_path, db_path):
         (inbox / "locked").chmod(0o755)
     assert result.returncode == 0, result.stderr
     assert "rejected input.unreadable: 1" in result.stdout
-    ((ref, detail),) = _rows(db_path, "SELECT source_ref, detail FROM rejects")
+    ((ref, detail),) = query_rows(db_path, "SELECT source_ref, detail FROM rejects")
     assert ref == str(inbox / "locked") and "Permission denied" in detail
 
 
@@ -221,11 +213,11 @@ def test_magnet_list_loads_in_batches_with_line_numbers(tmp_path, db_path):
     assert summary.torrents_new == 998
     assert summary.rejected_total == 2
     assert len(batches) >= 10  # one transaction per --batch items, not one for the file
-    rejects = _rows(db_path, "SELECT source_ref, reason FROM rejects ORDER BY reason")
+    rejects = query_rows(db_path, "SELECT source_ref, reason FROM rejects ORDER BY reason")
     ref = str(tmp_path / "big.magnet")
     assert rejects[0] == (f"{ref}:500", "input.line_too_long")
     assert rejects[1][0] == f"{ref}:777"
-    refs = _rows(db_path, "SELECT source_ref FROM observations ORDER BY seen_at, source_ref")
+    refs = query_rows(db_path, "SELECT source_ref FROM observations ORDER BY seen_at, source_ref")
     assert (f"{ref}:1000",) in refs and (f"{ref}:501",) in refs
 
 
@@ -259,4 +251,4 @@ def test_empty_magnet_list_and_one_endless_line(tmp_path, db_path):
         summary = ingest([tmp_path], db_path, workers=1)
     assert summary.rejected == {"input.empty": 1, "input.line_too_long": 1}
     sha = hashlib.sha256(b"magnet:?dn=" + b"y" * 3_000_000).hexdigest()
-    assert (sha,) in _rows(db_path, "SELECT sha256 FROM rejects")
+    assert (sha,) in query_rows(db_path, "SELECT sha256 FROM rejects")

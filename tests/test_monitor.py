@@ -18,6 +18,7 @@ from pathlib import Path
 
 import libtorrent as lt
 import pytest
+from warehouse_rows import query_rows
 
 from monitors import kinds
 from monitors.base import GatherContext, Gathered, rejected
@@ -27,7 +28,6 @@ from tests.load_faults import fail_block_load
 from torrentwatch.errors import SourceFailed, WarehouseLocked
 from torrentwatch.monitor import gather_source, load_landing, monitor, source_names
 from torrentwatch.synth import SynthTorrent, encode, synthetic_specs
-from warehouse.db import connect
 
 KART = SynthTorrent(
     "Kart.Racer.Deluxe.PS2.PAL-SYNTH", (("kart/kart.iso", 4_000_000), ("kart/readme.txt", 900))
@@ -124,14 +124,6 @@ def _inbox(tmp_path: Path, count: int = 6) -> Path:
     return inbox
 
 
-def _rows(db: Path, sql: str) -> list[tuple]:
-    con = connect(db, read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 FOLDER = "  - {name: inbox, kind: folder, settings: {path: inbox}}\n"
 
 
@@ -172,9 +164,9 @@ def test_folder_source_takes_odd_file_names_and_symlink_loops(tmp_path, db_path)
     summary = monitor(config, db_path)
     # The torrent, and a reject for the symlinked folder (not followed, so no loop).
     assert (summary.gathers[0].status, summary.gathers[0].new) == ("ok", 2)
-    refs = _rows(db_path, "SELECT source_ref FROM observations")
+    refs = query_rows(db_path, "SELECT source_ref FROM observations")
     assert refs == [(f"{inbox}/sub\\xff/caf\\xe9.torrent",)]
-    rejects = _rows(db_path, "SELECT source_ref, reason FROM rejects")
+    rejects = query_rows(db_path, "SELECT source_ref, reason FROM rejects")
     assert rejects == [(f"{inbox}/loop", "input.symlink_folder")]
     assert monitor(config, db_path).gathers[0].new == 0  # remembered despite its name
 
@@ -192,13 +184,13 @@ def test_folder_source_files_fifos_devices_and_unreadable_files_as_rejects(tmp_p
     # after landing everything else, and the reject is filed.
     assert (gathered.status, gathered.new) == ("failed", 4)
     assert "dangling.torrent" in gathered.error
-    rejects = _rows(db_path, "SELECT source_ref, reason FROM rejects ORDER BY source_ref")
+    rejects = query_rows(db_path, "SELECT source_ref, reason FROM rejects ORDER BY source_ref")
     assert rejects == [
         (f"{inbox}/dangling.torrent", "input.unreadable"),
         (f"{inbox}/pipe.torrent", "input.not_regular_file"),
         (f"{inbox}/zero.magnet", "input.not_regular_file"),
     ]
-    detail = _rows(db_path, "SELECT detail FROM rejects WHERE reason = 'input.unreadable'")
+    detail = query_rows(db_path, "SELECT detail FROM rejects WHERE reason = 'input.unreadable'")
     assert detail[0][0].count(str(inbox / "dangling.torrent")) == 1  # named once
 
 
@@ -238,9 +230,9 @@ def test_oversized_files_land_and_become_rejects(tmp_path, db_path, monkeypatch)
     (inbox / "empty.torrent").write_bytes(b"")
     summary = monitor(_config(tmp_path, FOLDER), db_path)
     assert summary.gathers[0].new == 3
-    reasons = dict(_rows(db_path, "SELECT reason, count(*) FROM rejects GROUP BY ALL"))
+    reasons = dict(query_rows(db_path, "SELECT reason, count(*) FROM rejects GROUP BY ALL"))
     assert reasons == {"input.too_large": 1, "input.empty": 1}
-    assert _rows(db_path, "SELECT name FROM torrents") == [("Holiday.Photos.2024",)]
+    assert query_rows(db_path, "SELECT name FROM torrents") == [("Holiday.Photos.2024",)]
 
 
 # --- isolation ------------------------------------------------------------------
@@ -269,7 +261,7 @@ def test_broken_sources_do_not_stop_the_others(tmp_path, db_path, testkind):
     # what the failing source landed before failing is loaded: nothing lost
     assert summary.load.by_source["flaky"]["items"] == 1
     assert summary.load.failed == 0
-    names = {name for (name,) in _rows(db_path, "SELECT name FROM torrents")}
+    names = {name for (name,) in query_rows(db_path, "SELECT name FROM torrents")}
     assert KART.name in names and len(names) == 7
     rows = {r["source"]: r for r in summary.rows()}
     assert rows["inbox"]["loaded"] == 7 and rows["inbox"]["rejected"] == 1
@@ -334,8 +326,8 @@ def test_a_failed_load_leaves_items_for_the_next_load(tmp_path, db_path):
     assert zone.unloaded() == []
     again = load_landing(config, db_path)
     assert (again.pending, again.loaded) == (0, 0)
-    assert _rows(db_path, "SELECT count(*) FROM observations") == [(7,)]
-    runs = _rows(db_path, "SELECT command, status FROM runs ORDER BY started_at")
+    assert query_rows(db_path, "SELECT count(*) FROM observations") == [(7,)]
+    runs = query_rows(db_path, "SELECT command, status FROM runs ORDER BY started_at")
     assert runs == [("monitor", "completed"), ("monitor", "completed")]
     # every landed item is still there: loading marks, never deletes
     assert len(list((tmp_path / "landing" / "items").rglob("*.payload"))) == 7
@@ -368,8 +360,10 @@ def test_a_loader_killed_mid_load_loses_nothing(tmp_path, db_path):
     assert 0 < left < total
     summary = load_landing_zone(zone, db_path)
     assert summary.pending == left and summary.loaded == left and zone.unloaded() == []
-    assert _rows(db_path, "SELECT count(*) FROM torrents") == [(total,)]
-    (observed,) = _rows(db_path, "SELECT count(DISTINCT source_ref), count(*) FROM observations")
+    assert query_rows(db_path, "SELECT count(*) FROM torrents") == [(total,)]
+    (observed,) = query_rows(
+        db_path, "SELECT count(DISTINCT source_ref), count(*) FROM observations"
+    )
     assert observed == (total, total)  # every item loaded, none twice (landed_items)
 
 
@@ -396,10 +390,10 @@ def test_a_load_that_dies_between_commit_and_mark_is_not_repeated(tmp_path, db_p
     summary = load_landing_zone(zone, db_path, batch_items=50)
     assert (summary.pending, summary.loaded) == (20, 20)  # only the third batch is loaded
     assert zone.unloaded() == []  # and the second batch's mark is repaired
-    assert _rows(db_path, "SELECT count(*), count(DISTINCT source_ref) FROM observations") == [
+    assert query_rows(db_path, "SELECT count(*), count(DISTINCT source_ref) FROM observations") == [
         (120, 120)
     ]
-    assert _rows(db_path, "SELECT count(*) FROM landed_items") == [(120,)]
+    assert query_rows(db_path, "SELECT count(*) FROM landed_items") == [(120,)]
 
 
 def test_torn_items_wait_for_their_next_gather(tmp_path, db_path):
@@ -417,7 +411,7 @@ def test_torn_items_wait_for_their_next_gather(tmp_path, db_path):
     assert (again.new, again.seen) == (1, 2)
     second = load_landing(config, db_path)
     assert (second.pending, second.loaded, second.failed) == (1, 1, 0)
-    assert _rows(db_path, "SELECT count(*) FROM observations") == [(3,)]
+    assert query_rows(db_path, "SELECT count(*) FROM observations") == [(3,)]
     assert len(list(inbox.iterdir())) == 4
 
 
@@ -425,7 +419,7 @@ def test_observations_keep_what_the_source_said(tmp_path, db_path, testkind):
     config = _config(tmp_path, "  - {name: tracker, kind: testkind, settings: {mode: sightings}}\n")
     summary = monitor(config, db_path)
     assert summary.gathers[0].new == 8
-    rows = _rows(
+    rows = query_rows(
         db_path,
         "SELECT infohash, source_ref, title, category, seeders, leechers, completed "
         "FROM observations "
@@ -445,12 +439,14 @@ def test_observations_keep_what_the_source_said(tmp_path, db_path, testkind):
         ),
         (kart, "udp://127.0.0.1:6969", None, None, 40, 2, 9),
     ]
-    torrents = _rows(db_path, "SELECT infohash, has_metadata, name FROM torrents ORDER BY name")
+    torrents = query_rows(
+        db_path, "SELECT infohash, has_metadata, name FROM torrents ORDER BY name"
+    )
     assert torrents == [
         (kart, True, KART.name),
         (UNKNOWN_V1, False, "Pixel Dungeon v1.4"),  # known only from the observation
     ]
-    rejects = _rows(db_path, "SELECT reason, detail FROM rejects ORDER BY detail")
+    rejects = query_rows(db_path, "SELECT reason, detail FROM rejects ORDER BY detail")
     assert len(rejects) == 5 and {r for r, _ in rejects} == {"input.unreadable"}
     details = " ".join(d for _, d in rejects)
     assert "40 or 64 hex" in details and "seeders" in details and "JSON object" in details
@@ -469,7 +465,7 @@ def test_what_a_source_could_not_use_is_filed_in_rejects(tmp_path, db_path):
     zone.land(Gathered("reject", "inbox", f"{url}#item-5", b"\xff not json", now))
     summary = load_landing(config, db_path)
     assert (summary.loaded, summary.failed, summary.rejected_total) == (3, 0, 3)
-    rows = _rows(db_path, "SELECT source_ref, reason, detail FROM rejects ORDER BY source_ref")
+    rows = query_rows(db_path, "SELECT source_ref, reason, detail FROM rejects ORDER BY source_ref")
     assert [(ref[len(url) :], reason) for ref, reason, _ in rows] == [
         ("#item-3", "feed.item_invalid"),
         ("#item-4", "input.unreadable"),  # a record that names no known reason
@@ -516,10 +512,10 @@ def test_magnetico_items_go_to_the_magnetico_loader(tmp_path, db_path):
     assert (summary.loaded, summary.failed, summary.torrents_new) == (1, 0, 300)
     assert summary.rejected_total == 1 and summary.by_source["inbox"]["rejected"] == 1
     assert zone.unloaded() == []
-    assert _rows(db_path, "SELECT count(*) FROM torrents WHERE name LIKE 'Linux.Mint.%'") == [
+    assert query_rows(db_path, "SELECT count(*) FROM torrents WHERE name LIKE 'Linux.Mint.%'") == [
         (300,)
     ]
-    assert _rows(db_path, "SELECT DISTINCT source FROM observations") == [("inbox",)]
+    assert query_rows(db_path, "SELECT DISTINCT source FROM observations") == [("inbox",)]
 
 
 def test_a_magnetico_item_whose_load_died_is_resumed_not_repeated(tmp_path, db_path, monkeypatch):
@@ -555,15 +551,15 @@ def test_a_magnetico_item_whose_load_died_is_resumed_not_repeated(tmp_path, db_p
     restore = fail_block_load(monkeypatch, 2)
     first = load_landing(config, db_path)
     assert (first.loaded, first.failed) == (0, 1) and len(zone.unloaded()) == 1
-    (committed,) = _rows(db_path, "SELECT count(*) FROM observations")[0]
+    (committed,) = query_rows(db_path, "SELECT count(*) FROM observations")[0]
     assert 0 < committed < 2000
     restore()
     second = load_landing(config, db_path)
     assert (second.loaded, second.failed) == (1, 0) and zone.unloaded() == []
-    assert _rows(db_path, "SELECT count(*), count(DISTINCT source_ref) FROM observations") == [
+    assert query_rows(db_path, "SELECT count(*), count(DISTINCT source_ref) FROM observations") == [
         (2000, 2000)
     ]
-    assert _rows(db_path, "SELECT through FROM load_progress") == [(2000,)]
+    assert query_rows(db_path, "SELECT through FROM load_progress") == [(2000,)]
 
 
 # --- the CLI --------------------------------------------------------------------
@@ -584,8 +580,8 @@ def test_cli_monitor_once_end_to_end(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "inbox" in out.stdout and "folder" in out.stdout
     assert "loaded 7 of 7 landed items, new 7" in out.stdout
-    assert _rows(db, "SELECT count(*) FROM torrents") == [(7,)]
-    assert _rows(db, "SELECT count(*) FROM rejects") == [(1,)]
+    assert query_rows(db, "SELECT count(*) FROM torrents") == [(7,)]
+    assert query_rows(db, "SELECT count(*) FROM rejects") == [(1,)]
     second = _cli("--config", str(config), "--once", "--db", str(db), "--source", "inbox")
     assert second.returncode == 0 and "loaded 0 of 0" in second.stdout
     broken = _config(tmp_path, FOLDER + "  - {name: gone, kind: folder, settings: {path: nope}}\n")

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
+from warehouse_rows import query_rows
 
 from rules.evaluate import flag
 from torrentwatch.errors import ReviewInvalid, ReviewNotFlagged, TorrentNotFound
@@ -31,16 +31,8 @@ def db(flagged_demo: Path) -> Path:
     return flagged_demo
 
 
-def _rows(db: Path, sql: str, params=None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or {}).fetchall()
-    finally:
-        con.close()
-
-
 def _by_name(db: Path, fragment: str) -> str:
-    (infohash,) = _rows(
+    (infohash,) = query_rows(
         db, "SELECT infohash FROM torrents WHERE name LIKE $n", {"n": f"%{fragment}%"}
     )[0]
     return infohash
@@ -52,7 +44,7 @@ def _queue(db: Path) -> dict[str, dict]:
 
 def test_queue_lists_every_flagged_torrent_once_most_severe_first(db):
     queue = review_queue(db).to_pylist()
-    flagged = _rows(
+    flagged = query_rows(
         db,
         "SELECT infohash, list(rule_id ORDER BY rule_id), max(list_position($l, level)) "
         "FROM flags WHERE active GROUP BY infohash",
@@ -89,19 +81,19 @@ def test_end_to_end_confirm_dismiss_escalate_history_stays(db):
     assert queue[escalate]["status"] == "escalated"
     # Append-only: a later decision stands, the earlier one stays in the history.
     review_decide(db, escalate, decision="confirm", rationale="disguised-payload", analyst="cy")
-    history = _rows(
+    history = query_rows(
         db,
         "SELECT decision, analyst FROM reviews WHERE infohash = $h ORDER BY seq",
         {"h": escalate},
     )
     assert history == [("escalate", "bob"), ("confirm", "cy")]
     assert escalate not in _queue(db)
-    (status,) = _rows(db, "SELECT status FROM review_status WHERE infohash = $h", {"h": escalate})[
-        0
-    ]
+    (status,) = query_rows(
+        db, "SELECT status FROM review_status WHERE infohash = $h", {"h": escalate}
+    )[0]
     assert status == "confirmed"
     # The decision stored the evidence it was made on, equal to the current evidence.
-    (same,) = _rows(
+    (same,) = query_rows(
         db,
         "SELECT sha256(r.flag_evidence::VARCHAR) = f.evidence_sha256 FROM reviews r "
         "JOIN flagged_torrents f USING (infohash) WHERE r.infohash = $h ORDER BY seq DESC LIMIT 1",
@@ -152,7 +144,7 @@ def test_bad_decisions_are_refused_with_the_accepted_values(
         review_decide(
             db, infohash, decision=decision, rationale=rationale, analyst=analyst, note=note
         )
-    assert _rows(db, "SELECT count(*) FROM reviews") == [(0,)]
+    assert query_rows(db, "SELECT count(*) FROM reviews") == [(0,)]
 
 
 def test_unknown_and_unflagged_torrents(db):
@@ -161,7 +153,7 @@ def test_unknown_and_unflagged_torrents(db):
     unflagged = _by_name(db, "ubuntu")
     with pytest.raises(ReviewNotFlagged):
         review_decide(db, unflagged, decision="dismiss", rationale="duplicate", analyst="ana")
-    assert _rows(db, "SELECT count(*) FROM reviews") == [(0,)]
+    assert query_rows(db, "SELECT count(*) FROM reviews") == [(0,)]
 
 
 def test_two_person_rule_needs_two_different_analysts(db):
@@ -185,7 +177,7 @@ def test_two_person_rule_needs_two_different_analysts(db):
     assert review_decide(db, item, analyst="dee", **args).status == "awaiting_confirmation"
     # Back to one person: the latest policy row stands and the history of it stays.
     review_policy(db, two_person=False, analyst="lead")
-    (status, versions) = _rows(
+    (status, versions) = query_rows(
         db,
         "SELECT (SELECT status FROM review_status WHERE infohash = $h), "
         "(SELECT count(*) FROM review_policy)",
@@ -217,9 +209,11 @@ def test_dismissed_stays_out_across_reflag_until_its_evidence_changes(db, tmp_pa
     for _ in range(2):  # re-running flag over unchanged data raises nothing again
         flag(db)
         assert lure not in _queue(db)
-    (status,) = _rows(db, "SELECT status FROM review_status WHERE infohash = $h", {"h": lure})[0]
+    (status,) = query_rows(db, "SELECT status FROM review_status WHERE infohash = $h", {"h": lure})[
+        0
+    ]
     assert status == "dismissed"
-    assert _rows(db, "SELECT count(*) FROM flags WHERE infohash = $h", {"h": lure})[0][0] >= 1
+    assert query_rows(db, "SELECT count(*) FROM flags WHERE infohash = $h", {"h": lure})[0][0] >= 1
 
     # A new rule fires on it: new evidence, back in the queue as 'changed'.
     pack = tmp_path / "ops.yaml"
@@ -240,12 +234,12 @@ def test_dismissed_stays_out_across_reflag_until_its_evidence_changes(db, tmp_pa
     # No: the latest decision was on the two-rule evidence, so this is a change too.
     flag(db)
     assert _queue(db)[lure]["status"] == "changed"
-    assert _rows(db, "SELECT count(*) FROM reviews WHERE infohash = $h", {"h": lure}) == [(2,)]
+    assert query_rows(db, "SELECT count(*) FROM reviews WHERE infohash = $h", {"h": lure}) == [(2,)]
 
 
 def test_bulk_by_sql_counts_first_and_records_with_yes(db):
     query = "SELECT infohash FROM review_queue WHERE top_level IN ('high', 'critical')"
-    expected = len(_rows(db, query))
+    expected = len(query_rows(db, query))
     assert expected >= 2
     extra = (
         f"{query} UNION ALL SELECT 'ffff' "
@@ -260,13 +254,15 @@ def test_bulk_by_sql_counts_first_and_records_with_yes(db):
         expected,
         False,
     )
-    assert _rows(db, "SELECT count(*) FROM reviews") == [(0,)]
+    assert query_rows(db, "SELECT count(*) FROM reviews") == [(0,)]
     done = review_bulk(db, extra, yes=True, **args)
     assert done.applied and done.decided == expected
-    assert _rows(db, "SELECT count(*), count(DISTINCT seq) FROM reviews") == [(expected, expected)]
+    assert query_rows(db, "SELECT count(*), count(DISTINCT seq) FROM reviews") == [
+        (expected, expected)
+    ]
     assert (
         len(_queue(db))
-        == len(_rows(db, "SELECT DISTINCT infohash FROM flags WHERE active")) - expected
+        == len(query_rows(db, "SELECT DISTINCT infohash FROM flags WHERE active")) - expected
     )
 
 
@@ -284,8 +280,8 @@ def test_bulk_by_sql_counts_first_and_records_with_yes(db):
 def test_bulk_refuses_anything_but_one_select_of_infohashes(db, query):
     with pytest.raises(ReviewInvalid):
         review_bulk(db, query, decision="dismiss", rationale="duplicate", analyst="ana", yes=True)
-    assert _rows(db, "SELECT count(*) > 0 FROM flags") == [(True,)]
-    assert _rows(db, "SELECT count(*) FROM reviews") == [(0,)]
+    assert query_rows(db, "SELECT count(*) > 0 FROM flags") == [(True,)]
+    assert query_rows(db, "SELECT count(*) FROM reviews") == [(0,)]
 
 
 def test_docs_list_every_rationale_code():
