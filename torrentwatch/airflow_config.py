@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from torrentwatch.errors import ConfigError
+from torrentwatch.errors import ConfigError, TorrentwatchError
 
 # The one pool every task that writes DuckDB runs in; one slot, so writers queue
 # instead of failing on the warehouse's single-writer lock (scripts/airflow-setup.sh).
@@ -43,16 +44,72 @@ DEFAULT_ARGS: dict[str, object] = {
 }
 
 # What every torrentwatch DAG shares: all of them write DuckDB (through the one-slot
-# pool), so one run at a time, and no catch-up of missed intervals.
+# pool), so one run at a time, and no catch-up of missed intervals. No start_date on
+# purpose: with one, Airflow runs the latest past interval the moment a DAG is first
+# unpaused (catchup=False keeps only that one); without one, a CronTriggerTimetable
+# whose run_immediately is False waits for its next cron time (cron_schedule below).
 DAG_SETTINGS: dict[str, object] = {
-    "start_date": datetime(2026, 1, 1, tzinfo=UTC),
     "catchup": False,
     "max_active_runs": 1,
     "default_args": DEFAULT_ARGS,
     "tags": TAGS,
 }
 
+# The only project errors a retry can fix: a lock or a full disk another process may
+# release, a network, a peer or a source that may answer next time. Every other
+# TorrentwatchError (a missing or invalid setting, invalid input, no warehouse, a
+# warehouse of a newer schema, invalid rules, a number out of range ...) fails the task
+# at once; an exception of another type (a bug, an OSError) keeps the retries.
+RETRYABLE_CODES = frozenset(
+    {
+        "warehouse.locked",
+        "warehouse.schema_older",
+        "warehouse.disk_full",
+        "landing.error",
+        "export.write_failed",
+        "source.failed",
+        "source.timeout",
+        "fetch.failed",
+        "fetch.timeout",
+        "fetch.http_status",
+        "fetch.tls",
+        "scrape.failed",
+        "scrape.timeout",
+        "scrape.bad_response",
+        "swarm.session",
+    }
+)
+
 Lookup = Callable[[str], str | None]
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether a retry may fix ``exc``: see RETRYABLE_CODES."""
+    return not isinstance(exc, TorrentwatchError) or exc.code in RETRYABLE_CODES
+
+
+@contextmanager
+def retry_only_transient() -> Iterator[None]:
+    """Run a task's stage; an error no retry can fix fails the task now, not after 3 tries.
+
+    Airflow's task SDK does not retry a task that raises ``AirflowFailException``; the
+    project error is kept as its cause, so the log shows its code and message.
+    """
+    try:
+        yield
+    except TorrentwatchError as exc:
+        if retryable(exc):
+            raise
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(f"{exc} (not retried: a retry cannot fix this)") from exc
+
+
+def log_summary(line: str) -> None:
+    """Log a stage's one-line summary (torrentwatch.summaries) in the task's log."""
+    import logging
+
+    logging.getLogger("torrentwatch").info("%s", line)
 
 
 @dataclass(frozen=True, slots=True)
