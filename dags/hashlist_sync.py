@@ -16,6 +16,7 @@ from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 from torrentwatch.airflow_config import (
     DAG_SETTINGS,
     DUCKDB_POOL,
+    FIRST_RUN_WAITS,
     WAREHOUSE_ASSET,
     airflow_variable,
     hash_list_specs,
@@ -29,7 +30,7 @@ WAREHOUSE = Asset(WAREHOUSE_ASSET)
 
 @dag(
     dag_id="hashlist_sync",
-    schedule=CronTriggerTimetable("0 5 * * *", timezone="UTC", run_immediately=False),
+    schedule=CronTriggerTimetable("0 5 * * *", timezone="UTC", run_immediately=FIRST_RUN_WAITS),
     **DAG_SETTINGS,
     description="Re-import each configured known-hash list that changed (daily 05:00 UTC); "
     "an import starts torrent_flag",

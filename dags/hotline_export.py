@@ -16,6 +16,7 @@ from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param,
 from torrentwatch.airflow_config import (
     DAG_SETTINGS,
     DUCKDB_POOL,
+    FIRST_RUN_WAITS,
     FLAGS_ASSET,
     airflow_variable,
     export_targets,
@@ -31,7 +32,9 @@ FLAGS = Asset(FLAGS_ASSET)
 @dag(
     dag_id="hotline_export",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("0 6 * * *", timezone="UTC", run_immediately=False),
+        timetable=CronTriggerTimetable(
+            "0 6 * * *", timezone="UTC", run_immediately=FIRST_RUN_WAITS
+        ),
         assets=[FLAGS],
     ),
     **DAG_SETTINGS,

@@ -16,6 +16,7 @@ from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 from torrentwatch.airflow_config import (
     DAG_SETTINGS,
     DUCKDB_POOL,
+    FIRST_RUN_WAITS,
     WAREHOUSE_ASSET,
     airflow_variable,
     log_summary,
@@ -29,7 +30,7 @@ WAREHOUSE = Asset(WAREHOUSE_ASSET)
 
 @dag(
     dag_id="torrent_ingest",
-    schedule=CronTriggerTimetable("*/15 * * * *", timezone="UTC", run_immediately=False),
+    schedule=CronTriggerTimetable("*/15 * * * *", timezone="UTC", run_immediately=FIRST_RUN_WAITS),
     **DAG_SETTINGS,
     description="Gather every configured source into the landing zone, then load the "
     "warehouse (every 15 min); the load starts torrent_flag",

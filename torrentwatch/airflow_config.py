@@ -45,9 +45,15 @@ DEFAULT_ARGS: dict[str, object] = {
 
 # What every torrentwatch DAG shares: all of them write DuckDB (through the one-slot
 # pool), so one run at a time, and no catch-up of missed intervals. No start_date on
-# purpose: with one, Airflow runs the latest past interval the moment a DAG is first
-# unpaused (catchup=False keeps only that one); without one, a CronTriggerTimetable
-# whose run_immediately is False waits for its next cron time (cron_schedule below).
+# purpose: with one, Airflow 3.3.2 runs the latest past cron time the moment a DAG is
+# first unpaused (catchup=False keeps only that one run); without one, the cron
+# timetables' run_immediately decides (FIRST_RUN_WAITS below).
+# run_immediately of every CronTriggerTimetable: a DAG first unpaused waits for its next
+# cron time instead of running at once. A zero timedelta, not False: in Airflow 3.3.2
+# False still runs the latest past cron time when it is at most 5 minutes (or a tenth of
+# the cron period) ago (CronTriggerTimetable._calc_first_run).
+FIRST_RUN_WAITS = timedelta(0)
+
 DAG_SETTINGS: dict[str, object] = {
     "catchup": False,
     "max_active_runs": 1,
