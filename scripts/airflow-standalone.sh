@@ -43,6 +43,35 @@ export AIRFLOW__API__PORT="$port"
 export AIRFLOW__API__BASE_URL="http://127.0.0.1:$port"
 export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$port/execution/"
 
+# Which of torrent_flag and hotline_export are not parsed yet or still paused.
+still_paused() {
+  "$airflow" dags list --output json 2>/dev/null | tail -n 1 | python3 -c '
+import json, sys
+try:
+    state = {d["dag_id"]: str(d["is_paused"]) for d in json.load(sys.stdin)}
+except ValueError:
+    state = {}
+print(*[d for d in sys.argv[1:] if state.get(d) != "False"])
+' torrent_flag hotline_export
+}
+
+# Inside the session the script starts (below): standalone, and the unpausing, which
+# waits for the DAG processor (`dags unpause` exits 0 also for a DAG not parsed yet).
+if [ "${1:-}" = --in-session ]; then
+  "$airflow" standalone &
+  for _ in $(seq 1 60); do
+    "$airflow" dags unpause torrent_flag >/dev/null 2>&1 || true
+    "$airflow" dags unpause hotline_export >/dev/null 2>&1 || true
+    if [ -z "$(still_paused)" ]; then
+      echo "airflow-standalone: unpaused torrent_flag and hotline_export"
+      break
+    fi
+    sleep 5
+  done
+  wait
+  exit 0
+fi
+
 # The demo config: the bundled benign demo torrents as one folder source.
 demo="$AIRFLOW_HOME/demo"
 mkdir -p "$demo"
@@ -66,7 +95,7 @@ bash "$repo/scripts/airflow-setup.sh" \
 session_pids() {
   local stat line rest pid
   for stat in /proc/[0-9]*/stat; do
-    read -r line <"$stat" 2>/dev/null || continue
+    { read -r line <"$stat"; } 2>/dev/null || continue # a process that just ended
     rest="${line##*) }" # after the command name, which may hold spaces and parentheses
     set -- "$1" $rest   # then $2 state, $3 ppid, $4 process group, $5 session
     if [ "${5:-}" = "$1" ] && [ "$2" != Z ]; then
@@ -115,20 +144,9 @@ echo "airflow-standalone: stop with one Ctrl-C; it stops every part within secon
 # setsid: a session of its own, so the stop reaches every process Airflow starts (task
 # processes make their own process groups, but stay in the session), and the terminal's
 # Ctrl-C reaches only this script, which then stops them all.
-# The unpausing runs in that session too, so a stop also ends an unpause in flight.
-setsid bash -c '
-  airflow="$1"
-  "$airflow" standalone &
-  for _ in $(seq 1 60); do
-    if "$airflow" dags unpause torrent_flag >/dev/null 2>&1 &&
-      "$airflow" dags unpause hotline_export >/dev/null 2>&1; then
-      echo "airflow-standalone: unpaused torrent_flag and hotline_export"
-      break
-    fi
-    sleep 5
-  done
-  wait
-' airflow-standalone "$airflow" &
+# The unpausing runs in that session too, so a stop also ends an unpause in flight:
+# this script again, with --in-session.
+setsid bash "$0" --in-session &
 sid=$!
 while kill -0 "$sid" 2>/dev/null; do
   wait "$sid" || true
