@@ -32,8 +32,9 @@ WAREHOUSE_ASSET = "torrentwatch_warehouse"
 FLAGS_ASSET = "torrentwatch_flags"
 TAGS = ["torrentwatch"]
 
-# Retries back off exponentially (1, 2, 4 min ... at most 30): a locked or briefly
-# unreachable source heals itself; a real bug fails after three tries.
+# Retries back off exponentially (1, 2, 4 min ... at most 30): a locked warehouse or a
+# briefly unreachable source heals itself; a real bug fails after three tries. Errors no
+# retry can fix skip them (retry_only_transient below).
 DEFAULT_ARGS: dict[str, object] = {
     "owner": "torrentwatch",
     "retries": 3,
