@@ -473,6 +473,24 @@ def test_only_transient_errors_are_retried():
     ]
     for error in permanent:
         assert not retryable(error), error.code
+    # What an error was raised from counts: a list URL that timed out may answer later,
+    # a file that is not there will not appear by retrying.
+    from torrentwatch.errors import HashListUnreadable
+
+    try:
+        try:
+            raise FetchTimeout("no answer")
+        except FetchTimeout as exc:
+            raise HashListUnreadable("https://lists.invalid/a.txt: cannot fetch") from exc
+    except HashListUnreadable as unreadable:
+        assert retryable(unreadable)
+    try:
+        try:
+            raise FileNotFoundError("a.txt")
+        except OSError as exc:
+            raise HashListUnreadable("a.txt: cannot read the hash list") from exc
+    except HashListUnreadable as unreadable:
+        assert not retryable(unreadable)
 
 
 @pytest.mark.slow

@@ -91,8 +91,21 @@ Lookup = Callable[[str], str | None]
 
 
 def retryable(exc: BaseException) -> bool:
-    """Whether a retry may fix ``exc``: see RETRYABLE_CODES."""
-    return not isinstance(exc, TorrentwatchError) or exc.code in RETRYABLE_CODES
+    """Whether a retry may fix ``exc``: see RETRYABLE_CODES.
+
+    The project errors it was raised from count too: a hash list at a URL that timed out
+    is ``hashlist.unreadable`` raised from ``fetch.timeout``, which a retry may fix.
+    """
+    if not isinstance(exc, TorrentwatchError):
+        return True
+    seen: BaseException | None = exc
+    for _ in range(10):  # a cause chain is short; never loop on a cyclic one
+        if seen is None:
+            break
+        if isinstance(seen, TorrentwatchError) and seen.code in RETRYABLE_CODES:
+            return True
+        seen = seen.__cause__
+    return False
 
 
 @contextmanager
