@@ -98,6 +98,13 @@ def run_states(url: str, token: str, dag_id: str) -> list[str]:
     return [run["state"] for run in runs]
 
 
+def mapped_names(url: str, token: str, dag_id: str, task_id: str) -> list[str]:
+    """The names the UI shows for the map indexes of a task in the DAG's only run."""
+    (run,) = api(url, token, f"/api/v2/dags/{dag_id}/dagRuns")["dag_runs"]
+    path = f"/api/v2/dags/{dag_id}/dagRuns/{run['dag_run_id']}/taskInstances?task_id={task_id}"
+    return sorted(ti["rendered_map_index"] for ti in api(url, token, path)["task_instances"])
+
+
 def wait_for(condition, timeout: float, what: str, step: float = 3.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -172,6 +179,9 @@ def test_trigger_form_starts_the_chain_without_typing(tmp_path):
         for dag_id in CHAIN[1:]:
             runs = api(url, token, f"/api/v2/dags/{dag_id}/dagRuns")["dag_runs"]
             assert [r["run_type"] for r in runs] == ["asset_triggered"], dag_id
+        # Mapped tasks are named after their source and target, not 0, 1, ...
+        assert mapped_names(url, token, "torrent_ingest", "gather") == ["demo"]
+        assert mapped_names(url, token, "hotline_export", "export") == ["demo-hotline"]
         browser.get(f"{url}/dags/hotline_export")
         time.sleep(3)
         browser.save_screenshot(str(shots / "2-hotline-export.png"))
