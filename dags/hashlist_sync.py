@@ -16,9 +16,12 @@ from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 from torrentwatch.airflow_config import (
     DAG_SETTINGS,
     DUCKDB_POOL,
+    FIRST_RUN_WAITS,
     WAREHOUSE_ASSET,
     airflow_variable,
     hash_list_specs,
+    log_summary,
+    retry_only_transient,
     warehouse_path,
 )
 
@@ -27,11 +30,17 @@ WAREHOUSE = Asset(WAREHOUSE_ASSET)
 
 @dag(
     dag_id="hashlist_sync",
-    schedule=CronTriggerTimetable("0 5 * * *", timezone="UTC"),
+    schedule=CronTriggerTimetable("0 5 * * *", timezone="UTC", run_immediately=FIRST_RUN_WAITS),
     **DAG_SETTINGS,
+    description="Re-import each configured known-hash list that changed (daily 05:00 UTC); "
+    "an import starts torrent_flag",
     doc_md=__doc__,
     params={
-        "db": Param("", type="string", description="DuckDB file; empty: Variable torrentwatch_db"),
+        "db": Param(
+            None,
+            type=["null", "string"],
+            description="DuckDB file; empty: Variable torrentwatch_db",
+        ),
         "hash_lists": Param(
             {},
             type="object",
@@ -45,25 +54,32 @@ def hashlist_sync():
     def lists(params=None) -> list[dict]:
         from dataclasses import asdict
 
-        return [asdict(spec) for spec in hash_list_specs(params, airflow_variable)]
+        with retry_only_transient():
+            specs = hash_list_specs(params, airflow_variable)
+        log_summary(f"{len(specs)} list(s) to import: {', '.join(s.name for s in specs)}")
+        return [asdict(spec) for spec in specs]
 
     @task(
         task_id="import_list",
         pool=DUCKDB_POOL,
         outlets=[WAREHOUSE],
         execution_timeout=timedelta(minutes=30),
+        map_index_template="{{ task.op_kwargs['spec']['name'] }}",
     )
     def import_list(spec: dict, params=None) -> dict:
         from torrentwatch.hashlists import hashlist_import
+        from torrentwatch.summaries import hashlist_text
 
-        summary = hashlist_import(
-            spec["path"],
-            warehouse_path(params, airflow_variable),
-            name=spec["name"],
-            source=spec["source"],
-            fmt=spec["format"],
-            if_changed=True,
-        )
+        with retry_only_transient():
+            summary = hashlist_import(
+                spec["path"],
+                warehouse_path(params, airflow_variable),
+                name=spec["name"],
+                source=spec["source"],
+                fmt=spec["format"],
+                if_changed=True,
+            )
+        log_summary(hashlist_text(summary))
         return summary.as_dict()
 
     import_list.expand(spec=lists())

@@ -16,10 +16,13 @@ from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param,
 from torrentwatch.airflow_config import (
     DAG_SETTINGS,
     DUCKDB_POOL,
+    FIRST_RUN_WAITS,
     FLAGS_ASSET,
     airflow_variable,
     export_targets,
+    log_summary,
     required_path,
+    retry_only_transient,
     warehouse_path,
 )
 
@@ -29,14 +32,25 @@ FLAGS = Asset(FLAGS_ASSET)
 @dag(
     dag_id="hotline_export",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("0 6 * * *", timezone="UTC"), assets=[FLAGS]
+        timetable=CronTriggerTimetable(
+            "0 6 * * *", timezone="UTC", run_immediately=FIRST_RUN_WAITS
+        ),
+        assets=[FLAGS],
     ),
     **DAG_SETTINGS,
+    description="Export analyst-confirmed items to each hotline target: daily 06:00 UTC "
+    "and after every flag update; an item goes to a target once",
     doc_md=__doc__,
     params={
-        "db": Param("", type="string", description="DuckDB file; empty: Variable torrentwatch_db"),
+        "db": Param(
+            None,
+            type=["null", "string"],
+            description="DuckDB file; empty: Variable torrentwatch_db",
+        ),
         "export_dir": Param(
-            "", type="string", description="export folder; empty: Variable torrentwatch_export_dir"
+            None,
+            type=["null", "string"],
+            description="export folder; empty: Variable torrentwatch_export_dir",
         ),
         "export_targets": Param(
             {},
@@ -51,19 +65,30 @@ def hotline_export():
     def targets(params=None) -> list[dict]:
         from dataclasses import asdict
 
-        return [asdict(target) for target in export_targets(params, airflow_variable)]
+        with retry_only_transient():
+            chosen = export_targets(params, airflow_variable)
+        log_summary(f"{len(chosen)} target(s) to export to: {', '.join(t.target for t in chosen)}")
+        return [asdict(target) for target in chosen]
 
-    @task(task_id="export", pool=DUCKDB_POOL, execution_timeout=timedelta(minutes=30))
+    @task(
+        task_id="export",
+        pool=DUCKDB_POOL,
+        execution_timeout=timedelta(minutes=30),
+        map_index_template="{{ task.op_kwargs['target']['target'] }}",
+    )
     def export(target: dict, params=None) -> dict:
         from torrentwatch.export import export as export_stage
+        from torrentwatch.summaries import export_text
 
-        result = export_stage(
-            warehouse_path(params, airflow_variable),
-            target=target["target"],
-            fmt=target["format"],
-            out_dir=required_path(params, "export_dir", airflow_variable),
-            escalated=target["include_escalated"],
-        )
+        with retry_only_transient():
+            result = export_stage(
+                warehouse_path(params, airflow_variable),
+                target=target["target"],
+                fmt=target["format"],
+                out_dir=required_path(params, "export_dir", airflow_variable),
+                escalated=target["include_escalated"],
+            )
+        log_summary(export_text(result))
         return {
             "target": result.target,
             "format": result.format,

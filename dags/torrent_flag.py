@@ -17,7 +17,9 @@ from torrentwatch.airflow_config import (
     FLAGS_ASSET,
     WAREHOUSE_ASSET,
     airflow_variable,
+    log_summary,
     path_list,
+    retry_only_transient,
     warehouse_path,
 )
 
@@ -29,9 +31,15 @@ FLAGS = Asset(FLAGS_ASSET)
     dag_id="torrent_flag",
     schedule=[WAREHOUSE],
     **DAG_SETTINGS,
+    description="Evaluate the rule packs whenever the warehouse changes (after each load "
+    "or hash-list import); updates the flags that start hotline_export",
     doc_md=__doc__,
     params={
-        "db": Param("", type="string", description="DuckDB file; empty: Variable torrentwatch_db"),
+        "db": Param(
+            None,
+            type=["null", "string"],
+            description="DuckDB file; empty: Variable torrentwatch_db",
+        ),
         "packs": Param(
             [],
             type="array",
@@ -51,9 +59,13 @@ def torrent_flag():
         from dataclasses import asdict
 
         from rules.evaluate import flag
+        from torrentwatch.summaries import flag_text
 
-        db = warehouse_path(params, airflow_variable)
-        return asdict(flag(db, path_list(params, "packs", airflow_variable)))
+        with retry_only_transient():
+            db = warehouse_path(params, airflow_variable)
+            summary = flag(db, path_list(params, "packs", airflow_variable))
+        log_summary(flag_text(summary))
+        return asdict(summary)
 
     flag()
 

@@ -16,9 +16,12 @@ from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 from torrentwatch.airflow_config import (
     DAG_SETTINGS,
     DUCKDB_POOL,
+    FIRST_RUN_WAITS,
     WAREHOUSE_ASSET,
     airflow_variable,
+    log_summary,
     required_path,
+    retry_only_transient,
     warehouse_path,
 )
 
@@ -27,14 +30,22 @@ WAREHOUSE = Asset(WAREHOUSE_ASSET)
 
 @dag(
     dag_id="torrent_ingest",
-    schedule=CronTriggerTimetable("*/15 * * * *", timezone="UTC"),
+    schedule=CronTriggerTimetable("*/15 * * * *", timezone="UTC", run_immediately=FIRST_RUN_WAITS),
     **DAG_SETTINGS,
+    description="Gather every configured source into the landing zone, then load the "
+    "warehouse (every 15 min); the load starts torrent_flag",
     doc_md=__doc__,
     params={
         "sources": Param(
-            "", type="string", description="sources.yaml; empty: Variable torrentwatch_sources"
+            None,
+            type=["null", "string"],
+            description="sources.yaml; empty: Variable torrentwatch_sources",
         ),
-        "db": Param("", type="string", description="DuckDB file; empty: Variable torrentwatch_db"),
+        "db": Param(
+            None,
+            type=["null", "string"],
+            description="DuckDB file; empty: Variable torrentwatch_db",
+        ),
     },
 )
 def torrent_ingest():
@@ -42,18 +53,29 @@ def torrent_ingest():
     def sources(params=None) -> list[str]:
         from torrentwatch.monitor import source_names
 
-        return source_names(required_path(params, "sources", airflow_variable))
+        with retry_only_transient():
+            names = source_names(required_path(params, "sources", airflow_variable))
+        log_summary(f"{len(names)} source(s) to gather: {', '.join(names)}")
+        return names
 
     # A failed or timed-out source fails its own task (so Airflow retries it); what it
     # landed before failing stays in the landing zone for the load.
-    @task(task_id="gather", execution_timeout=timedelta(minutes=30))
+    # The map index shows the source's name in the UI instead of 0, 1, ...
+    @task(
+        task_id="gather",
+        execution_timeout=timedelta(minutes=30),
+        map_index_template="{{ task.op_kwargs['source'] }}",
+    )
     def gather(source: str, params=None) -> dict:
         from torrentwatch.errors import SourceFailed, SourceTimedOut
         from torrentwatch.monitor import gather_source
+        from torrentwatch.summaries import gather_text
 
-        config = required_path(params, "sources", airflow_variable)
-        db = warehouse_path(params, airflow_variable)
-        summary = gather_source(config, source, db=db)
+        with retry_only_transient():
+            config = required_path(params, "sources", airflow_variable)
+            db = warehouse_path(params, airflow_variable)
+            summary = gather_source(config, source, db=db)
+        log_summary(gather_text(summary))
         if summary.status != "ok":
             failure = SourceTimedOut if summary.status == "timeout" else SourceFailed
             raise failure(f"source {source!r} ({summary.kind}): {summary.error}")
@@ -69,9 +91,13 @@ def torrent_ingest():
     )
     def load(params=None) -> dict:
         from torrentwatch.monitor import load_landing
+        from torrentwatch.summaries import load_text
 
-        config = required_path(params, "sources", airflow_variable)
-        return load_landing(config, warehouse_path(params, airflow_variable)).as_dict()
+        with retry_only_transient():
+            config = required_path(params, "sources", airflow_variable)
+            summary = load_landing(config, warehouse_path(params, airflow_variable))
+        log_summary(load_text(summary))
+        return summary.as_dict()
 
     gather.expand(source=sources()) >> load()
 

@@ -5,13 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian tools the tests use: torrents made by other programs (interop), real peers and
-# trackers on loopback (monitors), and iproute2 to bring loopback up in the test namespace.
+# trackers on loopback (monitors), iproute2 to bring loopback up in the test namespace.
 need=()
 command -v mktorrent >/dev/null || need+=(mktorrent)
 command -v transmission-create >/dev/null || need+=(transmission-cli)
 command -v transmission-daemon >/dev/null || need+=(transmission-daemon)
 command -v opentracker >/dev/null || need+=(opentracker)
 command -v ip >/dev/null || need+=(iproute2)
+# A real browser for the Airflow UI test (tests/test_airflow_ui.py, driven by Selenium).
+command -v chromium >/dev/null || need+=(chromium)
+command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

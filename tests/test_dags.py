@@ -79,6 +79,17 @@ def schedule(timetable):
     out["assets"] = asset_names(getattr(timetable, "asset_condition", None))
     return out
 
+# When the scheduler would start the first run of a DAG unpaused now (None: never).
+def first_run_after(dag):
+    from airflow.serialization.decoders import decode_timetable
+    from airflow.serialization.encoders import encode_timetable
+    from airflow.timetables.base import TimeRestriction
+
+    timetable = decode_timetable(encode_timetable(dag.timetable))
+    restriction = TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup)
+    info = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
+    return info.run_after.isoformat() if info else None
+
 bag = DagBag(dag_folder=sys.argv[1], known_pools={"torrentwatch_duckdb", "default_pool"})
 dags = {}
 for dag_id, dag in bag.dags.items():
@@ -87,6 +98,11 @@ for dag_id, dag in bag.dags.items():
         "max_active_runs": dag.max_active_runs,
         "catchup": dag.catchup,
         "params": sorted(dag.params.keys()),
+        "param_schemas": {k: p.schema for k, p in dag.params.items()},
+        "param_defaults": {k: p.value for k, p in dag.params.items()},
+        "description": dag.description,
+        "doc_md": dag.doc_md,
+        "first_run_after": first_run_after(dag),
         "tasks": {
             t.task_id: {
                 "downstream": sorted(t.downstream_task_ids),
@@ -100,6 +116,7 @@ for dag_id, dag in bag.dags.items():
                 "trigger_rule": getattr(t.trigger_rule, "value", t.trigger_rule),
                 "outlets": sorted(o.name for o in t.outlets),
                 "mapped": type(t).__name__.endswith("MappedOperator"),
+                "map_index_template": t.map_index_template,
             }
             for t in dag.tasks
         },
@@ -117,11 +134,15 @@ from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[3])
 assert not bag.import_errors, bag.import_errors
 dag = bag.dags[sys.argv[1]]
-for task in dag.tasks:
-    task.retries = 0
+if sys.argv[4] == "no-retries":
+    for task in dag.tasks:
+        task.retries = 0
 run = dag.test(run_conf=json.loads(sys.argv[2]))
-states = {f"{ti.task_id}[{ti.map_index}]": str(ti.state) for ti in run.get_task_instances()}
-print(json.dumps({"state": str(run.state), "tasks": states}))
+tis = run.get_task_instances()
+states = {f"{ti.task_id}[{ti.map_index}]": str(ti.state) for ti in tis}
+names = {f"{ti.task_id}[{ti.map_index}]": ti.rendered_map_index for ti in tis if ti.map_index >= 0}
+tries = {f"{ti.task_id}[{ti.map_index}]": ti.try_number for ti in tis}
+print(json.dumps({"state": str(run.state), "tasks": states, "names": names, "tries": tries}))
 """
 
 
@@ -138,19 +159,37 @@ def airflow_env(home: Path, dags: Path = DAGS, **variables: str) -> dict[str, st
     return env
 
 
-def run_json(args: list[str], env: dict[str, str], timeout: float = 180) -> object:
-    """Run a command; its last stdout line is JSON. On failure, show what it printed."""
+def run_output(args: list[str], env: dict[str, str], timeout: float = 180) -> tuple[object, str]:
+    """Run a command: its last stdout line as JSON, and all it printed (the task logs)."""
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         pytest.fail(
             f"{args[:3]} exited {done.returncode}:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
         )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1]), done.stdout + done.stderr
+
+
+def run_json(args: list[str], env: dict[str, str], timeout: float = 180) -> object:
+    """Run a command; its last stdout line is JSON. On failure, show what it printed."""
+    return run_output(args, env, timeout)[0]
+
+
+def dag_test_logged(
+    home: Path, dag_id: str, conf: dict, *, retries: bool = False, **variables: str
+) -> tuple[dict, str]:
+    """dag.test() of one DAG: task states, map index names and tries; and the task logs.
+
+    ``retries=False`` switches retries off, so a failing task fails the run at once
+    instead of dag.test() waiting out the exponential backoff.
+    """
+    mode = "keep-retries" if retries else "no-retries"
+    args = [sys.executable, "-c", DAG_TEST_SCRIPT, dag_id, json.dumps(conf), str(DAGS), mode]
+    return run_output(args, airflow_env(home, **variables))
 
 
 def dag_test(home: Path, dag_id: str, conf: dict, **variables: str) -> dict:
-    args = [sys.executable, "-c", DAG_TEST_SCRIPT, dag_id, json.dumps(conf), str(DAGS)]
-    return run_json(args, airflow_env(home, **variables))
+    run = dag_test_logged(home, dag_id, conf, **variables)[0]
+    return {"state": run["state"], "tasks": run["tasks"]}
 
 
 def demo_sources(folder: Path) -> Path:
@@ -308,8 +347,8 @@ def test_default_args_back_off_exponentially_and_time_out():
 
 
 @pytest.mark.slow
-def test_dagbag_parses_without_errors_and_is_wired_as_documented(tmp_path):
-    bag = run_json([sys.executable, "-c", DAGBAG_SCRIPT, str(DAGS)], airflow_env(tmp_path))
+def test_dagbag_parses_without_errors_and_is_wired_as_documented(dagbag):
+    bag = dagbag
     assert bag["import_errors"] == {}
     dags = bag["dags"]
     assert set(dags) == set(EXPECTED_TASKS)
@@ -354,6 +393,115 @@ def test_dagbag_parses_without_errors_and_is_wired_as_documented(tmp_path):
     }
     assert hotline["tasks"]["export"]["mapped"] is True
     assert hotline["params"] == ["db", "export_dir", "export_targets"]
+
+
+# Params that name a file or folder: empty (None or "") falls back to the Variable, so
+# the trigger form must accept them empty (a nullable type is not "required" there).
+PATH_PARAMS = {
+    "torrent_ingest": {"sources", "db"},
+    "torrent_flag": {"db"},
+    "hashlist_sync": {"db"},
+    "hotline_export": {"db", "export_dir"},
+}
+
+
+@pytest.fixture(scope="module")
+def dagbag(tmp_path_factory) -> dict:
+    home = tmp_path_factory.mktemp("dagbag-home")
+    return run_json([sys.executable, "-c", DAGBAG_SCRIPT, str(DAGS)], airflow_env(home))
+
+
+@pytest.mark.slow
+def test_every_dag_says_what_it_does_and_names_its_map_indexes(dagbag):
+    """The DAG list shows a description; a mapped task shows its source, list or target."""
+    for dag_id, dag in dagbag["dags"].items():
+        assert dag["description"] and len(dag["description"]) > 40, dag_id
+        assert dag["doc_md"] and "torrentwatch" in dag["doc_md"], dag_id
+        for task_id, task in dag["tasks"].items():
+            if task["mapped"]:
+                assert task["map_index_template"], (dag_id, task_id)
+    # The UI's card of an Asset-or-time DAG shows only the Asset: the description says when.
+    assert "06:00" in dagbag["dags"]["hotline_export"]["description"]
+
+
+@pytest.mark.slow
+def test_path_params_may_be_left_empty_in_the_trigger_form(dagbag):
+    for dag_id, names in PATH_PARAMS.items():
+        dag = dagbag["dags"][dag_id]
+        for name in names:
+            assert "null" in dag["param_schemas"][name]["type"], (dag_id, name)
+            assert dag["param_defaults"][name] in (None, ""), (dag_id, name)
+
+
+@pytest.mark.slow
+def test_unpausing_a_dag_starts_no_run_before_its_next_scheduled_time(dagbag):
+    """No start_date and a zero run_immediately: the first run is the next cron time."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    for dag_id, dag in dagbag["dags"].items():
+        first = dag["first_run_after"]
+        if dag_id == "torrent_flag":
+            assert first is None  # the Asset alone starts it
+            continue
+        assert datetime.fromisoformat(first) > now, (dag_id, first)
+
+
+def test_only_transient_errors_are_retried():
+    from torrentwatch.airflow_config import retryable
+    from torrentwatch.errors import (
+        FetchTimeout,
+        RulesInvalid,
+        SourceFailed,
+        ValueOutOfRange,
+        WarehouseDiskFull,
+        WarehouseLocked,
+        WarehouseMissing,
+        WarehouseSchemaNewer,
+    )
+
+    for transient in (WarehouseLocked("x"), WarehouseDiskFull("x"), FetchTimeout("x")):
+        assert retryable(transient), transient.code
+    assert retryable(SourceFailed("x")) and retryable(OSError("network down"))
+    permanent = [
+        ConfigError("x", code="airflow.config_missing"),
+        ConfigError("x", code="airflow.config_invalid"),
+        WarehouseMissing("x"),
+        WarehouseSchemaNewer("x"),
+        RulesInvalid("x"),
+        ValueOutOfRange("x"),
+    ]
+    for error in permanent:
+        assert not retryable(error), error.code
+    # What an error was raised from counts: a list URL that timed out may answer later,
+    # a file that is not there will not appear by retrying.
+    from torrentwatch.errors import HashListUnreadable
+
+    try:
+        try:
+            raise FetchTimeout("no answer")
+        except FetchTimeout as exc:
+            raise HashListUnreadable("https://lists.invalid/a.txt: cannot fetch") from exc
+    except HashListUnreadable as unreadable:
+        assert retryable(unreadable)
+    try:
+        try:
+            raise FileNotFoundError("a.txt")
+        except OSError as exc:
+            raise HashListUnreadable("a.txt: cannot read the hash list") from exc
+    except HashListUnreadable as unreadable:
+        assert not retryable(unreadable)
+
+
+@pytest.mark.slow
+def test_a_configuration_error_fails_at_once_without_retry(airflow_home):
+    """hashlist_sync with no lists configured, its 3 retries kept: failed after one try."""
+    run, log = dag_test_logged(airflow_home, "hashlist_sync", {}, retries=True)
+    assert run["state"] == "failed"
+    assert run["tasks"]["lists[-1]"] == "failed"
+    assert run["tries"]["lists[-1]"] == 1
+    assert "AirflowFailException" in log and "[airflow.config_missing]" in log
+    assert "up_for_retry" not in json.dumps(run)
 
 
 @pytest.mark.slow
@@ -434,25 +582,54 @@ def ingested(airflow_home, tmp_path_factory) -> tuple[Path, dict]:
     """torrent_ingest run by dag.test() with Params pointing at a demo sources.yaml."""
     work = tmp_path_factory.mktemp("ingest")
     db = work / "airflow.duckdb"
-    run = dag_test(
-        airflow_home, "torrent_ingest", {"sources": str(demo_sources(work)), "db": str(db)}
-    )
-    return db, run
+    conf = {"sources": str(demo_sources(work)), "db": str(db)}
+    run, log = dag_test_logged(airflow_home, "torrent_ingest", conf)
+    return db, run | {"log": log}
 
 
 @pytest.mark.slow
 def test_torrent_ingest_dag_loads_the_demo_data(ingested, reference_db):
     db, run = ingested
-    assert run == {
-        "state": "success",
-        "tasks": {"sources[-1]": "success", "gather[0]": "success", "load[-1]": "success"},
+    assert run["state"] == "success"
+    assert run["tasks"] == {
+        "sources[-1]": "success",
+        "gather[0]": "success",
+        "load[-1]": "success",
     }
+    assert run["names"] == {"gather[0]": "demo"}
     torrents = "SELECT infohash, name, file_count, total_size FROM torrents"
     assert infohashes(db, torrents) == infohashes(reference_db, torrents)
     assert len(infohashes(db, torrents)) > 10
     rejects = "SELECT reason FROM rejects"
     assert infohashes(db, rejects) == infohashes(reference_db, rejects)
     assert infohashes(db, "SELECT DISTINCT source FROM observations") == {("demo",)}
+
+
+@pytest.mark.slow
+def test_each_ingest_stage_logs_a_summary_whose_numbers_add_up(ingested):
+    """The load's line: inputs = sightings + rejected, sightings = new + updated + repeats."""
+    import re
+
+    db, run = ingested
+    (line,) = [x for x in run["log"].splitlines() if "landed items" in x]
+    numbers = re.search(
+        r"loaded (\d+) of (\d+) landed items.*the inputs in them: (\d+) = (\d+) sighting\(s\) "
+        r"\((\d+) new torrent\(s\), (\d+) updated, (\d+) repeat\(s\)\) \+ (\d+) rejected \((.*)\)",
+        line,
+    )
+    assert numbers, line
+    loaded, pending, inputs, sightings, new, updated, repeats, rejected = map(
+        int, numbers.groups()[:8]
+    )
+    assert loaded == pending > 0
+    assert inputs == sightings + rejected and sightings == new + updated + repeats
+    by_reason = dict(
+        (code, int(n)) for code, n in (part.split() for part in numbers.group(9).split(", "))
+    )
+    assert sum(by_reason.values()) == rejected
+    assert by_reason == dict(infohashes(db, "SELECT reason, count(*) FROM rejects GROUP BY 1"))
+    assert new == len(infohashes(db, "SELECT infohash FROM torrents"))
+    assert "source demo (folder): ok" in run["log"]
 
 
 @pytest.fixture(scope="module")
@@ -481,11 +658,14 @@ def test_hashlist_sync_dag_imports_each_list_and_flag_matches_it(ingested, airfl
     lists = {"airflow-a": str(tmp_path / "a.txt"), "airflow-b": {"path": str(tmp_path / "b.txt")}}
     (tmp_path / "a.txt").write_text(f"{first}\nnot-a-hash\n")
     (tmp_path / "b.txt").write_text(f"{second}\n")
-    run = dag_test(airflow_home, "hashlist_sync", {"hash_lists": lists, "db": str(db)})
-    assert run == {
-        "state": "success",
-        "tasks": {"lists[-1]": "success", "import_list[0]": "success", "import_list[1]": "success"},
+    run = dag_test_logged(airflow_home, "hashlist_sync", {"hash_lists": lists, "db": str(db)})[0]
+    assert run["state"] == "success"
+    assert run["tasks"] == {
+        "lists[-1]": "success",
+        "import_list[0]": "success",
+        "import_list[1]": "success",
     }
+    assert sorted(run["names"].values()) == ["airflow-a", "airflow-b"]
     stored = "SELECT list_name, hash FROM hash_list_entries"
     assert {row for row in infohashes(db, stored) if row[0].startswith("airflow-")} == {
         ("airflow-a", first),
@@ -504,8 +684,11 @@ def test_hotline_export_dag_writes_the_confirmed_item_once(flagged, airflow_home
     chosen = review_queue(db).to_pylist()[0]["infohash"]
     review_decide(db, chosen, decision="confirm", rationale="disguised-payload", analyst="ana")
     conf = {"db": str(db), "export_dir": str(tmp_path), "export_targets": {"hotline-a": "jsonl"}}
-    run = dag_test(airflow_home, "hotline_export", conf)
-    assert run == {"state": "success", "tasks": {"targets[-1]": "success", "export[0]": "success"}}
+    run, log = dag_test_logged(airflow_home, "hotline_export", conf)
+    assert run["state"] == "success"
+    assert run["tasks"] == {"targets[-1]": "success", "export[0]": "success"}
+    assert run["names"] == {"export[0]": "hotline-a"}
+    assert "1 item(s) for hotline-a" in log
     manifests = list(tmp_path.glob("hotline-a-*.jsonl.manifest.json"))
     assert len(manifests) == 1 and export_verify(manifests[0]).ok
     (data,) = tmp_path.glob("hotline-a-*.jsonl")

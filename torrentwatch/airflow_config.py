@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-from torrentwatch.errors import ConfigError
+from torrentwatch.errors import ConfigError, TorrentwatchError
 
 # The one pool every task that writes DuckDB runs in; one slot, so writers queue
 # instead of failing on the warehouse's single-writer lock (scripts/airflow-setup.sh).
@@ -31,8 +32,9 @@ WAREHOUSE_ASSET = "torrentwatch_warehouse"
 FLAGS_ASSET = "torrentwatch_flags"
 TAGS = ["torrentwatch"]
 
-# Retries back off exponentially (1, 2, 4 min ... at most 30): a locked or briefly
-# unreachable source heals itself; a real bug fails after three tries.
+# Retries back off exponentially (1, 2, 4 min ... at most 30): a locked warehouse or a
+# briefly unreachable source heals itself; a real bug fails after three tries. Errors no
+# retry can fix skip them (retry_only_transient below).
 DEFAULT_ARGS: dict[str, object] = {
     "owner": "torrentwatch",
     "retries": 3,
@@ -43,16 +45,91 @@ DEFAULT_ARGS: dict[str, object] = {
 }
 
 # What every torrentwatch DAG shares: all of them write DuckDB (through the one-slot
-# pool), so one run at a time, and no catch-up of missed intervals.
+# pool), so one run at a time, and no catch-up of missed intervals. No start_date on
+# purpose: with one, Airflow 3.3.2 runs the latest past cron time the moment a DAG is
+# first unpaused (catchup=False keeps only that one run); without one, the cron
+# timetables' run_immediately decides (FIRST_RUN_WAITS below).
+# run_immediately of every CronTriggerTimetable: a DAG first unpaused waits for its next
+# cron time instead of running at once. A zero timedelta, not False: in Airflow 3.3.2
+# False still runs the latest past cron time when it is at most 5 minutes (or a tenth of
+# the cron period) ago (CronTriggerTimetable._calc_first_run).
+FIRST_RUN_WAITS = timedelta(0)
+
 DAG_SETTINGS: dict[str, object] = {
-    "start_date": datetime(2026, 1, 1, tzinfo=UTC),
     "catchup": False,
     "max_active_runs": 1,
     "default_args": DEFAULT_ARGS,
     "tags": TAGS,
 }
 
+# The only project errors a retry can fix: a lock or a full disk another process may
+# release, a network, a peer or a source that may answer next time. Every other
+# TorrentwatchError (a missing or invalid setting, invalid input, no warehouse, a
+# warehouse of a newer schema, invalid rules, a number out of range ...) fails the task
+# at once; an exception of another type (a bug, an OSError) keeps the retries.
+RETRYABLE_CODES = frozenset(
+    {
+        "warehouse.locked",
+        "warehouse.schema_older",
+        "warehouse.disk_full",
+        "landing.error",
+        "export.write_failed",
+        "source.failed",
+        "source.timeout",
+        "fetch.failed",
+        "fetch.timeout",
+        "fetch.http_status",
+        "fetch.tls",
+        "scrape.failed",
+        "scrape.timeout",
+        "scrape.bad_response",
+        "swarm.session",
+    }
+)
+
 Lookup = Callable[[str], str | None]
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether a retry may fix ``exc``: see RETRYABLE_CODES.
+
+    The project errors it was raised from count too: a hash list at a URL that timed out
+    is ``hashlist.unreadable`` raised from ``fetch.timeout``, which a retry may fix.
+    """
+    if not isinstance(exc, TorrentwatchError):
+        return True
+    seen: BaseException | None = exc
+    for _ in range(10):  # a cause chain is short; never loop on a cyclic one
+        if seen is None:
+            break
+        if isinstance(seen, TorrentwatchError) and seen.code in RETRYABLE_CODES:
+            return True
+        seen = seen.__cause__
+    return False
+
+
+@contextmanager
+def retry_only_transient() -> Iterator[None]:
+    """Run a task's stage; an error no retry can fix fails the task now, not after 3 tries.
+
+    Airflow's task SDK does not retry a task that raises ``AirflowFailException``; the
+    project error is kept as its cause, so the log shows its code and message.
+    """
+    try:
+        yield
+    except TorrentwatchError as exc:
+        if retryable(exc):
+            raise
+        from airflow.sdk.exceptions import AirflowFailException
+
+        raise AirflowFailException(f"{exc} (not retried: a retry cannot fix this)") from exc
+
+
+def log_summary(line: str) -> None:
+    """Log a stage's one-line summary (torrentwatch.summaries) in the task's log."""
+    import logging
+
+    logging.getLogger("torrentwatch").info("%s", line)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from monitors.magnetico import sniff_format
 from torrentwatch import demo as demo_stage
-from torrentwatch import hashlists, query
+from torrentwatch import hashlists, query, summaries
 from torrentwatch import ingest as ingest_stage
 from torrentwatch import magnetico as magnetico_stage
 from torrentwatch.errors import TorrentwatchError
@@ -197,19 +197,9 @@ def hashlist_import(
     summary = hashlists.hashlist_import(
         file, db, name=name, source=source, fmt=fmt, if_changed=if_changed
     )
+    console.print(Text(summaries.hashlist_text(summary)))
     if summary.unchanged:
-        console.print(
-            Text(f"list {summary.name} unchanged: version {summary.version} stays the latest")
-        )
         return
-    kinds = ", ".join(f"{kind} {count}" for kind, count in summary.by_kind.items())
-    console.print(
-        Text(
-            f"list {summary.name} version {summary.version} ({summary.format}, "
-            f"sha256 {summary.sha256[:16]}...): {summary.entries} entries ({kinds}), "
-            f"{summary.duplicates} duplicates, {len(summary.rejects)} rejected lines"
-        )
-    )
     for reject in summary.rejects[:SHOWN_REJECTS]:
         console.print(
             Text(f"  line {reject.line} {reject.reason}: {reject.detail} | {reject.text}")
@@ -334,13 +324,7 @@ def flag(paths: PacksArgument = None, db: DbOption = Path("torrentwatch.duckdb")
 
 
 def _print_flag_summary(summary) -> None:
-    console.print(
-        Text(
-            f"run {summary.run_id}: {summary.rules} rules, {summary.matched} matches; "
-            f"{summary.new} new, {summary.changed} changed, {summary.deactivated} no longer "
-            f"matching; {summary.active} active flags"
-        )
-    )
+    console.print(Text(summaries.flag_text(summary)))
 
 
 @app.command()
@@ -401,13 +385,7 @@ def monitor(
 
     console.print(rich_table(pa.Table.from_pylist(summary.rows()), title="sources"))
     load = summary.load
-    console.print(
-        Text(
-            f"run {load.run_id}: loaded {load.loaded} of {load.pending} landed items, "
-            f"new {load.torrents_new}, updated {load.torrents_updated}, rejected "
-            f"{load.rejected_total}, left for the next load {load.failed}"
-        )
-    )
+    console.print(Text(summaries.load_text(load)))
     for error in load.errors:
         console.print(Text(f"  load: {error}"))
     failed = [g.source for g in summary.gathers if g.status != "ok"]

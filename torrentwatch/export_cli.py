@@ -12,6 +12,7 @@ from rich.text import Text
 
 from torrentwatch import export as export_stage
 from torrentwatch.errors import ExportVerifyFailed
+from torrentwatch.summaries import export_text
 
 export_app = typer.Typer(
     help="Hotline exports of confirmed flags (csv, jsonl, parquet) with a manifest; verify.",
@@ -48,16 +49,9 @@ def export(
     result = export_stage.export(
         db, target=target, fmt=fmt, out_dir=out, escalated=escalated, batch=batch
     )
-    if result.batch_id is None:
-        console.print(Text(f"nothing new for target {result.target}: no files written"))
-        return
-    again = " (written again)" if result.rerun else ""
-    console.print(
-        Text(
-            f"batch {result.batch_id}{again}: {result.items} item(s) for {result.target}\n"
-            f"  {result.file}\n  {result.manifest}"
-        )
-    )
+    console.print(Text(export_text(result)))
+    if result.batch_id is not None:
+        console.print(Text(f"  {result.file}\n  {result.manifest}"))
 
 
 @export_app.command("verify")

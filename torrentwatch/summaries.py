@@ -1,0 +1,86 @@
+"""The one wording of each stage's summary, in words a person reads at a glance.
+
+The CLI prints these lines and the Airflow tasks log them before returning their
+summary as XCom, so an operator reading either sees the same sentence with the same
+numbers. Each line says how its numbers add up (items read = what became of them).
+Plain text, no markup: callers that render (rich) wrap it in ``Text``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from monitors.loader import LoadSummary
+    from monitors.runner import GatherSummary
+    from rules.evaluate import FlagSummary
+    from torrentwatch.export import ExportResult
+    from torrentwatch.hashlists import ImportSummary
+
+
+def by_reason(counts: Mapping[str, int]) -> str:
+    """``bencode.invalid 2, input.empty 1``: counts by reason code, in code order."""
+    return ", ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
+
+
+def gather_text(summary: GatherSummary) -> str:
+    """One source's gather: what landed, what had landed before, or why it failed."""
+    line = (
+        f"source {summary.source} ({summary.kind}): {summary.status}, {summary.new} new "
+        f"item(s) landed, {summary.seen} seen before, in {summary.seconds:.1f} s"
+    )
+    if summary.error:
+        line += f"; error: {summary.error}"
+    return line
+
+
+def load_text(summary: LoadSummary) -> str:
+    """A load: landed items read, and how the inputs in them split into sightings and rejects.
+
+    One landed item (a magnet list, say) may hold many inputs; each input is either a
+    sighting of a torrent or a reject, and a sighting is of a new torrent, of one whose
+    metadata changed, or a repeat (already known unchanged, or sighted twice in this load).
+    """
+    repeats = summary.observations - summary.torrents_new - summary.torrents_updated
+    line = (
+        f"run {summary.run_id}: loaded {summary.loaded} of {summary.pending} landed items, "
+        f"new {summary.torrents_new}, updated {summary.torrents_updated}, rejected "
+        f"{summary.rejected_total}, left for the next load {summary.failed}; "
+        f"the inputs in them: {summary.observations + summary.rejected_total} = "
+        f"{summary.observations} sighting(s) ({summary.torrents_new} new torrent(s), "
+        f"{summary.torrents_updated} updated, {max(repeats, 0)} repeat(s)) "
+        f"+ {summary.rejected_total} rejected"
+    )
+    if summary.rejected:
+        line += f" ({by_reason(summary.rejected)})"
+    return line
+
+
+def flag_text(summary: FlagSummary) -> str:
+    """A flag run: rules evaluated, matches, and what changed among the flags."""
+    return (
+        f"run {summary.run_id}: {summary.rules} rules, {summary.matched} matches; "
+        f"{summary.new} new, {summary.changed} changed, {summary.deactivated} no longer "
+        f"matching; {summary.active} active flags"
+    )
+
+
+def hashlist_text(summary: ImportSummary) -> str:
+    """A hash-list import: the version stored and what its lines became."""
+    if summary.unchanged:
+        return f"list {summary.name} unchanged: version {summary.version} stays the latest"
+    kinds = ", ".join(f"{kind} {count}" for kind, count in summary.by_kind.items())
+    return (
+        f"list {summary.name} version {summary.version} ({summary.format}, "
+        f"sha256 {summary.sha256[:16]}...): {summary.entries} entries ({kinds}), "
+        f"{summary.duplicates} duplicates, {len(summary.rejects)} rejected lines"
+    )
+
+
+def export_text(result: ExportResult) -> str:
+    """An export: the batch written for a target, or that nothing was new."""
+    if result.batch_id is None:
+        return f"nothing new for target {result.target}: no files written"
+    again = " (written again)" if result.rerun else ""
+    return f"batch {result.batch_id}{again}: {result.items} item(s) for {result.target}"
