@@ -1,0 +1,101 @@
+"""CPU time of `ingest` or a magnetico import, this checkout against another, alternating.
+
+    .venv/bin/python bench/cpu_ab.py --code /path/to/older/checkout --stage ingest --count 20000
+    .venv/bin/python bench/cpu_ab.py --code /path/to/older/checkout --stage magnetico --count 100000
+
+Wall time on a shared two-core machine moves by 20% from one run to the next; the CPU
+seconds a run costs (its own and its worker processes', user + system) move far less,
+so they show what a change costs. The same inputs are generated once (benign synthetic
+torrents of 20 files, or magnetico JSON lines), then each checkout runs the stage in a
+fresh child process (``PYTHONPATH`` set to that checkout, a fresh warehouse), the two
+alternating ``--repeat`` times. Prints the median CPU and wall seconds of each and the
+ratio, as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+_CHILD = """
+import json, os, resource, sys, time
+from pathlib import Path
+stage, source, db = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+start = time.perf_counter()
+if stage == "ingest":
+    from torrentwatch.ingest import ingest
+    ingest([source], db, workers=2)
+else:
+    from torrentwatch.magnetico import import_magnetico
+    import_magnetico(source, db, workers=1)
+wall = time.perf_counter() - start
+own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+print(json.dumps({"cpu": cpu, "wall": wall}))
+"""
+
+
+def _inputs(stage: str, count: int, folder: Path) -> Path:
+    """Write the inputs with this checkout's generators (the same bytes for both runs)."""
+    if stage == "ingest":
+        from torrentwatch.synth import encode, synthetic_specs
+
+        target = folder / "torrents"
+        target.mkdir()
+        for i, spec in enumerate(synthetic_specs(count, files_per_torrent=20)):
+            (target / f"{i:06d}.torrent").write_bytes(encode(spec))
+        return target
+    from torrentwatch.magnetico import write_synthetic_export
+
+    target = folder / "export.jsonl"
+    write_synthetic_export(target, count)
+    return target
+
+
+def _run(code: Path, stage: str, source: Path, folder: Path) -> dict[str, float]:
+    db = folder / "w.duckdb"
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, stage, str(source), str(db)],
+        cwd=code,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    db.unlink(missing_ok=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--code", type=Path, required=True, help="the other checkout")
+    parser.add_argument("--stage", choices=("ingest", "magnetico"), default="ingest")
+    parser.add_argument("--count", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    here = Path(__file__).resolve().parent.parent
+    runs: dict[str, list[dict[str, float]]] = {"this": [], "other": []}
+    with tempfile.TemporaryDirectory(prefix="cpu-ab-") as tmp:
+        folder = Path(tmp)
+        source = _inputs(args.stage, args.count, folder)
+        for _ in range(args.repeat):
+            runs["this"].append(_run(here, args.stage, source, folder))
+            runs["other"].append(_run(args.code.resolve(), args.stage, source, folder))
+    cpu = {k: statistics.median(r["cpu"] for r in v) for k, v in runs.items()}
+    wall = {k: statistics.median(r["wall"] for r in v) for k, v in runs.items()}
+    print(f"{args.stage}, {args.count:,} inputs, medians of {args.repeat} alternating runs")
+    print("| checkout | CPU s | wall s |\n|---|---:|---:|")
+    for name in ("other", "this"):
+        print(f"| {name} | {cpu[name]:.2f} | {wall[name]:.2f} |")
+    print(f"CPU this / other = {cpu['this'] / cpu['other']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
