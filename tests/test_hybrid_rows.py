@@ -18,6 +18,7 @@ from torrent_fixtures import libtorrent_torrent, write_tree
 
 from torrentwatch.hashlists import hashlist_import
 from torrentwatch.ingest import IngestSummary, ingest
+from torrentwatch.review import review_decide, review_show
 from warehouse.db import connect
 
 OTHER_V2 = "ab" * 32
@@ -262,6 +263,50 @@ def _flag(db: Path, infohash: str, rule_id: str, day: str) -> None:
         )
     finally:
         con.close()
+
+
+def test_decisions_follow_a_merged_row_to_its_survivor(
+    warehouse: Warehouse, hybrid: Hybrid
+) -> None:
+    """A decision recorded under a key that a merge later retires still counts for the
+    torrent (review status and history), and the reviews table itself is unchanged."""
+    warehouse.feed(hybrid.btih)
+    warehouse.feed(hybrid.btmh)
+    _flag(warehouse.db, hybrid.v2, "demo.rule-b", "2026-01-03")
+    con = connect(warehouse.db)
+    try:  # evidence as flag writes it, so that review show can say it in words
+        con.execute("""UPDATE flags SET evidence = '{"title": "Demo rule", "facts": []}'""")
+    finally:
+        con.close()
+    review_decide(
+        warehouse.db, hybrid.v2, decision="escalate", rationale="needs-specialist", analyst="ana"
+    )
+    warehouse.feed(hybrid.data)  # one torrent: the v2 row merges into the v1 row
+    assert warehouse.rows("SELECT infohash FROM reviews") == [(hybrid.v2,)]
+    assert warehouse.rows(
+        "SELECT infohash, latest_decision, latest_analyst FROM review_status"
+    ) == [(hybrid.v1, "escalate", "ana")]
+    assert warehouse.rows("SELECT infohash, recorded_infohash FROM torrent_reviews") == [
+        (hybrid.v1, hybrid.v2)
+    ]
+    shown = "\n".join(review_show(warehouse.db, hybrid.v1))
+    assert "escalate" in shown and "ana" in shown
+
+
+def test_merge_records_never_chain(warehouse: Warehouse, hybrid: Hybrid) -> None:
+    """torrent_merges names the row that holds a key now, also after a second merge."""
+    warehouse.feed(hybrid.btih)
+    warehouse.feed(hybrid.btmh)
+    con = connect(warehouse.db)
+    try:  # an earlier merge into the row that is about to be merged away
+        con.execute("INSERT INTO torrent_merges VALUES ('aa', $b, now(), NULL)", {"b": hybrid.v2})
+    finally:
+        con.close()
+    warehouse.feed(hybrid.data)
+    assert set(warehouse.rows("SELECT merged_infohash, infohash FROM torrent_merges")) == {
+        ("aa", hybrid.v1),
+        (hybrid.v2, hybrid.v1),
+    }
 
 
 def test_two_rows_left_by_earlier_loads_are_joined_by_the_next_sighting(

@@ -101,7 +101,7 @@ SELECT c.infohash, c.review_id, c.evidence_sha256, c.review_status, c.flag_evide
        (SELECT to_json(list({{'review_id': r.review_id, 'decision': r.decision,
                               'rationale': r.rationale, 'analyst': r.analyst,
                               'decided_at': {_ts("r.decided_at")}}} ORDER BY r.seq))::VARCHAR
-        FROM reviews r WHERE r.infohash = c.infohash AND r.seq <= c.seq) AS reviews,
+        FROM torrent_reviews r WHERE r.infohash = c.infohash AND r.seq <= c.seq) AS reviews,
        (SELECT {_ts("r.decided_at")} FROM reviews r WHERE r.review_id = c.review_id)
            AS decided_at
 FROM export_candidates c JOIN torrents t USING (infohash)

@@ -56,7 +56,7 @@ WHERE $infohash IN (infohash, infohash_v1, infohash_v2)"""
 HISTORY_SQL = """\
 SELECT seq, review_id, decision, rationale, analyst, decided_at, note,
        sha256(flag_evidence::VARCHAR) AS evidence_sha256
-FROM reviews WHERE infohash = $infohash ORDER BY seq"""
+FROM torrent_reviews WHERE infohash = $infohash ORDER BY seq"""
 
 FILES_SQL = """\
 SELECT file_index, path, path_raw, size, kind

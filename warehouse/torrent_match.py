@@ -153,6 +153,12 @@ MERGE_STATEMENTS = (
     FROM batch_merges m WHERE flags.infohash = m.gone AND NOT EXISTS (
         SELECT 1 FROM flags kept WHERE kept.infohash = m.survivor AND kept.rule_id = flags.rule_id)
     """,
+    # A row merged away now may hold keys merged into it before: they follow it, so
+    # torrent_merges always names the row that holds a key now (one step, no chains).
+    """
+    UPDATE torrent_merges SET infohash = m.survivor
+    FROM batch_merges m WHERE torrent_merges.infohash = m.gone
+    """,
     """
     INSERT INTO torrent_merges (merged_infohash, infohash, merged_at, run_id)
     SELECT gone, survivor, now(), $run_id FROM batch_merges
