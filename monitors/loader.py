@@ -9,7 +9,11 @@ journal file is written loads that batch again next time, which adds its sightin
 to ``observations`` twice but never duplicates torrents or files.
 
 Item kinds: ``torrent`` and ``magnet`` are parsed as ``ingest`` parses files, keeping
-what the source said (title, category, seeders, leechers) in ``observations``;
+what the source said (title, category, seeders, leechers) in ``observations``. A magnet
+list is read line by line (``monitors.folder.magnet_slices``, ingest's cap on one line):
+one that fits in a batch joins the others; a longer one is loaded on its own, a batch of
+lines per transaction, each moving ``load_progress`` under its landing key (as magnetico
+exports do), so a load that dies part-way resumes after the lines it committed;
 ``observation`` (JSON ``{infohash, seeders, leechers, title, category}``) becomes an
 observation, and a magnet-only torrent row when the infohash is new; ``magnetico``
 exports go to ``monitors.magnetico_load.load_magnetico``, one transaction per file.
