@@ -101,8 +101,9 @@ def test_a_list_killed_part_way_resumes_without_double_sightings(tmp_path, db_pa
 
 
 def test_a_list_whose_lines_were_all_committed_is_only_recorded(tmp_path, db_path, monkeypatch):
-    """A load that committed every line but died before recording the item (it is
-    recorded with the last block, so only a list edited in place gets here) adds nothing."""
+    """``load_progress`` covering every line of an item ``landed_items`` does not hold
+    (a normal load records both with the last block; this is the guard, so such an item
+    is not read again on every load): it is recorded, nothing is sighted again."""
     zone = LandingZone.local(tmp_path / "landing")
     _land_list(zone, tmp_path, [_link(i) for i in range(1, 31)])
     restore = fail_block_load(monkeypatch, 3, module=monitors.loader)
