@@ -1,6 +1,7 @@
 """Peak memory of ingesting one long magnet list: flat in the list's length?
 
     .venv/bin/python bench/magnet_list_memory.py --lines 1000000 100000 --workers 2
+    .venv/bin/python bench/magnet_list_memory.py --lines 1000000 100000 --monitor
 
 Writes a list of ``lines`` benign magnet links (made-up hashes, no names: 61 bytes a
 line, so a million lines stay under the 64 MiB that ingest read whole before it
@@ -8,7 +9,9 @@ streamed lists), then runs ``ingest`` on it in a child process and prints the
 child's peak RSS (the writer, ``ru_maxrss``) and the peak of its workers' RSS summed
 (sampled from /proc every 50 ms), the time, and what was loaded, as a Markdown table.
 ``--code`` runs another checkout of the project (e.g. an exported older commit) to
-compare before and after.
+compare before and after. ``--monitor`` measures the monitor's loader instead: the list
+is landed (as the folder kind lands a large file) and ``monitors.loader.load_landing``
+loads it; the writer is the only process, so the workers' column is 0.
 """
 
 from __future__ import annotations
@@ -72,6 +75,28 @@ print(json.dumps({
 }))
 """
 
+_MONITOR_CHILD = """
+import json, resource, sys, time
+from datetime import UTC, datetime
+from monitors.base import Gathered
+from monitors.landing import LandingZone
+from monitors.loader import load_landing
+
+zone = LandingZone.local(sys.argv[2] + ".landing")
+path = sys.argv[1]
+zone.land(Gathered("magnet", "bench", path, b"", datetime.now(UTC), payload_file=path))
+start = time.perf_counter()
+summary = load_landing(zone, sys.argv[2])
+elapsed = time.perf_counter() - start
+print(json.dumps({
+    "seconds": elapsed,
+    "torrents": summary.torrents_new,
+    "rejected": summary.rejected_total,
+    "rss_writer_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "rss_workers_mb": 0.0,
+}))
+"""
+
 
 def write_list(path: Path, lines: int) -> int:
     """``lines`` magnet links, written in blocks; returns the file's size."""
@@ -87,12 +112,17 @@ def write_list(path: Path, lines: int) -> int:
     return path.stat().st_size
 
 
-def measure(lines: int, workers: int, code: Path, scratch: Path) -> dict[str, object]:
+def measure(
+    lines: int, workers: int, code: Path, scratch: Path, *, monitor: bool = False
+) -> dict[str, object]:
     listing = scratch / f"links-{lines}.magnet"
     size = write_list(listing, lines)
     db = scratch / f"w-{lines}.duckdb"
     env = {**os.environ, "PYTHONPATH": str(code)}
-    command = [sys.executable, "-c", _CHILD, str(listing), str(db), str(workers)]
+    if monitor:
+        command = [sys.executable, "-c", _MONITOR_CHILD, str(listing), str(db)]
+    else:
+        command = [sys.executable, "-c", _CHILD, str(listing), str(db), str(workers)]
     # From the scratch folder: ``-c`` puts the working folder first on sys.path, which
     # would shadow ``--code`` when run from a checkout.
     result = subprocess.run(
@@ -108,12 +138,15 @@ def main() -> None:
     parser.add_argument("--lines", type=int, nargs="+", default=[1_000_000, 100_000])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--code", type=Path, default=Path(__file__).resolve().parent.parent)
+    parser.add_argument(
+        "--monitor", action="store_true", help="the monitor's loader on the landed list"
+    )
     args = parser.parse_args()
     print("| lines | MB | seconds | loaded | rejected | writer peak MB | workers peak MB |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as scratch:
         for lines in args.lines:
-            row = measure(lines, args.workers, args.code, Path(scratch))
+            row = measure(lines, args.workers, args.code, Path(scratch), monitor=args.monitor)
             if "error" in row:
                 print(f"| {lines} | {row['bytes'] / 1e6:.0f} | error: {row['error']} |")
                 continue

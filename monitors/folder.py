@@ -266,6 +266,20 @@ def magnet_slices(
         yield _slice(number, lines)
 
 
+def long_line_reject(source: str, ref: str, long: LongLine, seen_at: datetime) -> Reject:
+    """The ``input.line_too_long`` reject for a LongLine of the list ``ref``: named by its
+    line, hashed over the whole line (it is never held)."""
+    where = f"{ref}:{long.line}"
+    return Reject(
+        source,
+        where,
+        long.sha256,
+        "input.line_too_long",
+        f"{where}: a line of {long.size} bytes, over the {MAX_LINE_BYTES}-byte limit for one line",
+        seen_at,
+    )
+
+
 def _slice(first: int, lines: list[bytes]) -> MagnetSlice:
     data = b"".join(lines)
     return MagnetSlice(first, data, len(data.splitlines()))

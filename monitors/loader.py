@@ -9,7 +9,11 @@ journal file is written loads that batch again next time, which adds its sightin
 to ``observations`` twice but never duplicates torrents or files.
 
 Item kinds: ``torrent`` and ``magnet`` are parsed as ``ingest`` parses files, keeping
-what the source said (title, category, seeders, leechers) in ``observations``;
+what the source said (title, category, seeders, leechers) in ``observations``. A magnet
+list is read line by line (``monitors.folder.magnet_slices``, ingest's cap on one line):
+one that fits in a batch joins the others; a longer one is loaded on its own, a batch of
+lines per transaction, each moving ``load_progress`` under its landing key (as magnetico
+exports do), so a load that dies part-way resumes after the lines it committed;
 ``observation`` (JSON ``{infohash, seeders, leechers, title, category}``) becomes an
 observation, and a magnet-only torrent row when the infohash is new; ``magnetico``
 exports go to ``monitors.magnetico_load.load_magnetico``, one transaction per file.
@@ -19,29 +23,34 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import json
+import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow.compute as pc
 
 from monitors import folder
+from monitors.folder import LongLine, MagnetSlice, long_line_reject, magnet_slices
 from monitors.landing import Landed, LandingZone, item_key_of
 from parsers.columnar import ParsedBatch, build_batch
 from parsers.magnet import magnet_to_metas
 from parsers.reasons import REASONS, parser_error
 from parsers.records import MagnetLink, RawItem, Reject, Sighting, TorrentMeta
 from parsers.textcap import cap_text
-from torrentwatch.errors import LandingError, TorrentwatchError
+from torrentwatch.errors import LandingError, NotRegularFile, TorrentwatchError
+from torrentwatch.files import open_regular
 from torrentwatch.ingest import WRITER_MEMORY, parse_item
 from warehouse.db import connect
-from warehouse.load import load_batch
+from warehouse.load import Progress, committed_through, load_batch
 from warehouse.runs import finish_run, start_run
 
-BATCH_ITEMS = 5_000  # landed items per load transaction
+BATCH_ITEMS = 5_000  # landed items (or magnet-list lines) per load transaction
 BATCH_BYTES = 256 * 1024 * 1024  # ... or fewer, when their payloads add up to this
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _COUNT_KEYS = ("items", "observations", "rejected", "failed")
@@ -137,13 +146,15 @@ def load_landing(
         raise
     tally = _Tally(pending=len(pending))
     run_id = start_run(con, "monitor")
+    report = (lambda: on_progress(tally.frozen(run_id))) if on_progress else lambda: None
     try:
-        magnetico: list[Landed] = []
-        for group in _groups(zone, pending, batch_items, tally, magnetico):
+        later = _Later()
+        for group in _groups(zone, pending, batch_items, tally, later):
             _load_group(con, zone, run_id, group, tally)
-            if on_progress:
-                on_progress(tally.frozen(run_id))
-        for landed in magnetico:
+            report()
+        for landed in later.magnet_lists:
+            _load_magnet_list(con, zone, run_id, landed, batch_items, tally, report)
+        for landed in later.magnetico:
             _load_magnetico(con, zone, run_id, landed, tally)
     except BaseException:
         _finish(con, run_id, "failed", tally)
@@ -192,10 +203,19 @@ class _Group:
     rejects: list[Reject] = field(default_factory=list)
     items: Counter[str] = field(default_factory=Counter)  # by source
     size: int = 0
+    weight: int = 0  # inputs: one per item, one per line of a magnet list
+
+
+@dataclass(slots=True)
+class _Later:
+    """Items loaded after the grouped ones, each in transactions of its own."""
+
+    magnet_lists: list[Landed] = field(default_factory=list)  # longer than one batch
+    magnetico: list[Landed] = field(default_factory=list)
 
 
 def _groups(
-    zone: LandingZone, pending: list[str], limit: int, tally: _Tally, magnetico: list[Landed]
+    zone: LandingZone, pending: list[str], limit: int, tally: _Tally, later: _Later
 ) -> Iterator[_Group]:
     group = _Group()
     for envelope_key in pending:
@@ -207,35 +227,151 @@ def _groups(
             tally.errors.append(str(exc))
             continue
         if landed.kind == "magnetico":
-            magnetico.append(landed)
+            later.magnetico.append(landed)
             continue
         try:
-            _parse_landed(zone, landed, group)
+            if not _parse_landed(zone, landed, group, limit):
+                later.magnet_lists.append(landed)
+                continue
         except LandingError as exc:  # the payload is missing: leave it, say so
-            tally.failed += 1
-            tally.source(landed.source)["failed"] += 1
-            tally.errors.append(str(exc))
+            _failed(tally, landed, exc)
             continue
         group.keys.append(landed.key)
         group.items[landed.source] += 1
         group.size += landed.payload_size
-        if len(group.keys) >= limit or group.size >= BATCH_BYTES:
+        if group.weight >= limit or group.size >= BATCH_BYTES:
             yield group
             group = _Group()
     if group.keys:
         yield group
 
 
-def _parse_landed(zone: LandingZone, landed: Landed, group: _Group) -> None:
+def _failed(tally: _Tally, landed: Landed, exc: LandingError) -> None:
+    tally.failed += 1
+    tally.source(landed.source)["failed"] += 1
+    tally.errors.append(str(exc))
+
+
+def _parse_landed(zone: LandingZone, landed: Landed, group: _Group, limit: int) -> bool:
+    """Parse one item into ``group``; False (nothing added) for a magnet list longer
+    than one batch of ``limit`` lines, which is streamed on its own."""
+    if landed.kind == "magnet" and landed.payload_size:
+        with _magnet_parts(zone, landed, limit) as parts:
+            head = list(itertools.islice(parts, 2))
+        if len(head) > 1:
+            return False
+        for part in head:
+            _parse_part(landed, part, group)
+        return True
+    group.weight += 1
     if landed.payload_size > folder.MAX_INPUT_BYTES:
         group.rejects.append(_too_large(zone, landed))
-        return
+        return True
     data = zone.payload(landed)
     try:
         _parse_payload(landed, data, group)
     except Exception as exc:  # a parser bug costs this item alone, not the load
         rejected = parser_error(exc, landed.kind, landed.source_ref)
         group.rejects.append(_reject(landed, data, rejected.reason, rejected.detail))
+    return True
+
+
+@contextmanager
+def _magnet_parts(
+    zone: LandingZone, landed: Landed, limit: int
+) -> Iterator[Iterator[MagnetSlice | LongLine]]:
+    """The landed magnet list read line by line, in slices of at most ``limit`` lines
+    (``folder.magnet_slices``: the cap on one line and its reject are ingest's).
+    LandingError when its bytes cannot be read or are not all there."""
+    with zone.payload_file(landed) as path, ExitStack() as stack:
+        try:
+            handle = stack.enter_context(open_regular(path))
+            size = os.fstat(handle.fileno()).st_size
+        except (OSError, NotRegularFile) as exc:
+            raise LandingError(f"cannot read landed item {landed.key}: {exc}") from exc
+        if size != landed.payload_size:
+            raise LandingError(
+                f"landed item {landed.key} ({landed.source_ref}) holds {size} of its "
+                f"{landed.payload_size} bytes; it is left unloaded until gathered again"
+            )
+        yield _read_parts(handle, landed, limit)
+
+
+def _read_parts(handle, landed: Landed, limit: int) -> Iterator[MagnetSlice | LongLine]:
+    try:
+        yield from magnet_slices(handle, max_lines=limit)
+    except OSError as exc:
+        raise LandingError(f"cannot read landed item {landed.key}: {exc}") from exc
+
+
+def _parse_part(landed: Landed, part: MagnetSlice | LongLine, group: _Group) -> None:
+    """Lines of a landed magnet list into ``group``, numbered as in the whole list."""
+    if isinstance(part, LongLine):
+        group.rejects.append(
+            long_line_reject(landed.source, landed.source_ref, part, landed.seen_at)
+        )
+        group.weight += _weight(part)
+        return
+    item = RawItem(landed.source, landed.source_ref, "magnet", part.data, landed.seen_at)
+    parsed, rejects = parse_item(item, first_line=part.first_line)
+    group.parsed.extend(_as_said(landed, parsed))
+    group.rejects.extend(rejects)
+    group.weight += _weight(part)
+
+
+def _weight(part: MagnetSlice | LongLine) -> int:
+    return 1 if isinstance(part, LongLine) else part.lines
+
+
+def _last_line(part: MagnetSlice | LongLine) -> int:
+    return part.line if isinstance(part, LongLine) else part.first_line + part.lines - 1
+
+
+def _after_line(
+    parts: Iterable[MagnetSlice | LongLine], through: int
+) -> Iterator[MagnetSlice | LongLine]:
+    """``parts`` without the lines numbered ``through`` or less: an earlier load
+    committed them. They are still read (to keep the numbering), not parsed."""
+    for part in parts:
+        if _last_line(part) <= through:
+            continue
+        if isinstance(part, MagnetSlice) and part.first_line <= through:
+            rest = part.data.splitlines(keepends=True)[through - part.first_line + 1 :]
+            part = MagnetSlice(through + 1, b"".join(rest), len(rest))
+        yield part
+
+
+def _load_magnet_list(
+    con,
+    zone: LandingZone,
+    run_id: str,
+    landed: Landed,
+    limit: int,
+    tally: _Tally,
+    report: Callable[[], None],
+) -> None:
+    """A magnet list longer than one batch, streamed: at most ``limit`` lines per
+    transaction, each moving ``load_progress`` (keyed by the landing key) to its last
+    line, so a load that dies part-way resumes after the lines it committed. The last
+    block also records the item in ``landed_items``; then the item is marked loaded."""
+    through = committed_through(con, landed.key) or 0
+    group = _Group()
+    try:
+        with _magnet_parts(zone, landed, limit) as parts:
+            for part in _after_line(parts, through):
+                if group.weight and group.weight + _weight(part) > limit:
+                    _load_group(con, zone, run_id, group, tally, Progress(landed.key, through))
+                    report()
+                    group = _Group()
+                _parse_part(landed, part, group)
+                through = _last_line(part)
+    except LandingError as exc:  # the payload is missing or torn: leave it, say so
+        _failed(tally, landed, exc)
+        return
+    group.keys.append(landed.key)
+    group.items[landed.source] += 1
+    _load_group(con, zone, run_id, group, tally, Progress(landed.key, through))
+    report()
 
 
 def _parse_payload(landed: Landed, data: bytes, group: _Group) -> None:
@@ -250,16 +386,23 @@ def _parse_payload(landed: Landed, data: bytes, group: _Group) -> None:
         return
     item = RawItem(landed.source, landed.source_ref, landed.kind, data, landed.seen_at)
     parsed, rejects = parse_item(item)
+    group.parsed.extend(_as_said(landed, parsed))
+    group.rejects.extend(rejects)
+
+
+def _as_said(
+    landed: Landed, parsed: list[tuple[TorrentMeta, Sighting]]
+) -> list[tuple[TorrentMeta, Sighting]]:
+    """``parsed`` with what the source said of the item (title, category, peers)."""
     extras = {
         "title": landed.title,
         "category": landed.category,
         "seeders": landed.seeders,
         "leechers": landed.leechers,
     }
-    if any(value is not None for value in extras.values()):
-        parsed = [(meta, replace(sighting, **extras)) for meta, sighting in parsed]
-    group.parsed.extend(parsed)
-    group.rejects.extend(rejects)
+    if all(value is None for value in extras.values()):
+        return parsed
+    return [(meta, replace(sighting, **extras)) for meta, sighting in parsed]
 
 
 def _reject(landed: Landed, data: bytes, reason: str, detail: str) -> Reject:
@@ -353,9 +496,16 @@ def _text(value: object, key: str) -> str | None:
     return value
 
 
-def _load_group(con, zone: LandingZone, run_id: str, group: _Group, tally: _Tally) -> None:
+def _load_group(
+    con,
+    zone: LandingZone,
+    run_id: str,
+    group: _Group,
+    tally: _Tally,
+    progress: Progress | None = None,
+) -> None:
     batch = build_batch(group.parsed, group.rejects)
-    counts = load_batch(con, batch, run_id, landed_keys=group.keys)
+    counts = load_batch(con, batch, run_id, landed_keys=group.keys, progress=progress)
     zone.mark_loaded(group.keys, run_id)
     tally.loaded += len(group.keys)
     tally.torrents_new += counts.torrents_new

@@ -1,18 +1,22 @@
-"""A magnetico load that fails part-way, for the tests of resuming it."""
+"""A block-by-block load that fails part-way, for the tests of resuming it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 
-import monitors.magnetico_load as loading
+import monitors.magnetico_load as magnetico_loading
 from torrentwatch.errors import WarehouseError
 
 
-def fail_block_load(monkeypatch, block: int) -> Callable[[], None]:
-    """Make the ``block``-th block load of magnetico imports fail as a full disk would
-    (its transaction rolled back, the blocks before it committed); returns the call
-    that puts the real load back."""
-    real_load = loading.load_batch
+def fail_block_load(
+    monkeypatch, block: int, module: ModuleType = magnetico_loading
+) -> Callable[[], None]:
+    """Make the ``block``-th ``load_batch`` call of ``module`` (magnetico imports unless
+    told: ``monitors.loader`` for landed magnet lists) fail as a full disk would (its
+    transaction rolled back, the blocks before it committed); returns the call that
+    puts the real load back."""
+    real_load = module.load_batch
     calls = []
 
     def load_batch(*args, **kwargs):
@@ -21,5 +25,5 @@ def fail_block_load(monkeypatch, block: int) -> Callable[[], None]:
             raise WarehouseError("disk full (simulated)")
         return real_load(*args, **kwargs)
 
-    monkeypatch.setattr(loading, "load_batch", load_batch)
-    return lambda: monkeypatch.setattr(loading, "load_batch", real_load)
+    monkeypatch.setattr(module, "load_batch", load_batch)
+    return lambda: monkeypatch.setattr(module, "load_batch", real_load)

@@ -30,13 +30,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from monitors.folder import (
-    MAX_LINE_BYTES,
     SOURCE,
     Found,
     LongLine,
     MagnetSlice,
     discover,
     display_path,
+    long_line_reject,
     magnet_slices,
     read_found,
     reading_reject,
@@ -238,21 +238,9 @@ def _magnet_units(handle, ref: str, slice_lines: int) -> Iterator[Unit]:
         return
     for part in magnet_slices(handle, max_lines=slice_lines):
         if isinstance(part, LongLine):
-            yield _long_line(ref, part)
+            yield long_line_reject(SOURCE, ref, part, datetime.now(UTC))
         else:
             yield MagnetPart(ref, part)
-
-
-def _long_line(ref: str, long: LongLine) -> Reject:
-    where = f"{ref}:{long.line}"
-    return Reject(
-        SOURCE,
-        where,
-        long.sha256,
-        "input.line_too_long",
-        f"{where}: a line of {long.size} bytes, over the {MAX_LINE_BYTES}-byte limit for one line",
-        datetime.now(UTC),
-    )
 
 
 def _weight(unit: Unit) -> int:
