@@ -3,11 +3,12 @@
 Only regular files are read (see ``torrentwatch.files``): a FIFO, a device or a
 symlinked subfolder is landed as a ``reject`` item under its reason code, as is a
 file or folder that cannot be read (which also fails the source, and is tried again
-next run). Only files that are new or changed since the last run are read: the source remembers
-each file's (size, mtime_ns) in its state. A file is remembered only after its item
-has landed, so a run that dies halfway re-reads what it had not landed. Files over
-``monitors.folder.MAX_INPUT_BYTES`` are landed by streaming copy and the loader
-rejects them (``input.too_large``), so even they end up in ``rejects``, named.
+next run). Only files that are new or changed since the last run are read: the source
+remembers each file's (size, mtime_ns) in its state. A file is remembered only after its
+item has landed, so a run that dies halfway re-reads what it had not landed. Files over
+``monitors.folder.MAX_INPUT_BYTES`` are landed by streaming copy: a magnet list (by its
+suffix, or by what its first bytes show) is then streamed by the loader in batches; any
+other kind is rejected there (``input.too_large``), so even it ends up in ``rejects``.
 
 settings:
     path       the folder (or one file) to watch; relative to the config file's folder
@@ -25,7 +26,8 @@ from monitors import folder
 from monitors.base import GatherContext, Gathered, rejected
 from monitors.folder import Found, discover
 from parsers.records import RawItem, Reject
-from torrentwatch.errors import SourceFailed
+from torrentwatch.errors import FileTooLarge, NotRegularFile, SourceFailed
+from torrentwatch.files import open_regular
 
 SETTINGS = frozenset({"path"})
 STATE_KEY = "files"
@@ -119,9 +121,22 @@ def _kind(found: Found) -> str:
     return "magnet" if found.kind == "magnet" else "torrent"
 
 
+def _big_kind(found: Found) -> str:
+    """The kind of a file over the input cap: by its suffix, else by what its first
+    bytes show (``folder.sniff_file``, which reads no further than the cap): a magnet
+    list of any size is streamed by the loader, so it must not land as a torrent."""
+    if found.kind != "sniff":
+        return _kind(found)
+    try:
+        with open_regular(found.path) as handle:
+            return "magnet" if folder.sniff_file(handle) == "magnet" else "torrent"
+    except (OSError, NotRegularFile, FileTooLarge):
+        return "torrent"  # the loader refuses it as too large, named in rejects
+
+
 def _big_file(name: str, found: Found, seen_at: datetime) -> Gathered:
     return Gathered(
-        kind=_kind(found),
+        kind=_big_kind(found),
         source=name,
         source_ref=found.path,
         payload=b"",

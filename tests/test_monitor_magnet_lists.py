@@ -161,3 +161,28 @@ def test_a_list_over_64_mib_loads_whole(tmp_path, db_path):
     summary = load_landing(zone, db_path)
     assert (summary.loaded, summary.torrents_new, summary.rejected_total) == (1, count, 0)
     assert query_rows(db_path, "SELECT max(through) FROM load_progress") == [(count,)]
+
+
+def test_a_big_magnet_list_without_a_known_suffix_is_landed_as_one(tmp_path, db_path, monkeypatch):
+    """A watch folder's file over the input cap is landed by copy; without a suffix that
+    names its kind, its first bytes decide, so a magnet list named ``links.txt`` is
+    streamed like ``links.magnet`` and not refused whole as a torrent."""
+    from torrentwatch.monitor import gather_source, load_landing
+
+    monkeypatch.setattr(monitors.folder, "MAX_INPUT_BYTES", 2000)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "links.txt").write_text("".join(f"{_link(i)}\n" for i in range(1, 101)))
+    assert (inbox / "links.txt").stat().st_size > 2000
+    (inbox / "blob.bin").write_bytes(b"d4:info" + b"x" * 5000)  # big, and no magnet list
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        "landing: landing\nsources:\n  - {name: inbox, kind: folder, settings: {path: inbox}}\n"
+    )
+    gathered = gather_source(config, "inbox")
+    assert gathered.status == "ok", gathered
+    load_landing(config, db_path)
+    assert query_rows(db_path, "SELECT count(*) FROM observations") == [(100,)]
+    assert query_rows(db_path, "SELECT source_ref, reason FROM rejects") == [
+        (str(inbox / "blob.bin"), "input.too_large")
+    ]
