@@ -52,6 +52,11 @@ from warehouse.runs import finish_run, start_run
 
 BATCH_ITEMS = 5_000  # landed items (or magnet-list lines) per load transaction
 BATCH_BYTES = 256 * 1024 * 1024  # ... or fewer, when their payloads add up to this
+# Lines of a long magnet list per load transaction. A line is a few dozen bytes, but
+# every transaction pays for matching its torrents against the whole torrents table:
+# at a million lines, 5,000 a transaction took 66 s, 50,000 took 40 s (the whole list
+# in one transaction: 32 s and four times the memory; BENCHMARKS.md).
+LIST_LINES = 50_000
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _COUNT_KEYS = ("items", "observations", "rejected", "failed")
 
@@ -129,9 +134,14 @@ def load_landing(
     db: str | Path,
     *,
     batch_items: int = BATCH_ITEMS,
+    list_lines: int = LIST_LINES,
     on_progress: Callable[[LoadSummary], None] | None = None,
 ) -> LoadSummary:
     """Load every unloaded landed item into ``db``; a run row (command ``monitor``) records it.
+
+    ``batch_items`` landed items (a magnet list of at most that many lines counting as
+    its lines) go into one transaction; a longer magnet list is loaded ``list_lines``
+    lines per transaction.
 
     Raises (after marking the run failed) when the warehouse itself fails; what was not
     committed stays unloaded. Items that cannot be read become ``rejects`` rows.
@@ -153,7 +163,7 @@ def load_landing(
             _load_group(con, zone, run_id, group, tally)
             report()
         for landed in later.magnet_lists:
-            _load_magnet_list(con, zone, run_id, landed, batch_items, tally, report)
+            _load_magnet_list(con, zone, run_id, landed, list_lines, tally, report)
         for landed in later.magnetico:
             _load_magnetico(con, zone, run_id, landed, tally)
     except BaseException:

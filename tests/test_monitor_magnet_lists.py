@@ -58,7 +58,7 @@ def test_a_list_longer_than_a_batch_loads_in_several_transactions(tmp_path, db_p
     for i in (101, 102, 103):  # small items: one batch together, as before
         zone.land(Gathered("magnet", "inbox", f"feed#{i}", (_link(i) + "\n").encode(), NOW))
     sizes = _spy_loads(monkeypatch)
-    summary = load_landing(zone, db_path, batch_items=5)
+    summary = load_landing(zone, db_path, batch_items=5, list_lines=5)
     assert (summary.pending, summary.loaded, summary.failed) == (4, 4, 0)
     assert zone.unloaded() == []
     # The small items together, then the list at most 5 lines a transaction: lines 1-5,
@@ -84,20 +84,20 @@ def test_a_list_killed_part_way_resumes_without_double_sightings(tmp_path, db_pa
     _land_list(zone, tmp_path, [_link(i) for i in range(1, 61)])
     restore = fail_block_load(monkeypatch, 3, module=monitors.loader)
     with pytest.raises(WarehouseError):
-        load_landing(zone, db_path, batch_items=10)
+        load_landing(zone, db_path, batch_items=10, list_lines=10)
     assert len(zone.unloaded()) == 1
     assert query_rows(db_path, "SELECT count(*) FROM observations") == [(20,)]
     assert query_rows(db_path, "SELECT through FROM load_progress") == [(20,)]
     restore()
     # Resumed with another batch size: the slice that straddles the mark is cut at it.
-    summary = load_landing(zone, db_path, batch_items=7)
+    summary = load_landing(zone, db_path, batch_items=7, list_lines=7)
     assert (summary.loaded, summary.failed, summary.observations) == (1, 0, 40)
     assert zone.unloaded() == []
     assert query_rows(db_path, "SELECT count(*), count(DISTINCT source_ref) FROM observations") == [
         (60, 60)
     ]
     assert query_rows(db_path, "SELECT through FROM load_progress") == [(60,)]
-    assert load_landing(zone, db_path, batch_items=7).pending == 0
+    assert load_landing(zone, db_path, batch_items=7, list_lines=7).pending == 0
 
 
 def test_a_list_whose_lines_were_all_committed_is_only_recorded(tmp_path, db_path, monkeypatch):
@@ -108,13 +108,13 @@ def test_a_list_whose_lines_were_all_committed_is_only_recorded(tmp_path, db_pat
     _land_list(zone, tmp_path, [_link(i) for i in range(1, 31)])
     restore = fail_block_load(monkeypatch, 3, module=monitors.loader)
     with pytest.raises(WarehouseError):
-        load_landing(zone, db_path, batch_items=10)
+        load_landing(zone, db_path, batch_items=10, list_lines=10)
     restore()
     # As if the third block had committed: the mark says every line is in.
     con = monitors.loader.connect(db_path)
     con.execute("UPDATE load_progress SET through = 30")
     con.close()
-    summary = load_landing(zone, db_path, batch_items=10)
+    summary = load_landing(zone, db_path, batch_items=10, list_lines=10)
     assert (summary.loaded, summary.observations) == (1, 0) and zone.unloaded() == []
     assert query_rows(db_path, "SELECT count(*) FROM observations") == [(20,)]
 
@@ -129,7 +129,7 @@ def test_a_magnet_list_over_the_input_cap_loads_other_kinds_do_not(tmp_path, db_
     big = tmp_path / "big.torrent"
     big.write_bytes(b"d4:info" + b"x" * 5000)
     zone.land(Gathered("torrent", "inbox", str(big), b"", NOW, payload_file=str(big)))
-    summary = load_landing(zone, db_path, batch_items=1000)
+    summary = load_landing(zone, db_path, batch_items=1000, list_lines=1000)
     assert (summary.loaded, summary.failed) == (2, 0)
     assert query_rows(db_path, "SELECT count(*) FROM observations") == [(100,)]
     assert query_rows(db_path, "SELECT source_ref, reason FROM rejects") == [
@@ -142,7 +142,7 @@ def test_a_torn_landed_list_is_left_for_its_next_gather(tmp_path, db_path):
     _land_list(zone, tmp_path, [_link(i) for i in range(1, 31)])
     (payload,) = (tmp_path / "landing" / "items").rglob("*.payload")
     os.truncate(payload, payload.stat().st_size - 10)
-    summary = load_landing(zone, db_path, batch_items=10)
+    summary = load_landing(zone, db_path, batch_items=10, list_lines=10)
     assert (summary.loaded, summary.failed) == (0, 1)
     assert "holds" in summary.errors[0] and len(zone.unloaded()) == 1
 
