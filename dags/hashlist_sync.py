@@ -21,6 +21,7 @@ from torrentwatch.airflow_config import (
     airflow_variable,
     hash_list_specs,
     log_summary,
+    optional_path,
     retry_only_transient,
     warehouse_path,
 )
@@ -36,11 +37,7 @@ WAREHOUSE = Asset(WAREHOUSE_ASSET)
     "an import starts torrent_flag",
     doc_md=__doc__,
     params={
-        "db": Param(
-            None,
-            type=["null", "string"],
-            description="DuckDB file; empty: Variable torrentwatch_db",
-        ),
+        "db": Param(**optional_path("DuckDB file", "torrentwatch_db")),
         "hash_lists": Param(
             {},
             type="object",

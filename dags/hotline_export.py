@@ -21,6 +21,7 @@ from torrentwatch.airflow_config import (
     airflow_variable,
     export_targets,
     log_summary,
+    optional_path,
     required_path,
     retry_only_transient,
     warehouse_path,
@@ -42,16 +43,8 @@ FLAGS = Asset(FLAGS_ASSET)
     "and after every flag update; an item goes to a target once",
     doc_md=__doc__,
     params={
-        "db": Param(
-            None,
-            type=["null", "string"],
-            description="DuckDB file; empty: Variable torrentwatch_db",
-        ),
-        "export_dir": Param(
-            None,
-            type=["null", "string"],
-            description="export folder; empty: Variable torrentwatch_export_dir",
-        ),
+        "db": Param(**optional_path("DuckDB file", "torrentwatch_db")),
+        "export_dir": Param(**optional_path("export folder", "torrentwatch_export_dir")),
         "export_targets": Param(
             {},
             type="object",

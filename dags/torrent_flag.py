@@ -18,6 +18,7 @@ from torrentwatch.airflow_config import (
     WAREHOUSE_ASSET,
     airflow_variable,
     log_summary,
+    optional_path,
     path_list,
     retry_only_transient,
     warehouse_path,
@@ -35,11 +36,7 @@ FLAGS = Asset(FLAGS_ASSET)
     "or hash-list import); updates the flags that start hotline_export",
     doc_md=__doc__,
     params={
-        "db": Param(
-            None,
-            type=["null", "string"],
-            description="DuckDB file; empty: Variable torrentwatch_db",
-        ),
+        "db": Param(**optional_path("DuckDB file", "torrentwatch_db")),
         "packs": Param(
             [],
             type="array",

@@ -20,6 +20,7 @@ from torrentwatch.airflow_config import (
     WAREHOUSE_ASSET,
     airflow_variable,
     log_summary,
+    optional_path,
     required_path,
     retry_only_transient,
     warehouse_path,
@@ -36,16 +37,8 @@ WAREHOUSE = Asset(WAREHOUSE_ASSET)
     "warehouse (every 15 min); the load starts torrent_flag",
     doc_md=__doc__,
     params={
-        "sources": Param(
-            None,
-            type=["null", "string"],
-            description="sources.yaml; empty: Variable torrentwatch_sources",
-        ),
-        "db": Param(
-            None,
-            type=["null", "string"],
-            description="DuckDB file; empty: Variable torrentwatch_db",
-        ),
+        "sources": Param(**optional_path("sources.yaml", "torrentwatch_sources")),
+        "db": Param(**optional_path("DuckDB file", "torrentwatch_db")),
     },
 )
 def torrent_ingest():

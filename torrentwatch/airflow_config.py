@@ -151,6 +151,19 @@ class ExportTarget:
     include_escalated: bool = False
 
 
+def optional_path(what: str, variable: str) -> dict[str, object]:
+    """Keyword arguments of a DAG ``Param`` for a path that may be left empty.
+
+    Empty means "use the Airflow Variable", so the value must be nullable: Airflow's
+    trigger form marks a Param whose type has no ``null`` as required and will not
+    submit while it is empty. Used as ``Param(**optional_path(...))``."""
+    return {
+        "default": None,
+        "type": ["null", "string"],
+        "description": f"{what}; empty: Variable {variable}",
+    }
+
+
 def airflow_variable(key: str) -> str | None:
     """The Airflow Variable ``key`` or None; only callable inside a running task."""
     from airflow.sdk import Variable
