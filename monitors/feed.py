@@ -297,16 +297,7 @@ def _too_many(
         + ", ".join(n.infohash for n in left[:20])
         + (f" and {len(left) - 20} more" if len(left) > 20 else "")
     )
-    log.warning("%s: %s: %s", ctx.name, settings.url, detail)
-    return rejected(
-        ctx.name,
-        f"{settings.url}#item-{entry.position}",
-        datetime.now(UTC),
-        "feed.infohash_conflict",
-        detail,
-        item_id=entry.item_id,
-        title=entry.title,
-    )
+    return _conflict_reject(ctx, settings, entry, detail)
 
 
 def _conflict(
@@ -321,6 +312,22 @@ def _conflict(
         f"item {entry.position} ({entry.item_id}): {delivered.what} is {kept}, but "
         f"{named.where} names {named.infohash}; both are kept as sightings"
     )
+    return _conflict_reject(
+        ctx,
+        settings,
+        entry,
+        detail,
+        landed=[*delivered.v1, *delivered.v2],
+        named=named.infohash,
+        named_in=named.where,
+    )
+
+
+def _conflict_reject(
+    ctx: GatherContext, settings: FeedSettings, entry: FeedEntry, detail: str, **extra: object
+) -> Gathered:
+    """The ``feed.infohash_conflict`` reject of one item (logged too), referenced as
+    ``URL#item-N``; ``extra`` adds fields to the reject's record."""
     log.warning("%s: %s: %s", ctx.name, settings.url, detail)
     return rejected(
         ctx.name,
@@ -330,9 +337,7 @@ def _conflict(
         detail,
         item_id=entry.item_id,
         title=entry.title,
-        landed=[*delivered.v1, *delivered.v2],
-        named=named.infohash,
-        named_in=named.where,
+        **extra,
     )
 
 
