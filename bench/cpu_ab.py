@@ -26,13 +26,15 @@ from pathlib import Path
 _CHILD = """
 import json, os, resource, sys, time
 from pathlib import Path
+
+import kit_path  # noqa: F401  (the repository root on sys.path, for testkit/)
 stage, source, db = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 start = time.perf_counter()
 if stage == "ingest":
     from torrentwatch.ingest import ingest
     ingest([source], db, workers=2)
 else:
-    from torrentwatch.magnetico import import_magnetico
+    from torrentwatch.import_magnetico import import_magnetico
     import_magnetico(source, db, workers=1)
 wall = time.perf_counter() - start
 own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -51,7 +53,7 @@ def _inputs(stage: str, count: int, folder: Path) -> Path:
         for i, spec in enumerate(synthetic_specs(count, files_per_torrent=20)):
             (target / f"{i:06d}.torrent").write_bytes(encode(spec))
         return target
-    from torrentwatch.magnetico import write_synthetic_export
+    from testkit.magnetico_exports import write_synthetic_export
 
     target = folder / "export.jsonl"
     write_synthetic_export(target, count)

@@ -16,7 +16,7 @@ the warehouse: one ``fuzzy_terms`` rule over a 1,000-term list of generated game
 titles (``on: name``, ``form: both``, ``ratio`` >= 90).
 
 In the same run it times:
-  * flag  - ``rules.evaluate.flag`` (what `torrentwatch flag` runs) over the whole
+  * flag  - ``torrentwatch.flag.flag`` (what `torrentwatch flag` runs) over the whole
             warehouse, each repeat on a fresh copy (no flags yet), all cores; and
             once more as a re-run over its own flags (the steady state);
   * naive - a loop over torrents in Python: fetch each torrent's row, files and
@@ -59,10 +59,10 @@ from parsers.profile import profile_table
 from parsers.release import parse_release_array
 from rules import model as m
 from rules import predicates as p
-from rules.evaluate import flag
 from rules.fuzzy import SCORERS
-from rules.loader import load_packs
+from rules.ruleset import load_packs
 from rules.text_predicates import FuzzyTerms, Regex
+from torrentwatch.flag import flag
 from warehouse.db import connect
 
 # --- word pools (benign, made up) ---------------------------------------------------

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import libtorrent as lt
 
-from monitors.folder import discover, read_found
 from parsers import columnar
+from parsers.inputs import discover, read_found
 from parsers.records import Sighting
 from parsers.torrent import parse_torrent
 from torrentwatch.synth import encode, synthetic_specs

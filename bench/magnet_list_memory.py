@@ -10,7 +10,7 @@ child's peak RSS (the writer, ``ru_maxrss``) and the peak of its workers' RSS su
 (sampled from /proc every 50 ms), the time, and what was loaded, as a Markdown table.
 ``--code`` runs another checkout of the project (e.g. an exported older commit) to
 compare before and after. ``--monitor`` measures the monitor's loader instead: the list
-is landed (as the folder kind lands a large file) and ``monitors.loader.load_landing``
+is landed (as the folder kind lands a large file) and ``torrentwatch.monitor_load.load_landing``
 loads it; the writer is the only process, so the workers' column is 0.
 """
 
@@ -80,7 +80,7 @@ import json, resource, sys, time
 from datetime import UTC, datetime
 from monitors.base import Gathered
 from monitors.landing import LandingZone
-from monitors.loader import load_landing
+from torrentwatch.monitor_load import load_landing
 
 zone = LandingZone.local(sys.argv[2] + ".landing")
 path = sys.argv[1]

@@ -5,7 +5,7 @@ names; with ``--varied`` nearly all names distinct and most in Cyrillic, CJK or 
 script, as in a real crawl) once, then, in the same run and alternating, times
 
   floor   CREATE TABLE ... AS SELECT * FROM read_json(export) into a fresh DuckDB file
-  import  torrentwatch.magnetico.import_magnetico(export, fresh DuckDB file)
+  import  torrentwatch.import_magnetico.import_magnetico(export, fresh DuckDB file)
 
 and prints the median of each over the repeats and their ratio. ``--stages`` also
 splits the import's time into its parts (reading lines, DuckDB parse and checks,
@@ -24,9 +24,11 @@ from collections import defaultdict
 from pathlib import Path
 
 import duckdb
+import kit_path  # noqa: F401  (the repository root on sys.path, for testkit/)
 
-import monitors.magnetico_load as loader
-from torrentwatch.magnetico import import_magnetico, write_synthetic_export
+import torrentwatch.magnetico_load as loader
+from testkit.magnetico_exports import write_synthetic_export
+from torrentwatch.import_magnetico import import_magnetico
 
 FLOOR_SQL = """
 CREATE TABLE floor AS SELECT * FROM read_json(

@@ -27,12 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import kit_path  # noqa: F401  (the repository root on sys.path, for testkit/)
 import pyarrow as pa
 from magnetico_bench import time_floor
 
-import monitors.magnetico_load as loader
+import torrentwatch.magnetico_load as loader
 from parsers.columnar import ParsedBatch
-from torrentwatch.magnetico import WRITER_MEMORY, write_synthetic_export
+from testkit.magnetico_exports import write_synthetic_export
+from torrentwatch.import_magnetico import WRITER_MEMORY
 from warehouse.db import connect
 from warehouse.load import INSERT_ALL_FILES_SQL, load_batch
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/rules_quality.py --count 4000 --seed 7
 
-Builds ``count`` labeled torrents (``torrentwatch.labeled_corpus``: every disguise the
+Builds ``count`` labeled torrents (``testkit.labeled_corpus``: every disguise the
 rules issue names, honest releases and hard negatives), encodes them to .torrent files,
 ingests them with the real ingest stage into a temporary DuckDB warehouse, imports the
 corpus's known list with ``hashlist import``, runs ``flag`` with the shipped packs (plus
@@ -26,8 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import kit_path  # noqa: F401  (the repository root on sys.path, for testkit/)
+
 from parsers.normalize import display_safe
-from torrentwatch.labeled_corpus import (
+from testkit.labeled_corpus import (
     CASES,
     Counts,
     QualityReport,

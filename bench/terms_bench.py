@@ -5,7 +5,7 @@
 Writes (into a temporary folder) a term file of N distinct benign made-up titles
 (two or three words from small word pools and a number, ~20 bytes a line, with a
 comment line and a duplicate every 100 lines, so comments and the seen-set are
-exercised), and a one-rule pack naming it, then times ``rules.loader.load_packs`` on
+exercised), and a one-rule pack naming it, then times ``rules.ruleset.load_packs`` on
 that pack alone (reading, decoding, parsing, de-duplicating and checking the terms:
 what `rules lint`, `rules test` and `flag` all pay for each term file). Prints the
 median of ``--repeat`` runs per N as JSON lines. Works on any version of the loader
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rules.loader import load_packs
+from rules.ruleset import load_packs
 
 FIRST = ("kart", "castle", "robot", "pixel", "galaxy", "harbor", "winter", "comet")
 SECOND = ("racer", "quest", "dungeon", "garden", "lights", "river", "tales", "arena")

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 
-from torrentwatch.airflow_config import (
+from torrentwatch.dag_support import (
     DAG_SETTINGS,
     DUCKDB_POOL,
     FIRST_RUN_WAITS,
@@ -64,7 +64,7 @@ def hashlist_sync():
         map_index_template="{{ task.op_kwargs['spec']['name'] }}",
     )
     def import_list(spec: dict, params=None) -> dict:
-        from torrentwatch.hashlists import hashlist_import
+        from torrentwatch.hashlist import hashlist_import
         from torrentwatch.summaries import hashlist_text
 
         with retry_only_transient():

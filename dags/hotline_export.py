@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
-from torrentwatch.airflow_config import (
+from torrentwatch.dag_support import (
     DAG_SETTINGS,
     DUCKDB_POOL,
     FIRST_RUN_WAITS,

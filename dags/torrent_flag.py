@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, Param, dag, task
 
-from torrentwatch.airflow_config import (
+from torrentwatch.dag_support import (
     DAG_SETTINGS,
     DUCKDB_POOL,
     FLAGS_ASSET,
@@ -55,7 +55,7 @@ def torrent_flag():
     def flag(params=None) -> dict:
         from dataclasses import asdict
 
-        from rules.evaluate import flag
+        from torrentwatch.flag import flag
         from torrentwatch.summaries import flag_text
 
         with retry_only_transient():

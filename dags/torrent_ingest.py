@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, task
 
-from torrentwatch.airflow_config import (
+from torrentwatch.dag_support import (
     DAG_SETTINGS,
     DUCKDB_POOL,
     FIRST_RUN_WAITS,
@@ -60,7 +60,7 @@ def torrent_ingest():
         map_index_template="{{ task.op_kwargs['source'] }}",
     )
     def gather(source: str, params=None) -> dict:
-        from torrentwatch.errors import SourceFailed, SourceTimedOut
+        from common.errors import SourceFailed, SourceTimedOut
         from torrentwatch.monitor import gather_source
         from torrentwatch.summaries import gather_text
 

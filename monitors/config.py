@@ -21,10 +21,10 @@ from typing import Any
 
 import yaml
 
+from common.errors import ConfigError, SourcesInvalid, SourceUnknown
+from common.textcap import capped_repr
 from monitors.kinds import KindUnavailable, load_kind
-from parsers.textcap import capped_repr
 from rules.source import Document, KeyPath, Problem, parse_document
-from torrentwatch.errors import ConfigError, SourcesInvalid, SourceUnknown
 
 TOP_KEYS = frozenset({"landing", "defaults", "parallel", "interval", "sources"})
 DEFAULT_KEYS = frozenset({"rate_limit", "timeout"})

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 import libtorrent as lt
 
+from common.errors import SwarmSettingsInvalid
 from monitors.base import GatherContext, Gathered
 from monitors.fetch import (
     CLOSE_MARGIN,
@@ -36,7 +37,6 @@ from monitors.fetch import (
     torrent_item,
 )
 from monitors.lt_session import Endpoint, SessionPlan, is_ip, open_session, stat_values
-from torrentwatch.errors import SwarmSettingsInvalid
 
 log = logging.getLogger(__name__)
 

@@ -24,15 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from common.errors import ConfigError, FeedMalformed, FetchError, InputRejected
 from monitors.base import GatherContext, Gathered, rejected
-from monitors.feed_parse import (
-    FeedEntry,
-    NamedHash,
-    magnet_for,
-    magnet_hashes,
-    parse_feed,
-    undelivered,
-)
 from monitors.http import (
     HttpPolicy,
     Validators,
@@ -42,8 +35,15 @@ from monitors.http import (
     policy_problems,
     setting_int,
 )
+from parsers.feed_items import (
+    FeedEntry,
+    NamedHash,
+    magnet_for,
+    magnet_hashes,
+    parse_feed,
+    undelivered,
+)
 from parsers.torrent import parse_torrent
-from torrentwatch.errors import ConfigError, FeedMalformed, FetchError, InputRejected
 
 FEED_MAX_BYTES = 8 * 1024 * 1024
 TORRENT_MAX_BYTES = 16 * 1024 * 1024

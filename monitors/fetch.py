@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 import libtorrent as lt
 
+from common.errors import InputRejected, SwarmSettingsInvalid, SwarmWarehouseUnreadable
 from monitors.base import GatherContext, Gathered
 from monitors.lt_session import (
     Endpoint,
@@ -34,7 +35,6 @@ from monitors.lt_session import (
 )
 from parsers.magnet import parse_magnet
 from parsers.torrent import parse_torrent
-from torrentwatch.errors import InputRejected, SwarmSettingsInvalid, SwarmWarehouseUnreadable
 
 log = logging.getLogger(__name__)
 

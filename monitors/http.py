@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from email.message import Message
 from urllib.parse import quote, urlsplit
 
-from torrentwatch.errors import (
+from common.errors import (
     FetchBadContentType,
     FetchBadStatus,
     FetchBadUrl,

@@ -16,7 +16,7 @@ from monitors.base import GatherContext
 
 # kind name in sources.yaml -> module exposing check_settings(settings) and gather(ctx)
 KIND_MODULES: dict[str, str] = {
-    "folder": "monitors.folder_source",
+    "folder": "monitors.folder",
     "feed": "monitors.feed",
     "scrape": "monitors.scrape",
     "fetch": "monitors.fetch",

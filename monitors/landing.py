@@ -44,9 +44,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from common.errors import LandingError, NotRegularFile
+from common.files import open_regular
 from monitors.base import GATHERED_KINDS, Gathered
-from torrentwatch.errors import LandingError, NotRegularFile
-from torrentwatch.files import open_regular
 
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _COPY_CHUNK = 1 << 20

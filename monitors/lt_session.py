@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import libtorrent as lt
 
-from torrentwatch.errors import SwarmSessionError
+from common.errors import SwarmSessionError
 
 # The alerts the fetcher and the DHT walker act on; everything else stays unposted.
 ALERT_MASK = (

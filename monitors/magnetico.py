@@ -5,7 +5,7 @@ JSON lines (``{"infoHash": "<40 hex>", "name": ..., "files": [{"size": ..., "pat
 "dir/file"}]}``), often zstd-compressed. This source only finds those files and hands
 each one, by path, to the landing zone (``Gathered.payload_file``): an export can be
 tens of gigabytes, so it is never read into memory here. Loading is set-wise, in
-``monitors.magnetico_load``.
+``torrentwatch.magnetico_load``.
 
 Settings: ``path`` (required) — an export or database file, a folder (every file in
 it, recursively), or a glob pattern. The format of each file is found by sniffing
@@ -21,8 +21,8 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common.files import open_regular
 from monitors.base import GatherContext, Gathered
-from torrentwatch.files import open_regular
 
 KIND = "magnetico"
 SQLITE_MAGIC = b"SQLite format 3\x00"

@@ -22,12 +22,12 @@ from dataclasses import asdict, dataclass, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from common.errors import TorrentwatchError
+from common.processes import die_with_parent
 from monitors.base import GatherContext, Gathered
 from monitors.config import SourceConfig
 from monitors.kinds import KindUnavailable, load_kind
 from monitors.landing import LandingZone
-from torrentwatch.errors import TorrentwatchError
-from torrentwatch.processes import die_with_parent
 
 KILL_GRACE = 2.0  # seconds a source gets past its timeout before its process is killed
 PROGRESS_EVERY = 0.5  # seconds between progress messages from a running source

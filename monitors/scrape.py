@@ -26,9 +26,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import libtorrent as lt
 
-from monitors.base import GatherContext, Gathered
-from monitors.http import HttpPolicy, fetch, policy_problems, setting_int, setting_number
-from torrentwatch.errors import (
+from common.errors import (
     ConfigError,
     FetchError,
     ScrapeBadResponse,
@@ -36,6 +34,8 @@ from torrentwatch.errors import (
     ScrapeTimeout,
     ScrapeUnsupported,
 )
+from monitors.base import GatherContext, Gathered
+from monitors.http import HttpPolicy, fetch, policy_problems, setting_int, setting_number
 
 BEP15_PROTOCOL_ID = 0x41727101980
 UDP_BASE_TIMEOUT = 15.0  # BEP 15: retransmit after 15 * 2^n seconds

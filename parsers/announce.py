@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import libtorrent as lt
 
+from common.textcap import FIELD_CAP, cap_text, cut_marker
 from parsers.bencode import top_level
-from parsers.textcap import FIELD_CAP, cap_text, cut_marker
 
 _TRACKER_SCHEMES = (b"http://", b"https://", b"udp://", b"ws://", b"wss://")
 _SPACE_OR_CONTROL = bytes([*range(0x21), 0x7F])

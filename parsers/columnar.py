@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from common.textcap import DETAIL_CAP, cap_array
 from parsers.extensions import ext_chain_array, kind_array
 from parsers.hashgroups import group_by_hashes
 from parsers.normalize import (
@@ -34,7 +35,6 @@ from parsers.profile import profile_table
 from parsers.reasons import KEPT_REASONS
 from parsers.records import Reject, Sighting, TorrentMeta
 from parsers.release import parse_release_array
-from parsers.textcap import DETAIL_CAP, cap_array
 
 _TS = pa.timestamp("us", tz="UTC")
 _FALSE = pa.scalar(False, pa.bool_())

@@ -21,16 +21,16 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from parsers.magnet import btih_hex, btmh_hex, parse_magnet
-from parsers.normalize import display_safe
-from parsers.textcap import DETAIL_CAP, QUOTE_CAP, cap_text, capped_repr
-from torrentwatch.errors import (
+from common.errors import (
     HashListAllRejected,
     HashListBadHeader,
     HashListEmpty,
     HashListNotText,
     InputRejected,
 )
+from common.textcap import DETAIL_CAP, QUOTE_CAP, cap_text, capped_repr
+from parsers.magnet import btih_hex, btmh_hex, parse_magnet
+from parsers.normalize import display_safe
 
 KINDS = ("infohash_v1", "infohash_v2", "pieces_root")
 FORMATS = ("auto", "text", "csv")

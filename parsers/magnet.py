@@ -15,10 +15,10 @@ import binascii
 import re
 from urllib.parse import unquote_to_bytes
 
+from common.errors import InputRejected
+from common.textcap import cap_text, capped_repr
 from parsers.reasons import parser_error
 from parsers.records import FileList, MagnetLink, TorrentMeta
-from parsers.textcap import cap_text, capped_repr
-from torrentwatch.errors import InputRejected
 
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _BASE32 = re.compile(r"[A-Za-z2-7]{32}")

@@ -6,8 +6,8 @@ once shipped, keeps its meaning. Add new codes; never rename old ones.
 
 from __future__ import annotations
 
-from parsers.textcap import cap_text
-from torrentwatch.errors import InputRejected
+from common.errors import InputRejected
+from common.textcap import cap_text
 
 REASONS: dict[str, str] = {
     # reading

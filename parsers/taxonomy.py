@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from torrentwatch.errors import ConfigError
+from common.errors import ConfigError
 
 DATA_PACKAGE = "parsers"
 DATA_DIR = "data"

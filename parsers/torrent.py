@@ -31,13 +31,13 @@ from typing import TypeVar
 
 import libtorrent as lt
 
+from common.errors import InputRejected
+from common.textcap import cap_text
 from parsers import announce
 from parsers.bencode import decode_info
 from parsers.padding import looks_like_padding
 from parsers.reasons import describe
 from parsers.records import FileList, TorrentMeta
-from parsers.textcap import cap_text
-from torrentwatch.errors import InputRejected
 
 DEFAULT_MAX_SIZE = 64 * 1024 * 1024
 T = TypeVar("T")

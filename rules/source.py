@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
-from parsers.textcap import cap_text
-from torrentwatch import files
-from torrentwatch.errors import FileTooLarge, NotRegularFile
+from common import files
+from common.errors import FileTooLarge, NotRegularFile
+from common.textcap import cap_text
 
 KeyPath = tuple[str | int, ...]
 # Packs nest a handful of levels; PyYAML composes recursively, so a hostile file
@@ -37,7 +37,7 @@ class FileRefused(Exception):
 def read_regular(file: Path, max_bytes: int) -> bytes:
     """The bytes of ``file`` if it is a regular file of at most ``max_bytes``.
 
-    The project's one reader of files it does not control (``torrentwatch.files``:
+    The project's one reader of files it does not control (``common.files``:
     opened without blocking, checked with ``fstat``, the size checked while reading),
     its refusals turned into :class:`FileRefused` for the pack's problem list."""
     try:

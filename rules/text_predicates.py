@@ -19,8 +19,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from common.textcap import QUOTE_CAP, cap_text
 from parsers.normalize import normalize_array, normalize_text, skeleton_text
-from parsers.textcap import QUOTE_CAP, cap_text
 from rules import values as v
 from rules.predicates import (
     EVIDENCE_FILES,

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from common.textcap import capped_repr
 from parsers.extensions import KINDS, taxonomy
 from parsers.release import vocabulary
-from parsers.textcap import capped_repr
 from rules.source import Document, KeyPath, Problem, format_path
 
 _SIZE_RE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*")

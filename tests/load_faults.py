@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-import monitors.magnetico_load as magnetico_loading
-from torrentwatch.errors import WarehouseError
+import torrentwatch.magnetico_load as magnetico_loading
+from common.errors import WarehouseError
 
 
 def fail_block_load(
     monkeypatch, block: int, module: ModuleType = magnetico_loading
 ) -> Callable[[], None]:
     """Make the ``block``-th ``load_batch`` call of ``module`` (magnetico imports unless
-    told: ``monitors.loader`` for landed magnet lists) fail as a full disk would (its
+    told: ``torrentwatch.monitor_load`` for landed magnet lists) fail as a full disk would (its
     transaction rolled back, the blocks before it committed); returns the call that
     puts the real load back."""
     real_load = module.load_batch

@@ -9,8 +9,8 @@ import sys
 import pytest
 import typer.main
 
+from common.errors import ValueOutOfRange
 from torrentwatch.cli import app
-from torrentwatch.errors import ValueOutOfRange
 from torrentwatch.ingest import ingest
 from torrentwatch.review import review_queue
 

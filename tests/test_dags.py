@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from rules.evaluate import flag
-from torrentwatch.airflow_config import (
+from common.errors import ConfigError
+from torrentwatch.dag_support import (
     DEFAULT_ARGS,
     DUCKDB_POOL,
     ExportTarget,
@@ -33,8 +33,8 @@ from torrentwatch.airflow_config import (
     warehouse_path,
 )
 from torrentwatch.demo import demo_data_dir
-from torrentwatch.errors import ConfigError
 from torrentwatch.export import export_verify
+from torrentwatch.flag import flag
 from torrentwatch.ingest import ingest
 from torrentwatch.review import review_decide, review_queue
 
@@ -448,8 +448,7 @@ def test_unpausing_a_dag_starts_no_run_before_its_next_scheduled_time(dagbag):
 
 
 def test_only_transient_errors_are_retried():
-    from torrentwatch.airflow_config import retryable
-    from torrentwatch.errors import (
+    from common.errors import (
         FetchTimeout,
         RulesInvalid,
         SourceFailed,
@@ -459,6 +458,7 @@ def test_only_transient_errors_are_retried():
         WarehouseMissing,
         WarehouseSchemaNewer,
     )
+    from torrentwatch.dag_support import retryable
 
     for transient in (WarehouseLocked("x"), WarehouseDiskFull("x"), FetchTimeout("x")):
         assert retryable(transient), transient.code
@@ -475,7 +475,7 @@ def test_only_transient_errors_are_retried():
         assert not retryable(error), error.code
     # What an error was raised from counts: a list URL that timed out may answer later,
     # a file that is not there will not appear by retrying.
-    from torrentwatch.errors import HashListUnreadable
+    from common.errors import HashListUnreadable
 
     try:
         try:

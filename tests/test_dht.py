@@ -10,6 +10,7 @@ from pathlib import Path
 import libtorrent as lt
 import pytest
 
+from common.errors import SwarmSettingsInvalid
 from monitors.dht import SampleWalker, check_settings, own_node_ids, read_settings, run_dht
 from monitors.lt_session import Endpoint, SessionPlan, open_session, session_settings
 from parsers.torrent import parse_torrent
@@ -23,7 +24,6 @@ from tests.swarm import (
     wait_for,
     write_payload,
 )
-from torrentwatch.errors import SwarmSettingsInvalid
 
 # --- settings ------------------------------------------------------------------------------
 

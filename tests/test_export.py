@@ -16,11 +16,11 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from rules.evaluate import flag
-from torrentwatch.errors import ExportInvalid, ExportWriteFailed, ManifestInvalid, WarehouseError
+from common.errors import ExportInvalid, ExportWriteFailed, ManifestInvalid, WarehouseError
 from torrentwatch.export import export, export_verify
 from torrentwatch.export_files import write_atomic
 from torrentwatch.export_items import COLUMNS, SCHEMA_VERSION
+from torrentwatch.flag import flag
 from torrentwatch.ingest import ingest
 from torrentwatch.render import FORMULA_START, neutralise
 from torrentwatch.review import review_bulk, review_decide, review_queue

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 import yaml
 
+from common.errors import ConfigError
 from parsers.extensions import (
     KINDS,
     chain_of_name,
@@ -23,7 +24,6 @@ from parsers.extensions import (
     taxonomy,
 )
 from parsers.taxonomy import load_data, parse_yaml
-from torrentwatch.errors import ConfigError
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "extensions.yaml").read_text("utf-8"))
 

@@ -24,14 +24,7 @@ from xml.sax.saxutils import escape
 import duckdb
 import pytest
 
-from monitors import feed
-from monitors.base import GatherContext, Gathered
-from monitors.feed_parse import NamedHash, parse_feed, undelivered
-from monitors.http import HttpPolicy, fetch
-from parsers.magnet import parse_magnet
-from parsers.torrent import parse_torrent
-from tests.gathering import DictState
-from torrentwatch.errors import (
+from common.errors import (
     ConfigError,
     FeedMalformed,
     FeedUnsafeXml,
@@ -43,6 +36,13 @@ from torrentwatch.errors import (
     FetchTlsError,
     FetchTooLarge,
 )
+from monitors import feed
+from monitors.base import GatherContext, Gathered
+from monitors.http import HttpPolicy, fetch
+from parsers.feed_items import NamedHash, parse_feed, undelivered
+from parsers.magnet import parse_magnet
+from parsers.torrent import parse_torrent
+from tests.gathering import DictState
 from torrentwatch.synth import SynthTorrent, encode
 
 FEEDS = Path(__file__).parent / "feeds"

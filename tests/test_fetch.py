@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import SwarmSettingsInvalid, SwarmWarehouseUnreadable
 from monitors.fetch import check_settings, gather, read_settings, run_fetch, target_from_text
 from parsers.magnet import magnet_to_metas, parse_magnet
 from parsers.torrent import parse_torrent
@@ -20,7 +21,6 @@ from tests.swarm import (
     transmission_seed,
     write_payload,
 )
-from torrentwatch.errors import SwarmSettingsInvalid, SwarmWarehouseUnreadable
 
 NOBODY_HAS = "0123456789abcdef0123456789abcdef01234567"
 

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from test_rules_sql import RUNS, TORRENTS, compile_rule
 
-from rules.evaluate import explain, flag, flag_sql
+from common.errors import TorrentNotFound
 from torrentwatch.demo import demo_data_dir
-from torrentwatch.errors import TorrentNotFound
-from torrentwatch.hashlists import hashlist_import
+from torrentwatch.explain import explain
+from torrentwatch.flag import flag, flag_sql
+from torrentwatch.hashlist import hashlist_import
 from torrentwatch.ingest import ingest
 from warehouse.db import connect
 
@@ -292,8 +293,8 @@ def test_explain_unknown_infohash(db):
 
 
 def test_a_failing_flag_run_changes_nothing(db, tmp_path, monkeypatch):
-    import rules.evaluate as evaluate
-    from torrentwatch.errors import WarehouseError
+    import torrentwatch.flag as evaluate
+    from common.errors import WarehouseError
 
     flag(db)
     before = _flags(db)
@@ -336,9 +337,9 @@ def test_two_pass_run_stores_exactly_what_flag_sql_gives(db):
     """The flag run computes evidence over tables cut down to the candidates; every
     stored flag must carry the evidence and score the one-query twin gives over the
     whole warehouse, and no more or fewer flags."""
-    from rules.evaluate import score_sql
     from rules.fuzzy import prepare
-    from rules.loader import load_packs
+    from rules.ruleset import load_packs
+    from torrentwatch.flag import score_sql
 
     example = Path(__file__).resolve().parent.parent / "docs" / "examples" / "watch-titles.yaml"
     flag(db, [example])

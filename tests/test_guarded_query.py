@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from torrentwatch.errors import QueryError, QueryRefused, ReviewInvalid
+from common.errors import QueryError, QueryRefused, ReviewInvalid
 from torrentwatch.query import sql, stats
 from torrentwatch.review import review_bulk
 from warehouse.guarded import GUARD_SETTINGS, open_guarded

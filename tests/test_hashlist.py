@@ -18,9 +18,7 @@ import pytest
 from torrent_fixtures import libtorrent_torrent, load_cases, write_tree
 from warehouse_rows import query_rows
 
-from parsers.hashlist import MAX_LINE_BYTES, PREVIEW_CHARS, parse_hash_list
-from parsers.reasons import REASONS
-from torrentwatch.errors import (
+from common.errors import (
     HashListAllRejected,
     HashListEmpty,
     HashListError,
@@ -29,7 +27,9 @@ from torrentwatch.errors import (
     HashListUnreadable,
     WarehouseError,
 )
-from torrentwatch.hashlists import hashlist_import, hashlist_list
+from parsers.hashlist import MAX_LINE_BYTES, PREVIEW_CHARS, parse_hash_list
+from parsers.reasons import REASONS
+from torrentwatch.hashlist import hashlist_import, hashlist_list
 from torrentwatch.ingest import ingest
 from torrentwatch.synth import synthetic_specs
 from warehouse.db import connect

@@ -11,8 +11,8 @@ from typing import ClassVar
 
 import pytest
 
-from torrentwatch.errors import HashListUnreadable
-from torrentwatch.hashlists import hashlist_import
+from common.errors import HashListUnreadable
+from torrentwatch.hashlist import hashlist_import
 from warehouse.db import connect
 
 LIST_V1 = b"0123456789abcdef0123456789abcdef01234567\n"

@@ -27,10 +27,10 @@ from torrent_fixtures import (
 )
 
 import parsers.torrent as torrent_module
+from common.errors import InputRejected
 from parsers.reasons import REASONS
 from parsers.records import TorrentMeta
 from parsers.torrent import DEFAULT_LIMITS, parse_torrent
-from torrentwatch.errors import InputRejected
 from torrentwatch.synth import encode, synthetic_specs
 
 

@@ -17,11 +17,11 @@ from urllib.parse import quote_from_bytes
 import pytest
 from warehouse_rows import query_rows
 
+from common.errors import InputRejected
+from common.textcap import DETAIL_CAP, FIELD_CAP
 from parsers.magnet import magnet_to_metas, parse_magnet, parse_magnet_lines
 from parsers.reasons import REASONS
 from parsers.records import MagnetLink, TorrentMeta
-from parsers.textcap import DETAIL_CAP, FIELD_CAP
-from torrentwatch.errors import InputRejected
 from torrentwatch.ingest import ingest
 
 V1 = "0123456789abcdef0123456789abcdef01234567"
@@ -162,7 +162,7 @@ def test_one_bad_line_among_good_ones_costs_itself_alone(tmp_path: Path) -> None
     folder = tmp_path / "links"
     folder.mkdir()
     good = [f"magnet:?xt=urn:btih:{i:040x}&dn=Linux.Image.{i}" for i in range(1, 6)]
-    # Long, but under the magnet-list line cap (monitors.folder.MAX_LINE_BYTES): parsed,
+    # Long, but under the magnet-list line cap (parsers.inputs.MAX_LINE_BYTES): parsed,
     # its text capped; a 5 MB line is over it, a reject of its own.
     long = 60_000
     lines = [
@@ -235,7 +235,7 @@ def test_the_monitor_loader_turns_a_parser_bug_into_a_reject(tmp_path: Path) -> 
 
     from monitors.base import Gathered
     from monitors.landing import LandingZone
-    from monitors.loader import load_landing
+    from torrentwatch.monitor_load import load_landing
 
     zone = LandingZone.local(tmp_path / "landing")
     now = datetime.now(UTC)
@@ -255,7 +255,7 @@ def test_a_huge_observation_title_is_stored_capped_as_title_and_name(tmp_path: P
 
     from monitors.base import Gathered
     from monitors.landing import LandingZone
-    from monitors.loader import load_landing
+    from torrentwatch.monitor_load import load_landing
 
     zone = LandingZone.local(tmp_path / "landing")
     record = {"infohash": V1, "title": "Kart.Racer." + "x" * FIVE_MB, "category": "c" * FIVE_MB}

@@ -26,7 +26,8 @@ from hostile_gen import (
 )
 from torrent_fixtures import MULTI_FILE, libtorrent_torrent, write_tree
 
-from monitors.feed_parse import ParsedFeed, parse_feed
+from common.errors import FeedMalformed, FeedUnsafeXml, HashListError, InputRejected
+from common.textcap import DETAIL_CAP, FIELD_CAP, cap_text
 from parsers import announce, bencode
 from parsers.extensions import (
     ext_chain,
@@ -35,6 +36,7 @@ from parsers.extensions import (
     kind_of,
     kind_of_ext,
 )
+from parsers.feed_items import ParsedFeed, parse_feed
 from parsers.hashlist import KINDS, parse_hash_list
 from parsers.magnet import parse_magnet_lines
 from parsers.normalize import (
@@ -51,9 +53,7 @@ from parsers.normalize import (
 from parsers.reasons import REASONS
 from parsers.records import TorrentMeta
 from parsers.release import parse_release, parse_release_array
-from parsers.textcap import DETAIL_CAP, FIELD_CAP, cap_text
 from parsers.torrent import parse_torrent
-from torrentwatch.errors import FeedMalformed, FeedUnsafeXml, HashListError, InputRejected
 from torrentwatch.synth import encode, synthetic_specs
 
 FEEDS = Path(__file__).parent / "feeds"
@@ -556,7 +556,7 @@ def test_a_magnet_uri_torrent_with_a_5_mb_dn_keeps_a_capped_name() -> None:
 
 
 def test_a_malformed_json_line_ending_in_multibyte_text_is_one_reject(tmp_path: Path) -> None:
-    from torrentwatch.magnetico import import_magnetico
+    from torrentwatch.import_magnetico import import_magnetico
 
     good = b'{"infoHash": "%s", "name": "Kart", "files": [{"size": 5, "path": "k.iso"}]}'
     # DuckDB quotes the first malformed line cut at a byte count: here inside an "é".
@@ -587,7 +587,7 @@ def test_mutated_magnetico_json_lines_give_records_or_rejects() -> None:
     import json
     from datetime import UTC, datetime
 
-    from monitors.magnetico_load import _Origin, prepare_block, split_lines
+    from torrentwatch.magnetico_load import _Origin, prepare_block, split_lines
 
     rng = random.Random(110_011)
     origin = _Origin("magnetico", "e.jsonl", datetime(2026, 1, 1, tzinfo=UTC), "run")
@@ -609,7 +609,7 @@ def test_mutated_magnetico_json_lines_give_records_or_rejects() -> None:
 
 def test_feed_counts_take_ascii_digits_only() -> None:
     """Python's int() reads any script's digits; a feed's counts are ASCII or absent."""
-    from monitors.feed_parse import MAX_COUNT, _count
+    from parsers.feed_items import MAX_COUNT, _count
 
     for text in ("\u0663", "\u0661\u0662", "\uff15", "\u00b2", "7\u0663"):
         assert _count([("seeders", text)], zero=True, limit=MAX_COUNT) is None, text
@@ -618,7 +618,7 @@ def test_feed_counts_take_ascii_digits_only() -> None:
 
 def test_a_quoted_integer_too_long_for_repr_is_described() -> None:
     """repr() refuses integers past 4,300 digits; a message quoting one must not raise."""
-    from parsers.textcap import capped_repr
+    from common.textcap import capped_repr
 
     assert capped_repr(9 * 10**5000) == "an integer of about 5,001 digits"
     assert capped_repr(12345) == "12345"

@@ -16,7 +16,7 @@ import libtorrent as lt
 import pytest
 from torrent_fixtures import libtorrent_torrent, write_tree
 
-from torrentwatch.hashlists import hashlist_import
+from torrentwatch.hashlist import hashlist_import
 from torrentwatch.ingest import IngestSummary, ingest
 from torrentwatch.review import review_decide, review_show
 from warehouse.db import connect

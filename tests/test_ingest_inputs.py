@@ -20,14 +20,14 @@ from pathlib import Path
 import pytest
 from warehouse_rows import query_rows
 
-from monitors.folder import magnet_slices
+from common.errors import HashListUnreadable, LandingError
+from common.files import read_regular
 from monitors.landing import LocalStorage
+from parsers.inputs import magnet_slices
 from parsers.magnet import parse_magnet_lines
-from torrentwatch.errors import HashListUnreadable, LandingError
-from torrentwatch.files import read_regular
-from torrentwatch.hashlists import hashlist_import
+from torrentwatch.hashlist import hashlist_import
+from torrentwatch.import_magnetico import import_magnetico
 from torrentwatch.ingest import ingest
-from torrentwatch.magnetico import import_magnetico
 from torrentwatch.synth import SynthTorrent, encode
 
 GAME = SynthTorrent("Kart.Racer.Deluxe.PS2.PAL-SYNTH", (("kart.iso", 4_000_000),))

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import LandingError
 from monitors.base import Gathered
 from monitors.landing import LandingZone, LocalStorage, check_key
 from monitors.runner import TokenBucket
-from torrentwatch.errors import LandingError
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

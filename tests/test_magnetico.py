@@ -15,17 +15,18 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-import monitors.magnetico_load as loading
+import torrentwatch.magnetico_load as loading
+from common.errors import WarehouseError
 from monitors.base import GatherContext
 from monitors.magnetico import check_settings, gather, sniff_format
-from monitors.magnetico_load import load_magnetico, read_line_blocks
 from parsers.reasons import REASONS
+from testkit.magnetico_exports import synthetic_record, write_synthetic_export
 from tests.load_faults import fail_block_load
 from tests.warehouse_rows import table_counts
 from torrentwatch.cli import app
-from torrentwatch.errors import WarehouseError
+from torrentwatch.import_magnetico import import_magnetico
 from torrentwatch.ingest import ingest
-from torrentwatch.magnetico import import_magnetico, synthetic_record, write_synthetic_export
+from torrentwatch.magnetico_load import load_magnetico, read_line_blocks
 from warehouse.db import connect
 from warehouse.runs import start_run
 
@@ -286,7 +287,7 @@ def test_a_resumed_load_skips_exactly_the_committed_records():
 def test_cli_resume_continues_an_import_that_stopped(tmp_path, monkeypatch):
     """`import magnetico --resume` skips what an earlier, interrupted import of the same
     file committed; without it the whole file loads again, and the CLI says so."""
-    import torrentwatch.magnetico as stage
+    import torrentwatch.import_magnetico as stage
 
     path = write_synthetic_export(tmp_path / "e.jsonl", 900)
     db = tmp_path / "w.duckdb"

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-import monitors.magnetico_load as loading
-from monitors.magnetico_load import load_magnetico
+import torrentwatch.magnetico_load as loading
+from common.errors import WarehouseError
 from tests.load_faults import fail_block_load
-from torrentwatch.errors import WarehouseError
-from torrentwatch.magnetico import import_magnetico
+from torrentwatch.import_magnetico import import_magnetico
+from torrentwatch.magnetico_load import load_magnetico
 from warehouse.db import connect
 from warehouse.runs import start_run
 

@@ -20,13 +20,13 @@ import libtorrent as lt
 import pytest
 from warehouse_rows import query_rows
 
+from common.errors import SourceFailed, WarehouseLocked
 from monitors import kinds
 from monitors.base import GatherContext, Gathered, rejected
 from monitors.landing import LandingZone
-from monitors.loader import load_landing as load_landing_zone
 from tests.load_faults import fail_block_load
-from torrentwatch.errors import SourceFailed, WarehouseLocked
 from torrentwatch.monitor import gather_source, load_landing, monitor, source_names
+from torrentwatch.monitor_load import load_landing as load_landing_zone
 from torrentwatch.synth import SynthTorrent, encode, synthetic_specs
 
 KART = SynthTorrent(
@@ -218,9 +218,9 @@ def test_folder_source_missing_folder_fails_clearly(tmp_path):
 
 
 def test_oversized_files_land_and_become_rejects(tmp_path, db_path, monkeypatch):
-    import monitors.folder
+    import parsers.inputs
 
-    monkeypatch.setattr(monitors.folder, "MAX_INPUT_BYTES", 2000)
+    monkeypatch.setattr(parsers.inputs, "MAX_INPUT_BYTES", 2000)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "big.torrent").write_bytes(b"d4:info" + b"x" * 50_000)
@@ -345,7 +345,7 @@ def test_a_loader_killed_mid_load_loses_nothing(tmp_path, db_path):
     script = (
         "import sys\n"
         "from monitors.landing import LandingZone\n"
-        "from monitors.loader import load_landing\n"
+        "from torrentwatch.monitor_load import load_landing\n"
         "load_landing(LandingZone.local(sys.argv[1]), sys.argv[2], batch_items=50)\n"
     )
     loader = subprocess.Popen([sys.executable, "-c", script, str(zone.storage.root), str(db_path)])
@@ -485,7 +485,7 @@ def test_magnetico_items_wait_while_their_loader_is_unavailable(tmp_path, db_pat
     zone = LandingZone.local(tmp_path / "landing")
     now = datetime.now(UTC)
     zone.land(Gathered("magnetico", "inbox", str(export), b"", now, payload_file=str(export)))
-    monkeypatch.setitem(sys.modules, "monitors.magnetico_load", None)  # import fails
+    monkeypatch.setitem(sys.modules, "torrentwatch.magnetico_load", None)  # import fails
     summary = load_landing(config, db_path)
     assert (summary.loaded, summary.failed) == (0, 1)
     assert "magnetico loading is not available" in summary.errors[0]
@@ -521,7 +521,7 @@ def test_magnetico_items_go_to_the_magnetico_loader(tmp_path, db_path):
 def test_a_magnetico_item_whose_load_died_is_resumed_not_repeated(tmp_path, db_path, monkeypatch):
     """The monitor's loader gives each export its landing key: after a load that died
     part-way, the next load takes only the blocks that were not committed."""
-    import monitors.magnetico_load as loading
+    import torrentwatch.magnetico_load as loading
 
     config = _config(tmp_path, FOLDER)
     (tmp_path / "inbox").mkdir()

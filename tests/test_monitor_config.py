@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from common.errors import ConfigError, SourcesInvalid, SourceUnknown
 from monitors import kinds
 from monitors.config import DEFAULT_TIMEOUT, load_sources
-from torrentwatch.errors import ConfigError, SourcesInvalid, SourceUnknown
 
 GOOD = """\
 landing: spool/landing

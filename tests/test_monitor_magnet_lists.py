@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from warehouse_rows import query_rows
 
-import monitors.folder
-import monitors.loader
+import parsers.inputs
+import torrentwatch.monitor_load
+from common.errors import WarehouseError
 from monitors.base import Gathered
 from monitors.landing import LandingZone
-from monitors.loader import load_landing
 from tests.load_faults import fail_block_load
-from torrentwatch.errors import WarehouseError
+from torrentwatch.monitor_load import load_landing
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -36,7 +36,7 @@ def _land_list(zone: LandingZone, tmp_path: Path, lines: list[str], name: str = 
 
 def _spy_loads(monkeypatch) -> list[int]:
     """Rows (sightings plus rejects) of every batch the loader commits, in order."""
-    real_load = monitors.loader.load_batch
+    real_load = torrentwatch.monitor_load.load_batch
     sizes: list[int] = []
 
     def load_batch(con, batch, *args, **kwargs):
@@ -44,7 +44,7 @@ def _spy_loads(monkeypatch) -> list[int]:
         sizes.append(batch.observations.num_rows + batch.rejects.num_rows)
         return counts
 
-    monkeypatch.setattr(monitors.loader, "load_batch", load_batch)
+    monkeypatch.setattr(torrentwatch.monitor_load, "load_batch", load_batch)
     return sizes
 
 
@@ -52,7 +52,7 @@ def test_a_list_longer_than_a_batch_loads_in_several_transactions(tmp_path, db_p
     zone = LandingZone.local(tmp_path / "landing")
     lines = [_link(i) for i in range(1, 24)]
     lines[6] = "magnet:?xt=urn:btih:nothex"  # line 7
-    lines[11] = "magnet:?dn=" + "x" * (monitors.folder.MAX_LINE_BYTES + 10)  # line 12
+    lines[11] = "magnet:?dn=" + "x" * (parsers.inputs.MAX_LINE_BYTES + 10)  # line 12
     lines[17] = "# a comment"  # line 18
     path = _land_list(zone, tmp_path, lines)
     for i in (101, 102, 103):  # small items: one batch together, as before
@@ -82,7 +82,7 @@ def test_a_list_longer_than_a_batch_loads_in_several_transactions(tmp_path, db_p
 def test_a_list_killed_part_way_resumes_without_double_sightings(tmp_path, db_path, monkeypatch):
     zone = LandingZone.local(tmp_path / "landing")
     _land_list(zone, tmp_path, [_link(i) for i in range(1, 61)])
-    restore = fail_block_load(monkeypatch, 3, module=monitors.loader)
+    restore = fail_block_load(monkeypatch, 3, module=torrentwatch.monitor_load)
     with pytest.raises(WarehouseError):
         load_landing(zone, db_path, batch_items=10, list_lines=10)
     assert len(zone.unloaded()) == 1
@@ -106,12 +106,12 @@ def test_a_list_whose_lines_were_all_committed_is_only_recorded(tmp_path, db_pat
     is not read again on every load): it is recorded, nothing is sighted again."""
     zone = LandingZone.local(tmp_path / "landing")
     _land_list(zone, tmp_path, [_link(i) for i in range(1, 31)])
-    restore = fail_block_load(monkeypatch, 3, module=monitors.loader)
+    restore = fail_block_load(monkeypatch, 3, module=torrentwatch.monitor_load)
     with pytest.raises(WarehouseError):
         load_landing(zone, db_path, batch_items=10, list_lines=10)
     restore()
     # As if the third block had committed: the mark says every line is in.
-    con = monitors.loader.connect(db_path)
+    con = torrentwatch.monitor_load.connect(db_path)
     con.execute("UPDATE load_progress SET through = 30")
     con.close()
     summary = load_landing(zone, db_path, batch_items=10, list_lines=10)
@@ -122,7 +122,7 @@ def test_a_list_whose_lines_were_all_committed_is_only_recorded(tmp_path, db_pat
 def test_a_magnet_list_over_the_input_cap_loads_other_kinds_do_not(tmp_path, db_path, monkeypatch):
     """The whole-item cap (64 MiB) no longer applies to magnet lists: only their lines
     are capped. A .torrent over it is still refused whole."""
-    monkeypatch.setattr(monitors.folder, "MAX_INPUT_BYTES", 2000)
+    monkeypatch.setattr(parsers.inputs, "MAX_INPUT_BYTES", 2000)
     zone = LandingZone.local(tmp_path / "landing")
     path = _land_list(zone, tmp_path, [_link(i) for i in range(1, 101)])
     assert path.stat().st_size > 2000
@@ -169,7 +169,7 @@ def test_a_big_magnet_list_without_a_known_suffix_is_landed_as_one(tmp_path, db_
     streamed like ``links.magnet`` and not refused whole as a torrent."""
     from torrentwatch.monitor import gather_source, load_landing
 
-    monkeypatch.setattr(monitors.folder, "MAX_INPUT_BYTES", 2000)
+    monkeypatch.setattr(parsers.inputs, "MAX_INPUT_BYTES", 2000)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "links.txt").write_text("".join(f"{_link(i)}\n" for i in range(1, 101)))

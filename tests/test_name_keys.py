@@ -24,7 +24,8 @@ from parsers.columnar import build_batch
 from parsers.normalize import display_name
 from parsers.records import Sighting
 from parsers.torrent import parse_torrent
-from rules.evaluate import explain, flag
+from torrentwatch.explain import explain
+from torrentwatch.flag import flag
 from torrentwatch.ingest import ingest
 from torrentwatch.review import review_queue
 from warehouse.db import connect

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import pytest
 import yaml
 
+from common.errors import ConfigError
 from parsers.normalize import (
     MARK_FIELDS,
     compile_skeleton_rules,
@@ -32,7 +33,6 @@ from parsers.normalize import (
     tokens_array,
 )
 from parsers.taxonomy import parse_yaml
-from torrentwatch.errors import ConfigError
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "normalize.yaml").read_text("utf-8"))
 

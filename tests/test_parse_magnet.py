@@ -8,9 +8,9 @@ import libtorrent as lt
 import pytest
 from torrent_fixtures import load_cases
 
+from common.errors import InputRejected
 from parsers.magnet import magnet_to_metas, parse_magnet, parse_magnet_lines
 from parsers.records import MagnetLink, TorrentMeta
-from torrentwatch.errors import InputRejected
 
 V1 = "0123456789abcdef0123456789abcdef01234567"
 V2 = "aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899"

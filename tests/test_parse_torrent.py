@@ -26,10 +26,10 @@ from torrent_fixtures import (
 )
 
 import parsers.torrent as torrent_module
+from common.errors import InputRejected
 from parsers.padding import looks_like_padding
 from parsers.records import TorrentMeta
 from parsers.torrent import TorrentLimits, parse_torrent
-from torrentwatch.errors import InputRejected
 from torrentwatch.synth import SynthTorrent, encode, synthetic_specs
 
 

@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 import yaml
 
+from common.errors import ConfigError
 from parsers.normalize import normalize_array, tokens_array
 from parsers.release import (
     CATEGORIES,
@@ -19,7 +20,6 @@ from parsers.release import (
     vocabulary,
 )
 from parsers.taxonomy import parse_yaml
-from torrentwatch.errors import ConfigError
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "release.yaml").read_text("utf-8"))
 FIELDS = ("platform", "category", "video_about_game", "tags")

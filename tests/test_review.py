@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from warehouse_rows import query_rows
 
-from rules.evaluate import flag
-from torrentwatch.errors import ReviewInvalid, ReviewNotFlagged, TorrentNotFound
+from common.errors import ReviewInvalid, ReviewNotFlagged, TorrentNotFound
+from torrentwatch.flag import flag
 from torrentwatch.review import (
     review_bulk,
     review_decide,

@@ -12,16 +12,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from common.errors import RulesInvalid
 from parsers.columnar import build_batch
 from parsers.records import Sighting
 from parsers.torrent import parse_torrent
 from rules.compile import rule_sql
-from rules.evaluate import flag, flag_sql
 from rules.fuzzy import matches_sql, prepare
-from rules.loader import load_packs, read_pack
+from rules.ruleset import load_packs, read_pack
 from rules.source import parse_document
-from rules.testing import rules_test
-from torrentwatch.errors import RulesInvalid
+from torrentwatch.flag import flag, flag_sql
+from torrentwatch.rule_tests import rules_test
 from torrentwatch.synth import SynthTorrent, encode
 from warehouse.db import connect
 from warehouse.load import load_batch
@@ -365,7 +365,7 @@ def test_example_pack_tests_pass():
 
 
 def test_explain_shows_fuzzy_matches(tmp_path):
-    from rules.evaluate import explain
+    from torrentwatch.explain import explain
 
     db = tmp_path / "w.duckdb"
     con = connect(db, create=True)

@@ -18,12 +18,12 @@ import pyarrow as pa
 import pytest
 from test_rules_loader import HEAD, TESTS, _problems, _rule
 
+from common.errors import RulesInvalid
 from rules import fuzzy
 from rules import text_predicates as tp
-from rules.evaluate import flag
-from rules.loader import load_packs
+from rules.ruleset import load_packs
 from rules.values import MAX_COUNT, MAX_SIZE, MAX_VERSION
-from torrentwatch.errors import RulesInvalid
+from torrentwatch.flag import flag
 from torrentwatch.ingest import ingest
 from torrentwatch.synth import SynthTorrent, encode
 from warehouse.db import connect
@@ -310,7 +310,7 @@ def test_a_pack_that_lints_also_flags(tmp_path, small_db, text):
 
 def test_largest_test_torrent_runs_in_rules_test(tmp_path):
     """A test torrent of 4 TiB (the most a test may describe) is built and ingested."""
-    from rules.testing import rules_test
+    from torrentwatch.rule_tests import rules_test
 
     (tmp_path / "terms.txt").write_text("kart racer\n")
     pack = tmp_path / "edge.yaml"
@@ -616,7 +616,7 @@ def _pack_file(folder: Path, text: str) -> Path:
 )
 def test_pack_paths_are_read_only_when_regular_and_small(tmp_path, monkeypatch, target, code):
     """`rules lint /dev/zero` ended in MemoryError; a FIFO hung it."""
-    from rules import loader
+    from rules import ruleset as loader
 
     monkeypatch.setattr(loader, "MAX_PACK_BYTES", 1000)
     os.mkfifo(tmp_path / "fifo")

@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from rules.loader import load_packs
-from torrentwatch.errors import RulesInvalid
+from common.errors import RulesInvalid
+from rules.ruleset import load_packs
 
 HEAD = """\
 rules:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from rules.loader import load_packs, shipped_packs
+from common.errors import RulesInvalid
+from rules.ruleset import load_packs, shipped_packs
 from rules.schema import json_schema, schema_text
 from rules.source import parse_document
-from rules.testing import rules_test
-from torrentwatch.errors import RulesInvalid
+from torrentwatch.rule_tests import rules_test
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "rules" / "rule-pack.schema.json"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from parsers.hashlist import parse_hash_list
-from rules.loader import load_packs
-from torrentwatch.labeled_corpus import (
+from rules.ruleset import load_packs
+from testkit.labeled_corpus import (
     BIDI,
     CASES,
     CONSOLE_MEDIA,
@@ -42,6 +42,8 @@ PER_KIND = 3
 
 
 def _bench_module():
+    if str(BENCH.parent) not in sys.path:  # the bench imports its sibling kit_path
+        sys.path.append(str(BENCH.parent))
     spec = importlib.util.spec_from_file_location("rules_quality_bench", BENCH)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -116,7 +118,7 @@ def test_corpus_is_deterministic_labeled_and_distinct():
     assert first == labeled_corpus(2 * len(CASES), seed=3)
     assert first != labeled_corpus(2 * len(CASES), seed=4)
     assert {item.kind for item in first} == {case.kind for case in CASES}
-    from torrentwatch.labeled_corpus import infohash_v1
+    from testkit.labeled_corpus import infohash_v1
     from torrentwatch.synth import encode
 
     hashes = [infohash_v1(encode(item.spec)) for item in first]

@@ -9,10 +9,10 @@ import pytest
 from test_rules_loader import _problems, _rule
 from test_rules_sql import compile_rule
 
+from common.errors import HashListNameInvalid
 from rules.compile import rule_sql
-from rules.evaluate import flag_sql
-from torrentwatch.errors import HashListNameInvalid
-from torrentwatch.hashlists import check_name
+from torrentwatch.flag import flag_sql
+from torrentwatch.hashlist import check_name
 from torrentwatch.synth import SynthTorrent
 
 EXISTS = "EXISTS (SELECT 1 FROM files f WHERE f.infohash = t.infohash AND NOT f.is_pad AND "

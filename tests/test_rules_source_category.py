@@ -15,7 +15,8 @@ from parsers.columnar import build_batch
 from parsers.records import Sighting
 from parsers.torrent import parse_torrent
 from rules.compile import rule_sql
-from rules.evaluate import explain, flag, flag_sql
+from torrentwatch.explain import explain
+from torrentwatch.flag import flag, flag_sql
 from torrentwatch.synth import SynthTorrent, encode
 from warehouse.db import connect
 from warehouse.load import load_batch

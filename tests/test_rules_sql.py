@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rules.compile import rule_sql
-from rules.loader import read_pack
+from rules.ruleset import read_pack
 from rules.source import parse_document
 from torrentwatch.synth import SynthTorrent
 

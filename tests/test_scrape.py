@@ -24,6 +24,13 @@ from urllib.parse import quote
 
 import pytest
 
+from common.errors import (
+    ConfigError,
+    ScrapeBadResponse,
+    ScrapeError,
+    ScrapeTimeout,
+    ScrapeUnsupported,
+)
 from monitors import scrape
 from monitors.base import Gathered
 from monitors.scrape import UdpScraper, parse_http_scrape, scrape_url
@@ -31,13 +38,6 @@ from parsers.columnar import build_batch
 from parsers.records import Sighting
 from parsers.torrent import parse_torrent
 from tests.gathering import DictState, make_ctx
-from torrentwatch.errors import (
-    ConfigError,
-    ScrapeBadResponse,
-    ScrapeError,
-    ScrapeTimeout,
-    ScrapeUnsupported,
-)
 from torrentwatch.synth import SynthTorrent, encode
 
 SPECS = {

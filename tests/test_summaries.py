@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from monitors.loader import LoadSummary
 from monitors.runner import GatherSummary
+from torrentwatch.monitor_load import LoadSummary
 from torrentwatch.summaries import by_reason, gather_text, load_text
 
 

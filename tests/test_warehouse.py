@@ -11,8 +11,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from common.errors import WarehouseError, WarehouseLocked
 from parsers.profile import PROFILE_COLUMNS
-from torrentwatch.errors import WarehouseError, WarehouseLocked
 from warehouse.db import connect, migrate, migrations
 from warehouse.load import insert_torrents_sql, load_batch, upgrade_torrents_sql
 
@@ -70,7 +70,7 @@ def test_second_writer_gets_a_clear_error(db_path):
     code = (
         "import sys\n"
         "from warehouse.db import connect\n"
-        "from torrentwatch.errors import WarehouseLocked\n"
+        "from common.errors import WarehouseLocked\n"
         "try:\n"
         f"    connect({str(db_path)!r})\n"
         "except WarehouseLocked as exc:\n"
@@ -96,7 +96,7 @@ def test_load_sql_inserts_new_and_only_upgrades_magnet_rows():
 
 
 def test_a_failing_batch_leaves_the_warehouse_as_it_was(db_path, torrent_folder):
-    from monitors.folder import discover
+    from parsers.inputs import discover
     from torrentwatch.ingest import ingest, parse_chunk
 
     ingest([torrent_folder], db_path, workers=1)
@@ -148,8 +148,8 @@ def test_bulk_loads_leave_no_table_pages_cached(tmp_path):
     configured limit is restored exactly."""
     from datetime import UTC, datetime
 
-    from monitors.magnetico_load import load_magnetico
-    from torrentwatch.magnetico import write_synthetic_export
+    from testkit.magnetico_exports import write_synthetic_export
+    from torrentwatch.magnetico_load import load_magnetico
     from warehouse.runs import start_run
 
     export = write_synthetic_export(tmp_path / "e.jsonl", 20_000)

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from conftest import write_torrents
 
-from torrentwatch.errors import (
+from common.errors import (
     WarehouseLocked,
     WarehouseMissing,
     WarehouseSchemaNewer,
@@ -72,8 +72,8 @@ def test_commands_that_need_a_warehouse_refuse_a_missing_one(tmp_path, command):
 
 
 def test_library_functions_refuse_a_missing_warehouse_too(tmp_path):
-    from rules.evaluate import flag
-    from torrentwatch.hashlists import hashlist_list
+    from torrentwatch.flag import flag
+    from torrentwatch.hashlist import hashlist_list
     from torrentwatch.review import review_queue
 
     typo = tmp_path / "typo.duckdb"
@@ -90,7 +90,7 @@ def test_the_gathering_commands_still_create_a_warehouse(tmp_path):
     made = _cli("ingest", str(tmp_path / "in"), "--db", str(tmp_path / "i.duckdb"))
     assert made.returncode == 0, made.stderr
     export = tmp_path / "m.jsonl"
-    from torrentwatch.magnetico import write_synthetic_export
+    from testkit.magnetico_exports import write_synthetic_export
 
     write_synthetic_export(export, 5)
     imported = _cli("import", "magnetico", str(export), "--db", str(tmp_path / "m.duckdb"))

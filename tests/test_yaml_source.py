@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from rules.loader import load_packs
+from common.errors import RulesInvalid
+from rules.ruleset import load_packs
 from rules.source import MAX_DEPTH, parse_document
-from torrentwatch.errors import RulesInvalid
 
 
 def _alias_bomb(levels: int = 9) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from rules.evaluate import FlagSummary, flag
+from torrentwatch.flag import FlagSummary, flag
 from torrentwatch.ingest import IngestSummary, ingest
 
 EXAMPLE_QUERIES: dict[str, str] = {

@@ -24,7 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from torrentwatch.errors import ExportInvalid, ExportWriteFailed, ManifestInvalid
+from common.errors import ExportInvalid, ExportWriteFailed, ManifestInvalid
 from torrentwatch.export_files import FORMATS, render, sha256_file, write_atomic
 from torrentwatch.export_items import (
     COLUMNS,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from torrentwatch.errors import ExportWriteFailed
+from common.errors import ExportWriteFailed
 from torrentwatch.export_items import COLUMNS
 from torrentwatch.render import neutralise
 

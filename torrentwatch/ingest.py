@@ -8,7 +8,7 @@ batch plus two chunks per worker), so memory does not depend on how many inputs 
 are; see BENCHMARKS.md for the measured figures.
 
 Magnet lists are the one input the parent reads itself: it streams each list line by
-line (``monitors.folder.magnet_slices``) and hands the workers slices of ``chunk_size``
+line (``parsers.inputs.magnet_slices``) and hands the workers slices of ``chunk_size``
 lines, so a list of any length is loaded ``batch_size`` lines per transaction with
 flat memory. What cannot be read (a FIFO, a device, an unlistable folder, a
 symlinked subfolder) is a reject with its reason, like a bad torrent (docs/ingest.md).
@@ -29,7 +29,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitors.folder import (
+from common.checks import check_int
+from common.errors import FileTooLarge, InputRejected, NotRegularFile
+from common.files import open_regular
+from common.processes import die_with_parent
+from parsers.columnar import ParsedBatch, build_batch, merge_batches
+from parsers.inputs import (
     SOURCE,
     Found,
     LongLine,
@@ -42,15 +47,10 @@ from monitors.folder import (
     reading_reject,
     sniff_file,
 )
-from parsers.columnar import ParsedBatch, build_batch, merge_batches
 from parsers.magnet import parse_magnet_lines
 from parsers.reasons import parser_error
 from parsers.records import RawItem, Reject, Sighting, TorrentMeta
 from parsers.torrent import parse_torrent
-from torrentwatch.checks import check_int
-from torrentwatch.errors import FileTooLarge, InputRejected, NotRegularFile
-from torrentwatch.files import open_regular
-from torrentwatch.processes import die_with_parent
 from warehouse.db import connect
 from warehouse.load import load_batch
 from warehouse.runs import finish_run, start_run

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from monitors.config import SourcesConfig, load_sources
 from monitors.landing import LandingZone
-from monitors.loader import LoadSummary
-from monitors.loader import load_landing as load_zone
 from monitors.runner import GatherSummary, run_sources
+from torrentwatch.monitor_load import LoadSummary
+from torrentwatch.monitor_load import load_landing as load_zone
 
 __all__ = [
     "GatherSummary",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from torrentwatch.errors import QueryError
+from common.errors import QueryError
 from warehouse.db import connect
 from warehouse.guarded import GuardedWarehouse, open_guarded, run_guarded
 

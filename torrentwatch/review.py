@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from parsers.normalize import display_safe
-from rules.evaluate import explain
-from torrentwatch.checks import check_int
-from torrentwatch.errors import (
+from common.checks import check_int
+from common.errors import (
     QueryError,
     ReviewInvalid,
     ReviewNotFlagged,
     TorrentNotFound,
 )
+from parsers.normalize import display_safe
+from torrentwatch.explain import explain
 from torrentwatch.review_codes import check_analyst, check_decision
 from warehouse.db import connect, rollback_quietly
 from warehouse.guarded import run_guarded
@@ -129,7 +129,7 @@ def review_queue(db: str | Path, *, limit: int | None = None) -> pa.Table:
 
 def review_show(db: str | Path, infohash: str) -> list[str]:
     """One torrent for an analyst, as lines: what it is and why it was flagged
-    (``rules.evaluate.explain``), where it stands in review, its files and the history."""
+    (``torrentwatch.flag.explain``), where it stands in review, its files and the history."""
     con = open_warehouse(db)
     try:
         key = _key(con, infohash, db)

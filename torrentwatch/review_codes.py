@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from torrentwatch.errors import ReviewInvalid
+from common.errors import ReviewInvalid
 
 DECISIONS = ("confirm", "dismiss", "escalate")
 

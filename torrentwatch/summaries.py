@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from monitors.loader import LoadSummary
     from monitors.runner import GatherSummary
-    from rules.evaluate import FlagSummary
     from torrentwatch.export import ExportResult
-    from torrentwatch.hashlists import ImportSummary
+    from torrentwatch.flag import FlagSummary
+    from torrentwatch.hashlist import ImportSummary
+    from torrentwatch.monitor_load import LoadSummary
 
 
 def by_reason(counts: Mapping[str, int]) -> str:

@@ -1,1 +1,5 @@
-"""The DuckDB warehouse: schema and migrations, bulk loads, analyst views."""
+"""The DuckDB warehouse: connections and migrations, bulk loads and torrent matching,
+run bookkeeping, hash-list storage, the guarded read-only query runner.
+
+May import: ``common``, ``parsers``.
+"""

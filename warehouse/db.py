@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from torrentwatch.errors import (
+from common.errors import (
     MigrationError,
     WarehouseDiskFull,
     WarehouseError,

@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from torrentwatch.errors import (
+from common.errors import (
     QueryEmpty,
     QueryError,
     QueryExtension,

@@ -891,8 +891,8 @@ def evaluate(
     read back which rules each torrent raised."""
     import time
 
-    from rules.evaluate import flag
-    from torrentwatch.hashlists import hashlist_import
+    from torrentwatch.flag import flag
+    from torrentwatch.hashlist import hashlist_import
     from torrentwatch.ingest import ingest
     from warehouse.db import connect
 

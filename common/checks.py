@@ -8,7 +8,7 @@ never a traceback or a machine brought to its knees.
 
 from __future__ import annotations
 
-from torrentwatch.errors import ValueOutOfRange
+from common.errors import ValueOutOfRange
 
 
 def check_int(name: str, value: object, *, low: int, high: int) -> int:

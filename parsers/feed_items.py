@@ -35,9 +35,9 @@ from urllib.parse import quote, urljoin, urlsplit
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
+from common.errors import FeedMalformed, FeedUnsafeXml, InputRejected
+from common.textcap import QUOTE_CAP, cap_text
 from parsers.magnet import parse_magnet
-from parsers.textcap import QUOTE_CAP, cap_text
-from torrentwatch.errors import FeedMalformed, FeedUnsafeXml, InputRejected
 
 log = logging.getLogger(__name__)
 MAX_DEPTH = 64  # real feeds nest 4-6 deep; this only stops pathological documents

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from common.errors import RulesInvalid
 from rules import values as v
 from rules.compile import condition_sql
 from rules.model import (
@@ -29,7 +30,6 @@ from rules.model import (
     read_tests,
 )
 from rules.source import Document, FileRefused, Problem, parse_document, read_regular
-from torrentwatch.errors import RulesInvalid
 
 PACKS_PACKAGE = "rules"
 # Problems listed in the error's message (all of them stay in ``problems``): a pack of

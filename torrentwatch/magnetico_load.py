@@ -45,6 +45,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from common.errors import NotRegularFile
+from common.processes import die_with_parent
 from monitors.magnetico import sniff_format
 from parsers.columnar import (
     ParsedBatch,
@@ -56,8 +58,6 @@ from parsers.normalize import first_rows
 from parsers.reasons import describe
 from parsers.records import Reject
 from parsers.torrent import DEFAULT_LIMITS
-from torrentwatch.errors import NotRegularFile
-from torrentwatch.processes import die_with_parent
 from warehouse.load import (
     Progress,
     committed_through,

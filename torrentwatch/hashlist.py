@@ -17,9 +17,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from monitors.http import HttpPolicy, fetch
-from parsers.hashlist import FORMATS, KINDS, LineReject, ParsedHashList, parse_hash_list
-from torrentwatch.errors import (
+from common.errors import (
     FetchError,
     FileTooLarge,
     HashListError,
@@ -27,7 +25,9 @@ from torrentwatch.errors import (
     HashListUnreadable,
     NotRegularFile,
 )
-from torrentwatch.files import read_regular
+from common.files import read_regular
+from monitors.http import HttpPolicy, fetch
+from parsers.hashlist import FORMATS, KINDS, LineReject, ParsedHashList, parse_hash_list
 from torrentwatch.query import open_read
 from warehouse.db import connect
 from warehouse.hashlists import (

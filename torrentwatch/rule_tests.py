@@ -20,12 +20,12 @@ from pathlib import Path
 
 import libtorrent as lt
 
+from common.textcap import QUOTE_CAP, cap_text, capped_repr
 from parsers.hashlist import HashEntry
-from parsers.textcap import QUOTE_CAP, cap_text, capped_repr
 from rules.compile import rule_sql
 from rules.fuzzy import prepare
-from rules.loader import RuleSet, load_packs
 from rules.model import Rule, TestTorrent
+from rules.ruleset import RuleSet, load_packs
 from torrentwatch.ingest import ingest
 from torrentwatch.synth import SynthTorrent, encode
 from warehouse.db import connect

@@ -10,13 +10,13 @@ to ``observations`` twice but never duplicates torrents or files.
 
 Item kinds: ``torrent`` and ``magnet`` are parsed as ``ingest`` parses files, keeping
 what the source said (title, category, seeders, leechers) in ``observations``. A magnet
-list is read line by line (``monitors.folder.magnet_slices``, ingest's cap on one line):
+list is read line by line (``parsers.inputs.magnet_slices``, ingest's cap on one line):
 one that fits in a batch joins the others; a longer one is loaded on its own, a batch of
 lines per transaction, each moving ``load_progress`` under its landing key (as magnetico
 exports do), so a load that dies part-way resumes after the lines it committed;
 ``observation`` (JSON ``{infohash, seeders, leechers, title, category}``) becomes an
 observation, and a magnet-only torrent row when the infohash is new; ``magnetico``
-exports go to ``monitors.magnetico_load.load_magnetico``, one transaction per file.
+exports go to ``torrentwatch.magnetico_load.load_magnetico``, one transaction per file.
 """
 
 from __future__ import annotations
@@ -35,16 +35,16 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
-from monitors import folder
-from monitors.folder import LongLine, MagnetSlice, long_line_reject, magnet_slices
+from common.errors import LandingError, NotRegularFile, TorrentwatchError
+from common.files import open_regular
+from common.textcap import cap_text
 from monitors.landing import Landed, LandingZone, item_key_of
+from parsers import inputs
 from parsers.columnar import ParsedBatch, build_batch
+from parsers.inputs import LongLine, MagnetSlice, long_line_reject, magnet_slices
 from parsers.magnet import magnet_to_metas
 from parsers.reasons import REASONS, parser_error
 from parsers.records import MagnetLink, RawItem, Reject, Sighting, TorrentMeta
-from parsers.textcap import cap_text
-from torrentwatch.errors import LandingError, NotRegularFile, TorrentwatchError
-from torrentwatch.files import open_regular
 from torrentwatch.ingest import WRITER_MEMORY, parse_item
 from warehouse.db import connect
 from warehouse.load import Progress, committed_through, load_batch
@@ -274,7 +274,7 @@ def _parse_landed(zone: LandingZone, landed: Landed, group: _Group, limit: int) 
             _parse_part(landed, part, group)
         return True
     group.weight += 1
-    if landed.payload_size > folder.MAX_INPUT_BYTES:
+    if landed.payload_size > inputs.MAX_INPUT_BYTES:
         group.rejects.append(_too_large(zone, landed))
         return True
     data = zone.payload(landed)
@@ -291,7 +291,7 @@ def _magnet_parts(
     zone: LandingZone, landed: Landed, limit: int
 ) -> Iterator[Iterator[MagnetSlice | LongLine]]:
     """The landed magnet list read line by line, in slices of at most ``limit`` lines
-    (``folder.magnet_slices``: the cap on one line and its reject are ingest's).
+    (``inputs.magnet_slices``: the cap on one line and its reject are ingest's).
     LandingError when its bytes cannot be read or are not all there."""
     with zone.payload_file(landed) as path, ExitStack() as stack:
         try:
@@ -437,7 +437,7 @@ def _too_large(zone: LandingZone, landed: Landed) -> Reject:
         digest.hexdigest(),
         "input.too_large",
         f"{landed.source_ref}: {landed.payload_size} bytes is over the "
-        f"{folder.MAX_INPUT_BYTES}-byte limit",
+        f"{inputs.MAX_INPUT_BYTES}-byte limit",
         landed.seen_at,
     )
 
@@ -542,7 +542,7 @@ def _load_magnetico(con, zone: LandingZone, run_id: str, landed: Landed, tally: 
     """A magnetico export, loaded set-wise by its own loader; a failure leaves it landed."""
     counts = tally.source(landed.source)
     try:
-        module = importlib.import_module("monitors.magnetico_load")
+        module = importlib.import_module("torrentwatch.magnetico_load")
         with zone.payload_file(landed) as path:
             result = module.load_magnetico(
                 con,

@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from common.errors import ExportVerifyFailed
 from torrentwatch import export as export_stage
-from torrentwatch.errors import ExportVerifyFailed
 from torrentwatch.summaries import export_text
 
 export_app = typer.Typer(

@@ -17,7 +17,7 @@ import stat
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from torrentwatch.errors import FileTooLarge, NotRegularFile
+from common.errors import FileTooLarge, NotRegularFile
 
 _FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 

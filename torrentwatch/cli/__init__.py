@@ -12,15 +12,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from common.errors import TorrentwatchError
 from monitors.magnetico import sniff_format
 from torrentwatch import demo as demo_stage
-from torrentwatch import hashlists, query, summaries
+from torrentwatch import hashlist, query, summaries
+from torrentwatch import import_magnetico as magnetico_stage
 from torrentwatch import ingest as ingest_stage
-from torrentwatch import magnetico as magnetico_stage
-from torrentwatch.errors import TorrentwatchError
-from torrentwatch.export_cli import export_app
+from torrentwatch.cli.export import export_app
+from torrentwatch.cli.review import review_app
 from torrentwatch.render import csv_text, jsonl_text, rich_table
-from torrentwatch.review_cli import review_app
 
 app = typer.Typer(
     help="Metadata-only monitoring of public BitTorrent metadata.",
@@ -161,7 +161,7 @@ def sql(
 @app.command()
 def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
     """Ingest and flag the bundled benign demo data, then show three example queries."""
-    from rules.evaluate import flag as run_flag
+    from torrentwatch.flag import flag as run_flag
 
     summary = _progress_run([demo_stage.demo_data_dir()], db)
     _print_summary(summary)
@@ -194,7 +194,7 @@ def hashlist_import(
     Malformed lines are reported with their line numbers and stored in
     `hash_list_rejects`; the rest is loaded. Exit 1 when nothing could be loaded.
     """
-    summary = hashlists.hashlist_import(
+    summary = hashlist.hashlist_import(
         file, db, name=name, source=source, fmt=fmt, if_changed=if_changed
     )
     console.print(Text(summaries.hashlist_text(summary)))
@@ -258,7 +258,7 @@ def import_magnetico(
 @hashlist_app.command("list")
 def hashlist_list(db: DbOption = Path("torrentwatch.duckdb")) -> None:
     """Show every hash list: latest version, provenance, entries by kind, rejects."""
-    table = hashlists.hashlist_list(db)
+    table = hashlist.hashlist_list(db)
     if table.num_rows == 0:
         console.print("no hash lists yet: torrentwatch hashlist import FILE --name NAME")
         return
@@ -277,7 +277,7 @@ def rules_lint(paths: PacksArgument = None) -> None:
 
     Exit 1 when any pack has a problem (all of them are printed).
     """
-    from rules.loader import rules_lint as lint
+    from rules.ruleset import rules_lint as lint
 
     ruleset = lint(paths or [])
     console.print(
@@ -296,8 +296,8 @@ def rules_test(paths: PacksArgument = None) -> None:
 
     Exit 1 when a rule cannot load or any test does not come out as written.
     """
-    from rules.testing import rules_test as run_tests
-    from torrentwatch.errors import RuleTestsFailed
+    from common.errors import RuleTestsFailed
+    from torrentwatch.rule_tests import rules_test as run_tests
 
     report = run_tests(paths or [])
     for result in report.results:
@@ -318,7 +318,7 @@ def flag(paths: PacksArgument = None, db: DbOption = Path("torrentwatch.duckdb")
     One transaction: new matches are raised, still-matching flags refreshed, and flags
     whose rule no longer matches kept with active = false. Re-running changes nothing.
     """
-    from rules.evaluate import flag as run_flag
+    from torrentwatch.flag import flag as run_flag
 
     _print_flag_summary(run_flag(db, paths or []))
 
@@ -336,7 +336,7 @@ def explain(
 
     Exit 1 when no torrent has that infohash.
     """
-    from rules.evaluate import explain as explain_lines
+    from torrentwatch.explain import explain as explain_lines
 
     for line in explain_lines(db, infohash):
         console.print(Text(line), soft_wrap=True)
@@ -390,7 +390,7 @@ def monitor(
         console.print(Text(f"  load: {error}"))
     failed = [g.source for g in summary.gathers if g.status != "ok"]
     if failed:
-        from torrentwatch.errors import SourceFailed
+        from common.errors import SourceFailed
 
         raise SourceFailed(
             f"{len(failed)} source(s) failed: {', '.join(failed)} (what they landed is loaded)"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from torrentwatch.errors import ConfigError, TorrentwatchError
+from common.errors import ConfigError, TorrentwatchError
 
 # The one pool every task that writes DuckDB runs in; one slot, so writers queue
 # instead of failing on the warehouse's single-writer lock (scripts/airflow-setup.sh).
