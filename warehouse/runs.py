@@ -16,12 +16,17 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import duckdb
 
-from warehouse.db import write_error
+from common.errors import TorrentwatchError
+from warehouse.db import rollback_quietly, write_error
+
+# The error text a failed run keeps in runs.detail is cut to this.
+ERROR_DETAIL_CHARS = 2000
 
 # DuckDB spills to files named like this in its temp directory (DuckDB 1.5.5).
 _SPILL_PREFIX = "duckdb_temp_storage"
@@ -124,3 +129,45 @@ def finish_run(
         )
     except duckdb.Error as exc:
         raise write_error(exc, f"recording the end ({status}) of run {run_id} failed") from exc
+
+
+@dataclass(slots=True)
+class RunRecord:
+    """The ``runs`` row of a run in progress: the body of :func:`recorded_run` sets the
+    counts (and ``detail``) as it goes, and they are written however the run ends."""
+
+    run_id: str
+    command: str
+    items_read: int = 0
+    torrents_new: int = 0
+    torrents_updated: int = 0
+    rejected: int = 0
+    detail: dict[str, object] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "items_read": self.items_read,
+            "torrents_new": self.torrents_new,
+            "torrents_updated": self.torrents_updated,
+            "rejected": self.rejected,
+        }
+
+
+@contextlib.contextmanager
+def recorded_run(con, command: str) -> Iterator[RunRecord]:
+    """A ``runs`` row for the body: started (stale runs settled) before it, finished
+    ``completed`` after it, or ``failed`` with the error in ``detail`` when it raises.
+
+    On failure the open transaction is rolled back first (so the row can be written),
+    and a failure to record the end never hides the error that ended the run.
+    """
+    run = RunRecord(start_run(con, command), command)
+    try:
+        yield run
+    except BaseException as exc:
+        rollback_quietly(con)
+        detail = {**run.detail, "error": str(exc)[:ERROR_DETAIL_CHARS] or type(exc).__name__}
+        with contextlib.suppress(TorrentwatchError, duckdb.Error):
+            finish_run(con, run.run_id, status="failed", detail=detail, **run.counts())
+        raise
+    finish_run(con, run.run_id, status="completed", detail=run.detail, **run.counts())
