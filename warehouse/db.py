@@ -63,6 +63,13 @@ def migrations() -> list[Migration]:
 CREATING_COMMANDS = ("ingest", "monitor", "import magnetico", "hashlist import", "demo")
 
 
+# The single writer's buffer pool (DuckDB memory_limit) for every bulk-loading stage:
+# ingest, monitor loads and magnetico imports hold one batch plus its files at a time, and
+# each load ends by dropping the pages it cached (release_cached_pages), so this bounds
+# the writer's memory however large the warehouse grows.
+WRITER_MEMORY = "512MB"
+
+
 def connect(
     path: str | Path,
     *,
