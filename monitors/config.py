@@ -1,9 +1,11 @@
 """sources.yaml: what to watch, checked whole before anything runs.
 
-The file is read with node marks (``rules.source``), so every problem names
-``file:line:col`` and the key path; all problems are collected and raised together
-as one :class:`SourcesInvalid`. Each source's ``settings`` are checked by its own
-kind's ``check_settings``, so a typo in a feed URL fails at load, not at 3 a.m.
+The file is read by the one marked-YAML reader (``common.marked_yaml``) in the
+``sources`` dialect, so every problem names ``file:line:col``, the key path and a
+``sources.*`` code; all problems are collected and raised together as one
+:class:`SourcesInvalid`. Each source's ``settings`` are checked against its kind's
+declared ``SETTINGS`` by the one settings checker (``common.settings``), whose problems
+carry their key, so a typo in a feed URL fails at load, at its line, not at 3 a.m.
 Relative paths (``landing``, a folder source's ``path``) are relative to the
 folder holding the config file, so a config means the same from any working folder.
 """
@@ -19,12 +21,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
+from common.checks import is_number, is_whole
 from common.errors import ConfigError, SourcesInvalid, SourceUnknown
+from common.marked_yaml import Dialect, Document, KeyPath, parse_bytes
 from common.textcap import capped_repr
 from monitors.kinds import KindUnavailable, load_kind
-from rules.source import Document, KeyPath, Problem, parse_document
 
 TOP_KEYS = frozenset({"landing", "defaults", "parallel", "interval", "sources"})
 DEFAULT_KEYS = frozenset({"rate_limit", "timeout"})
@@ -42,7 +43,13 @@ MAX_PARALLEL = 256
 # only, no separators, no '..', so it can never climb out of its folder.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
-MAX_DEPTH = 64  # [ and { nesting; PyYAML recurses per level and slowly hits its limit
+# The reader's own problems (syntax, aliases, nesting, duplicate keys, non-UTF-8) are
+# filed under sources.* and worded for this file.
+SOURCES = Dialect(
+    "sources",
+    alias_message="YAML aliases (*name) are not allowed in a sources config",
+    too_deep_message="the sources config nests more than {limit} levels deep",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,16 +97,7 @@ class SourcesConfig:
 def load_sources(path: str | Path) -> SourcesConfig:
     """Read and check ``path``; raise :class:`SourcesInvalid` listing every problem."""
     path = Path(path).absolute()
-    text = _read_text(path)
-    if _flow_depth(text) > MAX_DEPTH:
-        raise ConfigError(f"{path}: the sources config nests more than {MAX_DEPTH} levels deep")
-    try:
-        alias = _first_alias(text, str(path))
-        doc = Document(str(path), problems=[alias]) if alias else parse_document(text, str(path))
-    except RecursionError as exc:
-        raise ConfigError(f"{path}: the sources config is nested too deeply to read") from exc
-    for i, problem in enumerate(doc.problems):
-        doc.problems[i] = _renamed(problem)
+    doc = parse_bytes(_read_bytes(path), str(path), SOURCES)
     config = None if doc.problems else _read_top(doc, path)
     if doc.problems:
         count = len(doc.problems)
@@ -112,7 +110,7 @@ def load_sources(path: str | Path) -> SourcesConfig:
     return config
 
 
-def _read_text(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
     try:
         with open(path, "rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
@@ -120,44 +118,7 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"cannot read the sources config {path}: {exc}") from exc
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{path}: the sources config is over {MAX_CONFIG_BYTES} bytes")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: the sources config is not UTF-8 text ({exc})") from exc
-
-
-def _flow_depth(text: str) -> int:
-    """The deepest nesting of flow brackets (quotes ignored: a cheap upper bound)."""
-    depth = deepest = 0
-    for char in text:
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth = max(0, depth - 1)
-    return deepest
-
-
-def _first_alias(text: str, name: str) -> Problem | None:
-    """Refuse YAML aliases before composing: a few lines of nested aliases expand to
-    billions of nodes (the "billion laughs"), and a config has no need for them."""
-    try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if isinstance(token, yaml.AliasToken):
-                line, col = token.start_mark.line + 1, token.start_mark.column + 1
-                message = "YAML aliases (*name) are not allowed in a sources config"
-                return Problem("sources.yaml_alias", name, line, col, None, "", message)
-    except yaml.YAMLError:
-        return None  # the parser reports the syntax error with its position
-    return None
-
-
-def _renamed(problem: Problem) -> Problem:
-    """The shared YAML reader files its problems under ``rules.``; these are ours."""
-    code = problem.code.replace("rules.", "sources.", 1)
-    return Problem(
-        code, problem.file, problem.line, problem.col, None, problem.path, problem.message
-    )
+    return data
 
 
 def _add(doc: Document, code: str, path: KeyPath, message: str) -> None:
@@ -269,30 +230,20 @@ def _check_kind(doc: Document, kind: str, settings: Mapping, where: KeyPath) -> 
         _add(doc, "bad_kind", (*where, "kind"), str(exc))
         return
     try:
-        problems = loaded.check_settings(MappingProxyType(settings))
-    except Exception as exc:  # a kind's checker must not crash config loading
+        problems = loaded.settings.check(MappingProxyType(settings))
+    except Exception as exc:  # a kind's checks must not crash config loading
         _add(doc, "bad_settings", (*where, "settings"), f"kind {kind!r} could not check: {exc!r}")
         return
     for problem in problems:
-        key = _named_key(str(problem), settings)
-        at = (*where, "settings", key) if key is not None else (*where, "settings")
+        # At the key when it is written; a missing key at the settings it is missing from.
+        at = (*where, "settings", problem.key) if problem.key in settings else (*where, "settings")
         _add(doc, "bad_settings", at, f"{kind}: {problem}")
-
-
-def _named_key(problem: str, settings: Mapping) -> str | None:
-    """The settings key a kind's problem text starts with (``"url: ..."``,
-    ``"settings.url: ..."``), to point at its line; None when it names none."""
-    text = problem.removeprefix("settings.")
-    for key in sorted(map(str, settings), key=len, reverse=True):
-        if text.startswith(key) and text[len(key) : len(key) + 1] in ("", ":", " ", ".", "["):
-            return key
-    return None
 
 
 def _number(value: object) -> float | None:
     """A finite number as float; None for anything else (booleans, NaN, infinity, and
     integers too large for a float, which ``math.isfinite`` would raise on)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         return None
     try:
         return float(value) if math.isfinite(value) else None
@@ -339,7 +290,7 @@ def _count(doc: Document, data: Mapping, key: str, default: int) -> int:
     if key not in data:
         return default
     value = data[key]
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PARALLEL:
+    if not is_whole(value) or not 1 <= value <= MAX_PARALLEL:
         _add(
             doc,
             "bad_value",

@@ -16,45 +16,32 @@ import tempfile
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import libtorrent as lt
 
 from common.errors import SwarmSettingsInvalid
+from common.settings import Setting, SettingsSpec, boolean
+from common.summary import Summary
 from monitors.base import GatherContext, Gathered
 from monitors.fetch import (
     CLOSE_MARGIN,
     MAX_CONCURRENCY,
     MetadataFetcher,
     Outcome,
-    bool_problems,
-    number_problems,
+    counted,
     pump,
     session_keys,
-    swarm_problems,
+    swarm_settings,
     target_for_hashes,
+    timeout_per_hash,
     torrent_item,
 )
 from monitors.lt_session import Endpoint, SessionPlan, is_ip, open_session, stat_values
 
 log = logging.getLogger(__name__)
 
-SETTINGS = frozenset(
-    {
-        "listen_interface",
-        "listen_port",
-        "dht_bootstrap_nodes",
-        "dht_allow_local_nodes",
-        "max_queries",
-        "max_infohashes",
-        "max_nodes",
-        "fetch_metadata",
-        "concurrency",
-        "timeout_per_hash",
-        "remember",
-    }
-)
 MAX_QUERIES = 1000  # sample_infohashes queries per run (ctx.pace spaces them)
 MAX_INFOHASHES = 10_000  # new infohashes per run before sampling stops
 MAX_NODES = 5000  # node addresses held in memory during a run
@@ -84,7 +71,7 @@ class DhtSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class DhtSummary:
+class DhtSummary(Summary):
     """One run's figures (no addresses). ``payload_bytes`` must stay 0."""
 
     queries: int
@@ -97,44 +84,50 @@ class DhtSummary:
     payload_bytes: int
     session_payload_bytes: int
 
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+
+SETTINGS = SettingsSpec(
+    "dht",
+    (
+        *swarm_settings(
+            bootstrap_required="required: the nodes ('host:port') to start from; the public "
+            "DHT's routers are used only when listed here"
+        ),
+        Setting(
+            "fetch_metadata",
+            boolean(),
+            default=True,
+            nullable=False,
+            doc="fetch each new infohash's metadata (else land it as a magnet)",
+        ),
+        counted("max_queries", 1, 10_000_000, MAX_QUERIES, "sample_infohashes queries per run"),
+        counted(
+            "max_infohashes", 1, 10_000_000, MAX_INFOHASHES, "new infohashes per run, then stop"
+        ),
+        counted("max_nodes", 1, 1_000_000, MAX_NODES, "node addresses held in memory"),
+        counted("concurrency", 1, MAX_CONCURRENCY, CONCURRENCY, "metadata fetched at once"),
+        counted("remember", 0, 10_000_000, REMEMBER, "infohashes kept in state as already seen"),
+        timeout_per_hash(TIMEOUT_PER_HASH),
+    ),
+    error=SwarmSettingsInvalid,
+)
 
 
 def check_settings(settings: Mapping[str, object]) -> list[str]:
     """Every problem with a dht source's settings, each starting with its key."""
-    problems = [f"{key}: not a dht setting" for key in settings if key not in SETTINGS]
-    problems += swarm_problems(settings) + bool_problems(settings, ("fetch_metadata",))
-    nodes = settings.get("dht_bootstrap_nodes")
-    if not nodes and "dht_bootstrap_nodes" not in "".join(problems):
-        problems.append(
-            "dht_bootstrap_nodes: required: the nodes ('host:port') to start from; the public "
-            "DHT's routers are used only when listed here"
-        )
-    bounds = {
-        "max_queries": (1, 10_000_000),
-        "max_infohashes": (1, 10_000_000),
-        "max_nodes": (1, 1_000_000),
-        "concurrency": (1, MAX_CONCURRENCY),
-        "remember": (0, 10_000_000),
-    }
-    return problems + number_problems(settings, bounds)
+    return SETTINGS.messages(settings)
 
 
 def read_settings(settings: Mapping[str, object]) -> DhtSettings:
-    problems = check_settings(settings)
-    if problems:
-        raise SwarmSettingsInvalid("dht settings: " + "; ".join(problems))
-    get = settings.get
+    values = SETTINGS.read(settings)
     return DhtSettings(
-        **session_keys(settings),  # type: ignore[arg-type]
-        max_queries=int(get("max_queries", MAX_QUERIES)),  # type: ignore[arg-type]
-        max_infohashes=int(get("max_infohashes", MAX_INFOHASHES)),  # type: ignore[arg-type]
-        max_nodes=int(get("max_nodes", MAX_NODES)),  # type: ignore[arg-type]
-        fetch_metadata=bool(get("fetch_metadata", True)),
-        concurrency=int(get("concurrency", CONCURRENCY)),  # type: ignore[arg-type]
-        timeout=float(get("timeout_per_hash", TIMEOUT_PER_HASH)),  # type: ignore[arg-type]
-        remember=int(get("remember", REMEMBER)),  # type: ignore[arg-type]
+        **session_keys(values),  # type: ignore[arg-type]
+        max_queries=int(values["max_queries"]),  # type: ignore[call-overload]
+        max_infohashes=int(values["max_infohashes"]),  # type: ignore[call-overload]
+        max_nodes=int(values["max_nodes"]),  # type: ignore[call-overload]
+        fetch_metadata=values["fetch_metadata"] is True,
+        concurrency=int(values["concurrency"]),  # type: ignore[call-overload]
+        timeout=float(values["timeout_per_hash"]),  # type: ignore[arg-type]
+        remember=int(values["remember"]),  # type: ignore[call-overload]
     )
 
 

@@ -24,16 +24,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from common.errors import ConfigError, FeedMalformed, FetchError, InputRejected
+from common.checks import is_whole
+from common.errors import FeedMalformed, FetchError, InputRejected
+from common.settings import Setting, SettingsSpec, whole
 from monitors.base import GatherContext, Gathered, rejected
 from monitors.http import (
     HttpPolicy,
     Validators,
+    byte_cap,
     check_url,
     fetch,
     policy_from,
-    policy_problems,
-    setting_int,
+    policy_settings,
 )
 from parsers.feed_items import (
     FeedEntry,
@@ -67,19 +69,6 @@ TORRENT_TYPES = frozenset(
         "application/force-download",
     }
 )
-SETTINGS = frozenset(
-    {
-        "url",
-        "categories",
-        "max_bytes",
-        "torrent_max_bytes",
-        "timeout",
-        "retries",
-        "remember",
-        "ca_file",
-    }
-)
-
 log = logging.getLogger(__name__)
 
 
@@ -106,37 +95,53 @@ class FeedSettings:
     remember: int  # how many item ids to keep between polls
 
 
+def _categories(value: object) -> str | None:
+    if isinstance(value, list | tuple) and all(isinstance(c, str) or is_whole(c) for c in value):
+        return None
+    return "must be a list of category names or Torznab ids"
+
+
+SETTINGS = SettingsSpec(
+    "feed",
+    (
+        Setting(
+            "url",
+            check_url,
+            required="must be an http:// or https:// URL",
+            doc="the feed: RSS 2.0, Atom or Torznab, over http(s)",
+        ),
+        Setting(
+            "categories",
+            _categories,
+            default=(),
+            doc="category names or Torznab ids to keep (empty: every item)",
+        ),
+        *policy_settings(timeout=HttpPolicy().timeout, retries=HttpPolicy().retries),
+        byte_cap("max_bytes", FEED_MAX_BYTES, "cap on the feed document"),
+        byte_cap("torrent_max_bytes", TORRENT_MAX_BYTES, "cap on each .torrent download"),
+        Setting(
+            "remember",
+            whole(100, None, "must be a whole number of item ids, at least {low}: {value!r}"),
+            default=REMEMBER,
+            doc="how many item ids to keep between polls (at least 100)",
+        ),
+    ),
+)
+
+
 def check_settings(settings: Mapping[str, object]) -> list[str]:
     """Every problem with a feed source's settings, each naming its key."""
-    problems = [f"{key}: not a feed setting" for key in settings if key not in SETTINGS]
-    problem = check_url(settings.get("url"))
-    if problem:
-        problems.append(f"url: {problem}")
-    categories = settings.get("categories")
-    if categories is not None and not (
-        isinstance(categories, list | tuple)
-        and all(isinstance(c, str | int) and not isinstance(c, bool) for c in categories)
-    ):
-        problems.append("categories: must be a list of category names or Torznab ids")
-    problems += policy_problems(settings, size_keys=("max_bytes", "torrent_max_bytes"))
-    remember = settings.get("remember")
-    if remember is not None and not (
-        isinstance(remember, int) and not isinstance(remember, bool) and remember >= 100
-    ):
-        problems.append(f"remember: must be a whole number of item ids, at least 100: {remember!r}")
-    return problems
+    return SETTINGS.messages(settings)
 
 
 def read_settings(settings: Mapping[str, object]) -> FeedSettings:
-    problems = check_settings(settings)
-    if problems:
-        raise ConfigError("feed settings: " + "; ".join(problems))
+    values = SETTINGS.read(settings)
     return FeedSettings(
-        url=str(settings["url"]).strip(),
-        categories=tuple(str(c).strip().lower() for c in settings.get("categories") or ()),
-        feed_policy=policy_from(settings, "max_bytes", FEED_MAX_BYTES),
-        torrent_policy=policy_from(settings, "torrent_max_bytes", TORRENT_MAX_BYTES),
-        remember=setting_int(settings, "remember", REMEMBER),
+        url=str(values["url"]).strip(),
+        categories=tuple(str(c).strip().lower() for c in values["categories"]),  # type: ignore[attr-defined]
+        feed_policy=policy_from(values, "max_bytes"),
+        torrent_policy=policy_from(values, "torrent_max_bytes"),
+        remember=int(values["remember"]),  # type: ignore[call-overload]
     )
 
 

@@ -18,12 +18,14 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import libtorrent as lt
 
 from common.errors import InputRejected, SwarmSettingsInvalid, SwarmWarehouseUnreadable
+from common.settings import Rule, Setting, SettingsSpec, boolean, items, number, whole
+from common.summary import Summary
 from monitors.base import GatherContext, Gathered
 from monitors.lt_session import (
     Endpoint,
@@ -44,22 +46,7 @@ CLOSE_MARGIN = 1.5
 REMEMBER_FETCHED = 10_000  # literal targets already fetched, kept so a re-run skips them
 LOOKUP_EVERY = 10.0  # seconds between DHT get_peers lookups for a hash still being fetched
 
-# Settings of the fetch kind and their defaults (docs/swarm.md explains each).
-SETTINGS = frozenset(
-    {
-        "magnets",
-        "from_warehouse",
-        "warehouse_limit",
-        "peers",
-        "concurrency",
-        "timeout_per_hash",
-        "give_up_after",
-        "listen_interface",
-        "listen_port",
-        "dht_bootstrap_nodes",
-        "dht_allow_local_nodes",
-    }
-)
+# Defaults of the fetch kind's settings (docs/swarm.md explains each).
 CONCURRENCY, MAX_CONCURRENCY = 8, 200
 TIMEOUT_PER_HASH = 60.0
 GIVE_UP_AFTER = 3
@@ -139,113 +126,146 @@ def target_from_text(text: object, *, ref_prefix: str = "settings") -> Target:
     return target_for_hashes(key, v1, v2, ref=f"{ref_prefix}:{key}")
 
 
-def whole_number(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def counted(key: str, low: int, high: int, default: int, doc: str) -> Setting:
+    """A whole-number setting from ``low`` to ``high`` (the fetch and dht kinds' wording)."""
+    check = whole(low, high, "must be a whole number {low}-{high:,}, not {value!r}")
+    return Setting(key, check, default=default, doc=doc)
 
 
-def number_problems(
-    settings: Mapping[str, object], bounds: dict[str, tuple[int, int]]
-) -> list[str]:
-    """Whole-number settings within their bounds, and ``timeout_per_hash`` in seconds
-    (shared by the fetch and dht kinds, which both fetch per hash)."""
-    problems = []
-    for key, (low, high) in bounds.items():
-        value = settings.get(key)
-        if value is not None and not (whole_number(value) and low <= value <= high):
-            problems.append(f"{key}: must be a whole number {low}-{high:,}, not {value!r}")
-    timeout = settings.get("timeout_per_hash")
-    if timeout is not None and not (
-        isinstance(timeout, int | float) and not isinstance(timeout, bool) and 0 < timeout <= 3600
-    ):
-        problems.append(f"timeout_per_hash: must be seconds, above 0 and at most 3600: {timeout!r}")
-    return problems
+def timeout_per_hash(default: float) -> Setting:
+    """Seconds one hash may take (shared by the fetch and dht kinds, which both fetch
+    per hash)."""
+    check = number(0, 3600, "must be seconds, above 0 and at most 3600: {value!r}")
+    return Setting(
+        "timeout_per_hash", check, default=default, doc="seconds one hash may take, at most 3600"
+    )
 
 
-def list_problems(settings: Mapping[str, object], key: str, parse) -> list[str]:
-    value = settings.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        return [f"{key}: must be a list, not {type(value).__name__}"]
-    problems = []
-    for index, item in enumerate(value):
-        try:
-            parse(item)
-        except ValueError as exc:
-            problems.append(f"{key}: item {index + 1}: {exc}")
-    return problems
+def _interface(value: object) -> str | None:
+    try:
+        ipaddress.ip_address(value if isinstance(value, str) else "")
+    except ValueError:
+        return f"{value!r} is not an IP address"
+    return None
 
 
-def swarm_problems(settings: Mapping[str, object]) -> list[str]:
-    """Problems with the session keys the fetch and dht kinds share."""
-    problems = []
-    interface = settings.get("listen_interface")
-    if interface is None:
-        problems.append(
-            "listen_interface: required: the one IP address the session may listen on "
-            "(e.g. 127.0.0.1, or this host's address on the network to watch)"
-        )
-    else:
-        try:
-            ipaddress.ip_address(interface if isinstance(interface, str) else "")
-        except ValueError:
-            problems.append(f"listen_interface: {interface!r} is not an IP address")
-    port = settings.get("listen_port", 0)
-    if not (whole_number(port) and 0 <= port <= 65535):
-        problems.append(f"listen_port: must be a port number 0-65535 (0: any free), not {port!r}")
-    problems += list_problems(settings, "dht_bootstrap_nodes", parse_endpoint)
-    return problems + bool_problems(settings, ("dht_allow_local_nodes",))
+def _bootstrap(required: str | None):
+    """A list of ``host:port`` nodes; an empty list is ``required`` when that is set."""
+    listed = items(parse_endpoint)
+
+    def check(value: object) -> str | list[str]:
+        if required is not None and isinstance(value, list) and not value:
+            return required
+        return listed(value)
+
+    return check
 
 
-def bool_problems(settings: Mapping[str, object], keys: Iterable[str]) -> list[str]:
-    return [
-        f"{key}: must be true or false, not {settings[key]!r}"
-        for key in keys
-        if key in settings and not isinstance(settings[key], bool)
-    ]
+def swarm_settings(*, bootstrap_required: str | None = None) -> tuple[Setting, ...]:
+    """The session settings the fetch and dht kinds share, as declared rows."""
+    return (
+        Setting(
+            "listen_interface",
+            _interface,
+            required="required: the one IP address the session may listen on "
+            "(e.g. 127.0.0.1, or this host's address on the network to watch)",
+            doc="the one IP address the session may listen on",
+        ),
+        Setting(
+            "listen_port",
+            whole(0, 65535, "must be a port number 0-65535 (0: any free), not {value!r}"),
+            default=0,
+            nullable=False,
+            doc="the port to listen on (0: any free one)",
+        ),
+        Setting(
+            "dht_bootstrap_nodes",
+            _bootstrap(bootstrap_required),
+            default=(),
+            required=bootstrap_required,
+            doc="DHT nodes ('host:port') to start from; none are used unless listed",
+        ),
+        Setting(
+            "dht_allow_local_nodes",
+            boolean(),
+            default=False,
+            nullable=False,
+            doc="accept DHT nodes on private and loopback addresses (test networks)",
+        ),
+    )
+
+
+SETTINGS = SettingsSpec(
+    "fetch",
+    (
+        *swarm_settings(),
+        Setting(
+            "from_warehouse",
+            boolean(),
+            default=False,
+            nullable=False,
+            doc="also fetch torrents the warehouse knows only by hash",
+        ),
+        Setting(
+            "magnets",
+            items(target_from_text),
+            default=(),
+            doc="magnet URIs or bare infohashes (40 hex, 32 base32, 64 hex for v2)",
+        ),
+        Setting(
+            "peers",
+            items(parse_ip_endpoint),
+            default=(),
+            doc="peers ('ip:port') to ask directly, besides those the DHT finds",
+        ),
+        counted("concurrency", 1, MAX_CONCURRENCY, CONCURRENCY, "hashes fetched at once"),
+        counted(
+            "give_up_after", 1, 1_000_000, GIVE_UP_AFTER, "failed runs before a hash is skipped"
+        ),
+        counted("warehouse_limit", 1, 10_000_000, WAREHOUSE_LIMIT, "warehouse hashes per run"),
+        timeout_per_hash(TIMEOUT_PER_HASH),
+    ),
+    rules=(
+        Rule(
+            "magnets",
+            "nothing to fetch: list magnets/infohashes or set from_warehouse",
+            lambda s: not s.get("magnets") and s.get("from_warehouse") is not True,
+        ),
+    ),
+    error=SwarmSettingsInvalid,
+)
 
 
 def check_settings(settings: Mapping[str, object]) -> list[str]:
     """Every problem with a fetch source's settings, each starting with its key."""
-    problems = [f"{key}: not a fetch setting" for key in settings if key not in SETTINGS]
-    problems += swarm_problems(settings) + bool_problems(settings, ("from_warehouse",))
-    problems += list_problems(settings, "magnets", target_from_text)
-    problems += list_problems(settings, "peers", parse_ip_endpoint)
-    if not settings.get("magnets") and settings.get("from_warehouse") is not True:
-        problems.append("magnets: nothing to fetch: list magnets/infohashes or set from_warehouse")
-    bounds = {
-        "concurrency": (1, MAX_CONCURRENCY),
-        "give_up_after": (1, 1_000_000),
-        "warehouse_limit": (1, 10_000_000),
-    }
-    return problems + number_problems(settings, bounds)
+    return SETTINGS.messages(settings)
 
 
 def read_settings(settings: Mapping[str, object]) -> FetchSettings:
-    problems = check_settings(settings)
-    if problems:
-        raise SwarmSettingsInvalid("fetch settings: " + "; ".join(problems))
+    values = SETTINGS.read(settings)
     return FetchSettings(
-        targets=tuple(target_from_text(m) for m in settings.get("magnets") or ()),
-        from_warehouse=bool(settings.get("from_warehouse", False)),
-        warehouse_limit=int(settings.get("warehouse_limit", WAREHOUSE_LIMIT)),  # type: ignore[arg-type]
-        peers=tuple(parse_ip_endpoint(p) for p in settings.get("peers") or ()),
-        concurrency=int(settings.get("concurrency", CONCURRENCY)),  # type: ignore[arg-type]
-        timeout=float(settings.get("timeout_per_hash", TIMEOUT_PER_HASH)),  # type: ignore[arg-type]
-        give_up_after=int(settings.get("give_up_after", GIVE_UP_AFTER)),  # type: ignore[arg-type]
-        **session_keys(settings),
+        targets=tuple(target_from_text(m) for m in values["magnets"]),  # type: ignore[attr-defined]
+        from_warehouse=values["from_warehouse"] is True,
+        warehouse_limit=int(values["warehouse_limit"]),  # type: ignore[call-overload]
+        peers=tuple(parse_ip_endpoint(p) for p in values["peers"]),  # type: ignore[attr-defined]
+        concurrency=int(values["concurrency"]),  # type: ignore[call-overload]
+        timeout=float(values["timeout_per_hash"]),  # type: ignore[arg-type]
+        give_up_after=int(values["give_up_after"]),  # type: ignore[call-overload]
+        **session_keys(values),
     )
 
 
-def session_keys(settings: Mapping[str, object]) -> dict[str, object]:
-    """The shared session settings, read (after checking) into FetchSettings' names."""
+def session_keys(values: Mapping[str, object]) -> dict[str, object]:
+    """The shared session settings, read (``SettingsSpec.read``) into FetchSettings'
+    names."""
     return {
-        "listen_interface": str(settings["listen_interface"]),
-        "listen_port": int(settings.get("listen_port", 0)),  # type: ignore[arg-type]
+        "listen_interface": str(values["listen_interface"]),
+        "listen_port": int(values["listen_port"]),  # type: ignore[call-overload]
         "dht_bootstrap": tuple(
-            parse_endpoint(e) for e in settings.get("dht_bootstrap_nodes") or ()
+            parse_endpoint(e)
+            for e in values["dht_bootstrap_nodes"]  # type: ignore[attr-defined]
         ),
-        "dht_allow_local_nodes": bool(settings.get("dht_allow_local_nodes", False)),
+        "dht_allow_local_nodes": values["dht_allow_local_nodes"] is True,
     }
 
 
@@ -260,7 +280,7 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
-class FetchSummary:
+class FetchSummary(Summary):
     """One run's figures; ``payload_bytes`` and ``session_payload_bytes`` must stay 0."""
 
     attempted: int = 0
@@ -271,11 +291,6 @@ class FetchSummary:
     payload_bytes: int = 0  # sum of libtorrent's total_payload_download over the torrents
     session_payload_bytes: int = 0  # the session counter net.recv_payload_bytes
     failed_hashes: tuple[str, ...] = field(default=())
-
-    def as_dict(self) -> dict[str, object]:
-        found = asdict(self)
-        found["failed_hashes"] = list(self.failed_hashes)
-        return found
 
 
 @dataclass(slots=True)

@@ -24,26 +24,41 @@ from pathlib import Path
 
 from common.errors import FileTooLarge, NotRegularFile, SourceFailed
 from common.files import open_regular
+from common.settings import Setting, SettingsSpec
 from monitors.base import GatherContext, Gathered, rejected
 from parsers import inputs
 from parsers.inputs import Found, discover
 from parsers.records import RawItem, Reject
 
-SETTINGS = frozenset({"path"})
 STATE_KEY = "files"
 SHOWN_UNREADABLE = 5
 
 
+def _path(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return _REQUIRED
+    if "\0" in value:
+        return "must not contain a NUL character"
+    return None
+
+
+_REQUIRED = "required, the folder to watch (text)"
+SETTINGS = SettingsSpec(
+    "folder",
+    (
+        Setting(
+            "path",
+            _path,
+            required=_REQUIRED,
+            doc="the folder (or one file) to watch; relative to the config file's folder",
+        ),
+    ),
+    unknown="unknown setting (allowed: {allowed})",
+)
+
+
 def check_settings(settings: Mapping[str, object]) -> list[str]:
-    problems = [
-        f"{key}: unknown setting (allowed: path)" for key in settings if key not in SETTINGS
-    ]
-    path = settings.get("path")
-    if not isinstance(path, str) or not path.strip():
-        problems.append("path: required, the folder to watch (text)")
-    elif "\0" in path:
-        problems.append("path: must not contain a NUL character")
-    return problems
+    return SETTINGS.messages(settings)
 
 
 def watched_path(ctx: GatherContext) -> Path:

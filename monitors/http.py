@@ -33,6 +33,7 @@ from common.errors import (
     FetchTlsError,
     FetchTooLarge,
 )
+from common.settings import Setting, number, whole
 
 USER_AGENT = "torrentwatch/0.1 (public metadata monitor)"
 _CHUNK = 64 * 1024
@@ -299,56 +300,50 @@ def _retry_after(headers: Message) -> float | None:
     return float(value) if value.isdigit() else None
 
 
-def policy_problems(settings: Mapping[str, object], *, size_keys: tuple[str, ...]) -> list[str]:
-    """Problems with the request settings a source shares with this client, each
-    starting with its key: ``timeout`` (seconds > 0), ``retries`` (0-10), ``ca_file``
-    (a PEM file) and the byte caps named in ``size_keys`` (whole numbers > 0)."""
-    problems = []
-    timeout = settings.get("timeout")
-    if timeout is not None and not (_is_number(timeout) and 0 < timeout <= 3600):
-        problems.append(
-            f"timeout: must be a number of seconds above 0 and at most 3600, not {timeout!r}"
-        )
-    retries = settings.get("retries")
-    if retries is not None and not (_is_int(retries) and 0 <= retries <= 10):
-        problems.append(f"retries: must be a whole number from 0 to 10, not {retries!r}")
-    ca_file = settings.get("ca_file")
-    if ca_file is not None and not (isinstance(ca_file, str) and os.path.isfile(ca_file)):
-        problems.append(f"ca_file: must be the path of a PEM certificate file, not {ca_file!r}")
-    for key in size_keys:
-        value = settings.get(key)
-        if value is not None and not (_is_int(value) and value > 0):
-            problems.append(f"{key}: must be a whole number of bytes above 0, not {value!r}")
-    return problems
+def _pem_file(value: object) -> str | None:
+    if isinstance(value, str) and os.path.isfile(value):
+        return None
+    return f"must be the path of a PEM certificate file, not {value!r}"
 
 
-def policy_from(settings: Mapping[str, object], size_key: str, default_bytes: int) -> HttpPolicy:
-    """An :class:`HttpPolicy` from checked settings (see :func:`policy_problems`)."""
-    defaults = HttpPolicy()
-    return HttpPolicy(
-        timeout=setting_number(settings, "timeout", defaults.timeout),
-        retries=setting_int(settings, "retries", defaults.retries),
-        max_bytes=setting_int(settings, size_key, default_bytes),
-        ca_file=ca_file if isinstance(ca_file := settings.get("ca_file"), str) else None,
+def policy_settings(*, timeout: float, retries: int) -> tuple[Setting, ...]:
+    """The request settings a source shares with this client, as declared rows of its
+    :class:`~common.settings.SettingsSpec` (with the kind's own defaults); the byte
+    caps are each kind's own rows (:func:`byte_cap`)."""
+    return (
+        Setting(
+            "timeout",
+            number(0, 3600, "must be a number of seconds above 0 and at most 3600, not {value!r}"),
+            default=timeout,
+            doc="seconds for a whole request (connect, headers and body), at most 3600",
+        ),
+        Setting(
+            "retries",
+            whole(0, 10, "must be a whole number from {low} to {high}, not {value!r}"),
+            default=retries,
+            doc="further attempts after a transient failure (5xx, 429, timeout), 0-10",
+        ),
+        Setting(
+            "ca_file",
+            _pem_file,
+            doc="a PEM bundle to trust instead of the system's (a private CA)",
+        ),
     )
 
 
-def setting_int(settings: Mapping[str, object], key: str, default: int) -> int:
-    """A checked whole-number setting, or ``default`` when it is not given."""
-    value = settings.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+def byte_cap(key: str, default: int, doc: str) -> Setting:
+    """A size cap setting: a whole number of bytes above 0."""
+    check = whole(1, None, "must be a whole number of bytes above 0, not {value!r}")
+    return Setting(key, check, default=default, doc=doc)
 
 
-def setting_number(settings: Mapping[str, object], key: str, default: float) -> float:
-    value = settings.get(key)
-    if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
-        return float(value)
-    return default
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+def policy_from(values: Mapping[str, object], size_key: str) -> HttpPolicy:
+    """An :class:`HttpPolicy` from read settings (``SettingsSpec.read``: checked,
+    defaults filled in), its body cap from ``size_key``."""
+    ca_file = values.get("ca_file")
+    return HttpPolicy(
+        timeout=float(values["timeout"]),  # type: ignore[arg-type]
+        retries=int(values["retries"]),  # type: ignore[call-overload]
+        max_bytes=int(values[size_key]),  # type: ignore[call-overload]
+        ca_file=ca_file if isinstance(ca_file, str) else None,
+    )

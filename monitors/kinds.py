@@ -1,20 +1,24 @@
 """Which module gathers each kind of source, imported only when a config names it.
 
-Kinds live in their own modules so a source's dependencies (libtorrent sessions, HTTP
-clients) load only when a config uses that kind, and a kind whose module is missing
-or broken becomes a config problem naming the kind rather than a crash at start-up.
+Each kind's module declares its settings as data (``SETTINGS``, a
+:class:`common.settings.SettingsSpec`, checked by the one settings checker) and gathers
+with ``gather(ctx)``. Kinds live in their own modules so a source's dependencies
+(libtorrent sessions, HTTP clients) load only when a config uses that kind, and a kind
+whose module is missing or broken becomes a config problem naming the kind rather than
+a crash at start-up.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
+from common.settings import SettingsSpec
 from monitors.base import GatherContext
 
-# kind name in sources.yaml -> module exposing check_settings(settings) and gather(ctx)
+# kind name in sources.yaml -> module declaring SETTINGS (a SettingsSpec) and gather(ctx)
 KIND_MODULES: dict[str, str] = {
     "folder": "monitors.folder",
     "feed": "monitors.feed",
@@ -27,10 +31,10 @@ KIND_MODULES: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """A loaded kind: how to check a source's settings and how to run it."""
+    """A loaded kind: its declared settings and how to run it."""
 
     name: str
-    check_settings: Callable[[Mapping[str, object]], list[str]]
+    settings: SettingsSpec
     gather: Callable[[GatherContext], None]
 
 
@@ -50,7 +54,17 @@ def load_kind(name: str) -> Kind:
         raise KindUnavailable(
             f"kind {name!r} is not available: its module {module_name} cannot be imported ({exc})"
         ) from exc
-    return Kind(name, _member(module, name, "check_settings"), _member(module, name, "gather"))
+    return Kind(name, _settings(module, name), _member(module, name, "gather"))
+
+
+def _settings(module: ModuleType, kind: str) -> SettingsSpec:
+    found = getattr(module, "SETTINGS", None)
+    if not isinstance(found, SettingsSpec):
+        raise KindUnavailable(
+            f"kind {kind!r} is not available: {module.__name__} declares no SETTINGS "
+            "(a common.settings.SettingsSpec)"
+        )
+    return found
 
 
 def _member(module: ModuleType, kind: str, attribute: str) -> Callable:

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common.files import open_regular
+from common.settings import Setting, SettingsSpec
 from monitors.base import GatherContext, Gathered
 
 KIND = "magnetico"
@@ -46,20 +47,31 @@ def sniff_format(path: str | os.PathLike[str]) -> str | None:
     return "jsonl"
 
 
+def _path(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return f"must be a non-empty string, got {value!r}"
+    if not _GLOB_CHARS & set(value) and not Path(value).expanduser().exists():
+        return f"{value} does not exist"
+    return None
+
+
+SETTINGS = SettingsSpec(
+    KIND,
+    (
+        Setting(
+            "path",
+            _path,
+            required="required (an export file, a folder or a glob)",
+            doc="an export or database file, a folder (walked recursively) or a glob",
+        ),
+    ),
+    unknown="unknown key (magnetico takes: {allowed})",
+)
+
+
 def check_settings(settings: Mapping[str, object]) -> list[str]:
     """Problems with a magnetico source's settings, each naming the key; [] when fine."""
-    problems: list[str] = []
-    unknown = sorted(set(settings) - {"path"})
-    if unknown:
-        problems.append(f"settings: unknown key(s) {', '.join(unknown)} (magnetico takes: path)")
-    path = settings.get("path")
-    if path is None:
-        problems.append("settings.path: required (an export file, a folder or a glob)")
-    elif not isinstance(path, str) or not path.strip():
-        problems.append(f"settings.path: must be a non-empty string, got {path!r}")
-    elif not _GLOB_CHARS & set(path) and not Path(path).expanduser().exists():
-        problems.append(f"settings.path: {path} does not exist")
-    return problems
+    return SETTINGS.messages(settings)
 
 
 def export_files(pattern: str) -> Iterator[Path]:

@@ -18,12 +18,13 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from common.errors import TorrentwatchError
 from common.processes import die_with_parent
+from common.summary import Summary
 from monitors.base import GatherContext, Gathered
 from monitors.config import SourceConfig
 from monitors.kinds import KindUnavailable, load_kind
@@ -34,7 +35,7 @@ PROGRESS_EVERY = 0.5  # seconds between progress messages from a running source
 
 
 @dataclass(frozen=True, slots=True)
-class GatherSummary:
+class GatherSummary(Summary):
     """What one source's gather did: status ok | failed | timeout (running while it runs)."""
 
     source: str
@@ -45,9 +46,6 @@ class GatherSummary:
     seconds: float = 0.0
     error: str | None = None
     error_code: str | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
 
 
 class TokenBucket:

@@ -26,16 +26,17 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import libtorrent as lt
 
+from common.checks import is_whole
 from common.errors import (
-    ConfigError,
     FetchError,
     ScrapeBadResponse,
     ScrapeError,
     ScrapeTimeout,
     ScrapeUnsupported,
 )
+from common.settings import Rule, Setting, SettingsSpec, boolean, whole
 from monitors.base import GatherContext, Gathered
-from monitors.http import HttpPolicy, fetch, policy_problems, setting_int, setting_number
+from monitors.http import HttpPolicy, byte_cap, fetch, policy_settings
 
 BEP15_PROTOCOL_ID = 0x41727101980
 UDP_BASE_TIMEOUT = 15.0  # BEP 15: retransmit after 15 * 2^n seconds
@@ -50,20 +51,6 @@ _CONNECTION_ID_LIFETIME = 55.0  # BEP 15 ids live a minute; renew a little early
 _ACTION_CONNECT, _ACTION_SCRAPE, _ACTION_ERROR = 0, 2, 3
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
-SETTINGS = frozenset(
-    {
-        "trackers",
-        "infohashes",
-        "from_warehouse",
-        "warehouse_limit",
-        "batch",
-        "timeout",
-        "retries",
-        "max_bytes",
-        "ca_file",
-    }
-)
-
 log = logging.getLogger(__name__)
 
 
@@ -93,50 +80,81 @@ class ScrapeSettings:
 # --- settings ---------------------------------------------------------------------------
 
 
+def _trackers(value: object) -> str | list[str]:
+    if not isinstance(value, list | tuple) or not value:
+        return "must be a list of announce URLs (http, https or udp)"
+    return [f"item {i + 1}: {p}" for i, url in enumerate(value) if (p := _tracker_problem(url))]
+
+
+def _infohashes(value: object) -> str | list[str]:
+    if not isinstance(value, list | tuple):
+        return "must be a list of 40- or 64-digit hex infohashes"
+    return [
+        f"item {i + 1} is not a 40- or 64-digit hex infohash"
+        for i, item in enumerate(value)
+        if not (isinstance(item, str) and (_HEX40.fullmatch(item) or _HEX64.fullmatch(item)))
+    ]
+
+
+SETTINGS = SettingsSpec(
+    "scrape",
+    (
+        Setting(
+            "trackers",
+            _trackers,
+            required="must be a list of announce URLs (http, https or udp)",
+            doc="announce URLs to scrape: http(s) (BEP 48) or udp (BEP 15)",
+        ),
+        Setting("infohashes", _infohashes, default=(), doc="hex infohashes (v1 or v2) to ask for"),
+        Setting(
+            "from_warehouse",
+            boolean("must be true or false"),
+            default=False,
+            nullable=False,
+            doc="also scrape the torrents already in the warehouse",
+        ),
+        Setting(
+            "warehouse_limit",
+            whole(1, 10_000_000, "must be a whole number from {low} to {high}, not {value!r}"),
+            default=WAREHOUSE_LIMIT,
+            doc="warehouse torrents per run; runs take the next page, then start over",
+        ),
+        Setting(
+            "batch",
+            whole(1, MAX_BATCH, "must be a whole number from {low} to {high}, not {value!r}"),
+            default=BATCH,
+            doc="hashes per scrape request (HTTP requests take at most 64)",
+        ),
+        *policy_settings(timeout=UDP_BASE_TIMEOUT, retries=2),
+        byte_cap("max_bytes", REPLY_MAX_BYTES, "cap on an HTTP scrape reply"),
+    ),
+    rules=(
+        Rule(
+            "infohashes",
+            "give a list, or set from_warehouse: true",
+            lambda s: not s.get("infohashes") and s.get("from_warehouse") is not True,
+        ),
+    ),
+)
+
+
 def check_settings(settings: Mapping[str, object]) -> list[str]:
     """Every problem with a scrape source's settings, each naming its key."""
-    problems = [f"{key}: not a scrape setting" for key in settings if key not in SETTINGS]
-    trackers = settings.get("trackers")
-    if not isinstance(trackers, list | tuple) or not trackers:
-        problems.append("trackers: must be a list of announce URLs (http, https or udp)")
-    else:
-        problems += [
-            f"trackers: item {i + 1}: {p}"
-            for i, url in enumerate(trackers)
-            if (p := _tracker_problem(url))
-        ]
-    hashes = settings.get("infohashes")
-    if hashes is not None and not isinstance(hashes, list | tuple):
-        problems.append("infohashes: must be a list of 40- or 64-digit hex infohashes")
-    for i, value in enumerate(hashes if isinstance(hashes, list | tuple) else ()):
-        if not (isinstance(value, str) and (_HEX40.fullmatch(value) or _HEX64.fullmatch(value))):
-            problems.append(f"infohashes: item {i + 1} is not a 40- or 64-digit hex infohash")
-    from_warehouse = settings.get("from_warehouse", False)
-    if not isinstance(from_warehouse, bool):
-        problems.append("from_warehouse: must be true or false")
-    if not hashes and from_warehouse is not True:
-        problems.append("infohashes: give a list, or set from_warehouse: true")
-    for key, low, high in (("warehouse_limit", 1, 10_000_000), ("batch", 1, MAX_BATCH)):
-        value = settings.get(key)
-        if value is not None and not (_is_int(value) and low <= value <= high):
-            problems.append(f"{key}: must be a whole number from {low} to {high}, not {value!r}")
-    return problems + policy_problems(settings, size_keys=("max_bytes",))
+    return SETTINGS.messages(settings)
 
 
 def read_settings(settings: Mapping[str, object]) -> ScrapeSettings:
-    problems = check_settings(settings)
-    if problems:
-        raise ConfigError("scrape settings: " + "; ".join(problems))
+    values = SETTINGS.read(settings)
     return ScrapeSettings(
-        trackers=tuple(str(t).strip() for t in _items(settings.get("trackers"))),
-        infohashes=tuple(str(h).lower() for h in _items(settings.get("infohashes"))),
-        from_warehouse=settings.get("from_warehouse") is True,
-        warehouse_limit=setting_int(settings, "warehouse_limit", WAREHOUSE_LIMIT),
-        batch=setting_int(settings, "batch", BATCH),
-        timeout=setting_number(settings, "timeout", UDP_BASE_TIMEOUT),
-        retries=setting_int(settings, "retries", 2),
-        max_bytes=setting_int(settings, "max_bytes", REPLY_MAX_BYTES),
-        ca_file=ca_file if isinstance(ca_file := settings.get("ca_file"), str) else None,
+        trackers=tuple(str(t).strip() for t in _items(values["trackers"])),
+        infohashes=tuple(str(h).lower() for h in _items(values["infohashes"])),
+        from_warehouse=values["from_warehouse"] is True,
+        warehouse_limit=int(values["warehouse_limit"]),  # type: ignore[call-overload]
+        batch=int(values["batch"]),  # type: ignore[call-overload]
+        timeout=float(values["timeout"]),  # type: ignore[arg-type]
+        retries=int(values["retries"]),  # type: ignore[call-overload]
+        max_bytes=int(values["max_bytes"]),  # type: ignore[call-overload]
+        ca_file=ca_file if isinstance(ca_file := values["ca_file"], str) else None,
     )
 
 
@@ -160,10 +178,6 @@ def _tracker_problem(url: object) -> str | None:
     if scheme != "udp" and "announce" not in parts.path.rsplit("/", 1)[-1]:
         return f"{url[:200]!r}: the last path part has no 'announce', so it cannot be scraped"
     return None
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 # --- the kind ---------------------------------------------------------------------------
@@ -342,7 +356,7 @@ def parse_http_scrape(body: bytes, announce: str, asked: set[str]) -> list[Scrap
         if wire not in asked or not isinstance(stats, dict):
             continue
         numbers = [stats.get(k, 0) for k in (b"complete", b"downloaded", b"incomplete")]
-        if all(_is_int(n) and n >= 0 for n in numbers):
+        if all(is_whole(n) and n >= 0 for n in numbers):
             counts.append(ScrapeCount(wire, numbers[0], numbers[1], numbers[2]))
     return counts
 

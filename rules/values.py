@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from common.checks import is_whole
 from common.textcap import capped_repr
 from parsers.extensions import KINDS, taxonomy
 from parsers.release import vocabulary
@@ -85,9 +86,9 @@ def shown(value: Any) -> str:
     return capped_repr(value)
 
 
-def is_integer(value: Any) -> bool:
-    """An integer that is not a boolean (YAML ``true`` is the int 1 in Python)."""
-    return isinstance(value, int) and not isinstance(value, bool)
+# An integer that is not a boolean (YAML ``true`` is the int 1 in Python): the
+# project's one whole-number test, under the name the predicates use.
+is_integer = is_whole
 
 
 def is_real(value: Any) -> bool:

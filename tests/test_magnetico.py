@@ -520,7 +520,7 @@ def test_source_kind_settings_and_gather(tmp_path):
     write_synthetic_export(folder / "a.jsonl", 3)
     write_synthetic_export(folder / "b.jsonl", 3, start=3)
     assert check_settings({"path": str(folder)}) == []
-    assert check_settings({}) == ["settings.path: required (an export file, a folder or a glob)"]
+    assert check_settings({}) == ["path: required (an export file, a folder or a glob)"]
     problems = check_settings({"path": str(tmp_path / "missing"), "speed": 1})
     assert len(problems) == 2 and "speed" in problems[0] and "does not exist" in problems[1]
     emitted = []

@@ -21,6 +21,7 @@ import pytest
 from warehouse_rows import query_rows
 
 from common.errors import SourceFailed, WarehouseLocked
+from common.settings import Setting, SettingsSpec
 from monitors import kinds
 from monitors.base import GatherContext, Gathered, rejected
 from monitors.landing import LandingZone
@@ -38,10 +39,18 @@ UNKNOWN_V1 = "0123456789abcdef0123456789abcdef01234567"
 # --- the test kind ---------------------------------------------------------------
 
 
-def check_settings(settings) -> list[str]:
-    if settings.get("mode") not in {"raise", "bug", "hang", "exit", "sightings", "paced"}:
-        return [f"mode: unknown mode {settings.get('mode')!r}"]
-    return []
+MODES = ("raise", "bug", "hang", "exit", "sightings", "paced")
+SETTINGS = SettingsSpec(
+    "testkind",
+    (
+        Setting(
+            "mode",
+            lambda mode: None if mode in MODES else f"unknown mode {mode!r}",
+            required="unknown mode None",
+            doc="what gather does",
+        ),
+    ),
+)
 
 
 def gather(ctx: GatherContext) -> None:
