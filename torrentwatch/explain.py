@@ -53,6 +53,8 @@ def _unknown_words(values: dict) -> list[str]:
 
 
 def _predicate_words(keyword: str, args: dict, values: dict, context: EvidenceContext) -> list[str]:
+    """The predicate's own words for its values; ``key = value`` pairs only for a
+    keyword no longer registered."""
     cls = PREDICATES.get(keyword)
     if cls is None:
         return _unknown_words(values)
