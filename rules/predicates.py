@@ -152,7 +152,7 @@ _ANY_BOUND = [{"required": ["at_least"]}, {"required": ["at_most"]}]
 class Predicate:
     """Base of every predicate; subclasses set ``keyword`` and implement ``from_dict``,
     ``json_schema``, ``sql``, ``evidence_sql`` and ``describe`` (its evidence in words:
-    a predicate without words cannot be registered, tests/test_flags.py checks)."""
+    a predicate without words cannot be registered: tests/test_rules_describe.py checks)."""
 
     keyword: ClassVar[str]
 
@@ -303,10 +303,6 @@ class _KindBounds(Predicate):
     def evidence_sql(self):
         return _columns_json([f"{self.prefix}{kind}" for kind in self.kinds])
 
-    @classmethod
-    def describe(cls, args, values, context):
-        return columns_words(values, percent="share_bytes_")
-
 
 @dataclass(frozen=True, slots=True)
 class BytesShare(_KindBounds):
@@ -315,6 +311,10 @@ class BytesShare(_KindBounds):
     keyword = "bytes_share"
     prefix = "share_bytes_"
     number = "share"
+
+    @classmethod
+    def describe(cls, args, values, context):
+        return columns_words(values, percent=cls.prefix)
 
 
 @dataclass(frozen=True, slots=True)
