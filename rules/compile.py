@@ -1,14 +1,42 @@
 """Rules to SQL: pure functions that return the DuckDB text and run nothing.
 
-``condition_sql`` is the boolean expression over ``torrents t`` (files through
-correlated ``EXISTS``); ``rule_sql`` wraps it into the query of the torrents a rule
-flags. The loader compiles every rule with these, so a rule that cannot compile
-never loads.
+The one place where a rule becomes SQL. ``condition_sql`` is the boolean expression
+over ``torrents t`` (files through correlated ``EXISTS``); ``rule_sql`` wraps it into
+the query of the torrents a rule flags. The loader compiles every rule with these, so
+a rule that cannot compile never loads.
+
+The flag stage (``torrentwatch.flag``) runs the rest, set-wise: ``candidates_sql``
+selects every rule's candidates over the whole warehouse in one statement, the tables
+evidence reads are cut down to them (``scope_sql``, ``SCOPED``), and ``matches_sql``
+computes the evidence (``evidence_sql``) and score (``score_sql``) of just those, the
+same values as the one-query twin ``flag_sql`` gives over the whole warehouse. A
+rule's evidence lists each predicate with its arguments, whether it holds and the
+values it read; each predicate writes its values (``evidence_sql``) and reads them
+back in words (``describe``).
 """
 
 from __future__ import annotations
 
-from rules.model import Condition, Rule
+import json
+
+from common.textcap import cap_text
+from rules.model import Condition, Rule, facts
+from rules.predicates import Predicate, lit
+from rules.text_predicates import FuzzyTerms
+
+# A rule without fuzzy predicates scores 1.0; one with them, its best fuzzy score / 100.
+SCORE = 1.0
+# Text a rule puts into the evidence of every flag it raises (a pattern, a file name,
+# the title) is cut to this, saying how much was left out.
+EVIDENCE_TEXT_CHARS = 500
+
+# The tables evidence subqueries read, cut down to the torrents some rule selected. In
+# pass 2 CTEs of the same names shadow the warehouse tables, so every predicate's
+# evidence SQL (correlated on t.infohash) reads a few thousand rows instead of scanning
+# millions once per subquery, and gives the same values. (``torrents`` itself is read
+# once per rule as ``t``, restricted to its candidates: copying the wide table cost
+# more than those scans at 1,000,000 torrents; see BENCHMARKS.md.)
+SCOPED = ("files", "observations")
 
 
 def condition_sql(condition: Condition) -> str:
@@ -19,3 +47,82 @@ def condition_sql(condition: Condition) -> str:
 def rule_sql(rule: Rule) -> str:
     """``SELECT t.infohash FROM torrents t WHERE <expr>``: the torrents ``rule`` flags."""
     return f"SELECT t.infohash FROM torrents t WHERE {rule.sql}"
+
+
+def _evidence_text(value: object) -> object:
+    """A rule's own text as stored in evidence: strings cut to ``EVIDENCE_TEXT_CHARS``."""
+    if isinstance(value, str):
+        return cap_text(value, EVIDENCE_TEXT_CHARS)
+    if isinstance(value, list | tuple):
+        return [_evidence_text(item) for item in value]
+    return value
+
+
+def _fact_sql(predicate: Predicate, negated: bool) -> str:
+    args = {k: _evidence_text(x) for k, x in predicate.args().items()}
+    return (
+        f"json_object('predicate', {lit(predicate.keyword)},"
+        f" 'args', {lit(json.dumps(args, sort_keys=True))}::JSON,"
+        f" 'negated', {str(negated).lower()}, 'holds', coalesce({predicate.sql()}, false),"
+        f" 'values', {predicate.evidence_sql()})"
+    )
+
+
+def evidence_sql(rule: Rule) -> str:
+    """The JSON evidence of ``rule`` for torrent ``t``: the rule, and each predicate
+    with its arguments, whether it holds, and the values (columns, files) it read."""
+    listed = ", ".join(_fact_sql(p, neg) for p, neg in facts(rule.when))
+    return (
+        f"json_object('rule_id', {lit(rule.id)}, 'version', {rule.version},"
+        f" 'title', {lit(cap_text(rule.title, EVIDENCE_TEXT_CHARS))}, 'level', {lit(rule.level)},"
+        f" 'facts', json_array({listed}))"
+    )
+
+
+def score_sql(rule: Rule) -> str:
+    """The flag score: the best score (/100) of the rule's fuzzy predicates that are not
+    negated, or 1.0 when it has none (or none of them matched)."""
+    best = [p.best_sql() for p, neg in facts(rule.when) if isinstance(p, FuzzyTerms) and not neg]
+    if not best:
+        return f"{SCORE}"
+    top = best[0] if len(best) == 1 else f"greatest({', '.join(best)})"
+    return f"coalesce({top} / 100.0, {SCORE})"
+
+
+def flag_sql(rule: Rule) -> str:
+    """The torrents ``rule`` flags with their evidence, over the whole warehouse in one
+    query; a rule with ``fuzzy_terms`` reads ``fuzzy_matches`` (``rules.fuzzy.prepare``
+    writes it)."""
+    return f"SELECT t.infohash, {evidence_sql(rule)} AS evidence FROM torrents t WHERE {rule.sql}"
+
+
+def candidates_sql(rules: list[Rule]) -> str:
+    """Pass 1: the (rule_id, infohash) every rule selects into ``flag_candidates``, all
+    rules in one statement over the whole warehouse; no evidence yet."""
+    parts = [
+        f"SELECT {lit(r.id)} AS rule_id, t.infohash FROM torrents t WHERE {r.sql}" for r in rules
+    ]
+    if not parts:
+        parts = ["SELECT NULL::VARCHAR AS rule_id, NULL::VARCHAR AS infohash WHERE false"]
+    return "CREATE OR REPLACE TEMP TABLE flag_candidates AS " + " UNION ALL ".join(parts)
+
+
+def scope_sql(table: str) -> str:
+    """``flag_scope_<table>``: the rows of ``table`` (one of ``SCOPED``) of the candidates."""
+    return (
+        f"CREATE OR REPLACE TEMP TABLE flag_scope_{table} AS SELECT * FROM {table}"
+        " WHERE infohash IN (SELECT infohash FROM flag_candidates)"
+    )
+
+
+def matches_sql(rules: list[Rule]) -> str:
+    """Pass 2: rule_id, rule_version, level, infohash, evidence and score of every
+    candidate into ``flag_matches``, over the scoped tables (``flag_scope_*``)."""
+    shadow = ", ".join(f"{t} AS (SELECT * FROM flag_scope_{t})" for t in SCOPED)
+    parts = [
+        f"SELECT {lit(r.id)}, {r.version}, {lit(r.level)}, t.infohash, {evidence_sql(r)},"
+        f" {score_sql(r)} FROM torrents t WHERE t.infohash IN"
+        f" (SELECT infohash FROM flag_candidates WHERE rule_id = {lit(r.id)})"
+        for r in rules
+    ]
+    return f"INSERT INTO flag_matches WITH {shadow} " + " UNION ALL ".join(parts)

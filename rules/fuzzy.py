@@ -26,7 +26,7 @@ from rapidfuzz import fuzz, process
 # _fold_tokens is skeleton_token over each distinct token of an Arrow array, as
 # skeleton_array uses it; importing it keeps one implementation of the folding.
 from parsers.normalize import _fold_tokens, skeleton_rules
-from rules.model import All, AnyOf, Condition, Not, Rule
+from rules.model import Rule, facts
 from rules.predicates import lit
 from rules.text_predicates import FuzzyTerms
 
@@ -67,19 +67,9 @@ PATH_LISTS = (
 )
 
 
-def fuzzy_predicates(condition: Condition) -> Iterable[FuzzyTerms]:
-    if isinstance(condition, (All, AnyOf)):
-        for item in condition.items:
-            yield from fuzzy_predicates(item)
-    elif isinstance(condition, Not):
-        yield from fuzzy_predicates(condition.item)
-    elif isinstance(condition, FuzzyTerms):
-        yield condition
-
-
 def collect(rules: Iterable[Rule]) -> dict[str, FuzzyTerms]:
-    """Every distinct fuzzy predicate of ``rules`` by key."""
-    return {p.key: p for r in rules for p in fuzzy_predicates(r.when)}
+    """Every distinct fuzzy predicate of ``rules`` by key (negated ones included)."""
+    return {p.key: p for r in rules for p, _ in facts(r.when) if isinstance(p, FuzzyTerms)}
 
 
 def _grams_sql(lists_sql: str, sizes: Iterable[int]) -> str:

@@ -8,6 +8,7 @@ only a class (in ``rules.predicates`` or ``rules.text_predicates``) and its entr
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,18 @@ class Not:
 
 
 Condition = All | AnyOf | Not | Predicate
+
+
+def facts(condition: Condition, negated: bool = False) -> Iterator[tuple[Predicate, bool]]:
+    """Every predicate of ``condition``, in order, with whether an odd number of ``not``
+    wraps it: the facts a flag's evidence lists, and what the fuzzy step must score."""
+    if isinstance(condition, (All, AnyOf)):
+        for item in condition.items:
+            yield from facts(item, negated)
+    elif isinstance(condition, Not):
+        yield from facts(condition.item, not negated)
+    else:
+        yield condition, negated
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,15 +7,19 @@ with the pure ``sql()``. Expressions read the torrent alias ``t`` (``torrents``)
 file predicates use a correlated ``EXISTS`` over ``files f`` (pad files left out).
 ``evidence_sql()`` (pure too) is the DuckDB expression of the JSON value showing why
 the predicate holds for ``t`` (the columns it read, or the files that matched), so
-``torrentwatch flag`` computes evidence set-wise in the same query as the match.
+``torrentwatch flag`` computes evidence set-wise in the same query as the match; the
+classmethod ``describe`` reads that value back in words for ``explain``, so the shape
+of the JSON is known in one place. ``args()`` are the arguments stored beside it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from parsers.extensions import KINDS
+from parsers.normalize import client_text, display_safe
 from parsers.release import CATEGORIES
 from rules import values as v
 from rules.source import KeyPath
@@ -43,9 +47,29 @@ def _bounds_sql(column: str, low: Any, high: Any) -> str:
 EVIDENCE_FILES = 20
 
 
+@dataclass(frozen=True, slots=True)
+class EvidenceContext:
+    """What a reader of stored evidence knows beyond it: the torrent's raw file paths
+    by index, where they differ from libtorrent's text (evidence written before
+    ``raw_path`` was stored holds the text only)."""
+
+    raw_paths: Mapping[int, bytes] = field(default_factory=dict)
+
+
 def _columns_json(columns: tuple[str, ...] | list[str]) -> str:
     """A JSON object of torrent columns by name: the facts a torrent predicate read."""
     return "json_object(" + ", ".join(f"{lit(c)}, t.{c}" for c in columns) + ")"
+
+
+def columns_words(values: Mapping[str, Any], percent: str = "") -> list[str]:
+    """``_columns_json`` in words: ``column = value``, columns starting with ``percent``
+    (shares, 0-1) shown as percentages."""
+    parts = []
+    for column, value in values.items():
+        if percent and column.startswith(percent) and value is not None:
+            value = f"{value:.0%}"
+        parts.append(f"{column} = {value}")
+    return [display_safe(", ".join(parts))]
 
 
 def _files_json(condition: str) -> str:
@@ -62,6 +86,20 @@ def _files_json(condition: str) -> str:
         " FROM files f WHERE f.infohash = t.infohash AND NOT f.is_pad"
         f" AND {condition})"
     )
+
+
+def files_words(values: Mapping[str, Any], context: EvidenceContext) -> list[str]:
+    """``_files_json`` in words: how many files matched, then each listed file as a
+    client shows its path (raw bytes where they differ), made display-safe."""
+    lines = [f"{values.get('count', 0)} matching file(s)"]
+    for item in values.get("files") or []:
+        exts = ".".join(item["exts"] or [])
+        raw = item.get("raw_path")
+        if raw is None:  # evidence holds text only: bytes that are not UTF-8 come
+            # from the files table, decoded as a client would (U+FFFD for a bad byte)
+            raw = client_text(item["path"], context.raw_paths.get(item["file_index"]))
+        lines.append(f"file {item['file_index']}: {display_safe(raw)} [{exts}]")
+    return lines
 
 
 def _files_exist(condition: str) -> str:
@@ -112,7 +150,9 @@ _ANY_BOUND = [{"required": ["at_least"]}, {"required": ["at_most"]}]
 
 
 class Predicate:
-    """Base of every predicate; subclasses set ``keyword`` and implement the three."""
+    """Base of every predicate; subclasses set ``keyword`` and implement ``from_dict``,
+    ``json_schema``, ``sql``, ``evidence_sql`` and ``describe`` (its evidence in words:
+    a predicate without words cannot be registered: tests/test_rules_describe.py checks)."""
 
     keyword: ClassVar[str]
 
@@ -128,6 +168,20 @@ class Predicate:
         raise NotImplementedError
 
     def evidence_sql(self) -> str:
+        raise NotImplementedError
+
+    def args(self) -> dict[str, Any]:
+        """The arguments stored in evidence beside the values (all fields by default)."""
+        return asdict(self)
+
+    @classmethod
+    def describe(
+        cls, args: Mapping[str, Any], values: Mapping[str, Any], context: EvidenceContext
+    ) -> list[str]:
+        """The ``values`` this predicate's ``evidence_sql`` wrote (with the ``args``
+        stored beside them), in words: a summary, then one line per item it lists
+        (file, sighting, match), unindented. A classmethod: a flag's evidence outlives
+        the rule that raised it."""
         raise NotImplementedError
 
 
@@ -158,6 +212,10 @@ class _Claimed(Predicate):
 
     def evidence_sql(self):
         return _columns_json((self.column,))
+
+    @classmethod
+    def describe(cls, args, values, context):
+        return columns_words(values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +266,10 @@ class VideoAboutGame(Predicate):
     def evidence_sql(self):
         return _columns_json(("video_about_game",))
 
+    @classmethod
+    def describe(cls, args, values, context):
+        return columns_words(values)
+
 
 @dataclass(frozen=True, slots=True)
 class _KindBounds(Predicate):
@@ -250,6 +312,10 @@ class BytesShare(_KindBounds):
     prefix = "share_bytes_"
     number = "share"
 
+    @classmethod
+    def describe(cls, args, values, context):
+        return columns_words(values, percent=cls.prefix)
+
 
 @dataclass(frozen=True, slots=True)
 class Count(_KindBounds):
@@ -262,6 +328,10 @@ class Count(_KindBounds):
     def evidence_sql(self):
         # The files themselves say more than the summed count columns.
         return _files_json(f"f.kind IN ({lits(self.kinds)})")
+
+    @classmethod
+    def describe(cls, args, values, context):
+        return files_words(values, context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +356,10 @@ class _TorrentBounds(Predicate):
 
     def evidence_sql(self):
         return _columns_json((self.column,))
+
+    @classmethod
+    def describe(cls, args, values, context):
+        return columns_words(values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +438,10 @@ class HasFile(Predicate):
     def evidence_sql(self):
         return _files_json(self.condition())
 
+    @classmethod
+    def describe(cls, args, values, context):
+        return files_words(values, context)
+
 
 @dataclass(frozen=True, slots=True)
 class NoFile(HasFile):
@@ -416,6 +494,10 @@ class NameMarks(Predicate):
     def evidence_sql(self):
         return _columns_json([f"name_has_{mark}" for mark, _ in self.marks])
 
+    @classmethod
+    def describe(cls, args, values, context):
+        return columns_words(values)
+
 
 @dataclass(frozen=True, slots=True)
 class FileMarks(NameMarks):
@@ -428,6 +510,10 @@ class FileMarks(NameMarks):
 
     def evidence_sql(self):
         return _files_json(self.terms("f.has_"))
+
+    @classmethod
+    def describe(cls, args, values, context):
+        return files_words(values, context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,6 +554,10 @@ class DoubleExtension(Predicate):
 
     def evidence_sql(self):
         return _files_json(self.condition())
+
+    @classmethod
+    def describe(cls, args, values, context):
+        return files_words(values, context)
 
 
 _MATCH = {
@@ -533,6 +623,14 @@ class KnownList(Predicate):
             f" FROM torrent_hash_list_matches m WHERE {self._where()})"
         )
 
+    @classmethod
+    def describe(cls, args, values, context):
+        lines = ["on a known list"]
+        for m in values.get("matches") or []:
+            where = f" (file {m['file_index']}: {display_safe(m['path'])})" if m["path"] else ""
+            lines.append(f"list {m['list']} v{m['version']}: {m['kind']} {m['hash']}{where}")
+        return lines
+
 
 @dataclass(frozen=True, slots=True)
 class WholeToken(Predicate):
@@ -557,6 +655,10 @@ class WholeToken(Predicate):
     def evidence_sql(self):
         matched = tokens_sql("[tok]", self.words)
         return f"json_object('name_tokens', list_filter(t.name_tokens, lambda tok: {matched}))"
+
+    @classmethod
+    def describe(cls, args, values, context):
+        return columns_words(values)
 
 
 # A source's category as whole tokens: lower case, accents stripped, split at anything
@@ -601,6 +703,16 @@ class SourceCategory(Predicate):
             f" to_json(list_slice(list(DISTINCT {item} ORDER BY {item}), 1, {EVIDENCE_FILES})))"
             f" FROM observations o WHERE o.infohash = t.infohash AND {self.condition()})"
         )
+
+    @classmethod
+    def describe(cls, args, values, context):
+        lines = [f"{values.get('count', 0)} matching sighting(s)"]
+        for item in values.get("observations") or []:
+            lines.append(
+                f"source {display_safe(item['source'])} ({display_safe(item['source_ref'])})"
+                f" said category {display_safe(item['category'] or '')!r}"
+            )
+        return lines
 
 
 # Text predicates (regular expressions, fuzzy term lists) live in rules.text_predicates;

@@ -1,4 +1,6 @@
-"""The YAML keyword -> predicate class registry; the pack schema is generated from it."""
+"""The YAML keyword -> predicate class registry: the loader reads conditions through it,
+the pack schema is generated from it, and ``explain`` finds through it the class that
+puts a stored fact into words (``Predicate.describe``, by the keyword the fact names)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from common.textcap import QUOTE_CAP, cap_text
-from parsers.normalize import normalize_array, normalize_text, skeleton_text
+from parsers.normalize import display_safe, normalize_array, normalize_text, skeleton_text
 from rules import values as v
 from rules.predicates import (
     EVIDENCE_FILES,
@@ -28,6 +28,8 @@ from rules.predicates import (
     _files_exist,
     _files_json,
     _object,
+    columns_words,
+    files_words,
     lit,
 )
 from rules.source import FileRefused, KeyPath, read_regular
@@ -175,6 +177,14 @@ class Regex(Predicate):
         if self.on == "paths":
             return files
         return f"json_object('name', {name}, 'paths', {files})"
+
+    @classmethod
+    def describe(cls, args, values, context):
+        if args.get("on") == "paths":
+            return files_words(values, context)
+        # on: name reads the name column and the matched text; on: any shows both
+        # objects (name, paths) as they were stored.
+        return columns_words(values)
 
 
 FUZZY_ON = ("name", "paths", "any")
@@ -403,3 +413,13 @@ class FuzzyTerms(Predicate):
             " 'best_score', max(h.score))"
             f" FROM fuzzy_matches h WHERE {self._condition()})"
         )
+
+    @classmethod
+    def describe(cls, args, values, context):
+        lines = [f"best score {values.get('best_score')}"]
+        for m in values.get("matches") or []:
+            lines.append(
+                f"{m['source']}: {display_safe(m['token'])!r} ~ {display_safe(m['term'])!r}"
+                f" ({m['score']})"
+            )
+        return lines

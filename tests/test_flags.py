@@ -13,9 +13,10 @@ import pytest
 from test_rules_sql import RUNS, TORRENTS, compile_rule
 
 from common.errors import TorrentNotFound
+from rules.compile import flag_sql
 from torrentwatch.demo import demo_data_dir
 from torrentwatch.explain import explain
-from torrentwatch.flag import flag, flag_sql
+from torrentwatch.flag import flag
 from torrentwatch.hashlist import hashlist_import
 from torrentwatch.ingest import ingest
 from warehouse.db import connect
@@ -337,9 +338,9 @@ def test_two_pass_run_stores_exactly_what_flag_sql_gives(db):
     """The flag run computes evidence over tables cut down to the candidates; every
     stored flag must carry the evidence and score the one-query twin gives over the
     whole warehouse, and no more or fewer flags."""
+    from rules.compile import score_sql
     from rules.fuzzy import prepare
     from rules.ruleset import load_packs
-    from torrentwatch.flag import score_sql
 
     example = Path(__file__).resolve().parent.parent / "docs" / "examples" / "watch-titles.yaml"
     flag(db, [example])

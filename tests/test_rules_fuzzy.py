@@ -16,11 +16,11 @@ from common.errors import RulesInvalid
 from parsers.columnar import build_batch
 from parsers.records import Sighting
 from parsers.torrent import parse_torrent
-from rules.compile import rule_sql
+from rules.compile import flag_sql, rule_sql
 from rules.fuzzy import matches_sql, prepare
 from rules.ruleset import load_packs, read_pack
 from rules.source import parse_document
-from torrentwatch.flag import flag, flag_sql
+from torrentwatch.flag import flag
 from torrentwatch.rule_tests import rules_test
 from torrentwatch.synth import SynthTorrent, encode
 from warehouse.db import connect

@@ -179,3 +179,44 @@ def test_on_lists_values_are_checked_when_loading(tmp_path, bad):
     with pytest.raises(RulesInvalid) as caught:
         load_packs([pack])
     assert "on_lists" in str(caught.value.problems[0])
+
+
+FIRED_PACK = """\
+rules:
+  - id: ops.too-eager
+    version: 1
+    title: Flags a pass test on purpose
+    description: Its pass tests match.
+    level: low
+    when:
+      any:
+        - fuzzy_terms: {terms: watch-titles.txt, threshold: 85}
+        - double_extension: {final: [exe]}
+        - file_count: {at_least: 50}
+    tests:
+      pass:
+        - {name: "Kart.Racr.PS2-GRP", files: [["kart.iso", 1MB]]}
+        - {name: "Harbor.Lights.2019", files: [["movie.avi.exe", 1MB]]}
+"""
+
+
+def test_a_flagged_pass_test_names_the_facts_that_fired(tmp_path):
+    """Issue 16: the FAIL line says what fired (term, score, token; the file), in the
+    words explain uses, not only which torrent."""
+    examples = Path(__file__).resolve().parent.parent / "docs" / "examples"
+    (tmp_path / "watch-titles.txt").write_bytes((examples / "watch-titles.txt").read_bytes())
+    pack = tmp_path / "eager.yaml"
+    pack.write_text(FIRED_PACK, encoding="utf-8")
+    (failed,) = rules_test([pack]).failed
+    fuzzy = (
+        'fuzzy_terms {"form": "both", "on": "name", "scorer": "ratio", "term_count": 3,'
+        ' "terms": "watch-titles.txt", "threshold": 85}'
+    )
+    assert failed.failures == [
+        "should pass but flagged: 'Kart.Racr.PS2-GRP' (kart.iso); fired:"
+        f" {fuzzy}: best score 94.74 [name_norm: 'kart racr' ~ 'kart racer' (94.74),"
+        " name_skeleton: 'kart racr' ~ 'kart racer' (94.74)]",
+        "should pass but flagged: 'Harbor.Lights.2019' (movie.avi.exe); fired:"
+        ' double_extension {"final": ["exe"]}: 1 matching file(s)'
+        " [file 0: Harbor.Lights.2019/movie.avi.exe [avi.exe]]",
+    ]

@@ -10,8 +10,7 @@ from test_rules_loader import _problems, _rule
 from test_rules_sql import compile_rule
 
 from common.errors import HashListNameInvalid
-from rules.compile import rule_sql
-from torrentwatch.flag import flag_sql
+from rules.compile import flag_sql, rule_sql
 from torrentwatch.hashlist import check_name
 from torrentwatch.synth import SynthTorrent
 

@@ -14,9 +14,9 @@ from test_rules_sql import PACK, compile_rule
 from parsers.columnar import build_batch
 from parsers.records import Sighting
 from parsers.torrent import parse_torrent
-from rules.compile import rule_sql
+from rules.compile import flag_sql, rule_sql
 from torrentwatch.explain import explain
-from torrentwatch.flag import flag, flag_sql
+from torrentwatch.flag import flag
 from torrentwatch.synth import SynthTorrent, encode
 from warehouse.db import connect
 from warehouse.load import load_batch

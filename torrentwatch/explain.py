@@ -1,7 +1,9 @@
 """`explain`: the active flags of one torrent, in words an analyst can check.
 
 Every sentence is written from the evidence a flag stored when it was raised, so what
-an analyst reads is what the rule saw, not a second evaluation.
+an analyst reads is what the rule saw, not a second evaluation. The words for each fact
+come from the predicate that wrote it (``Predicate.describe``, found through the
+registry by the keyword the fact names), never guessed from the shape of the JSON.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ import json
 from pathlib import Path
 
 from common.errors import TorrentNotFound
-from parsers.normalize import client_text, display_name, display_safe
-from rules.text_predicates import FuzzyTerms
+from parsers.normalize import display_name, display_safe
+from rules.predicates import EvidenceContext
+from rules.registry import PREDICATES
 from warehouse.db import connect
 
 TORRENT_SQL = """\
@@ -36,16 +39,6 @@ def _size(n: int | None) -> str:
     return ""
 
 
-def _values_words(values: dict) -> str:
-    """Column facts as ``column = value`` (shares as percentages)."""
-    parts = []
-    for column, value in values.items():
-        if column.startswith("share_bytes_") and value is not None:
-            value = f"{value:.0%}"
-        parts.append(f"{column} = {value}")
-    return ", ".join(parts)
-
-
 def _short(value: object) -> object:
     """A long argument list (``exec_or_shortcut`` expands to dozens) cut for reading."""
     if isinstance(value, list) and len(value) > 6:
@@ -53,58 +46,59 @@ def _short(value: object) -> object:
     return value
 
 
-def _fact_words(fact: dict, raw_paths: dict[int, bytes]) -> list[str]:
-    """One fact that made the rule fire, in words, with its files or list matches."""
+def _unknown_words(values: dict) -> list[str]:
+    """Values of a predicate no longer registered (a flag raised by an older version):
+    shown as ``key = value`` pairs, since no class is left to read them."""
+    return [display_safe(", ".join(f"{key} = {value}" for key, value in values.items()))]
+
+
+def _predicate_words(keyword: str, args: dict, values: dict, context: EvidenceContext) -> list[str]:
+    """The predicate's own words for its values; ``key = value`` pairs only for a
+    keyword no longer registered."""
+    cls = PREDICATES.get(keyword)
+    if cls is None:
+        return _unknown_words(values)
+    return cls.describe(args, values, context)
+
+
+def fact_words(fact: dict, context: EvidenceContext) -> list[str]:
+    """One fact of a flag's evidence in words: the predicate and its arguments, then
+    what the predicate (looked up by the keyword stored with it) says of the values it
+    wrote, its files or list matches on indented lines."""
     values = fact["values"] or {}
     args = {k: _short(v) for k, v in fact["args"].items() if v not in ((), [], None)}
     head = f"{'not ' if fact['negated'] else ''}{fact['predicate']} {json.dumps(args)}"
-    if "observations" in values:
-        lines = [f"{head}: {values.get('count', 0)} matching sighting(s)"]
-        for item in values.get("observations") or []:
-            lines.append(
-                f"    source {display_safe(item['source'])} ({display_safe(item['source_ref'])})"
-                f" said category {display_safe(item['category'] or '')!r}"
-            )
-        return lines
-    if "files" in values or "count" in values:
-        lines = [f"{head}: {values.get('count', 0)} matching file(s)"]
-        for item in values.get("files") or []:
-            exts = ".".join(item["exts"] or [])
-            raw = item.get("raw_path")
-            if raw is None:  # evidence holds text only: bytes that are not UTF-8 come
-                # from the files table, decoded as a client would (U+FFFD for a bad byte)
-                raw = client_text(item["path"], raw_paths.get(item["file_index"]))
-            shown = display_safe(raw)
-            lines.append(f"    file {item['file_index']}: {shown} [{exts}]")
-        return lines
-    if fact["predicate"] == FuzzyTerms.keyword:
-        lines = [f"{head}: best score {values.get('best_score')}"]
-        for m in values.get("matches") or []:
-            lines.append(
-                f"    {m['source']}: {display_safe(m['token'])!r} ~ {display_safe(m['term'])!r}"
-                f" ({m['score']})"
-            )
-        return lines
-    if "matches" in values:
-        lines = [f"{head}: on a known list"]
-        for m in values["matches"] or []:
-            where = f" (file {m['file_index']}: {display_safe(m['path'])})" if m["path"] else ""
-            lines.append(f"    list {m['list']} v{m['version']}: {m['kind']} {m['hash']}{where}")
-        return lines
-    return [f"{head}: {display_safe(_values_words(values))}"]
+    words = _predicate_words(fact["predicate"], fact["args"], values, context)
+    return [f"{head}: {words[0]}", *("    " + line for line in words[1:])]
+
+
+def fired(evidence: dict) -> list[dict]:
+    """The facts that made the rule fire: those that hold (or, under ``not``, do not)."""
+    return [fact for fact in evidence["facts"] if fact["holds"] != fact["negated"]]
 
 
 def _flag_words(
-    rule_id: str, version: int, level: str, evidence: dict, raw_paths: dict[int, bytes]
+    rule_id: str, version: int, level: str, evidence: dict, context: EvidenceContext
 ) -> list[str]:
     """The flag's headline (``Rule <id> v<version> (<level>): <title> — because:``) and
-    the facts that counted: those that hold (or, under ``not``, do not). ``raw_paths``:
-    the torrent's raw file paths by index, where they differ from libtorrent's."""
+    the facts that counted (``fired``)."""
     lines = [f"Rule {rule_id} v{version} ({level}): {evidence['title']} — because:"]
-    for fact in evidence["facts"]:
-        if fact["holds"] != fact["negated"]:
-            lines.extend("  " + line for line in _fact_words(fact, raw_paths))
+    for fact in fired(evidence):
+        lines.extend("  " + line for line in fact_words(fact, context))
     return lines
+
+
+def raw_paths(con, infohash: str) -> dict[int, bytes]:
+    """The torrent's raw file paths by index, where they differ from libtorrent's text
+    (``infohash``: its v1, v2 or key infohash)."""
+    return dict(
+        con.execute(
+            "SELECT file_index, path_raw FROM files f JOIN torrents t USING (infohash)"
+            " WHERE $infohash IN (t.infohash, t.infohash_v1, t.infohash_v2)"
+            " AND path_raw IS NOT NULL",
+            {"infohash": infohash},
+        ).fetchall()
+    )
 
 
 def _has_flags(con) -> bool:
@@ -135,18 +129,11 @@ def explain(db: str | Path, infohash: str) -> list[str]:
         flags = []
         if _has_flags(con):
             flags = con.execute(ACTIVE_FLAGS_SQL, {"infohash": key}).fetchall()
-        raw_paths = dict(
-            con.execute(
-                "SELECT file_index, path_raw FROM files f JOIN torrents t USING (infohash)"
-                " WHERE $infohash IN (t.infohash, t.infohash_v1, t.infohash_v2)"
-                " AND path_raw IS NOT NULL",
-                {"infohash": key},
-            ).fetchall()
-        )
+        context = EvidenceContext(raw_paths(con, key))
     finally:
         con.close()
     if not flags:
         return [*lines, "No active flags."]
     for rule_id, version, level, evidence in flags:
-        lines.extend(_flag_words(rule_id, version, level, json.loads(evidence), raw_paths))
+        lines.extend(_flag_words(rule_id, version, level, json.loads(evidence), context))
     return lines

@@ -2,38 +2,30 @@
 
 Set-wise, never one torrent at a time in Python: fuzzy hits are prepared, every rule's
 compiled condition selects its candidates over the whole warehouse in one statement
-(``candidates_sql``), the evidence of just those is computed over tables cut down to
-them (``matches_sql``; the same values as ``flag_sql`` gives), and three statements
-merge the result into ``flags`` in one transaction.
+(``rules.compile.candidates_sql``), the evidence of just those is computed over tables
+cut down to them (``matches_sql``; the same values as ``flag_sql`` gives), and three
+statements merge the result into ``flags`` in one transaction. What SQL a rule becomes
+is ``rules.compile``'s business; this stage runs it and keeps the flags.
 Flags are never deleted: one whose rule no longer matches (or is switched off) stays
 with ``active = false``, so what was raised and why stays answerable.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from common.textcap import cap_text
+from rules.compile import SCOPED, candidates_sql, matches_sql, scope_sql
 from rules.fuzzy import prepare
-from rules.model import All, AnyOf, Condition, Not, Rule
-from rules.predicates import Predicate, lit
+from rules.model import Rule
 from rules.ruleset import load_packs
-from rules.text_predicates import FuzzyTerms
 from warehouse.db import connect, rollback_quietly, write_error
 from warehouse.runs import finish_run, start_run
-
-# A rule without fuzzy predicates scores 1.0; one with them, its best fuzzy score / 100.
-SCORE = 1.0
-# Text a rule puts into the evidence of every flag it raises (a pattern, a file name,
-# the title) is cut to this, saying how much was left out.
-EVIDENCE_TEXT_CHARS = 500
 
 MATCHES_TABLE = """\
 CREATE OR REPLACE TEMP TABLE flag_matches (
@@ -92,110 +84,13 @@ class FlagSummary:
     active: int  # active flags after the run
 
 
-def facts(condition: Condition, negated: bool = False) -> Iterator[tuple[Predicate, bool]]:
-    """Every predicate of ``condition`` with whether an odd number of ``not`` wraps it."""
-    if isinstance(condition, (All, AnyOf)):
-        for item in condition.items:
-            yield from facts(item, negated)
-    elif isinstance(condition, Not):
-        yield from facts(condition.item, not negated)
-    else:
-        yield condition, negated
-
-
-def _evidence_text(value: object) -> object:
-    """A rule's own text as stored in evidence: strings cut to ``EVIDENCE_TEXT_CHARS``."""
-    if isinstance(value, str):
-        return cap_text(value, EVIDENCE_TEXT_CHARS)
-    if isinstance(value, list | tuple):
-        return [_evidence_text(item) for item in value]
-    return value
-
-
-def _fact_sql(predicate: Predicate, negated: bool) -> str:
-    shown = predicate.args() if isinstance(predicate, FuzzyTerms) else asdict(predicate)
-    args = json.dumps({k: _evidence_text(x) for k, x in shown.items()}, sort_keys=True)
-    return (
-        f"json_object('predicate', {lit(predicate.keyword)}, 'args', {lit(args)}::JSON,"
-        f" 'negated', {str(negated).lower()}, 'holds', coalesce({predicate.sql()}, false),"
-        f" 'values', {predicate.evidence_sql()})"
-    )
-
-
-def evidence_sql(rule: Rule) -> str:
-    """The JSON evidence of ``rule`` for torrent ``t``: the rule, and each predicate
-    with its arguments, whether it holds, and the values (columns, files) it read."""
-    listed = ", ".join(_fact_sql(p, neg) for p, neg in facts(rule.when))
-    return (
-        f"json_object('rule_id', {lit(rule.id)}, 'version', {rule.version},"
-        f" 'title', {lit(cap_text(rule.title, EVIDENCE_TEXT_CHARS))}, 'level', {lit(rule.level)},"
-        f" 'facts', json_array({listed}))"
-    )
-
-
-def score_sql(rule: Rule) -> str:
-    """The flag score: the best score (/100) of the rule's fuzzy predicates that are not
-    negated, or 1.0 when it has none (or none of them matched)."""
-    best = [p.best_sql() for p, neg in facts(rule.when) if isinstance(p, FuzzyTerms) and not neg]
-    if not best:
-        return f"{SCORE}"
-    top = best[0] if len(best) == 1 else f"greatest({', '.join(best)})"
-    return f"coalesce({top} / 100.0, {SCORE})"
-
-
-def flag_sql(rule: Rule) -> str:
-    """The torrents ``rule`` flags with their evidence (pure: returns SQL); a rule with
-    ``fuzzy_terms`` reads ``fuzzy_hits`` (``rules.fuzzy.prepare`` writes it)."""
-    return f"SELECT t.infohash, {evidence_sql(rule)} AS evidence FROM torrents t WHERE {rule.sql}"
-
-
-def candidates_sql(rules: list[Rule]) -> str:
-    """Pass 1 (pure: returns SQL): the (rule_id, infohash) every rule selects, all
-    rules in one statement over the whole warehouse; no evidence yet."""
-    parts = [
-        f"SELECT {lit(r.id)} AS rule_id, t.infohash FROM torrents t WHERE {r.sql}" for r in rules
-    ]
-    if not parts:
-        parts = ["SELECT NULL::VARCHAR AS rule_id, NULL::VARCHAR AS infohash WHERE false"]
-    return "CREATE OR REPLACE TEMP TABLE flag_candidates AS " + " UNION ALL ".join(parts)
-
-
-# The tables evidence subqueries read, cut down to the torrents some rule selected. In
-# pass 2 CTEs of the same names shadow the warehouse tables, so every predicate's
-# evidence SQL (correlated on t.infohash) reads a few thousand rows instead of scanning
-# millions once per subquery, and gives the same values. (``torrents`` itself is read
-# once per rule as ``t``, restricted to its candidates: copying the wide table cost
-# more than those scans at 1,000,000 torrents; see BENCHMARKS.md.)
-SCOPED = ("files", "observations")
-
-
-def _scope_sql(table: str) -> str:
-    return (
-        f"CREATE OR REPLACE TEMP TABLE flag_scope_{table} AS SELECT * FROM {table}"
-        " WHERE infohash IN (SELECT infohash FROM flag_candidates)"
-    )
-
-
-def matches_sql(rules: list[Rule]) -> str:
-    """Pass 2 (pure: returns SQL): evidence and score of every candidate into
-    ``flag_matches``, over the scoped tables (``flag_scope_*``, see ``SCOPED``)."""
-    shadow = ", ".join(f"{t} AS (SELECT * FROM flag_scope_{t})" for t in SCOPED)
-    parts = [
-        f"SELECT {lit(r.id)}, {r.version}, {lit(r.level)}, t.infohash, {evidence_sql(r)},"
-        f" {score_sql(r)} FROM torrents t WHERE t.infohash IN"
-        f" (SELECT infohash FROM flag_candidates WHERE rule_id = {lit(r.id)})"
-        for r in rules
-    ]
-    return f"INSERT INTO flag_matches WITH {shadow} " + " UNION ALL ".join(parts)
-
-
 def _match(con, rules: list[Rule]) -> None:
     """Fill ``flag_matches``: fuzzy hits, then candidates, then evidence."""
     con.execute(MATCHES_TABLE)
     prepare(con, rules)
     con.execute(candidates_sql(rules))
     for table in SCOPED:
-        con.execute(_scope_sql(table))
+        con.execute(scope_sql(table))
     if rules:
         con.execute(matches_sql(rules))
     for table in ("flag_candidates", *(f"flag_scope_{t}" for t in SCOPED)):

@@ -5,12 +5,15 @@ temporary folder and ingested (one worker) into a temporary warehouse, so the ru
 sees exactly the columns a real ingest makes; a test torrent's ``on_lists`` put its
 infohash on those hash lists there, so ``known_list`` rules can ship flag tests. Then
 ``fuzzy_hits`` is prepared (rules with ``fuzzy_terms``) and each rule's compiled SQL
-runs over its own test torrents: flag tests must be selected, pass tests must not.
+runs over its own test torrents: flag tests must be selected, pass tests must not. A
+pass test that was flagged names the facts that fired, in the words ``explain`` uses
+(the term, score and token of a fuzzy match, the files, the matched text).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterable
@@ -22,10 +25,12 @@ import libtorrent as lt
 
 from common.textcap import QUOTE_CAP, cap_text, capped_repr
 from parsers.hashlist import HashEntry
-from rules.compile import rule_sql
+from rules.compile import flag_sql, rule_sql
 from rules.fuzzy import prepare
 from rules.model import Rule, TestTorrent
+from rules.predicates import EvidenceContext
 from rules.ruleset import RuleSet, load_packs
+from torrentwatch.explain import fact_words, fired, raw_paths
 from torrentwatch.ingest import ingest
 from torrentwatch.synth import SynthTorrent, encode
 from warehouse.db import connect
@@ -56,6 +61,9 @@ class TestReport:
     def failed(self) -> list[RuleTestResult]:
         return [r for r in self.results if not r.ok]
 
+
+# Characters of the fired facts a failure line quotes (a pattern may be long).
+FIRED_CHARS = 1_000
 
 # libtorrent refuses a piece length above 256 MiB; at that length a test torrent of
 # the largest total the loader allows (rules.model.MAX_TEST_BYTES) has 16,384 pieces.
@@ -149,10 +157,29 @@ def _check(con, rule: Rule, hashes: dict[TestTorrent, str]) -> RuleTestResult:
             result.failures.append(
                 f"{capped_repr(test.name)} ({files}) did not ingest (see rejects)"
             )
-        elif (infohash in flagged) != should_flag:
-            verb = "should flag but passed" if should_flag else "should pass but flagged"
-            result.failures.append(f"{verb}: {capped_repr(test.name)} ({files})")
+        elif should_flag and infohash not in flagged:
+            result.failures.append(f"should flag but passed: {capped_repr(test.name)} ({files})")
+        elif not should_flag and infohash in flagged:
+            result.failures.append(
+                f"should pass but flagged: {capped_repr(test.name)} ({files});"
+                f" fired: {_fired_words(con, rule, infohash)}"
+            )
     return result
+
+
+def _fired_words(con, rule: Rule, infohash: str) -> str:
+    """The facts of ``rule`` that fired for ``infohash``, on one line: each as
+    ``explain`` words it, its items (files, matches) in brackets."""
+    (evidence,) = con.execute(
+        f"SELECT evidence FROM ({flag_sql(rule)}) WHERE infohash = $infohash",
+        {"infohash": infohash},
+    ).fetchone()
+    context = EvidenceContext(raw_paths(con, infohash))
+    parts = []
+    for fact in fired(json.loads(evidence)):
+        head, *items = fact_words(fact, context)
+        parts.append(head + (f" [{', '.join(i.strip() for i in items)}]" if items else ""))
+    return cap_text("; ".join(parts), FIRED_CHARS)
 
 
 def rules_test(paths: Iterable[str | os.PathLike[str]] = ()) -> TestReport:
