@@ -33,7 +33,7 @@ from torrentwatch.export_items import (
     build_items,
 )
 from torrentwatch.review import open_warehouse, rollback
-from warehouse.runs import finish_run, start_run
+from warehouse.runs import recorded_run
 
 TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 BATCH_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -255,28 +255,19 @@ def export(
         raise ExportInvalid("--target is required (the name of the hotline or recipient)")
     con = open_warehouse(db)
     try:
-        run_id = start_run(con, "export")
-        try:
+        with recorded_run(con, "export") as run:
             if batch is not None:
-                result = _rerun(con, run_id, batch, target, fmt, Path(out_dir))
+                result = _rerun(con, run.run_id, batch, target, fmt, Path(out_dir))
             else:
-                result = _new_batch(con, run_id, target, fmt, Path(out_dir), escalated)
-        except BaseException as exc:
-            finish_run(con, run_id, status="failed", detail={"error": str(exc)})
-            raise
-        finish_run(
-            con,
-            run_id,
-            status="completed",
-            items_read=result.items,
-            detail={
+                result = _new_batch(con, run.run_id, target, fmt, Path(out_dir), escalated)
+            run.items_read = result.items
+            run.detail = {
                 "target": result.target,
                 "format": fmt,
                 "batch_id": result.batch_id,
                 "items": result.items,
                 "rerun": result.rerun,
-            },
-        )
+            }
         return result
     finally:
         con.close()

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from parsers.extensions import KINDS
 from parsers.normalize import display_safe
 from rules.model import LEVELS
+from torrentwatch.render import hidden_re2
 
 SCHEMA_VERSION = "torrentwatch.export/1"
 
@@ -104,8 +105,24 @@ SELECT c.infohash, c.review_id, c.evidence_sha256, c.review_status, c.flag_evide
         FROM torrent_reviews r WHERE r.infohash = c.infohash AND r.seq <= c.seq) AS reviews,
        (SELECT {_ts("r.decided_at")} FROM reviews r WHERE r.review_id = c.review_id)
            AS decided_at
-FROM export_candidates c JOIN torrents t USING (infohash)
-ORDER BY c.infohash"""
+FROM export_candidates c JOIN torrents t USING (infohash)"""
+
+# Every string of a row comes from these columns (the rest are constants, hex, numbers,
+# timestamps or the checked target name, all display-safe as they are).
+_TEXTS = (
+    "infohash, infohash_v1, infohash_v2, name, name_norm, claimed_platform, "
+    "claimed_category, dominant_kind, flag_evidence, known, sources, reviews"
+)
+
+# The rows with ``unsafe``: whether any of their text may change under display_safe
+# (a hidden character or a literal "<U+", or in JSON text an escaped one: a backslash
+# escape other than \" and \\). Only those rows are walked in Python; for the rest
+# display_safe is the identity. A superset is harmless: it costs a walk, nothing more.
+FLAGGED_ROWS_SQL = f"""\
+SELECT *, regexp_matches(concat_ws(' ', {_TEXTS}), $hidden)
+          OR regexp_matches(concat_ws(' ', flag_evidence, known, sources, reviews),
+                            '\\\\[bfnrtu/]') AS unsafe
+FROM ({ROWS_SQL}) ORDER BY infohash"""
 
 
 def safe(value: object) -> object:
@@ -204,7 +221,8 @@ def _profile(row: dict) -> tuple[str, dict]:
 
 
 def shape(row: dict, target: str) -> dict:
-    """One warehouse row (ROWS_SQL) as an export item, in COLUMNS order, without batch id."""
+    """One warehouse row (ROWS_SQL) as an export item, in COLUMNS order, without batch id;
+    display-safe (walked only when the row is flagged ``unsafe``)."""
     flag_evidence = json.loads(row["flag_evidence"])
     evidence = evidence_out(flag_evidence)
     summary, profile = _profile(row)
@@ -237,14 +255,14 @@ def shape(row: dict, target: str) -> dict:
         "reviews": json.loads(row["reviews"]) if row["reviews"] else [],
         "no_content_downloaded": NO_CONTENT_STATEMENT,
     }
-    return safe(item)
+    return safe(item) if row["unsafe"] else item
 
 
 def build_items(con, target: str, *, escalated: bool = False) -> list[tuple[dict, str, str]]:
     """(item, review_id, evidence_sha256) for every item ``target`` has yet to receive,
     ordered by infohash."""
     con.execute(CANDIDATES_SQL, {"target": target, "escalated": escalated})
-    result = con.execute(ROWS_SQL)
+    result = con.execute(FLAGGED_ROWS_SQL, {"hidden": hidden_re2()})
     names = [d[0] for d in result.description]
     out = []
     for values in result.fetchall():

@@ -7,6 +7,7 @@ characters cannot reorder or hide text on the analyst's terminal.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from datetime import datetime
@@ -15,7 +16,7 @@ import pyarrow as pa
 from rich.table import Table
 from rich.text import Text
 
-from parsers.normalize import display_safe
+from parsers.normalize import BIDI_CHARS, INVISIBLE_CHARS, ZERO_WIDTH_CHARS, display_safe
 
 # A spreadsheet runs a cell starting with one of these as a formula (full-width and
 # minus-sign look-alikes included): CSV text cells get a leading ' instead.
@@ -28,6 +29,44 @@ def neutralise(cell: str) -> str:
     if stripped and stripped[0] in FORMULA_START:
         return "'" + cell
     return cell
+
+
+def _re2_char(code: int) -> str:
+    return f"\\x{{{code:X}}}"
+
+
+# Code points from here up are mostly unassigned or private use: the hidden-character
+# class below takes them all (a superset is safe: it only picks the strings that go
+# through display_safe itself), which keeps building it to about 50 ms.
+_CLASS_SCANNED_BELOW = 0x30000
+
+
+@functools.cache
+def hidden_re2() -> str:
+    """An RE2 pattern matching every string ``display_safe`` may change: one holding a
+    literal ``<U+`` or a character it shows as ``<U+...>``. Those characters are the
+    non-printable ones (Unicode "Other" and "Separator" but the space, exactly what
+    ``str.isprintable`` refuses) and the letters that render as nothing; the test suite
+    checks this against display_safe for every code point. Strings that do not match
+    are their own display-safe form, so a column needs Python only for the rest."""
+    hidden = [not c.isprintable() for c in map(chr, range(_CLASS_SCANNED_BELOW))]
+    for char in INVISIBLE_CHARS + BIDI_CHARS + ZERO_WIDTH_CHARS:
+        hidden[ord(char)] = True
+    ranges, start = [], None
+    for code, flag in enumerate([*hidden, True]):
+        if flag and start is None:
+            start = code
+        elif not flag and start is not None:
+            ranges.append((start, code - 1))
+            start = None
+    ranges.append((start, 0x10FFFF))
+    parts = []
+    for low, high in ranges:
+        # Surrogates cannot occur in UTF-8 text (and RE2 refuses them in a class).
+        for lo, hi in ((low, min(high, 0xD7FF)), (max(low, 0xE000), high)):
+            if lo <= hi:
+                parts.append(_re2_char(lo) if lo == hi else f"{_re2_char(lo)}-{_re2_char(hi)}")
+    return "<U\\+|[" + "".join(parts) + "]"
 
 
 def _cell(value: object) -> str:
