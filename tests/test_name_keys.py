@@ -64,11 +64,6 @@ def _files(name: str, entry: dict[str, Any]) -> bytes:
     return build_torrent({"name": name, "files": [{"length": 5000, **entry}]})
 
 
-def _files(name: str, entry: dict[str, Any]) -> bytes:
-    """A v1 torrent named ``name`` holding one 5000-byte file described by ``entry``."""
-    return build_torrent({"name": name, "files": [{"length": 5000, **entry}]})
-
-
 def _v2_renamed(tmp_path: Path, kind: str, old: bytes, new: bytes, v1_path: bool = True) -> bytes:
     """A libtorrent-made v2 or hybrid torrent whose file ``old`` is renamed ``new`` in the
     file tree (and, for a hybrid, in the v1 'files' list when ``v1_path``)."""
