@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.swarm import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "airflow-standalone.sh"
 AIRFLOW = Path(sys.executable).with_name("airflow")
@@ -28,12 +29,6 @@ AIRFLOW = Path(sys.executable).with_name("airflow")
 # database and parses the DAGs, which has taken up to about two minutes.
 START_TIMEOUT = 300.0
 STOP_TIMEOUT = 20.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-        tcp.bind(("127.0.0.1", 0))
-        return tcp.getsockname()[1]
 
 
 def in_isolated_namespace() -> bool:

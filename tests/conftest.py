@@ -1,9 +1,19 @@
-"""Shared fixtures: temporary warehouses and folders of benign synthetic torrents."""
+"""Shared fixtures: temporary warehouses and folders of benign synthetic torrents; and the
+guard that keeps the quick loop (``pytest -m "not slow"``) free of the Debian tools.
+
+The other shared test helpers are modules beside this one, imported by name:
+``cli_runner`` (the one way to run the command line), ``rule_packs`` (the one-rule pack
+template, ``compile_rule``), ``torrent_fixtures`` (torrents by hand, by libtorrent and by
+``mktorrent`` / ``transmission-create``), ``swarm`` (peers on loopback, ``free_port``),
+``gathering``, ``warehouse_rows`` and ``load_faults``.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,10 +59,14 @@ def load_memory_warehouse(torrents: dict[str, SynthTorrent]):
     return con, keys
 
 
-@pytest.fixture(scope="session")
-def memory_warehouse_of():
-    """``load(torrents) -> (con, keys)``: for module-scoped warehouses of tiny torrents."""
-    return load_memory_warehouse
+@pytest.fixture(scope="module")
+def warehouse(request: pytest.FixtureRequest) -> Iterator[tuple]:
+    """``(con, keys)``: the requesting module's ``TORRENTS`` (key -> SynthTorrent) in an
+    in-memory warehouse, built once per module; ``keys`` maps infohash -> key. A module
+    that needs another warehouse defines its own ``warehouse`` fixture."""
+    con, keys = load_memory_warehouse(request.module.TORRENTS)
+    yield con, keys
+    con.close()
 
 
 @pytest.fixture
@@ -93,3 +107,87 @@ def flagged_demo(flagged_demo_template: Path, tmp_path: Path) -> Path:
     path = tmp_path / "flagged-demo.duckdb"
     shutil.copy(flagged_demo_template, path)
     return path
+
+
+# --- the quick loop runs without the Debian tools ---------------------------------------
+
+# Tools that some tests start. CI installs them (scripts/test.sh) and runs every test; a
+# developer running `pytest -m "not slow"` may have none of them, so only a test marked
+# slow may run one.
+EXTERNAL_TOOLS = (
+    "mktorrent",
+    "transmission-create",
+    "transmission-daemon",
+    "transmission-remote",
+    "transmission-show",
+    "opentracker",
+)
+TOOL_LOG = "TORRENTWATCH_TEST_TOOL_LOG"
+_STUBS = pytest.StashKey[Path]()
+_SAVED = pytest.StashKey[dict[str, str | None]]()
+
+
+def _stub_folder(config: pytest.Config) -> Path:
+    """A folder of stand-ins for the tools, first on PATH during every test not marked
+    slow: each notes its name in the log and exits 127 ("command not found"), as on a
+    machine without the tool, so such a test fails here and not only on that machine."""
+    if _STUBS not in config.stash:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="torrentwatch-tool-stubs-"))
+        for tool in EXTERNAL_TOOLS:
+            stub = folder / tool
+            stub.write_text(
+                "#!/bin/sh\n"
+                f'echo {tool} >> "${{{TOOL_LOG}:-/dev/null}}"\n'
+                f'echo "{tool}: not run in a test not marked slow" >&2\n'
+                "exit 127\n",
+                encoding="utf-8",
+            )
+            stub.chmod(0o755)
+        config.stash[_STUBS] = folder
+    return config.stash[_STUBS]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture of a test not marked slow: the stand-ins go first on PATH."""
+    if item.get_closest_marker("slow") is not None:
+        return
+    stubs = _stub_folder(item.config)
+    log = stubs / "calls.log"
+    log.unlink(missing_ok=True)
+    item.stash[_SAVED] = {name: os.environ.get(name) for name in ("PATH", TOOL_LOG)}
+    os.environ["PATH"] = f"{stubs}{os.pathsep}{os.environ.get('PATH', '')}"
+    os.environ[TOOL_LOG] = str(log)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """After the test's fixtures are torn down: PATH back, and fail a test not marked slow
+    that tried to run one of the tools."""
+    try:
+        return (yield)
+    finally:
+        saved = item.stash.get(_SAVED, None)
+        if saved is not None:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            log = _stub_folder(item.config) / "calls.log"
+            if log.exists():
+                tools = sorted(set(log.read_text(encoding="utf-8").split()))
+                log.unlink()
+                pytest.fail(
+                    f"{item.nodeid} runs {', '.join(tools)} but is not marked slow: the quick "
+                    'loop (pytest -m "not slow") must pass on a machine without the Debian '
+                    "tools; mark it @pytest.mark.slow",
+                    pytrace=False,
+                )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _STUBS in config.stash:
+        shutil.rmtree(config.stash[_STUBS], ignore_errors=True)

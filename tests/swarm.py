@@ -1,6 +1,8 @@
-"""Real peers on 127.0.0.1 for the swarm tests: a transmission-daemon seed and
-libtorrent DHT nodes. Every helper binds to 127.0.0.1 only; the tests that use them
-also run inside a loopback-only network namespace (``loopback_only``)."""
+"""Real peers on 127.0.0.1 for the swarm tests: a transmission-daemon seed, libtorrent
+DHT nodes, and the one ``free_port`` every test that listens takes its port from (a
+torrent to seed comes from ``torrent_fixtures.transmission_create``). Every helper binds
+to 127.0.0.1 only; the tests that use them also run inside a loopback-only network
+namespace (``loopback_only``)."""
 
 from __future__ import annotations
 
@@ -31,8 +33,9 @@ BENIGN_FILES = {
 
 
 def free_port() -> int:
-    """A TCP and UDP port free on 127.0.0.1 right now (a small race we accept in tests)."""
-    while True:
+    """A port free for both TCP and UDP on 127.0.0.1 right now (a small race we accept in
+    tests): peers, trackers and Airflow's servers all take theirs from here."""
+    for _ in range(50):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
             tcp.bind((LOOPBACK, 0))
             port = tcp.getsockname()[1]
@@ -42,6 +45,7 @@ def free_port() -> int:
             except OSError:
                 continue
         return port
+    raise RuntimeError("no port free for both TCP and UDP on 127.0.0.1")
 
 
 def write_payload(root: Path, files: dict[str, str] = BENIGN_FILES) -> Path:
@@ -51,17 +55,6 @@ def write_payload(root: Path, files: dict[str, str] = BENIGN_FILES) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root / next(iter(files)).split("/")[0]
-
-
-def transmission_create(content: Path, out: Path) -> bytes:
-    """A v1 .torrent made by transmission-create (a tool other than ours)."""
-    subprocess.run(
-        ["transmission-create", "-o", str(out), "-s", "16", str(content)],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return out.read_bytes()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run_cli
 from typer.core import TyperGroup
 
 from torrentwatch.cli import app
@@ -20,9 +21,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        [sys.executable, "-m", "torrentwatch", *args], capture_output=True, text=True
-    )
+    result = run_cli(*args)
     if check:
         assert result.returncode == 0, result.stderr
     return result

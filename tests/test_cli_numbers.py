@@ -3,11 +3,9 @@ read: a clear usage error (exit 2) or a typed error, never a traceback."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 import typer.main
+from cli_runner import run_cli
 
 from common.errors import ValueOutOfRange
 from torrentwatch.cli import app
@@ -58,19 +56,7 @@ def test_every_numeric_option_has_a_range_and_is_tested_here():
 )
 def test_out_of_range_option_is_a_usage_error(tmp_path, command, option, value):
     args = [*command.split(), str(tmp_path)] if command == "ingest" else command.split()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torrentwatch",
-            *args,
-            "--db",
-            str(tmp_path / "w.duckdb"),
-            f"{option}={value}",
-        ],
-        capture_output=True,
-        text=True,
-    )
+    result = run_cli(*args, "--db", tmp_path / "w.duckdb", f"{option}={value}")
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     assert option in result.stderr
@@ -118,9 +104,5 @@ def test_zero_workers_and_zero_limit_keep_their_meaning(tmp_path, torrent_folder
         ["ingest", str(torrent_folder), "--workers", "0"],
         ["review", "queue", "--limit", "0"],
     ):
-        result = subprocess.run(
-            [sys.executable, "-m", "torrentwatch", *args, "--db", db],
-            capture_output=True,
-            text=True,
-        )
+        result = run_cli(*args, "--db", db)
         assert result.returncode == 0, result.stderr

@@ -20,10 +20,10 @@ from tests.swarm import (
     announce_until_stored,
     seed_with_libtorrent,
     start_dht_network,
-    transmission_create,
     wait_for,
     write_payload,
 )
+from tests.torrent_fixtures import transmission_create
 
 # --- settings ------------------------------------------------------------------------------
 

@@ -9,12 +9,12 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from cli_runner import run_cli
 
 from common.errors import ExportInvalid, ExportWriteFailed, ManifestInvalid, WarehouseError
 from torrentwatch.export import export, export_verify
@@ -325,11 +325,7 @@ def test_bad_target_names_are_refused(db, tmp_path, target):
 
 def test_cli_export_and_verify(db, tmp_path):
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "torrentwatch", "export", *args],
-            capture_output=True,
-            text=True,
-        )
+        return run_cli("export", *args)
 
     _confirm(db, _queue(db)[0])
     out = tmp_path / "cli"

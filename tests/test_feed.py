@@ -12,8 +12,6 @@ import contextlib
 import json
 import logging
 import ssl
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +21,7 @@ from xml.sax.saxutils import escape
 
 import duckdb
 import pytest
+from cli_runner import run_cli
 
 from common.errors import (
     ConfigError,
@@ -966,9 +965,6 @@ def test_disagreeing_identifiers_keep_both_sightings_and_file_the_conflict(serve
 # --- end to end: `monitor --once` with the feeds served on loopback -----------------------
 
 
-MONITOR = (sys.executable, "-m", "torrentwatch", "monitor")
-
-
 @pytest.mark.slow
 def test_monitor_once_gathers_placeholder_feeds_and_keeps_both_sides_of_a_conflict(
     server, tmp_path
@@ -985,12 +981,7 @@ def test_monitor_once_gathers_placeholder_feeds_and_keeps_both_sides_of_a_confli
     config = tmp_path / "sources.yaml"
     config.write_text(f"landing: landing\nsources:\n{sources}", encoding="utf-8")
     db = tmp_path / "feeds.duckdb"
-    out = subprocess.run(
-        [*MONITOR, "--config", str(config), "--once", "--db", str(db)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_cli("monitor", "--config", config, "--once", "--db", db, timeout=120)
     assert out.returncode == 0, out.stderr
     con = duckdb.connect(str(db), read_only=True)
     try:

@@ -17,10 +17,10 @@ from tests.gathering import make_ctx
 from tests.swarm import (
     LOOPBACK,
     directory_bytes,
-    transmission_create,
     transmission_seed,
     write_payload,
 )
+from tests.torrent_fixtures import transmission_create
 
 NOBODY_HAS = "0123456789abcdef0123456789abcdef01234567"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from test_rules_sql import RUNS, TORRENTS, compile_rule
+from cli_runner import run_cli
+from rule_packs import compile_rule
+from test_rules_sql import RUNS, TORRENTS  # noqa: F401 (the warehouse fixture loads TORRENTS)
 
 from common.errors import TorrentNotFound
 from rules.compile import flag_sql
@@ -116,8 +116,9 @@ def _infohash(db: Path, name: str) -> str:
 def test_flag_sql_is_exact_and_runs():
     rule = compile_rule("claimed.platform: {in: [ps2]}")
     assert flag_sql(rule) == (
-        "SELECT t.infohash, json_object('rule_id', 'demo.rule', 'version', 1, 'title', 'Demo',"
-        " 'level', 'low', 'facts', json_array(json_object('predicate', 'claimed.platform',"
+        "SELECT t.infohash, json_object('rule_id', 'demo.rule', 'version', 1, 'title',"
+        " 'A demo rule', 'level', 'high', 'facts', json_array(json_object('predicate',"
+        " 'claimed.platform',"
         " 'args', '{\"values\": [\"ps2\"]}'::JSON, 'negated', false, 'holds',"
         " coalesce(t.claimed_platform IN ('ps2'), false), 'values',"
         " json_object('claimed_platform', t.claimed_platform)))) AS evidence"
@@ -125,16 +126,8 @@ def test_flag_sql_is_exact_and_runs():
     )
 
 
-@pytest.fixture(scope="module")
-def memory_warehouse(memory_warehouse_of):
-    """The tiny torrents of test_rules_sql in an in-memory warehouse, by key."""
-    con, keys = memory_warehouse_of(TORRENTS)
-    yield con, keys
-    con.close()
-
-
-def test_flag_sql_runs_on_in_memory_warehouse(memory_warehouse):
-    con, keys = memory_warehouse
+def test_flag_sql_runs_on_in_memory_warehouse(warehouse):
+    con, keys = warehouse
     rule = compile_rule("all: [{claimed.platform: {in: [ps2]}}, {no_file: {kind: [disc_image]}}]")
     ((infohash, evidence),) = con.execute(flag_sql(rule)).fetchall()
     assert keys[infohash] == "console_video"
@@ -145,10 +138,10 @@ def test_flag_sql_runs_on_in_memory_warehouse(memory_warehouse):
 
 
 @pytest.mark.parametrize(("when", "expected"), RUNS, ids=[w for w, _ in RUNS])
-def test_every_predicate_gives_evidence(memory_warehouse, when, expected):
+def test_every_predicate_gives_evidence(warehouse, when, expected):
     """flag_sql selects what rule_sql selects, and each fact's evidence is valid JSON
     whose ``holds`` agrees with the match."""
-    con, keys = memory_warehouse
+    con, keys = warehouse
     rows = con.execute(flag_sql(compile_rule(when))).fetchall()
     assert {keys[h] for h, _ in rows} == expected
     for _, evidence in rows:
@@ -263,33 +256,27 @@ def test_known_list_rule_flags_an_imported_infohash(db, tmp_path):
     assert any("list demo-list v1: infohash_v1" in line for line in explain(db, infohash))
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "torrentwatch", *args], capture_output=True, text=True
-    )
-
-
 def test_flag_and_explain_commands(db):
-    out = _cli("flag", "--db", str(db))
+    out = run_cli("flag", "--db", str(db))
     assert out.returncode == 0, out.stderr
     assert "no longer matching" in out.stdout
     infohash = _infohash(db, "Echo.Harbor.2020.720p")
-    out = _cli("explain", infohash, "--db", str(db))
+    out = run_cli("explain", infohash, "--db", str(db))
     assert out.returncode == 0, out.stderr
     text = out.stdout
     assert "Echo.Harbor.2020.720p" in text and "category film" in text
     assert "Rule disguise.double-extension v1 (critical):" in text
     assert "— because" in text and "Echo.Harbor.2020.720p.avi.exe" in text
-    photos = _cli("explain", _infohash(db, "Holiday.Photos.2024"), "--db", str(db))
+    photos = run_cli("explain", _infohash(db, "Holiday.Photos.2024"), "--db", str(db))
     assert "Holiday_<U+202E>gpj.scr" in photos.stdout  # the mark shown, never obeyed
-    honest = _cli("explain", _infohash(db, "Pixel.Dungeon.v1.4.2.PC.GOG"), "--db", str(db))
+    honest = run_cli("explain", _infohash(db, "Pixel.Dungeon.v1.4.2.PC.GOG"), "--db", str(db))
     assert honest.returncode == 0 and "No active flags." in honest.stdout
 
 
 def test_explain_unknown_infohash(db):
     with pytest.raises(TorrentNotFound):
         explain(db, "0" * 40)
-    out = _cli("explain", "0" * 40, "--db", str(db))
+    out = run_cli("explain", "0" * 40, "--db", str(db))
     assert out.returncode == 1 and "torrent.not_found" in out.stderr
 
 

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from cli_runner import run_cli
 
 from common.errors import QueryError, QueryRefused, ReviewInvalid
 from torrentwatch.query import sql, stats
@@ -124,11 +122,9 @@ CLI_HOSTILE = [HOSTILE[i] for i in (0, 3, 5, 6, 17, 18, 25, 31, 34)]
 @pytest.mark.parametrize(("query", "code"), CLI_HOSTILE, ids=[q[:40] for q, _ in CLI_HOSTILE])
 def test_the_cli_refuses_hostile_queries_and_changes_nothing(warehouse, query, code):
     before = _state(warehouse)
-    out = subprocess.run(
-        [sys.executable, "-m", "torrentwatch", "sql", _text(query, warehouse), "--db",
-         str(warehouse)],
-        capture_output=True, text=True, cwd=warehouse.parent, env=os.environ | {"COLUMNS": "200"},
-    )  # fmt: skip
+    out = run_cli(
+        "sql", _text(query, warehouse), "--db", warehouse, cwd=warehouse.parent, columns=200
+    )
     assert out.returncode == 1, out.stderr
     assert f"[{code}]" in out.stderr and "Traceback" not in out.stderr
     assert out.stdout == ""
@@ -204,11 +200,18 @@ def test_bulk_errors_name_the_users_query_never_ours(flagged_demo, query, code, 
 
 
 def test_bulk_cli_shows_no_internal_sql(flagged_demo):
-    out = subprocess.run(
-        [sys.executable, "-m", "torrentwatch", "review", "bulk", "SELECT infohash FROM nope; -- x",
-         "dismiss", "--rationale", "duplicate", "--analyst", "ana", "--db", str(flagged_demo)],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    out = run_cli(
+        "review",
+        "bulk",
+        "SELECT infohash FROM nope; -- x",
+        "dismiss",
+        "--rationale",
+        "duplicate",
+        "--analyst",
+        "ana",
+        "--db",
+        flagged_demo,
+    )
     assert out.returncode == 1
     assert "nope" in out.stderr and "bulk_selected" not in out.stderr
     assert "Traceback" not in out.stderr

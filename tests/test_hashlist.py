@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import libtorrent as lt
 import pyarrow as pa
 import pytest
+from cli_runner import run_cli
 from torrent_fixtures import libtorrent_torrent, load_cases, write_tree
 from warehouse_rows import query_rows
 
@@ -325,27 +324,21 @@ def test_match_view_finds_ingested_torrents_and_files(tmp_path, db_path, torrent
 # --- the CLI ------------------------------------------------------------------------
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "torrentwatch", *args], capture_output=True, text=True
-    )
-
-
 def test_cli_import_and_list(tmp_path) -> None:
     db = tmp_path / "cli.duckdb"
     connect(db, create=True).close()
     path = _write(tmp_path, "list.txt", f"{V1}\nzz\n{V1}\nmagnet:?xt=urn:btmh:1220{V2}\n")
-    out = _cli("hashlist", "import", str(path), "--name", "test-list", "--db", str(db),
+    out = run_cli("hashlist", "import", str(path), "--name", "test-list", "--db", str(db),
                "--source", "demo-hotline-sample")  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "list test-list version 1" in out.stdout
     assert "2 entries" in out.stdout and "1 duplicates" in out.stdout
     assert "line 2 hashlist.invalid" in out.stdout
-    again = _cli("hashlist", "import", str(path), "--name", "test-list", "--db", str(db))
+    again = run_cli("hashlist", "import", str(path), "--name", "test-list", "--db", str(db))
     assert "version 2" in again.stdout
-    listed = _cli("hashlist", "list", "--db", str(db))
+    listed = run_cli("hashlist", "list", "--db", str(db))
     assert listed.returncode == 0 and "test-list" in listed.stdout
-    matches = _cli("sql", "SELECT count(*) AS n FROM torrent_hash_list_matches", "--db", str(db),
+    matches = run_cli("sql", "SELECT count(*) AS n FROM torrent_hash_list_matches", "--db", str(db),
                    "--format", "csv")  # fmt: skip
     assert matches.stdout.splitlines() == ["n", "0"]
 
@@ -354,12 +347,12 @@ def test_cli_refuses_a_file_with_nothing_usable(tmp_path) -> None:
     db = tmp_path / "cli.duckdb"
     connect(db, create=True).close()
     path = _write(tmp_path, "allbad.txt", "zz\nyy\n")
-    out = _cli("hashlist", "import", str(path), "--name", "test-list", "--db", str(db))
+    out = run_cli("hashlist", "import", str(path), "--name", "test-list", "--db", str(db))
     assert out.returncode == 1
     assert "hashlist.all_rejected" in out.stderr and "allbad.txt" in out.stderr
     assert "line 1" in out.stderr and "Traceback" not in out.stderr
-    usage = _cli("hashlist", "import", str(path), "--db", str(db))  # no --name
+    usage = run_cli("hashlist", "import", str(path), "--db", str(db))  # no --name
     assert usage.returncode == 2 and "--name" in usage.stderr
     assert "Traceback" not in usage.stderr
-    empty = _cli("hashlist", "list", "--db", str(tmp_path / "none.duckdb"))
+    empty = run_cli("hashlist", "list", "--db", str(tmp_path / "none.duckdb"))
     assert empty.returncode == 1 and "none.duckdb" in empty.stderr

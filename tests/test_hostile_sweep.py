@@ -11,6 +11,7 @@ seconds. Named regression tests pin what the sweep found.
 from __future__ import annotations
 
 import random
+import re
 import time
 from pathlib import Path
 
@@ -60,6 +61,7 @@ FEEDS = Path(__file__).parent / "feeds"
 FEED_URL = "http://127.0.0.1:8000/feed.xml"
 # Text a parser keeps or prints about one field or line: caps plus their cut marker.
 BOUND = DETAIL_CAP + 100
+HEX = re.compile("[0-9a-f]+")  # a stored hash: lower-case hex digits, no sign or space
 
 
 def _texts_are_text(*values: str | None) -> None:
@@ -254,7 +256,7 @@ def test_mutated_hash_lists_give_entries_line_rejects_or_a_typed_error() -> None
                 continue
             for entry in parsed.entries:
                 assert entry.kind in KINDS and len(entry.hash) in (40, 64)
-                assert int(entry.hash, 16) >= 0 and entry.hash == entry.hash.lower()
+                assert HEX.fullmatch(entry.hash), entry.hash
                 _texts_are_text(entry.label)
                 assert entry.label is None or len(entry.label) < BOUND
             for reject in parsed.rejects:

@@ -12,12 +12,11 @@ import hashlib
 import os
 import shutil
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 from warehouse_rows import query_rows
 
 from common.errors import HashListUnreadable, LandingError
@@ -169,20 +168,8 @@ def test_unreadable_folder_is_a_reject_shown_in_the_summary(tmp_path, db_path):
     (inbox / "locked" / "hidden.torrent").write_bytes(encode(DISTRO))
     (inbox / "locked").chmod(0)
     try:
-        result = subprocess.run(
-            [
-                *_without_root_privileges(),
-                sys.executable,
-                "-m",
-                "torrentwatch",
-                "ingest",
-                str(inbox),
-                "--db",
-                str(db_path),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
+        result = run_cli(
+            "ingest", inbox, "--db", db_path, via=_without_root_privileges(), timeout=120
         )
     finally:
         (inbox / "locked").chmod(0o755)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import libtorrent as lt
 import pytest
+from cli_runner import run_cli
 from warehouse_rows import query_rows
 
 from common.errors import SourceFailed, WarehouseLocked
@@ -574,30 +575,26 @@ def test_a_magnetico_item_whose_load_died_is_resumed_not_repeated(tmp_path, db_p
 # --- the CLI --------------------------------------------------------------------
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "torrentwatch", "monitor", *args], capture_output=True, text=True
-    )
-
-
 @pytest.mark.slow
 def test_cli_monitor_once_end_to_end(tmp_path):
     _inbox(tmp_path)
     config = _config(tmp_path, FOLDER)
     db = tmp_path / "cli.duckdb"
-    out = _cli("--config", str(config), "--once", "--db", str(db))
+    out = run_cli("monitor", "--config", str(config), "--once", "--db", str(db))
     assert out.returncode == 0, out.stderr
     assert "inbox" in out.stdout and "folder" in out.stdout
     assert "loaded 7 of 7 landed items, new 7" in out.stdout
     assert query_rows(db, "SELECT count(*) FROM torrents") == [(7,)]
     assert query_rows(db, "SELECT count(*) FROM rejects") == [(1,)]
-    second = _cli("--config", str(config), "--once", "--db", str(db), "--source", "inbox")
+    second = run_cli(
+        "monitor", "--config", str(config), "--once", "--db", str(db), "--source", "inbox"
+    )
     assert second.returncode == 0 and "loaded 0 of 0" in second.stdout
     broken = _config(tmp_path, FOLDER + "  - {name: gone, kind: folder, settings: {path: nope}}\n")
-    third = _cli("--config", str(broken), "--once", "--db", str(db))
+    third = run_cli("monitor", "--config", str(broken), "--once", "--db", str(db))
     assert third.returncode == 1 and "1 source(s) failed: gone" in third.stderr
     assert "source.failed" in third.stderr and "| gone" not in third.stdout
     bad = _config(tmp_path, "  - {name: ../up, kind: folder}\n")
-    fourth = _cli("--config", str(bad), "--once", "--db", str(db))
+    fourth = run_cli("monitor", "--config", str(bad), "--once", "--db", str(db))
     assert fourth.returncode == 1
     assert "sources.bad_name" in fourth.stderr and "sources.yaml:3" in fourth.stderr

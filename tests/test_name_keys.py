@@ -9,15 +9,13 @@ All names are benign and synthetic.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import libtorrent as lt
 import pytest
+from cli_runner import run_cli
 from torrent_fixtures import build_torrent, libtorrent_torrent, write_tree
 
 from parsers.columnar import build_batch
@@ -59,11 +57,6 @@ def _film(exe: dict[str, Any]) -> dict[str, Any]:
         "piece length": BIG_PIECE,
         "files": [{"length": 4096 * MB, "path": ["movie.mkv"]}, {"length": 2 * MB, **exe}],
     }
-
-
-def _files(name: str, entry: dict[str, Any]) -> bytes:
-    """A v1 torrent named ``name`` holding one 5000-byte file described by ``entry``."""
-    return build_torrent({"name": name, "files": [{"length": 5000, **entry}]})
 
 
 def _files(name: str, entry: dict[str, Any]) -> bytes:
@@ -260,12 +253,7 @@ def test_the_review_queue_shows_the_override_in_the_torrent_name(
     queue = review_queue(flagged["db"]).to_pylist()
     names = {row["infohash"]: row["name"] for row in queue}
     assert names[disguise] == f"Ocean.Winter.{RLO}ivm.exe"
-    printed = subprocess.run(
-        [sys.executable, "-m", "torrentwatch", "review", "queue", "--db", str(flagged["db"])],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "400"},
-    )
+    printed = run_cli("review", "queue", "--db", flagged["db"], columns=400)
     assert printed.returncode == 0, printed.stderr
     assert "<U+202E>" in printed.stdout and RLO not in printed.stdout
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 from warehouse_rows import query_rows
 
 from common.errors import ReviewInvalid, ReviewNotFlagged, TorrentNotFound
@@ -292,11 +292,7 @@ def test_docs_list_every_rationale_code():
 
 def test_cli_decide_and_queue(db):
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "torrentwatch", "review", *args, "--db", str(db)],
-            capture_output=True,
-            text=True,
-        )
+        return run_cli("review", *args, "--db", db)
 
     queue = run("queue", "--format", "csv")
     assert queue.returncode == 0, queue.stderr

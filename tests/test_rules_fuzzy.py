@@ -5,21 +5,19 @@ flag scores, idempotent flag runs and the example pack in docs/examples."""
 from __future__ import annotations
 
 import json
-import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+import rule_packs
+from rule_packs import PASSES
 
-from common.errors import RulesInvalid
 from parsers.columnar import build_batch
 from parsers.records import Sighting
 from parsers.torrent import parse_torrent
 from rules.compile import flag_sql, rule_sql
 from rules.fuzzy import matches_sql, prepare
-from rules.ruleset import load_packs, read_pack
-from rules.source import parse_document
 from torrentwatch.flag import flag
 from torrentwatch.rule_tests import rules_test
 from torrentwatch.synth import SynthTorrent, encode
@@ -29,19 +27,6 @@ from warehouse.runs import start_run
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "examples" / "watch-titles.yaml"
 TERMS = "# neutral made-up titles\nkart racer\ngalaxy quest  # trailing comment\npixel dungeon\n"
-
-PACK = """\
-rules:
-  - id: demo.fuzzy
-    version: 1
-    title: Demo
-    description: Benign.
-    level: low
-    when:
-{when}
-    tests:
-      pass: [{{name: "x", files: [["a.txt", 1]]}}]
-"""
 
 TORRENTS = {
     "exact": SynthTorrent("Kart.Racer.PS2-GRP", (("kart.iso", 4_000_000),)),
@@ -65,46 +50,27 @@ def _terms(folder: Path, text: str = TERMS, name: str = "titles.txt") -> Path:
 
 
 def compile_rule(tmp_path: Path, when: str):
+    """The rule of ``when``, with the term file ``titles.txt`` beside it."""
     _terms(tmp_path)
-    doc = parse_document(PACK.format(when="      " + when), str(tmp_path / "inline.yaml"))
-    (rule,) = read_pack(doc)
-    assert not doc.problems, doc.problems
-    return rule
-
-
-@pytest.fixture(scope="module")
-def warehouse(memory_warehouse_of):
-    con, keys = memory_warehouse_of(TORRENTS)
-    yield con, keys
-    con.close()
+    return rule_packs.compile_rule(when, folder=tmp_path)
 
 
 def _flagged(warehouse, rule) -> set[str]:
     con, keys = warehouse
-    assert prepare(con, [rule]) >= 0
-    return {keys[h] for (h,) in con.execute(rule_sql(rule)).fetchall()}
+    hits = prepare(con, [rule])
+    flagged = {keys[h] for (h,) in con.execute(rule_sql(rule)).fetchall()}
+    # prepare counts the hits it wrote, and a torrent is flagged only through a hit
+    assert hits == con.execute("SELECT count(*) FROM fuzzy_hits").fetchone()[0]
+    assert hits > 0 or not flagged
+    return flagged
 
 
 # --- loading -----------------------------------------------------------------------
 
-HEAD = """\
-rules:
-  - id: demo.rule
-    version: 1
-    title: A demo rule
-    description: Benign example.
-    level: high
-    when:
-"""
-TESTS = '    tests:\n      pass: [{name: "x", files: [["a.txt", 1]]}]\n'
-
 
 def _problems(tmp_path: Path, when: str):
-    pack = tmp_path / "pack.yaml"
-    pack.write_text(HEAD + textwrap.indent(when, "      ") + TESTS, encoding="utf-8")
-    with pytest.raises(RulesInvalid) as info:
-        load_packs([pack], shipped=False)
-    return [(p.code, p.line, p.col, p.path) for p in info.value.problems]
+    _, problems = rule_packs.pack_problems(tmp_path, rule_packs.rule_pack(when, tests=PASSES))
+    return [(p.code, p.line, p.col, p.path) for p in problems]
 
 
 @pytest.mark.parametrize(
@@ -328,7 +294,8 @@ def test_flag_scores_and_is_idempotent(tmp_path):
     _terms(tmp_path)
     pack = tmp_path / "fuzzy.yaml"
     pack.write_text(
-        PACK.format(when="      fuzzy_terms: {terms: titles.txt, threshold: 85}"), "utf-8"
+        rule_packs.rule_pack("fuzzy_terms: {terms: titles.txt, threshold: 85}", tests=PASSES),
+        "utf-8",
     )
     first = flag(db, [pack])
     assert first.new >= 4
@@ -340,11 +307,11 @@ def test_flag_scores_and_is_idempotent(tmp_path):
         scores = dict(
             con.execute(
                 "SELECT t.name, f.score FROM flags f JOIN torrents t USING (infohash)"
-                " WHERE f.rule_id = 'demo.fuzzy'"
+                " WHERE f.rule_id = 'demo.rule'"
             ).fetchall()
         )
         shipped = con.execute(
-            "SELECT DISTINCT score FROM flags WHERE rule_id != 'demo.fuzzy'"
+            "SELECT DISTINCT score FROM flags WHERE rule_id != 'demo.rule'"
         ).fetchall()
     finally:
         con.close()

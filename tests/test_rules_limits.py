@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,7 +14,10 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-from test_rules_loader import HEAD, TESTS, _problems, _rule
+from cli_runner import run_cli
+from rule_packs import HEAD, PASSES, TESTS
+from rule_packs import pack_problems as _problems
+from rule_packs import rule_pack as _rule
 
 from common.errors import RulesInvalid
 from rules import fuzzy
@@ -337,12 +338,7 @@ def test_megabyte_regex_is_refused_and_not_echoed(tmp_path):
 def test_rules_lint_prints_a_megabyte_regex_cut(tmp_path):
     pack = tmp_path / "big.yaml"
     pack.write_text(_rule(f'regex: {{pattern: "{MB_PATTERN}"}}\n'))
-    result = subprocess.run(
-        [sys.executable, "-m", "torrentwatch", "rules", "lint", str(pack)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+    result = run_cli("rules", "lint", pack, columns=200)
     assert result.returncode == 1
     out = result.stdout + result.stderr
     assert "rules.too_long" in out and "more characters)" in out
@@ -419,30 +415,18 @@ def test_long_pattern_is_cut_in_stored_evidence(tmp_path, small_db):
 
 # -------------------------------------------------------------- item 7: term files
 
-PACK = """\
-rules:
-  - id: demo.fuzzy
-    version: 1
-    title: Demo
-    description: Benign.
-    level: low
-    when:
-      fuzzy_terms: {{terms: {terms}}}
-    tests:
-      pass: [{{name: "x", files: [["a.txt", 1]]}}]
-"""
 TERMS_KEY = "rules[0].when.fuzzy_terms.terms"
 
 
 def _load_terms(tmp_path: Path, terms: str):
     """(terms loaded, None) or (None, problems) for a pack naming ``terms``."""
     pack = tmp_path / "pack.yaml"
-    pack.write_text(PACK.format(terms=terms))
+    pack.write_text(_rule(f"fuzzy_terms: {{terms: {terms}}}", tests=PASSES))
     try:
         ruleset = load_packs([pack], shipped=False)
     except RulesInvalid as exc:
         return None, exc.problems
-    return ruleset.rules["demo.fuzzy"].when.term_list, None
+    return ruleset.rules["demo.rule"].when.term_list, None
 
 
 def _load_with_deadline(tmp_path: Path, terms: str, seconds: float = 10):
@@ -518,7 +502,7 @@ def test_bad_term_files_point_at_the_line(tmp_path, data, code, line, col):
     assert [(p.code, p.file, p.line, p.col, p.path) for p in problems] == [
         (code, str(tmp_path / "t.txt"), line, col, TERMS_KEY)
     ]
-    assert problems[0].rule_id == "demo.fuzzy"
+    assert problems[0].rule_id == "demo.rule"
     assert f"{tmp_path / 'pack.yaml'}:8:21" in problems[0].message
 
 

@@ -2,39 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from rule_packs import HEAD, TESTS
+from rule_packs import pack_problems as _problems
+from rule_packs import rule_pack as _rule
 
 from common.errors import RulesInvalid
 from rules.ruleset import load_packs
-
-HEAD = """\
-rules:
-  - id: demo.rule
-    version: 1
-    title: A demo rule
-    description: Benign example.
-    level: high
-"""
-TESTS = """\
-    tests:
-      flag: [{name: "Kart.Racer.PS2-GRP", files: [["a.avi", 700MB]]}]
-"""
-
-
-def _rule(when: str, *, head: str = HEAD, tests: str = TESTS) -> str:
-    return head + "    when:\n" + textwrap.indent(textwrap.dedent(when), "      ") + tests
-
-
-def _problems(tmp_path, text: str, name: str = "pack.yaml"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(RulesInvalid) as info:
-        load_packs([path], shipped=False)
-    assert info.value.code == "rules.invalid"
-    return path, info.value.problems
-
 
 # (case, pack text, problem code, line, col, key path)
 MUST_FAIL = [

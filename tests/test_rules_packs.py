@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 
 import pytest
+from cli_runner import run_cli
 
 from common.errors import RulesInvalid
 from rules.ruleset import load_packs, shipped_packs
@@ -17,12 +16,6 @@ from rules.source import parse_document
 from torrentwatch.rule_tests import rules_test
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "rules" / "rule-pack.schema.json"
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "torrentwatch", "rules", *args], capture_output=True, text=True
-    )
 
 
 def test_shipped_schema_is_the_generated_one():
@@ -104,7 +97,7 @@ rules:
 
 @pytest.mark.parametrize("command", ["lint", "test"])
 def test_cli_rules_commands(command):
-    result = _cli(command)
+    result = run_cli("rules", command)
     assert result.returncode == 0, result.stderr
     assert "disguise.double-extension" in result.stdout
 
@@ -117,7 +110,7 @@ def test_cli_rules_lint_reports_every_problem(tmp_path):
         "    tests: {pass: []}\n",
         encoding="utf-8",
     )
-    result = _cli("lint", str(pack))
+    result = run_cli("rules", "lint", str(pack))
     assert result.returncode == 1
     assert "[rules.invalid] 3 problem(s)" in result.stderr
     assert f"{pack}:3:5: rule ops.bad: rules[0].version:" in result.stderr
@@ -133,7 +126,7 @@ def test_cli_rules_test_fails_on_a_failing_rule(tmp_path):
         '    tests: {flag: [{name: "Kart-GRP", files: [["k.mkv", 1MB]]}]}\n',
         encoding="utf-8",
     )
-    result = _cli("test", str(pack))
+    result = run_cli("rules", "test", str(pack))
     assert result.returncode == 1
     assert "FAIL ops.wrong" in result.stdout
     assert "[rules.test_failed]" in result.stderr

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_rules_loader import _problems, _rule
-from test_rules_sql import compile_rule
+from rule_packs import compile_rule
+from rule_packs import pack_problems as _problems
+from rule_packs import rule_pack as _rule
 
 from common.errors import HashListNameInvalid
 from rules.compile import flag_sql, rule_sql
@@ -52,13 +53,6 @@ TORRENTS = {
     ),
     "long": SynthTorrent(LONG, (("L/x.bin", 10),)),
 }
-
-
-@pytest.fixture(scope="module")
-def warehouse(memory_warehouse_of):
-    con, keys = memory_warehouse_of(TORRENTS)
-    yield con, keys
-    con.close()
 
 
 RUNS = [

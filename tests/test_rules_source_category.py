@@ -8,8 +8,9 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from test_rules_loader import _problems, _rule
-from test_rules_sql import PACK, compile_rule
+from rule_packs import PASSES, compile_rule
+from rule_packs import pack_problems as _problems
+from rule_packs import rule_pack as _rule
 
 from parsers.columnar import build_batch
 from parsers.records import Sighting
@@ -140,7 +141,7 @@ def test_flag_and_explain_in_words(tmp_path):
     load_batch(con, batch, start_run(con, "test"))
     con.close()
     pack = tmp_path / "cat.yaml"
-    pack.write_text(PACK.format(when="      source_category: [ps2]"), "utf-8")
+    pack.write_text(_rule("source_category: [ps2]", tests=PASSES), "utf-8")
     summary = flag(db, [pack])
     assert summary.new >= 1
     games = next(h for h, k in keys.items() if k == "games")

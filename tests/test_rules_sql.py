@@ -3,32 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from rule_packs import compile_rule
 
 from rules.compile import rule_sql
-from rules.ruleset import read_pack
-from rules.source import parse_document
 from torrentwatch.synth import SynthTorrent
-
-PACK = """\
-rules:
-  - id: demo.rule
-    version: 1
-    title: Demo
-    description: Benign.
-    level: low
-    when:
-{when}
-    tests:
-      pass: [{{name: "x", files: [["a.txt", 1]]}}]
-"""
-
-
-def compile_rule(when: str):
-    doc = parse_document(PACK.format(when="      " + when), "inline.yaml")
-    (rule,) = read_pack(doc)
-    assert not doc.problems, doc.problems
-    return rule
-
 
 EXACT = [
     (
@@ -104,13 +82,6 @@ TORRENTS = {
         "Dungeon.Robot.Builder-FAKEGRP", (("D/setup.exe", 900_000_000), ("D/Password.txt", 10))
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def warehouse(memory_warehouse_of):
-    con, keys = memory_warehouse_of(TORRENTS)
-    yield con, keys
-    con.close()
 
 
 RUNS = [

@@ -38,6 +38,7 @@ from parsers.columnar import build_batch
 from parsers.records import Sighting
 from parsers.torrent import parse_torrent
 from tests.gathering import DictState, make_ctx
+from tests.swarm import free_port
 from torrentwatch.synth import SynthTorrent, encode
 
 SPECS = {
@@ -69,21 +70,6 @@ class Tracker:
     @property
     def udp(self) -> str:
         return f"udp://127.0.0.1:{self.port}/announce"
-
-
-def free_port() -> int:
-    """A port free for both TCP and UDP on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket() as tcp:
-            tcp.bind(("127.0.0.1", 0))
-            port = tcp.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-            return port
-    raise RuntimeError("no free port")
 
 
 def announce(tracker: Tracker, infohash: str, port: int, *, left: int, event: str) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from cli_runner import run_cli
 from conftest import write_torrents
 
 from common.errors import (
@@ -26,12 +27,6 @@ from torrentwatch.synth import synthetic_specs
 from warehouse.db import applied_versions, connect, latest_known_version, migrations
 
 INFOHASH = "0123456789abcdef0123456789abcdef01234567"
-
-
-def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "torrentwatch", *args], capture_output=True, text=True, cwd=cwd
-    )
 
 
 def _sha256(path: Path) -> str:
@@ -64,7 +59,7 @@ def test_commands_that_need_a_warehouse_refuse_a_missing_one(tmp_path, command):
     (tmp_path / "list.txt").write_text(f"{INFOHASH}\n", encoding="utf-8")
     args = [str(tmp_path / "list.txt") if a == "LIST" else a for a in NEEDS_A_WAREHOUSE[command]]
     typo = tmp_path / "typo.duckdb"
-    out = _cli(*args, "--db", str(typo), cwd=tmp_path)
+    out = run_cli(*args, "--db", str(typo), cwd=tmp_path)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "[warehouse.missing]" in out.stderr and str(typo) in out.stderr
     assert "torrentwatch ingest" in out.stderr and "Traceback" not in out.stderr
@@ -87,16 +82,16 @@ def test_library_functions_refuse_a_missing_warehouse_too(tmp_path):
 
 def test_the_gathering_commands_still_create_a_warehouse(tmp_path):
     write_torrents(tmp_path / "in", list(synthetic_specs(3, files_per_torrent=2)))
-    made = _cli("ingest", str(tmp_path / "in"), "--db", str(tmp_path / "i.duckdb"))
+    made = run_cli("ingest", str(tmp_path / "in"), "--db", str(tmp_path / "i.duckdb"))
     assert made.returncode == 0, made.stderr
     export = tmp_path / "m.jsonl"
     from testkit.magnetico_exports import write_synthetic_export
 
     write_synthetic_export(export, 5)
-    imported = _cli("import", "magnetico", str(export), "--db", str(tmp_path / "m.duckdb"))
+    imported = run_cli("import", "magnetico", str(export), "--db", str(tmp_path / "m.duckdb"))
     assert imported.returncode == 0, imported.stderr
     (tmp_path / "list.txt").write_text(f"{INFOHASH}\n", encoding="utf-8")
-    listed = _cli(
+    listed = run_cli(
         "hashlist", "import", str(tmp_path / "list.txt"), "--name", "known",
         "--db", str(tmp_path / "h.duckdb"),
     )  # fmt: skip
@@ -143,7 +138,7 @@ def test_commands_refuse_a_newer_schema_and_leave_it_alone(newer_warehouse, tmp_
     write_torrents(tmp_path / "in", list(synthetic_specs(2, files_per_torrent=2)))
     args = [str(tmp_path / "in") if a == "IN" else a for a in args]
     before = _sha256(newer_warehouse)
-    out = _cli(*args, "--db", str(newer_warehouse))
+    out = run_cli(*args, "--db", str(newer_warehouse))
     assert out.returncode == 1
     assert "[warehouse.schema_newer]" in out.stderr and "Traceback" not in out.stderr
     assert _sha256(newer_warehouse) == before
@@ -169,9 +164,9 @@ def _older_warehouse(path: Path, version: int) -> None:
 def test_a_reader_upgrades_an_older_warehouse_before_reading(tmp_path):
     path = tmp_path / "older.duckdb"
     _older_warehouse(path, 8)
-    out = _cli("sql", "SELECT count(*) AS n FROM torrents", "--db", str(path))
+    out = run_cli("sql", "SELECT count(*) AS n FROM torrents", "--db", str(path))
     assert out.returncode == 0, out.stderr
-    out = _cli("explain", INFOHASH, "--db", str(path))
+    out = run_cli("explain", INFOHASH, "--db", str(path))
     assert out.returncode == 1 and "Binder" not in out.stderr, out.stderr
     con = connect(path, read_only=True)
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (

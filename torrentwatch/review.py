@@ -129,7 +129,7 @@ def review_queue(db: str | Path, *, limit: int | None = None) -> pa.Table:
 
 def review_show(db: str | Path, infohash: str) -> list[str]:
     """One torrent for an analyst, as lines: what it is and why it was flagged
-    (``torrentwatch.flag.explain``), where it stands in review, its files and the history."""
+    (``torrentwatch.explain.explain``), where it stands in review, its files and the history."""
     con = open_warehouse(db)
     try:
         key = _key(con, infohash, db)

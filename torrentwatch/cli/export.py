@@ -1,4 +1,5 @@
-"""`torrentwatch export ...`: a thin skin over torrentwatch.export (registered in cli.py)."""
+"""`torrentwatch export ...`: a thin skin over torrentwatch.export (registered in the
+torrentwatch.cli package)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`torrentwatch review ...`: a thin skin over torrentwatch.review (registered in cli.py)."""
+"""`torrentwatch review ...`: a thin skin over torrentwatch.review (registered in the
+torrentwatch.cli package)."""
 
 from __future__ import annotations
 
