@@ -625,8 +625,9 @@ class KnownList(Predicate):
 
     @classmethod
     def describe(cls, args, values, context):
-        lines = ["on a known list"]
-        for m in values.get("matches") or []:
+        matches = values.get("matches") or []
+        lines = ["on a known list" if matches else "on no known list"]
+        for m in matches:
             where = f" (file {m['file_index']}: {display_safe(m['path'])})" if m["path"] else ""
             lines.append(f"list {m['list']} v{m['version']}: {m['kind']} {m['hash']}{where}")
         return lines

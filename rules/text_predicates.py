@@ -182,8 +182,10 @@ class Regex(Predicate):
     def describe(cls, args, values, context):
         if args.get("on") == "paths":
             return files_words(values, context)
-        # on: name reads the name column and the matched text; on: any shows both
-        # objects (name, paths) as they were stored.
+        if args.get("on") == "any":  # the name's words, then the matching files'
+            name = columns_words(values.get("name") or {})
+            files = files_words(values.get("paths") or {}, context)
+            return [f"{name[0]}; {files[0]}", *files[1:]]
         return columns_words(values)
 
 

@@ -148,3 +148,18 @@ def test_every_shipped_rule_flags_its_tests_and_explains_them_in_its_own_words(d
 def test_every_registered_predicate_describes_its_evidence_held_and_negated(described):
     wanted = {(keyword, negated) for keyword in PREDICATES for negated in (False, True)}
     assert wanted - described["seen"] == set()
+
+
+def test_the_words_say_what_the_evidence_says(described):
+    """A negated known_list that fired says the torrent is on no list (not "on a known
+    list"), and a regex over name and paths lists its matching files, not stored JSON."""
+    text = "\n".join(line for lines in described["lines"].values() for line in lines)
+    negated = [line for line in text.splitlines() if "not known_list" in line]
+    assert negated and all(line.endswith("on no known list") for line in negated)
+    held = [line for line in text.splitlines() if line.lstrip().startswith("known_list")]
+    assert held and all("on a known list" in line for line in held)
+    any_regex = [line for line in text.splitlines() if '"on": "any"' in line and "regex" in line]
+    assert any_regex
+    for line in any_regex:
+        assert "{" not in line.split("}: ", 1)[1], line  # no dict repr after the head
+        assert "matching file(s)" in line

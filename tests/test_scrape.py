@@ -72,8 +72,13 @@ class Tracker:
         return f"udp://127.0.0.1:{self.port}/announce"
 
 
-def announce(tracker: Tracker, infohash: str, port: int, *, left: int, event: str) -> None:
-    """A raw HTTP announce of a fake peer 127.0.0.1:port (test set-up only)."""
+def announce(
+    tracker: Tracker, infohash: str, port: int, *, left: int, event: str, wait: float = 10.0
+) -> None:
+    """A raw HTTP announce of a fake peer 127.0.0.1:port (test set-up only).
+
+    opentracker listens before it has read its whitelist and answers "not authorized"
+    until then; such an announce changed nothing, so it is sent again (up to ``wait``)."""
     peer_id = f"-TW0001-{port:012d}".encode()
     query = "&".join(
         [
@@ -87,8 +92,14 @@ def announce(tracker: Tracker, infohash: str, port: int, *, left: int, event: st
             f"event={event}",
         ]
     )
-    with urllib.request.urlopen(f"{tracker.http}?{query}", timeout=5) as reply:
-        assert b"interval" in reply.read()
+    deadline = time.monotonic() + wait
+    while True:
+        with urllib.request.urlopen(f"{tracker.http}?{query}", timeout=5) as reply:
+            answer = reply.read()
+        if b"interval" in answer or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert b"interval" in answer, answer[:200]
 
 
 @pytest.fixture(scope="module")
