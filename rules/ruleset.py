@@ -29,7 +29,7 @@ from rules.model import (
     read_header,
     read_tests,
 )
-from rules.source import Document, FileRefused, Problem, parse_document, read_regular
+from rules.source import Document, FileRefused, Problem, parse_pack_bytes, read_regular
 
 PACKS_PACKAGE = "rules"
 # Problems listed in the error's message (all of them stay in ``problems``): a pack of
@@ -60,11 +60,11 @@ class RuleSet:
     packs: list[str] = field(default_factory=list)
 
 
-def shipped_packs() -> list[tuple[str, str]]:
-    """(name, text) of every shipped pack, by file name."""
+def shipped_packs() -> list[tuple[str, bytes]]:
+    """(name, bytes) of every shipped pack, by file name."""
     folder = resources.files(PACKS_PACKAGE).joinpath(PACKS_DIR)
     found = sorted((p for p in folder.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
-    return [(f"rules/packs/{p.name}", p.read_text(encoding="utf-8")) for p in found]
+    return [(f"rules/packs/{p.name}", p.read_bytes()) for p in found]
 
 
 def _operator_packs(paths: Iterable[str | os.PathLike[str]], problems: list[Problem]):
@@ -79,11 +79,11 @@ def _operator_packs(paths: Iterable[str | os.PathLike[str]], problems: list[Prob
             files = [path]
         for file in files:
             try:
-                yield str(file), read_regular(file, MAX_PACK_BYTES).decode("utf-8")
+                yield str(file), read_regular(file, MAX_PACK_BYTES)
             except FileRefused as exc:
                 code = f"rules.pack_{exc.what}"
                 problems.append(Problem(code, str(file), 1, 1, None, "", f"the pack {exc}"))
-            except (OSError, UnicodeDecodeError) as exc:
+            except OSError as exc:
                 problems.append(
                     Problem("rules.unreadable", str(file), 1, 1, None, "", f"cannot read: {exc}")
                 )
@@ -186,8 +186,8 @@ def load_packs(paths: Iterable[str | os.PathLike[str]] = (), *, shipped: bool = 
     problems: list[Problem] = []
     sources = (shipped_packs() if shipped else []) + list(_operator_packs(paths, problems))
     ruleset = RuleSet()
-    for name, text in sources:
-        doc = parse_document(text, name)
+    for name, data in sources:
+        doc = parse_pack_bytes(data, name)
         if not doc.problems:
             entries = read_pack(doc)
             if not doc.problems:

@@ -62,6 +62,12 @@ def read_regular(file: Path, max_bytes: int) -> bytes:
         raise FileRefused("too_large", f"is larger than the {max_bytes:,}-byte maximum") from exc
 
 
+def parse_pack_bytes(data: bytes, name: str) -> Document:
+    """:func:`parse_document` of a pack file's bytes: bytes that are not UTF-8 are one
+    ``rules.not_utf8`` problem at the line and column of the first bad byte."""
+    return marked_yaml.parse_bytes(data, name, RULES)
+
+
 def parse_document(text: str, name: str) -> Document:
     """Parse a pack's YAML ``text`` (called ``name`` in errors) into a
     :class:`Document`; every problem of the text is in its ``problems``."""

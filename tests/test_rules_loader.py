@@ -271,3 +271,13 @@ def test_a_full_rule_can_be_written_disabled(tmp_path):
     with pytest.raises(RulesInvalid) as info:
         load_packs([path], shipped=False)
     assert [p.code for p in info.value.problems] == ["rules.unknown_kind"]
+
+
+def test_a_pack_that_is_not_utf8_names_the_line_and_column_of_the_bad_byte(tmp_path):
+    pack = tmp_path / "latin1.yaml"
+    pack.write_bytes(b"rules:\n  - id: demo.caf\xe9\n")
+    with pytest.raises(RulesInvalid) as info:
+        load_packs([pack], shipped=False)
+    (problem,) = info.value.problems
+    assert (problem.code, problem.line, problem.col) == ("rules.not_utf8", 2, 17)
+    assert f"{pack}:2:17" in str(info.value)
