@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,9 +29,9 @@ from common.errors import (
     HashListUnreadable,
     WarehouseError,
 )
-from parsers.hashlist import MAX_LINE_BYTES, PREVIEW_CHARS, parse_hash_list
+from parsers.hashlist import LIST_NAME_PATTERN, MAX_LINE_BYTES, PREVIEW_CHARS, parse_hash_list
 from parsers.reasons import REASONS
-from torrentwatch.hashlist import hashlist_import, hashlist_list
+from torrentwatch.hashlist import check_name, hashlist_import, hashlist_list
 from torrentwatch.ingest import ingest
 from torrentwatch.synth import synthetic_specs
 from warehouse.db import connect
@@ -375,3 +376,26 @@ def test_cli_refuses_a_file_with_nothing_usable(tmp_path) -> None:
     assert "Traceback" not in usage.stderr
     empty = _cli("hashlist", "list", "--db", str(tmp_path / "none.duckdb"))
     assert empty.returncode == 1 and "none.duckdb" in empty.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("hotline-sample", True),
+        ("v2.list_01", True),
+        ("a" * 64, True),
+        ("a" * 65, False),  # rule packs took it before, the import never did
+        ("-dash-first", False),  # likewise
+        ("has space", False),
+    ],
+)
+def test_imports_and_rule_packs_hold_list_names_to_one_pattern(name, ok):
+    from rules import values
+
+    assert values.LIST_NAME_PATTERN is LIST_NAME_PATTERN
+    assert (re.match(values.LIST_NAME_PATTERN, name) is not None) == ok
+    if ok:
+        assert check_name(name) == name
+    else:
+        with pytest.raises(HashListNameInvalid):
+            check_name(name)
