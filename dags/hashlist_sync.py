@@ -75,7 +75,7 @@ def hashlist_sync():
                 source=spec["source"],
                 fmt=spec["format"],
                 if_changed=True,
-            )
+            ).summary
         log_summary(hashlist_text(summary))
         return summary.as_dict()
 

@@ -53,8 +53,6 @@ def torrent_flag():
         execution_timeout=timedelta(hours=1),
     )
     def flag(params=None) -> dict:
-        from dataclasses import asdict
-
         from torrentwatch.flag import flag
         from torrentwatch.summaries import flag_text
 
@@ -62,7 +60,7 @@ def torrent_flag():
             db = warehouse_path(params, airflow_variable)
             summary = flag(db, path_list(params, "packs", airflow_variable))
         log_summary(flag_text(summary))
-        return asdict(summary)
+        return summary.as_dict()
 
     flag()
 

@@ -34,6 +34,11 @@ from parsers.normalize import display_safe
 
 KINDS = ("infohash_v1", "infohash_v2", "pieces_root")
 FORMATS = ("auto", "text", "csv")
+# A list's name: rules refer to it (``known_list: {list: NAME}``), and the import and
+# the rule-pack checks both hold names to this one pattern, so every name a rule may
+# write is one a list can be imported under. A regex string (the pack JSON schema uses
+# it too); match it with ``re.fullmatch``, since ``$`` also allows a trailing newline.
+LIST_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 # A magnet with many trackers runs to a few KiB; anything this long is not an entry.
 MAX_LINE_BYTES = 64 * 1024
 # Characters of a rejected line kept for people to read (the sha256 identifies all of it).

@@ -17,6 +17,7 @@ from typing import Any
 from common.checks import is_whole
 from common.textcap import capped_repr
 from parsers.extensions import KINDS, taxonomy
+from parsers.hashlist import LIST_NAME_PATTERN  # noqa: F401 (re-exported: packs check list names by it)
 from parsers.release import vocabulary
 from rules.source import Document, KeyPath, Problem, format_path
 
@@ -35,7 +36,6 @@ SIZE_UNITS = {
 SIZE_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$"
 EXT_PATTERN = r"^[a-z0-9]{1,16}$"
 WORD_PATTERN = r"^[a-z0-9*]+$"
-LIST_NAME_PATTERN = r"^[A-Za-z0-9._-]+$"
 
 # Every number a pack holds ends up in DuckDB: compared with a column, stored in
 # ``flags``, or written into a rule test's torrent. Its range is the column's, so a

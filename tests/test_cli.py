@@ -118,3 +118,103 @@ def test_an_interrupted_run_ends_with_one_line_and_code_130(monkeypatch, capsys)
     assert ended.value.code == 130
     err = capsys.readouterr().err
     assert "interrupted" in err and "Traceback" not in err
+
+
+# --- every option reaches its stage ---------------------------------------------------
+
+# The stage function each command hands its options to (module, function).
+STAGES = {
+    "demo": ("torrentwatch.demo", "demo"),
+    "explain": ("torrentwatch.explain", "explain"),
+    "export": ("torrentwatch.export", "export"),
+    "export verify": ("torrentwatch.export", "export_verify"),
+    "flag": ("torrentwatch.flag", "flag"),
+    "hashlist import": ("torrentwatch.hashlist", "hashlist_import"),
+    "hashlist list": ("torrentwatch.hashlist", "hashlist_list"),
+    "import magnetico": ("torrentwatch.import_magnetico", "import_magnetico"),
+    "ingest": ("torrentwatch.ingest", "ingest"),
+    "monitor": ("torrentwatch.monitor", "monitor"),
+    "review bulk": ("torrentwatch.review", "review_bulk"),
+    "review codes": ("torrentwatch.review", "rationale_table"),
+    "review decide": ("torrentwatch.review", "review_decide"),
+    "review policy": ("torrentwatch.review", "review_policy"),
+    "review queue": ("torrentwatch.review", "review_queue"),
+    "review show": ("torrentwatch.review", "review_show"),
+    "rules lint": ("rules.ruleset", "rules_lint"),
+    "rules test": ("torrentwatch.rule_tests", "rules_test"),
+    "sql": ("torrentwatch.query", "sql"),
+    "stats": ("torrentwatch.query", "stats"),
+}
+# Options that shape the output, not the work: the command itself uses them.
+PRINTING_ONLY = {("sql", "fmt"), ("review queue", "fmt")}
+
+
+class StageReached(Exception):
+    """Raised by a stand-in stage once it has recorded what it was called with."""
+
+
+def _values(command) -> tuple[list[str], list[object]]:
+    """Command-line arguments giving every parameter a value unlike its default, and the
+    values the stage should then receive (typer's parameters, read as typer describes them)."""
+    args: list[str] = []
+    expected: list[object] = []
+    for number, param in enumerate(command.params):
+        is_option = param.opts[0].startswith("-")
+        if getattr(param, "is_flag", False):
+            args.append(param.opts[0])
+            expected.append(True)
+            continue
+        if param.type_descriptor.annotation in (int, int | None):
+            value: object = (param.min or 0) + 7 + number
+        else:
+            value = f"value-{param.name}"
+        expected.append(value)
+        for item in [str(value)] * (2 if param.multiple or param.nargs == -1 else 1):
+            args.extend([param.opts[0], item] if is_option else [item])
+    return args, expected
+
+
+def _received(call: tuple[tuple, dict]) -> list[object]:
+    """Every value a stage was called with, lists opened up, paths as text."""
+    flat: list[object] = []
+    for value in [*call[0], *call[1].values()]:
+        for item in value if isinstance(value, list | tuple) else [value]:
+            flat.append(str(item) if isinstance(item, Path) else item)
+    return flat
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_every_option_reaches_the_stage(name, monkeypatch):
+    """No option is accepted and then dropped (as `ingest --batch` once was): each
+    command, given a value unlike the default for every parameter, hands each value on
+    to its stage function. A new command must be added to STAGES."""
+    import importlib
+
+    from typer.testing import CliRunner
+
+    commands = _commands()
+    runnable = {n for n, c in commands.items() if not isinstance(c, TyperGroup)} | {"export"}
+    assert runnable == set(STAGES)
+    calls: list[tuple[tuple, dict]] = []
+
+    def stand_in(*args, **kwargs):
+        calls.append((args, kwargs))
+        raise StageReached
+
+    module, function = STAGES[name]
+    monkeypatch.setattr(importlib.import_module(module), function, stand_in)
+    monkeypatch.delenv("TORRENTWATCH_DB", raising=False)
+    monkeypatch.delenv("TORRENTWATCH_ANALYST", raising=False)
+    args, expected = _values(commands[name])
+    params = [p.name for p in commands[name].params]
+    result = CliRunner().invoke(app, [*name.split(), *args])
+    assert isinstance(result.exception, StageReached), result.output
+    (call,) = calls
+    received = _received(call)
+    for param, value in zip(params, expected, strict=True):
+        if (name, param) in PRINTING_ONLY:
+            continue
+        if value is True:
+            assert any(v is True for v in received), f"{name}: {param} did not reach the stage"
+        else:
+            assert value in received, f"{name}: {param}={value!r} did not reach the stage"

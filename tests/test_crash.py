@@ -76,6 +76,46 @@ def test_kill_during_ingest_leaves_whole_batches(tmp_path, torrent_writer):
     assert torrents == 3000
 
 
+# Run the CLI with one change: the process kills itself (SIGKILL) inside the
+# transaction of its KILL_AT-th batch, after every insert of it and before its COMMIT.
+_KILLED_IN_BATCH = """
+import os, signal, sys
+import warehouse.load as load
+kill_at, real, loads = int(sys.argv.pop(1)), load.LoadCounts, []
+def counted(*args):
+    loads.append(args)
+    if len(loads) == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args)
+load.LoadCounts = counted
+from torrentwatch.cli import main
+sys.argv[0] = "torrentwatch"
+main()
+"""
+
+
+@pytest.mark.parametrize("kill_at, workers", [(2, "1"), (4, "2")])
+def test_kill_9_inside_a_batch_keeps_exactly_the_batches_before_it(
+    tmp_path, torrent_writer, kill_at, workers
+):
+    """``--batch`` sets the transaction: killed in batch K, the warehouse holds batches
+    1..K-1 whole and nothing of K. (An ingest that ignored ``--batch`` loads all 300
+    inputs in one transaction, is never killed, and fails this.)"""
+    folder = tmp_path / "in"
+    torrent_writer(folder, list(synthetic_specs(300, files_per_torrent=3)))
+    db = tmp_path / "w.duckdb"
+    args = ["ingest", str(folder), "--db", str(db), "--chunk", "10", "--batch", str(CHUNK)]
+    killed = subprocess.run(
+        [sys.executable, "-c", _KILLED_IN_BATCH, str(kill_at), *args, "--workers", workers],
+        capture_output=True,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    assert _invariants(db) == ((kill_at - 1) * CHUNK, (kill_at - 1) * CHUNK)
+    subprocess.run([sys.executable, "-m", "torrentwatch", *args], check=True, capture_output=True)
+    torrents, _ = _invariants(db)
+    assert torrents == 300
+
+
 def _children(pid: int) -> list[int]:
     kids = []
     for name in os.listdir("/proc"):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +28,9 @@ from common.errors import (
     HashListUnreadable,
     WarehouseError,
 )
-from parsers.hashlist import MAX_LINE_BYTES, PREVIEW_CHARS, parse_hash_list
+from parsers.hashlist import LIST_NAME_PATTERN, MAX_LINE_BYTES, PREVIEW_CHARS, parse_hash_list
 from parsers.reasons import REASONS
-from torrentwatch.hashlist import hashlist_import, hashlist_list
+from torrentwatch.hashlist import check_name, hashlist_import, hashlist_list
 from torrentwatch.ingest import ingest
 from torrentwatch.synth import synthetic_specs
 from warehouse.db import connect
@@ -118,10 +120,11 @@ def test_a_rejected_line_is_shown_safely_and_identified_by_its_hash() -> None:
 
 def test_import_stores_a_version_with_provenance(tmp_path, db_path) -> None:
     path = _write(tmp_path, "list.txt", f"# test-list\n{V1}\n{V1.upper()}\nzz\n{V2}\n")
-    summary = hashlist_import(path, db_path, name="test-list", source="demo-hotline-sample")
+    done = hashlist_import(path, db_path, name="test-list", source="demo-hotline-sample")
+    summary = done.summary
     assert (summary.version, summary.entries, summary.duplicates) == (1, 2, 1)
     assert summary.by_kind == {"infohash_v1": 1, "infohash_v2": 1, "pieces_root": 0}
-    assert [(r.line, r.reason) for r in summary.rejects] == [(4, "hashlist.invalid")]
+    assert [(r.line, r.reason) for r in done.rejects] == [(4, "hashlist.invalid")]
     (row,) = query_rows(
         db_path,
         "SELECT name, version, source, file_path, sha256, format, lines, entries, duplicates,"
@@ -132,8 +135,18 @@ def test_import_stores_a_version_with_provenance(tmp_path, db_path) -> None:
         "test-list", 1, "demo-hotline-sample", str(path.resolve()), digest, "text", 5, 2, 1, 1,
         True,
     )  # fmt: skip
-    run = f"SELECT command, status, rejected FROM runs WHERE run_id = '{row[-1]}'"
-    assert query_rows(db_path, run) == [("hashlist import", "completed", 1)]
+    assert row[-1] == done.run_id
+    columns = "command, status, items_read, rejected, detail"
+    run = f"SELECT {columns} FROM runs WHERE run_id = '{row[-1]}'"
+    ((command, status, items_read, rejected, detail),) = query_rows(db_path, run)
+    assert (command, status, items_read, rejected) == ("hashlist import", "completed", 4, 1)
+    # What the CLI, the DAG's XCom and runs.detail all carry, key for key.
+    assert summary.as_dict() == json.loads(detail) == {
+        "name": "test-list", "version": 1, "file_path": str(path.resolve()), "sha256": digest,
+        "format": "text", "entries": 2,
+        "by_kind": {"infohash_v1": 1, "infohash_v2": 1, "pieces_root": 0}, "duplicates": 1,
+        "rejected_lines": 1, "rejected": {"hashlist.invalid": 1}, "unchanged": False,
+    }  # fmt: skip
     assert query_rows(
         db_path, "SELECT kind, hash, line_number FROM hash_list_entries ORDER BY line_number"
     ) == [("infohash_v1", V1, 2), ("infohash_v2", V2, 5)]
@@ -142,9 +155,9 @@ def test_import_stores_a_version_with_provenance(tmp_path, db_path) -> None:
 def test_a_second_import_is_version_2_and_keeps_version_1(tmp_path, db_path) -> None:
     first = _write(tmp_path, "v1.txt", f"{V1}\n{V1_OTHER}\n")
     second = _write(tmp_path, "v2.csv", f"hash,label\n{V1_OTHER},still listed\n{V2},new\n")
-    assert hashlist_import(first, db_path, name="test-list").version == 1
-    assert hashlist_import(second, db_path, name="test-list", source="update").version == 2
-    assert hashlist_import(first, db_path, name="other-list").version == 1
+    assert hashlist_import(first, db_path, name="test-list").summary.version == 1
+    assert hashlist_import(second, db_path, name="test-list", source="update").summary.version == 2
+    assert hashlist_import(first, db_path, name="other-list").summary.version == 1
     versions = query_rows(
         db_path,
         "SELECT list_version, hash FROM hash_list_entries WHERE list_name = 'test-list'"
@@ -183,7 +196,7 @@ def test_malformed_lines_are_stored_with_their_line_numbers(tmp_path, db_path) -
         V2.encode(),  # 8
     ]
     path = _write(tmp_path, "mixed.txt", b"\n".join(lines) + b"\n")
-    summary = hashlist_import(path, db_path, name="test-list")
+    summary = hashlist_import(path, db_path, name="test-list").summary
     assert summary.entries == 2
     stored = query_rows(
         db_path,
@@ -207,7 +220,7 @@ def test_malformed_lines_are_stored_with_their_line_numbers(tmp_path, db_path) -
 
 def test_csv_with_a_wrong_column_count_is_reported_by_line(tmp_path, db_path) -> None:
     path = _write(tmp_path, "l.csv", f"hash,kind,label\n{V1},,a\n{V1_OTHER},b\n{V2},,c,d\n")
-    summary = hashlist_import(path, db_path, name="test-list")
+    summary = hashlist_import(path, db_path, name="test-list").summary
     assert summary.entries == 1
     assert query_rows(db_path, "SELECT line_number, reason, detail FROM hash_list_rejects") == [
         (3, "hashlist.csv_columns", "2 columns where the file has 3"),
@@ -356,3 +369,26 @@ def test_cli_refuses_a_file_with_nothing_usable(tmp_path) -> None:
     assert "Traceback" not in usage.stderr
     empty = run_cli("hashlist", "list", "--db", str(tmp_path / "none.duckdb"))
     assert empty.returncode == 1 and "none.duckdb" in empty.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("hotline-sample", True),
+        ("v2.list_01", True),
+        ("a" * 64, True),
+        ("a" * 65, False),  # rule packs took it before, the import never did
+        ("-dash-first", False),  # likewise
+        ("has space", False),
+    ],
+)
+def test_imports_and_rule_packs_hold_list_names_to_one_pattern(name, ok):
+    from rules import values
+
+    assert values.LIST_NAME_PATTERN is LIST_NAME_PATTERN
+    assert (re.match(values.LIST_NAME_PATTERN, name) is not None) == ok
+    if ok:
+        assert check_name(name) == name
+    else:
+        with pytest.raises(HashListNameInvalid):
+            check_name(name)

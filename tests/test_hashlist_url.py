@@ -73,7 +73,7 @@ def _versions(db) -> list[tuple[int, int, str]]:
 def test_a_list_is_imported_from_a_url(server, db_path):
     base, bodies = server
     bodies["/lists/known.txt"] = LIST_V1
-    summary = hashlist_import(f"{base}/lists/known.txt", db_path, name="hotline")
+    summary = hashlist_import(f"{base}/lists/known.txt", db_path, name="hotline").summary
     assert (summary.version, summary.entries, summary.unchanged) == (1, 1, False)
     assert _versions(db_path) == [(1, 1, f"{base}/lists/known.txt")]
 
@@ -82,14 +82,14 @@ def test_if_changed_stores_a_version_only_for_a_change(server, db_path):
     base, bodies = server
     url = f"{base}/known.txt"
     bodies["/known.txt"] = LIST_V1
-    assert hashlist_import(url, db_path, name="hotline", if_changed=True).version == 1
-    again = hashlist_import(url, db_path, name="hotline", if_changed=True)
+    assert hashlist_import(url, db_path, name="hotline", if_changed=True).summary.version == 1
+    again = hashlist_import(url, db_path, name="hotline", if_changed=True).summary
     assert (again.version, again.unchanged) == (1, True)
     bodies["/known.txt"] = LIST_V2
-    changed = hashlist_import(url, db_path, name="hotline", if_changed=True)
+    changed = hashlist_import(url, db_path, name="hotline", if_changed=True).summary
     assert (changed.version, changed.entries, changed.unchanged) == (2, 2, False)
     # without --if-changed every import is a version, as before
-    assert hashlist_import(url, db_path, name="hotline").version == 3
+    assert hashlist_import(url, db_path, name="hotline").summary.version == 3
     assert [v for v, _, _ in _versions(db_path)] == [1, 2, 3]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import libtorrent as lt
 import pytest
 
@@ -203,3 +205,52 @@ def test_a_torrent_with_200000_files_loads(tmp_path, db_path):
         200_000,
     )
     con.close()
+
+
+def test_the_runs_row_carries_the_summary(db_path):
+    summary = ingest([demo_data_dir()], db_path, workers=1)
+    assert list(summary.as_dict()) == [
+        "run_id", "items_read", "torrents_new", "torrents_updated", "files", "observations",
+        "skipped", "rejected",
+    ]  # fmt: skip
+    con = connect(db_path, read_only=True)
+    row = con.execute(
+        "SELECT status, items_read, torrents_new, torrents_updated, rejected, detail FROM runs"
+    ).fetchone()
+    con.close()
+    counts = (summary.items_read, summary.torrents_new, summary.torrents_updated, 5)
+    assert row[:5] == ("completed", *counts)
+    assert json.loads(row[5]) == summary.as_dict()
+    assert summary.as_dict()["rejected"] == dict(sorted(summary.rejected.items()))
+
+
+def test_a_failed_run_keeps_the_counts_of_its_committed_batches(db_path, monkeypatch):
+    """The second batch's load fails: the row says failed, with the first batch's
+    counts, the summary so far, and the error."""
+    import torrentwatch.ingest as stage
+
+    real, loads = stage.load_batch, []
+
+    def second_fails(con, batch, run_id):
+        loads.append(batch)
+        if len(loads) == 2:
+            raise OSError("the second batch cannot be loaded")
+        return real(con, batch, run_id)
+
+    monkeypatch.setattr(stage, "load_batch", second_fails)
+    specs = list(synthetic_specs(12, files_per_torrent=2))
+    folder = db_path.parent / "in"
+    folder.mkdir()
+    for number, spec in enumerate(specs):
+        (folder / f"{number:02}.torrent").write_bytes(encode(spec))
+    with pytest.raises(OSError, match="second batch"):
+        ingest([folder], db_path, workers=1, chunk_size=5, batch_size=5)
+    con = connect(db_path, read_only=True)
+    status, items_read, new, detail = con.execute(
+        "SELECT status, items_read, torrents_new, detail FROM runs"
+    ).fetchone()
+    con.close()
+    detail = json.loads(detail)
+    assert (status, items_read, new) == ("failed", 5, 5)
+    assert detail["error"] == "the second batch cannot be loaded"
+    assert (detail["items_read"], detail["torrents_new"]) == (5, 5)

@@ -50,3 +50,36 @@ def test_a_failed_gather_says_why():
     )
     failed = GatherSummary("feed", "rss", "failed", error="[fetch.timeout] no answer")
     assert gather_text(failed).endswith("; error: [fetch.timeout] no answer")
+
+
+def test_flag_summary_as_dict_is_every_field_in_order():
+    from dataclasses import asdict
+
+    from torrentwatch.flag import FlagSummary
+
+    summary = FlagSummary("r1", rules=4, matched=3, new=2, changed=1, deactivated=0, active=5)
+    assert summary.as_dict() == asdict(summary)
+    assert list(summary.as_dict()) == [
+        "run_id", "rules", "matched", "new", "changed", "deactivated", "active",
+    ]  # fmt: skip
+
+
+def test_magnetico_lines_name_the_earlier_progress(tmp_path):
+    from torrentwatch.magnetico_load import MagneticoCounts
+    from torrentwatch.summaries import magnetico_lines
+
+    export = tmp_path / "export.jsonl"
+    export.write_text("{}\n", encoding="utf-8")
+    counts = MagneticoCounts(records=3, torrents_new=2, files=4, rejected={"magnetico.x": 1})
+    assert magnetico_lines(export, counts) == [
+        f"{export}: 3 records, new 2, updated 0, files 4, rejected 1 (magnetico.x 1)"
+    ]
+    resumed = MagneticoCounts(records=1, earlier_through=7, resumed=True)
+    assert magnetico_lines(export, resumed) == [
+        f"{export}: resumed after line 7",
+        f"{export}: 1 records, new 0, updated 0, files 0, rejected 0",
+    ]
+    again = MagneticoCounts(records=9, earlier_through=7)
+    assert magnetico_lines(export, again)[-1].startswith(
+        "note: an earlier import of this file had committed through line 7,"
+    )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
+import pyarrow as pa
+
 from torrentwatch.flag import FlagSummary, flag
 from torrentwatch.ingest import IngestSummary, ingest
+from torrentwatch.query import sql
 
 EXAMPLE_QUERIES: dict[str, str] = {
     "Active flags, most severe first (torrentwatch explain INFOHASH says why)": """
@@ -34,7 +38,15 @@ def demo_data_dir() -> Path:
 
 
 def demo(
-    db: str | Path = "torrentwatch.duckdb", *, workers: int | None = None
+    db: str | Path = "torrentwatch.duckdb",
+    *,
+    workers: int | None = None,
+    on_progress: Callable[[IngestSummary], None] | None = None,
 ) -> tuple[IngestSummary, FlagSummary]:
     """The main job on the demo data: ingest it, then flag it with the shipped packs."""
-    return ingest([demo_data_dir()], db, workers=workers), flag(db)
+    return ingest([demo_data_dir()], db, workers=workers, on_progress=on_progress), flag(db)
+
+
+def examples(db: str | Path) -> list[tuple[str, str, pa.Table]]:
+    """Each example query (title, statement) with what it finds in ``db``."""
+    return [(title, query, sql(db, query)) for title, query in EXAMPLE_QUERIES.items()]

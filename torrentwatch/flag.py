@@ -14,18 +14,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from common.summary import Summary
 from rules.compile import SCOPED, candidates_sql, matches_sql, scope_sql
 from rules.fuzzy import prepare
 from rules.model import Rule
 from rules.ruleset import load_packs
-from warehouse.db import connect, rollback_quietly, write_error
-from warehouse.runs import finish_run, start_run
+from warehouse.db import connect, write_error
+from warehouse.runs import recorded_run
 
 MATCHES_TABLE = """\
 CREATE OR REPLACE TEMP TABLE flag_matches (
@@ -72,8 +73,9 @@ FROM flag_matches m LEFT JOIN flags f USING (infohash, rule_id)"""
 
 
 @dataclass(frozen=True, slots=True)
-class FlagSummary:
-    """What one `torrentwatch flag` run did."""
+class FlagSummary(Summary):
+    """What one `torrentwatch flag` run did; printed by the CLI, returned to DAG tasks,
+    kept in ``runs.detail``."""
 
     run_id: str
     rules: int
@@ -118,16 +120,14 @@ def flag(db: str | Path, paths: Iterable[str | os.PathLike[str]] = ()) -> FlagSu
     rules = list(load_packs(paths).rules.values())
     con = connect(db)
     try:
-        run_id = start_run(con, "flag")
-        con.execute("BEGIN TRANSACTION")
-        try:
-            summary = _merge(con, rules, run_id)
-            con.execute("COMMIT")
-        except duckdb.Error as exc:
-            rollback_quietly(con)  # a failed COMMIT has ended it: keep the real error
-            finish_run(con, run_id, status="failed", detail={"error": str(exc)})
-            raise write_error(exc, f"flag run {run_id} failed, nothing changed") from exc
-        finish_run(con, run_id, status="completed", detail=asdict(summary))
+        with recorded_run(con, "flag") as run:
+            try:
+                con.execute("BEGIN TRANSACTION")
+                summary = _merge(con, rules, run.run_id)
+                con.execute("COMMIT")
+            except duckdb.Error as exc:
+                raise write_error(exc, f"flag run {run.run_id} failed, nothing changed") from exc
+            run.detail = summary.as_dict()
         return summary
     finally:
         con.close()

@@ -1,9 +1,9 @@
 """The hash-list stage: import a known-hash list file as a new version, list the lists.
 
 ``hashlist_import`` and ``hashlist_list`` are what ``torrentwatch hashlist import``
-and ``torrentwatch hashlist list`` run, and what DAG tasks will call. The file is
-parsed completely before the warehouse is opened, so a file that cannot be imported
-at all (empty, not UTF-8, every line bad) leaves the warehouse untouched.
+and ``torrentwatch hashlist list`` run; the hashlist_sync DAG calls ``hashlist_import``.
+The file is parsed completely before the warehouse is opened, so a file that cannot be
+imported at all (empty, not UTF-8, every line bad) leaves the warehouse untouched.
 """
 
 from __future__ import annotations
@@ -26,8 +26,16 @@ from common.errors import (
     NotRegularFile,
 )
 from common.files import read_regular
+from common.summary import Summary
 from monitors.http import HttpPolicy, fetch
-from parsers.hashlist import FORMATS, KINDS, LineReject, ParsedHashList, parse_hash_list
+from parsers.hashlist import (
+    FORMATS,
+    KINDS,
+    LIST_NAME_PATTERN,
+    LineReject,
+    ParsedHashList,
+    parse_hash_list,
+)
 from torrentwatch.query import open_read
 from warehouse.db import connect
 from warehouse.hashlists import (
@@ -37,15 +45,13 @@ from warehouse.hashlists import (
     load_list_version,
     rejects_table,
 )
-from warehouse.runs import finish_run, start_run
-
-# Rules name lists (`in_list: demo-hotline-sample`), so names stay plain and short.
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+from warehouse.runs import recorded_run
 
 
 @dataclass(frozen=True, slots=True)
-class ImportSummary:
-    """What one import stored; printed by the CLI and returned to DAG tasks."""
+class ImportSummary(Summary):
+    """What one import stored: printed by the CLI, returned to DAG tasks, kept in
+    ``runs.detail``."""
 
     name: str
     version: int
@@ -55,31 +61,27 @@ class ImportSummary:
     entries: int
     by_kind: dict[str, int]
     duplicates: int
-    rejects: tuple[LineReject, ...]
-    run_id: str
+    rejected_lines: int
+    rejected: dict[str, int]  # rejected lines by reason code
     # True when asked to import only a change and the content equals the latest version:
     # nothing was stored, and ``version`` is that latest version.
     unchanged: bool = False
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "file_path": self.file_path,
-            "sha256": self.sha256,
-            "format": self.format,
-            "entries": self.entries,
-            "by_kind": dict(self.by_kind),
-            "duplicates": self.duplicates,
-            "rejected_lines": len(self.rejects),
-            "rejected": dict(sorted(Counter(r.reason for r in self.rejects).items())),
-            "unchanged": self.unchanged,
-        }
+
+@dataclass(frozen=True, slots=True)
+class ListImport:
+    """An import's outcome: its summary, and the rejected lines themselves (the CLI shows
+    them; ``hash_list_rejects`` keeps them all). ``run_id`` is empty when unchanged."""
+
+    summary: ImportSummary
+    rejects: tuple[LineReject, ...]
+    run_id: str
 
 
 def check_name(name: str) -> str:
-    """A list name: letters, digits, ``.``, ``_``, ``-``; at most 64 characters."""
-    if not NAME_PATTERN.fullmatch(name):
+    """A list name: letters, digits, ``.``, ``_``, ``-``; at most 64 characters (rules
+    name lists in ``known_list: {list: NAME}``, so names stay plain and short)."""
+    if not re.fullmatch(LIST_NAME_PATTERN, name):
         raise HashListNameInvalid(
             f"list name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
@@ -122,7 +124,7 @@ def hashlist_import(
     source: str | None = None,
     fmt: str = "auto",
     if_changed: bool = False,
-) -> ImportSummary:
+) -> ListImport:
     """Import the list at ``path`` (a file, or an http(s) URL) as the next version of
     list ``name``.
 
@@ -147,9 +149,8 @@ def hashlist_import(
         if if_changed:
             latest = _latest(con, name)
             if latest is not None and latest[1] == sha256:
-                return _summary(
-                    parsed, _unchanged_row(name, source, where, sha256), latest[0], True
-                )
+                row = _unchanged_row(name, source, where, sha256)
+                return _outcome(parsed, row, latest[0], unchanged=True)
         return _store(con, parsed, name=name, source=source, path=where, sha256=sha256)
     finally:
         con.close()
@@ -178,55 +179,46 @@ def _unchanged_row(name: str, source: str | None, where: str, sha256: str) -> Li
 
 def _store(
     con, parsed: ParsedHashList, *, name: str, source: str | None, path: str, sha256: str
-) -> ImportSummary:
-    run_id = start_run(con, "hashlist import")
-    row = ListVersion(
-        name=name,
-        source=source,
-        file_path=path,
-        sha256=sha256,
-        format=parsed.format,
-        loaded_at=datetime.now(UTC),
-        lines=parsed.lines,
-        duplicates=parsed.duplicates,
-        run_id=run_id,
-    )
-    try:
-        version = load_list_version(
-            con, row, entries_table(parsed.entries), rejects_table(parsed.rejects)
+) -> ListImport:
+    with recorded_run(con, "hashlist import") as run:
+        row = ListVersion(
+            name=name,
+            source=source,
+            file_path=path,
+            sha256=sha256,
+            format=parsed.format,
+            loaded_at=datetime.now(UTC),
+            lines=parsed.lines,
+            duplicates=parsed.duplicates,
+            run_id=run.run_id,
         )
-    except BaseException:
-        finish_run(con, run_id, status="failed")
-        raise
-    summary = _summary(parsed, row, version)
-    finish_run(
-        con,
-        run_id,
-        status="completed",
-        items_read=summary.entries + summary.duplicates + len(summary.rejects),
-        rejected=len(summary.rejects),
-        detail=summary.as_dict(),
-    )
-    return summary
+        entries, rejects = entries_table(parsed.entries), rejects_table(parsed.rejects)
+        outcome = _outcome(parsed, row, load_list_version(con, row, entries, rejects))
+        summary = outcome.summary
+        run.items_read = summary.entries + summary.duplicates + summary.rejected_lines
+        run.rejected = summary.rejected_lines
+        run.detail = summary.as_dict()
+    return outcome
 
 
-def _summary(
-    parsed: ParsedHashList, row: ListVersion, version: int, unchanged: bool = False
-) -> ImportSummary:
-    counts = Counter(entry.kind for entry in parsed.entries)
-    return ImportSummary(
+def _outcome(
+    parsed: ParsedHashList, row: ListVersion, version: int, *, unchanged: bool = False
+) -> ListImport:
+    kinds = Counter(entry.kind for entry in parsed.entries)
+    summary = ImportSummary(
         name=row.name,
         version=version,
         file_path=row.file_path,
         sha256=row.sha256,
         format=parsed.format,
         entries=len(parsed.entries),
-        by_kind={kind: counts[kind] for kind in KINDS},
+        by_kind={kind: kinds[kind] for kind in KINDS},
         duplicates=parsed.duplicates,
-        rejects=parsed.rejects,
-        run_id=row.run_id or "",
+        rejected_lines=len(parsed.rejects),
+        rejected=dict(Counter(r.reason for r in parsed.rejects)),
         unchanged=unchanged,
     )
+    return ListImport(summary, parsed.rejects, row.run_id or "")
 
 
 def hashlist_list(db: str | Path) -> pa.Table:

@@ -17,14 +17,13 @@ symlinked subfolder) is a reject with its reason, like a bad torrent (docs/inges
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import queue
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +31,8 @@ from pathlib import Path
 from common.checks import check_int
 from common.errors import FileTooLarge, InputRejected, NotRegularFile
 from common.files import open_regular
-from common.processes import die_with_parent
+from common.processes import worker_pool
+from common.summary import Summary
 from parsers.columnar import ParsedBatch, build_batch, merge_batches
 from parsers.inputs import (
     SOURCE,
@@ -51,9 +51,9 @@ from parsers.magnet import parse_magnet_lines
 from parsers.reasons import parser_error
 from parsers.records import RawItem, Reject, Sighting, TorrentMeta
 from parsers.torrent import parse_torrent
-from warehouse.db import connect
+from warehouse.db import WRITER_MEMORY, connect
 from warehouse.load import load_batch
-from warehouse.runs import finish_run, start_run
+from warehouse.runs import RunRecord, recorded_run
 
 # Inputs a worker parses at a time: small enough to keep both cores busy and the
 # results in flight small.
@@ -62,8 +62,6 @@ DEFAULT_CHUNK = 1000
 # every commit checkpoints and rewrites the tables' unfinished row groups, so the
 # load costs far less in few large transactions than in many small ones.
 DEFAULT_BATCH = 10_000
-# The writer's DuckDB buffer pool: enough for a batch, and flat however long the run.
-WRITER_MEMORY = "512MB"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 # Bounds of the numbers a caller may choose: past them memory in flight (chunks and
 # batches are held whole) or processes forked would no longer be what a machine has.
@@ -79,8 +77,9 @@ class ChunkResult:
 
 
 @dataclass(slots=True)
-class IngestSummary:
-    """What one ingest run did; printed by the CLI and returned to DAG tasks."""
+class IngestSummary(Summary):
+    """What one ingest run did; printed by the CLI, returned to DAG tasks, kept in
+    ``runs.detail``."""
 
     run_id: str = ""
     items_read: int = 0
@@ -90,22 +89,6 @@ class IngestSummary:
     observations: int = 0
     skipped: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def rejected_total(self) -> int:
-        return sum(self.rejected.values())
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "run_id": self.run_id,
-            "items_read": self.items_read,
-            "torrents_new": self.torrents_new,
-            "torrents_updated": self.torrents_updated,
-            "files": self.files,
-            "observations": self.observations,
-            "skipped": self.skipped,
-            "rejected": dict(sorted(self.rejected.items())),
-        }
 
 
 def _as_reject(item: RawItem, exc: InputRejected, data: bytes) -> Reject:
@@ -261,37 +244,10 @@ def _chunks(units: Iterable[Unit], size: int) -> Iterator[list[Unit]]:
         yield chunk
 
 
-@contextmanager
-def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """Parser processes, forked before the warehouse is opened (None: parse inline).
-
-    Forking first means the workers inherit no DuckDB threads or locks, and unlike
-    spawn/forkserver they re-import nothing, so a caller's script needs no
-    ``if __name__ == "__main__"`` guard.
-    """
-    if workers <= 1:
-        yield None
-        return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(os.getpid(),),
-    ) as pool:
-        pool.submit(int).result()  # with fork, the first task starts every worker
-        yield pool
-
-
-def _start_worker(parent_pid: int) -> None:
-    """A worker dies with the run (``kill -9`` of the parent included) and yields the
-    CPU to the single DuckDB writer, the stage that cannot be split.
-
-    With as many workers as cores the parent competes for CPU; since every batch
-    passes through it, a starved loader stalls the whole pipeline.
-    """
-    die_with_parent(parent_pid)
-    os.nice(5)
+def _parsers(workers: int) -> AbstractContextManager[ProcessPoolExecutor | None]:
+    """Parser processes, forked (and all started) before the warehouse is opened, so
+    they inherit no DuckDB threads or locks; None (parse inline) for one worker."""
+    return worker_pool(workers, warm=True) if workers > 1 else nullcontext()
 
 
 def _parsed_chunks(
@@ -354,22 +310,22 @@ def ingest(
     before anything is opened.
     """
     workers, chunk_size, batch_size = _checked(workers, chunk_size, batch_size)
-    with _worker_pool(workers) as pool:
+    with _parsers(workers) as pool:
         con = connect(db, create=True, memory_limit=WRITER_MEMORY)
-        summary = IngestSummary(run_id=start_run(con, "ingest"))
         try:
-            chunks = _chunks(_units(discover(paths), chunk_size), chunk_size)
-            window = -(-batch_size // chunk_size) + 2 * workers
-            for group in _grouped(_parsed_chunks(chunks, pool, window), batch_size):
-                _load_group(con, summary, group)
-                if on_progress:
-                    on_progress(summary)
-        except BaseException:
-            finish_run(con, summary.run_id, status="failed", **_run_counts(summary))
+            with recorded_run(con, "ingest") as run:
+                summary = IngestSummary(run_id=run.run_id)
+                try:
+                    chunks = _chunks(_units(discover(paths), chunk_size), chunk_size)
+                    window = -(-batch_size // chunk_size) + 2 * workers
+                    for group in _grouped(_parsed_chunks(chunks, pool, window), batch_size):
+                        _load_group(con, summary, group)
+                        if on_progress:
+                            on_progress(summary)
+                finally:  # a failed run's row keeps what its committed batches did
+                    _record(run, summary)
+        finally:
             con.close()
-            raise
-        finish_run(con, summary.run_id, status="completed", **_run_counts(summary))
-        con.close()
     return summary
 
 
@@ -418,11 +374,9 @@ def _account(summary: IngestSummary, batch: ParsedBatch, counts) -> None:
         summary.rejected["magnet.hash_conflict"] += counts.hash_conflicts
 
 
-def _run_counts(summary: IngestSummary) -> dict[str, object]:
-    return {
-        "items_read": summary.items_read,
-        "torrents_new": summary.torrents_new,
-        "torrents_updated": summary.torrents_updated,
-        "rejected": summary.rejected_total,
-        "detail": summary.as_dict(),
-    }
+def _record(run: RunRecord, summary: IngestSummary) -> None:
+    run.items_read = summary.items_read
+    run.torrents_new = summary.torrents_new
+    run.torrents_updated = summary.torrents_updated
+    run.rejected = summary.rejected_total
+    run.detail = summary.as_dict()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.summary import Summary
 from monitors.config import SourcesConfig, load_sources
 from monitors.landing import LandingZone
 from monitors.runner import GatherSummary, run_sources
@@ -35,7 +36,7 @@ Progress = Callable[[GatherSummary | LoadSummary], None]
 
 
 @dataclass(frozen=True, slots=True)
-class MonitorSummary:
+class MonitorSummary(Summary):
     """One round: each source's gather, then the load of everything unloaded."""
 
     gathers: tuple[GatherSummary, ...]
@@ -63,12 +64,10 @@ class MonitorSummary:
             )
         return out
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "rounds": self.rounds,
-            "sources": [g.as_dict() for g in self.gathers],
-            "load": self.load.as_dict(),
-        }
+    @property
+    def failed_sources(self) -> tuple[str, ...]:
+        """The sources whose gather failed or timed out (what they landed is loaded)."""
+        return tuple(g.source for g in self.gathers if g.status != "ok")
 
 
 def _extra(config: SourcesConfig, db: Path | None) -> dict[str, object]:

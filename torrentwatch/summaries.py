@@ -9,13 +9,17 @@ Plain text, no markup: callers that render (rich) wrap it in ``Text``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from monitors.magnetico import sniff_format
 
 if TYPE_CHECKING:
     from monitors.runner import GatherSummary
     from torrentwatch.export import ExportResult
     from torrentwatch.flag import FlagSummary
     from torrentwatch.hashlist import ImportSummary
+    from torrentwatch.magnetico_load import MagneticoCounts
     from torrentwatch.monitor_load import LoadSummary
 
 
@@ -74,7 +78,7 @@ def hashlist_text(summary: ImportSummary) -> str:
     return (
         f"list {summary.name} version {summary.version} ({summary.format}, "
         f"sha256 {summary.sha256[:16]}...): {summary.entries} entries ({kinds}), "
-        f"{summary.duplicates} duplicates, {len(summary.rejects)} rejected lines"
+        f"{summary.duplicates} duplicates, {summary.rejected_lines} rejected lines"
     )
 
 
@@ -84,3 +88,28 @@ def export_text(result: ExportResult) -> str:
         return f"nothing new for target {result.target}: no files written"
     again = " (written again)" if result.rerun else ""
     return f"batch {result.batch_id}{again}: {result.items} item(s) for {result.target}"
+
+
+def magnetico_lines(path: Path, counts: MagneticoCounts) -> list[str]:
+    """A magnetico import: what it loaded, and where an earlier import of the same file
+    had stopped (the line of an export, the ``torrents.id`` of a database)."""
+    # Only an import that found earlier progress read the file, so it can be sniffed.
+    position = "line"
+    if counts.earlier_through is not None and sniff_format(path) == "sqlite":
+        position = "torrents.id"
+    lines = []
+    if counts.resumed:
+        lines.append(f"{path}: resumed after {position} {counts.earlier_through}")
+    rejected = f" ({by_reason(counts.rejected)})" if counts.rejected else ""
+    lines.append(
+        f"{path}: {counts.records} records, new {counts.torrents_new}, "
+        f"updated {counts.torrents_updated}, files {counts.files}, "
+        f"rejected {counts.rejected_total}{rejected}"
+    )
+    if counts.earlier_through is not None and not counts.resumed:
+        lines.append(
+            f"note: an earlier import of this file had committed through {position} "
+            f"{counts.earlier_through}, so those records were sighted again; "
+            "--resume continues after them instead."
+        )
+    return lines

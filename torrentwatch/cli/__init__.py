@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import pyarrow as pa
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from common.errors import TorrentwatchError
-from monitors.magnetico import sniff_format
-from torrentwatch import demo as demo_stage
+from common.errors import RuleTestsFailed, SourceFailed, TorrentwatchError
 from torrentwatch import hashlist, query, summaries
 from torrentwatch import import_magnetico as magnetico_stage
 from torrentwatch import ingest as ingest_stage
 from torrentwatch.cli.export import export_app
 from torrentwatch.cli.review import review_app
-from torrentwatch.render import csv_text, jsonl_text, rich_table
+from torrentwatch.cli.shared import DbOption, FormatOption, console, err_console, print_table
+from torrentwatch.render import rich_table
 
+# Stages that need the rule engine (a fifth of a second to import) are imported inside
+# their commands, so `ingest` and the other commands start without it.
 app = typer.Typer(
     help="Metadata-only monitoring of public BitTorrent metadata.",
     no_args_is_help=True,
@@ -46,22 +48,11 @@ app.add_typer(review_app, name="review")
 app.add_typer(export_app, name="export")
 # Rejected lines shown by `hashlist import`; all of them are in hash_list_rejects.
 SHOWN_REJECTS = 50
-# Piped output is read by scripts and people's pagers: don't fold names at 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 240)
-err_console = Console(stderr=True)
-
-DbOption = Annotated[
-    Path, typer.Option("--db", help="DuckDB warehouse file.", envvar="TORRENTWATCH_DB")
-]
 
 
-def _progress_run(
-    paths: list[Path],
-    db: Path,
-    workers: int | None = None,
-    chunk: int = ingest_stage.DEFAULT_CHUNK,
-    batch: int = ingest_stage.DEFAULT_BATCH,
-):
+@contextmanager
+def _ingest_progress() -> Iterator[Callable[[ingest_stage.IngestSummary], None]]:
+    """A progress line on stderr; yields the ``on_progress`` callback that updates it."""
     columns = (
         TextColumn("[bold]ingest"),
         BarColumn(),
@@ -79,9 +70,7 @@ def _progress_run(
                 rej=summary.rejected_total,
             )
 
-        return ingest_stage.ingest(
-            paths, db, workers=workers, chunk_size=chunk, batch_size=batch, on_progress=update
-        )
+        yield update
 
 
 def _print_summary(summary: ingest_stage.IngestSummary) -> None:
@@ -123,7 +112,10 @@ def ingest(
     Bad inputs are recorded in `rejects` with a reason and do not stop the run; the
     exit code is 0 whenever the run itself completed.
     """
-    summary = _progress_run(paths, db, workers or None, chunk, batch)
+    with _ingest_progress() as update:
+        summary = ingest_stage.ingest(
+            paths, db, workers=workers, chunk_size=chunk, batch_size=batch, on_progress=update
+        )
     _print_summary(summary)
 
 
@@ -140,36 +132,29 @@ def sql(
         str, typer.Argument(help="One read-only query (SELECT, WITH, FROM, DESCRIBE ...).")
     ],
     db: DbOption = Path("torrentwatch.duckdb"),
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or jsonl.")] = "table",
+    fmt: FormatOption = "table",
 ) -> None:
     """Run one read-only query against the warehouse and print the result.
 
     The query reads the warehouse and nothing else: writes, host files, extensions,
     settings and second statements are refused with a reason code (docs/sql.md).
     """
-    table = query.sql(db, statement)
-    if fmt == "csv":
-        sys.stdout.write(csv_text(table))
-    elif fmt == "jsonl":
-        sys.stdout.write(jsonl_text(table))
-    elif fmt == "table":
-        console.print(rich_table(table))
-    else:
-        raise typer.BadParameter(f"--format must be table, csv or jsonl, not {fmt!r}")
+    print_table(query.sql(db, statement), fmt)
 
 
 @app.command()
 def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
     """Ingest and flag the bundled benign demo data, then show three example queries."""
-    from torrentwatch.flag import flag as run_flag
+    from torrentwatch import demo as demo_stage
 
-    summary = _progress_run([demo_stage.demo_data_dir()], db)
-    _print_summary(summary)
-    _print_flag_summary(run_flag(db))
+    with _ingest_progress() as update:
+        ingested, flagged = demo_stage.demo(db, on_progress=update)
+    _print_summary(ingested)
+    _print_flag_summary(flagged)
     console.print(f"\nWarehouse: {db}. Three queries to start from:\n")
-    for title, statement in demo_stage.EXAMPLE_QUERIES.items():
+    for title, statement, table in demo_stage.examples(db):
         console.print(f"[bold]-- {title}[/bold]\n{statement.strip()}\n")
-        console.print(rich_table(query.sql(db, statement)))
+        console.print(rich_table(table))
     console.print(f'Try your own: torrentwatch sql "SELECT * FROM torrents LIMIT 5" --db {db}')
 
 
@@ -194,20 +179,21 @@ def hashlist_import(
     Malformed lines are reported with their line numbers and stored in
     `hash_list_rejects`; the rest is loaded. Exit 1 when nothing could be loaded.
     """
-    summary = hashlist.hashlist_import(
+    done = hashlist.hashlist_import(
         file, db, name=name, source=source, fmt=fmt, if_changed=if_changed
     )
+    summary = done.summary
     console.print(Text(summaries.hashlist_text(summary)))
     if summary.unchanged:
         return
-    for reject in summary.rejects[:SHOWN_REJECTS]:
+    for reject in done.rejects[:SHOWN_REJECTS]:
         console.print(
             Text(f"  line {reject.line} {reject.reason}: {reject.detail} | {reject.text}")
         )
-    if len(summary.rejects) > SHOWN_REJECTS:
+    if len(done.rejects) > SHOWN_REJECTS:
         console.print(
             Text(
-                f"  ... and {len(summary.rejects) - SHOWN_REJECTS} more: SELECT * FROM "
+                f"  ... and {len(done.rejects) - SHOWN_REJECTS} more: SELECT * FROM "
                 f"hash_list_rejects WHERE list_name = '{summary.name}' "
                 f"AND list_version = {summary.version} ORDER BY line_number"
             )
@@ -231,28 +217,8 @@ def import_magnetico(
 ) -> None:
     """Import a magnetico export or database; bad records go to `rejects`, the rest loads."""
     counts = magnetico_stage.import_magnetico(path, db, resume=resume)
-    rejected = ", ".join(f"{code} {n}" for code, n in sorted(counts.rejected.items()))
-    # Only an import that found earlier progress read the file, so it can be sniffed.
-    position = "line"
-    if counts.earlier_through is not None and sniff_format(path) == "sqlite":
-        position = "torrents.id"
-    if counts.resumed:
-        console.print(Text(f"{path}: resumed after {position} {counts.earlier_through}"))
-    console.print(
-        Text(
-            f"{path}: {counts.records} records, new {counts.torrents_new}, "
-            f"updated {counts.torrents_updated}, files {counts.files}, "
-            f"rejected {counts.rejected_total}{f' ({rejected})' if rejected else ''}"
-        )
-    )
-    if counts.earlier_through is not None and not counts.resumed:
-        console.print(
-            Text(
-                f"note: an earlier import of this file had committed through {position} "
-                f"{counts.earlier_through}, so those records were sighted again; "
-                "--resume continues after them instead."
-            )
-        )
+    for line in summaries.magnetico_lines(path, counts):
+        console.print(Text(line))
 
 
 @hashlist_app.command("list")
@@ -296,10 +262,9 @@ def rules_test(paths: PacksArgument = None) -> None:
 
     Exit 1 when a rule cannot load or any test does not come out as written.
     """
-    from common.errors import RuleTestsFailed
-    from torrentwatch.rule_tests import rules_test as run_tests
+    from torrentwatch import rule_tests
 
-    report = run_tests(paths or [])
+    report = rule_tests.rules_test(paths or [])
     for result in report.results:
         status = "ok" if result.ok else "FAIL"
         console.print(Text(f"{status:4} {result.rule_id} ({result.tests} tests) {result.where}"))
@@ -318,9 +283,9 @@ def flag(paths: PacksArgument = None, db: DbOption = Path("torrentwatch.duckdb")
     One transaction: new matches are raised, still-matching flags refreshed, and flags
     whose rule no longer matches kept with active = false. Re-running changes nothing.
     """
-    from torrentwatch.flag import flag as run_flag
+    from torrentwatch import flag as flag_stage
 
-    _print_flag_summary(run_flag(db, paths or []))
+    _print_flag_summary(flag_stage.flag(db, paths or []))
 
 
 def _print_flag_summary(summary) -> None:
@@ -336,9 +301,9 @@ def explain(
 
     Exit 1 when no torrent has that infohash.
     """
-    from torrentwatch.explain import explain as explain_lines
+    from torrentwatch import explain as explain_stage
 
-    for line in explain_lines(db, infohash):
+    for line in explain_stage.explain(db, infohash):
         console.print(Text(line), soft_wrap=True)
 
 
@@ -381,17 +346,13 @@ def monitor(
             progress.update(tasks[name], detail=detail)
 
         summary = monitor_stage.monitor(config, db, sources=source, once=once, on_progress=update)
-    import pyarrow as pa
-
     console.print(rich_table(pa.Table.from_pylist(summary.rows()), title="sources"))
     load = summary.load
     console.print(Text(summaries.load_text(load)))
     for error in load.errors:
         console.print(Text(f"  load: {error}"))
-    failed = [g.source for g in summary.gathers if g.status != "ok"]
+    failed = summary.failed_sources
     if failed:
-        from common.errors import SourceFailed
-
         raise SourceFailed(
             f"{len(failed)} source(s) failed: {', '.join(failed)} (what they landed is loaded)"
         )

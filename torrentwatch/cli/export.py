@@ -3,23 +3,21 @@ torrentwatch.cli package)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from common.errors import ExportVerifyFailed
 from torrentwatch import export as export_stage
+from torrentwatch.cli.shared import DbOption, console
 from torrentwatch.summaries import export_text
 
 export_app = typer.Typer(
     help="Hotline exports of confirmed flags (csv, jsonl, parquet) with a manifest; verify.",
     invoke_without_command=True,
 )
-console = Console(width=None if sys.stdout.isatty() else 240)
 
 
 @export_app.callback()
@@ -36,9 +34,7 @@ def export(
     batch: Annotated[
         str | None, typer.Option("--batch", help="Write an earlier batch again (same bytes).")
     ] = None,
-    db: Annotated[
-        Path, typer.Option("--db", help="DuckDB warehouse file.", envvar="TORRENTWATCH_DB")
-    ] = Path("torrentwatch.duckdb"),
+    db: DbOption = Path("torrentwatch.duckdb"),
 ) -> None:
     """Export what TARGET has not received yet (confirmed items) as one batch.
 

@@ -3,27 +3,20 @@ torrentwatch.cli package)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from torrentwatch import review
-from torrentwatch.render import csv_text, jsonl_text, rich_table
+from torrentwatch.cli.shared import DbOption, FormatOption, console, print_table
 from torrentwatch.review_codes import DECISIONS
 
 review_app = typer.Typer(
     help="Analyst review of flags: the queue, one torrent, decisions (single, bulk), policy.",
     no_args_is_help=True,
 )
-console = Console(width=None if sys.stdout.isatty() else 240)
-
-DbOption = Annotated[
-    Path, typer.Option("--db", help="DuckDB warehouse file.", envvar="TORRENTWATCH_DB")
-]
 AnalystOption = Annotated[
     str,
     typer.Option("--analyst", help="Your analyst id (required).", envvar="TORRENTWATCH_ANALYST"),
@@ -42,7 +35,7 @@ def queue(
         int,
         typer.Option(help="Show at most N torrents (0: all).", min=0, max=review.MAX_QUEUE_LIMIT),
     ] = 0,
-    fmt: Annotated[str, typer.Option("--format", help="table, csv or jsonl.")] = "table",
+    fmt: FormatOption = "table",
 ) -> None:
     """Torrents waiting for a decision, highest level then score first, one line each.
 
@@ -50,14 +43,7 @@ def queue(
     confirmation, or escalated. Dismissed torrents stay out until their evidence changes.
     """
     table = review.review_queue(db, limit=limit or None)
-    if fmt == "csv":
-        sys.stdout.write(csv_text(table))
-    elif fmt == "jsonl":
-        sys.stdout.write(jsonl_text(table))
-    elif fmt == "table":
-        console.print(rich_table(table, title=f"review queue: {table.num_rows} torrent(s)"))
-    else:
-        raise typer.BadParameter(f"--format must be table, csv or jsonl, not {fmt!r}")
+    print_table(table, fmt, title=f"review queue: {table.num_rows} torrent(s)")
 
 
 @review_app.command("show")
