@@ -27,7 +27,6 @@ _CHILD = """
 import json, os, resource, sys, time
 from pathlib import Path
 
-import kit_path  # noqa: F401  (the repository root on sys.path, for testkit/)
 stage, source, db = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 start = time.perf_counter()
 if stage == "ingest":

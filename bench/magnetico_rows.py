@@ -31,24 +31,23 @@ import kit_path  # noqa: F401  (the repository root on sys.path, for testkit/)
 import pyarrow as pa
 from magnetico_bench import time_floor
 
-import torrentwatch.magnetico_load as loader
+import parsers.magnetico as records
+import torrentwatch.import_magnetico as stage
 from parsers.columnar import ParsedBatch
 from testkit.magnetico_exports import write_synthetic_export
-from torrentwatch.import_magnetico import WRITER_MEMORY
-from warehouse.db import connect
+from warehouse.db import WRITER_MEMORY, connect
 from warehouse.load import INSERT_ALL_FILES_SQL, load_batch
 
 
 def prepared_batch(export: Path) -> ParsedBatch:
     """The export's first block as the four tables the importer loads."""
-    origin = loader._Origin("bench", str(export), datetime.now(UTC), "bench")
+    origin = records.Origin("bench", str(export), datetime.now(UTC))
     con = duckdb.connect(config={"threads": 1})
-    blocks = loader._jsonl_blocks(export, compressed=False, block_bytes=loader.BLOCK_BYTES)
+    blocks = records.jsonl_blocks(export, compressed=False)
     block = next(iter(blocks))
-    good, rejects = loader.checked_parts(con, block, origin)
-    batch = loader.prepare(loader._span(block), good, rejects, origin).batch
+    batch = records.prepare_block(block, origin, con).batch
     return replace(
-        batch, torrents=loader._rechunked(batch.torrents), files=loader._rechunked(batch.files)
+        batch, torrents=stage._rechunked(batch.torrents), files=stage._rechunked(batch.files)
     )
 
 

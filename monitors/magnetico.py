@@ -5,7 +5,7 @@ JSON lines (``{"infoHash": "<40 hex>", "name": ..., "files": [{"size": ..., "pat
 "dir/file"}]}``), often zstd-compressed. This source only finds those files and hands
 each one, by path, to the landing zone (``Gathered.payload_file``): an export can be
 tens of gigabytes, so it is never read into memory here. Loading is set-wise, in
-``torrentwatch.magnetico_load``.
+``torrentwatch.import_magnetico`` (records checked in ``parsers.magnetico``).
 
 Settings: ``path`` (required) — an export or database file, a folder (every file in
 it, recursively), or a glob pattern. The format of each file is found by sniffing

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-import torrentwatch.magnetico_load as magnetico_loading
+import torrentwatch.import_magnetico as magnetico_loading
 from common.errors import WarehouseError
 
 

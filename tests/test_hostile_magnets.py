@@ -197,7 +197,7 @@ def test_ingest_turns_a_parser_bug_into_a_reject(
     def broken(*_args, **_kwargs):
         raise OverflowError("a bug the parser did not foresee")
 
-    monkeypatch.setattr("torrentwatch.ingest.parse_torrent", broken)
+    monkeypatch.setattr("parsers.items.parse_torrent", broken)
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.torrent").write_bytes(b"d4:infod4:name1:xee")

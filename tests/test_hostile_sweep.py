@@ -589,10 +589,10 @@ def test_mutated_magnetico_json_lines_give_records_or_rejects() -> None:
     import json
     from datetime import UTC, datetime
 
-    from torrentwatch.magnetico_load import _Origin, prepare_block, split_lines
+    from parsers.magnetico import Origin, prepare_block, split_lines
 
     rng = random.Random(110_011)
-    origin = _Origin("magnetico", "e.jsonl", datetime(2026, 1, 1, tzinfo=UTC), "run")
+    origin = Origin("magnetico", "e.jsonl", datetime(2026, 1, 1, tzinfo=UTC))
     pool = [json.dumps(_magnetico_record(rng)).encode() for _ in range(30)]
     for _ in range(600):
         lines = [

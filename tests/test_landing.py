@@ -231,3 +231,69 @@ def test_token_bucket_paces_requests():
     for _ in range(10_000):
         free.pace()
     assert time.monotonic() - started < 0.5
+
+
+def test_every_kind_a_source_lands_has_one_typed_loader():
+    """The loader's table names every kind the landing zone accepts, each with a
+    handler of a declared shape; the kinds parsed whole use the parsers' dispatch."""
+    from monitors.base import GATHERED_KINDS
+    from parsers.items import ITEM_PARSERS
+    from torrentwatch.import_magnetico import load_magnetico
+    from torrentwatch.monitor_load import LANDED_KINDS, Batched, FromFile, Lines
+
+    assert set(LANDED_KINDS) == GATHERED_KINDS
+    for kind, handler in LANDED_KINDS.items():
+        assert isinstance(handler, Batched | Lines | FromFile), kind
+        if isinstance(handler, Batched | Lines):
+            assert handler.parse is ITEM_PARSERS[kind]
+    assert LANDED_KINDS["magnetico"] == FromFile(load_magnetico)
+
+
+def test_load_and_magnetico_counts_read_as_before():
+    """The records of counts share common.summary's as_dict; what they give is what
+    their hand-written as_dict gave."""
+    from collections import Counter
+
+    from torrentwatch.import_magnetico import MagneticoCounts
+    from torrentwatch.monitor_load import LoadSummary
+
+    load = LoadSummary(
+        "r1",
+        3,
+        2,
+        1,
+        torrents_new=4,
+        files=9,
+        observations=5,
+        rejected=Counter({"json.invalid": 2, "bencode.invalid": 1}),
+        by_source={"b": {"items": 1, "failed": 0}, "a": {"items": 1, "failed": 1}},
+        errors=("gone",),
+    )
+    assert load.as_dict() == {
+        "run_id": "r1",
+        "pending": 3,
+        "loaded": 2,
+        "failed": 1,
+        "torrents_new": 4,
+        "torrents_updated": 0,
+        "files": 9,
+        "observations": 5,
+        "rejected": {"bencode.invalid": 1, "json.invalid": 2},
+        "by_source": {"a": {"items": 1, "failed": 1}, "b": {"items": 1, "failed": 0}},
+        "errors": ["gone"],
+    }
+    assert list(load.as_dict()["rejected"]) == ["bencode.invalid", "json.invalid"]
+    assert load.rejected_total == 3
+    counts = MagneticoCounts(records=7, observations=5, rejected={"z": 1, "a": 1})
+    assert counts.as_dict() == {
+        "records": 7,
+        "torrents_new": 0,
+        "torrents_updated": 0,
+        "files": 0,
+        "observations": 5,
+        "rejected": {"a": 1, "z": 1},
+        "earlier_through": None,
+        "resumed": False,
+    }
+    assert list(counts.as_dict()) == list(MagneticoCounts.__dataclass_fields__)
+    assert counts.rejected_total == 2

@@ -15,18 +15,18 @@ import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
-import torrentwatch.magnetico_load as loading
+import parsers.magnetico as loading
 from common.errors import WarehouseError
 from monitors.base import GatherContext
 from monitors.magnetico import check_settings, gather, sniff_format
+from parsers.magnetico import read_line_blocks
 from parsers.reasons import REASONS
 from testkit.magnetico_exports import synthetic_record, write_synthetic_export
 from tests.load_faults import fail_block_load
 from tests.warehouse_rows import table_counts
 from torrentwatch.cli import app
-from torrentwatch.import_magnetico import import_magnetico
+from torrentwatch.import_magnetico import import_magnetico, load_magnetico
 from torrentwatch.ingest import ingest
-from torrentwatch.magnetico_load import load_magnetico, read_line_blocks
 from warehouse.db import connect
 from warehouse.runs import start_run
 
@@ -210,6 +210,72 @@ def test_reimport_adds_sightings_only(tmp_path):
     assert after["observations"] == 2 * before["observations"] == 1000
 
 
+# Eight lines magnetico never writes, each rejected for its own reason.
+BAD_LINES = [
+    "{broken\n",
+    "[1, 2]\n",
+    json.dumps({"infoHash": "xyz", "name": "a", "files": [{"size": 1, "path": "a"}]}) + "\n",
+    json.dumps({"infoHash": GOOD_HASH, "files": [{"size": 1, "path": "a"}]}) + "\n",
+    json.dumps({"infoHash": GOOD_HASH, "name": "a", "files": []}) + "\n",
+    json.dumps({"infoHash": GOOD_HASH, "name": "a", "files": [{"size": 1}]}) + "\n",
+    json.dumps({"infoHash": GOOD_HASH, "name": "a", "files": [{"size": -1, "path": "a"}]}) + "\n",
+    json.dumps({"infoHash": GOOD_HASH, "name": "a", "files": [{"size": 1, "path": "../a"}]}) + "\n",
+]
+
+
+def _rejects_by_run(db: Path) -> list[tuple[str, int]]:
+    con = connect(db, read_only=True)
+    rows = con.execute(
+        "SELECT run_id, count(*) FROM rejects GROUP BY run_id ORDER BY 2 DESC"
+    ).fetchall()
+    con.close()
+    return rows
+
+
+@pytest.mark.parametrize("content", ["mixed", "bad lines only", "empty"])
+def test_reimport_stores_each_reject_once(tmp_path, content):
+    """A second import of the same file adds its sightings and nothing else: its rejects
+    are reported again (the file still holds them) but stored once, by the first run
+    (they were stored twice, 8 -> 16, before)."""
+    good = [json.dumps(r) + "\n" for r in _records(40, seed=5)]
+    lines = {"mixed": good[:20] + BAD_LINES + good[20:], "bad lines only": BAD_LINES}
+    path = _write_file(tmp_path / "e.jsonl", "".join(lines.get(content, [])).encode())
+    db = tmp_path / "w.duckdb"
+    first = import_magnetico(path, db)
+    second = import_magnetico(path, db)
+    expected = 1 if content == "empty" else len(BAD_LINES)
+    assert first.rejected == second.rejected and first.rejected_total == expected
+    assert [stored for _, stored in _rejects_by_run(db)] == [expected]
+    assert table_counts(db)["observations"] == (80 if content == "mixed" else 0)
+
+
+def test_a_changed_export_landed_again_does_not_repeat_its_rejects(tmp_path):
+    """The monitor's loader: an export grown since its last load lands again (a new
+    item) and loads whole; its old bad lines are not stored a second time."""
+    from monitors.base import Gathered
+    from monitors.landing import LandingZone
+    from torrentwatch.monitor_load import load_landing
+
+    good = [json.dumps(r) + "\n" for r in _records(40, seed=6)]
+    export = _write_file(tmp_path / "e.jsonl", "".join(good[:30] + BAD_LINES).encode())
+    zone = LandingZone.local(tmp_path / "landing")
+    db = tmp_path / "w.duckdb"
+
+    def land_and_load():
+        now = datetime.now(UTC)
+        zone.land(Gathered("magnetico", "crawler", str(export), b"", now, payload_file=str(export)))
+        return load_landing(zone, db)
+
+    first = land_and_load()
+    with export.open("a") as handle:
+        handle.write("".join(good[30:]))
+    second = land_and_load()
+    assert (first.loaded, second.loaded) == (1, 1)
+    assert first.rejected_total == second.rejected_total == len(BAD_LINES)
+    assert [stored for _, stored in _rejects_by_run(db)] == [len(BAD_LINES)]
+    assert table_counts(db)["observations"] == 30 + 40
+
+
 @pytest.mark.parametrize(("variant", "workers"), [("jsonl", 1), ("jsonl", 2), ("sqlite", 1)])
 def test_a_load_that_dies_part_way_resumes_after_its_committed_blocks(
     tmp_path, monkeypatch, variant, workers
@@ -278,7 +344,7 @@ def test_a_resumed_load_skips_exactly_the_committed_records():
         refused=((3, "ab", "database.invalid", "not a readable magnetico database"),),
     )
     blocks = [block([1, 2, 3, 5], [4]), block([6, 7, 9, 10], [8], truncated=10), unreadable]
-    kept = list(loading._after(iter(blocks), 6))
+    kept = list(loading.blocks_after(iter(blocks), 6))
     assert [b.numbers.to_pylist() for b in kept] == [[7, 9, 10], []]
     assert kept[0].lines.to_pylist()[0] == '{"n": 7}\n' and kept[0].truncated == 10
     assert [entry[0] for b in kept for entry in b.refused] == [8, 3]

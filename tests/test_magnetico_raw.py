@@ -22,11 +22,10 @@ from pathlib import Path
 
 import pytest
 
-import torrentwatch.magnetico_load as loading
+import parsers.magnetico as loading
 from common.errors import WarehouseError
 from tests.load_faults import fail_block_load
-from torrentwatch.import_magnetico import import_magnetico
-from torrentwatch.magnetico_load import load_magnetico
+from torrentwatch.import_magnetico import MagneticoCounts, import_magnetico, load_magnetico
 from warehouse.db import connect
 from warehouse.runs import start_run
 
@@ -81,7 +80,7 @@ def _raw_line(infohash: str, name: bytes, files) -> bytes:
     return b'{"infoHash":"%s","name":"%s","files":[%s]}' % (infohash.encode(), name, entries)
 
 
-def _load(path: Path, db: Path, workers: int, monkeypatch) -> loading.MagneticoCounts:
+def _load(path: Path, db: Path, workers: int, monkeypatch) -> MagneticoCounts:
     """Load in blocks of two records, inline or in worker processes."""
     monkeypatch.setattr(loading, "sqlite_blocks", partial(loading.sqlite_blocks, block=2))
     con = connect(db, create=True)

@@ -485,21 +485,23 @@ def test_what_a_source_could_not_use_is_filed_in_rejects(tmp_path, db_path):
     assert zone.unloaded() == []  # filed, marked loaded, still in the landing zone
 
 
-def test_magnetico_items_wait_while_their_loader_is_unavailable(tmp_path, db_path, monkeypatch):
+def test_an_item_of_a_kind_the_loader_does_not_know_waits(tmp_path, db_path):
+    """An envelope naming a kind no source lands (written by hand, or by a newer
+    version) is left in the landing zone, named in the summary; the rest loads."""
     config = _config(tmp_path, FOLDER)
     (tmp_path / "inbox").mkdir()
-    export = tmp_path / "export.jsonl"
-    export.write_text(
-        json.dumps({"infoHash": UNKNOWN_V1, "name": "Holiday.Photos", "files": []}) + "\n"
-    )
     zone = LandingZone.local(tmp_path / "landing")
     now = datetime.now(UTC)
-    zone.land(Gathered("magnetico", "inbox", str(export), b"", now, payload_file=str(export)))
-    monkeypatch.setitem(sys.modules, "torrentwatch.magnetico_load", None)  # import fails
+    zone.land(Gathered("magnet", "inbox", "odd", _magnet(KART), now))
+    zone.land(Gathered("torrent", "inbox", "kart.torrent", encode(KART), now))
+    (odd,) = [key for key in zone.unloaded() if zone.read_envelope(key).source_ref == "odd"]
+    path = tmp_path / "landing" / odd
+    path.write_text(path.read_text().replace('"kind": "magnet"', '"kind": "hologram"'))
     summary = load_landing(config, db_path)
-    assert (summary.loaded, summary.failed) == (0, 1)
-    assert "magnetico loading is not available" in summary.errors[0]
-    assert len(zone.unloaded()) == 1  # kept for the next load
+    assert (summary.loaded, summary.failed) == (1, 1)
+    assert "of kind 'hologram', which this loader does not load" in summary.errors[0]
+    assert summary.by_source["inbox"]["failed"] == 1
+    assert zone.unloaded() == [odd]  # kept for a loader that knows the kind
 
 
 def test_magnetico_items_go_to_the_magnetico_loader(tmp_path, db_path):
@@ -531,7 +533,8 @@ def test_magnetico_items_go_to_the_magnetico_loader(tmp_path, db_path):
 def test_a_magnetico_item_whose_load_died_is_resumed_not_repeated(tmp_path, db_path, monkeypatch):
     """The monitor's loader gives each export its landing key: after a load that died
     part-way, the next load takes only the blocks that were not committed."""
-    import torrentwatch.magnetico_load as loading
+    import torrentwatch.monitor_load as monitor_loading
+    from torrentwatch.import_magnetico import load_magnetico
 
     config = _config(tmp_path, FOLDER)
     (tmp_path / "inbox").mkdir()
@@ -555,9 +558,8 @@ def test_a_magnetico_item_whose_load_died_is_resumed_not_repeated(tmp_path, db_p
             "magnetico", "inbox", str(export), b"", datetime.now(UTC), payload_file=str(export)
         )
     )
-    monkeypatch.setattr(
-        loading, "load_magnetico", partial(loading.load_magnetico, block_bytes=16 * 1024)
-    )
+    small_blocks = monitor_loading.FromFile(partial(load_magnetico, block_bytes=16 * 1024))
+    monkeypatch.setitem(monitor_loading.LANDED_KINDS, "magnetico", small_blocks)
     restore = fail_block_load(monkeypatch, 2)
     first = load_landing(config, db_path)
     assert (first.loaded, first.failed) == (0, 1) and len(zone.unloaded()) == 1

@@ -65,7 +65,7 @@ def test_flag_summary_as_dict_is_every_field_in_order():
 
 
 def test_magnetico_lines_name_the_earlier_progress(tmp_path):
-    from torrentwatch.magnetico_load import MagneticoCounts
+    from torrentwatch.import_magnetico import MagneticoCounts
     from torrentwatch.summaries import magnetico_lines
 
     export = tmp_path / "export.jsonl"

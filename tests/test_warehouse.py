@@ -147,7 +147,7 @@ def test_bulk_loads_leave_no_table_pages_cached(tmp_path):
     from datetime import UTC, datetime
 
     from testkit.magnetico_exports import write_synthetic_export
-    from torrentwatch.magnetico_load import load_magnetico
+    from torrentwatch.import_magnetico import load_magnetico
     from warehouse.runs import start_run
 
     export = write_synthetic_export(tmp_path / "e.jsonl", 20_000)

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from common.checks import check_int
-from common.errors import FileTooLarge, InputRejected, NotRegularFile
+from common.errors import FileTooLarge, NotRegularFile
 from common.files import open_regular
 from common.processes import worker_pool
 from common.summary import Summary
@@ -47,10 +47,8 @@ from parsers.inputs import (
     reading_reject,
     sniff_file,
 )
-from parsers.magnet import parse_magnet_lines
-from parsers.reasons import parser_error
+from parsers.items import parse_item
 from parsers.records import RawItem, Reject, Sighting, TorrentMeta
-from parsers.torrent import parse_torrent
 from warehouse.db import WRITER_MEMORY, connect
 from warehouse.load import load_batch
 from warehouse.runs import RunRecord, recorded_run
@@ -89,52 +87,6 @@ class IngestSummary(Summary):
     observations: int = 0
     skipped: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
-
-
-def _as_reject(item: RawItem, exc: InputRejected, data: bytes) -> Reject:
-    ref = exc.source_ref or item.source_ref
-    return Reject(
-        source=item.source,
-        source_ref=ref,
-        sha256=hashlib.sha256(data).hexdigest(),
-        reason=exc.reason,
-        detail=f"{ref}: {exc.detail}",
-        seen_at=item.seen_at,
-    )
-
-
-def parse_item(
-    item: RawItem, *, first_line: int = 1
-) -> tuple[list[tuple[TorrentMeta, Sighting]], list[Reject]]:
-    """Parse one raw item; a bad input becomes a Reject, never an exception: one the
-    parsers do not foresee becomes ``input.parser_error`` and the run goes on.
-
-    A magnet item may be a slice of a longer list: ``first_line`` numbers its lines.
-    """
-    try:
-        return _parse_item(item, first_line)
-    except Exception as exc:
-        return [], [_as_reject(item, parser_error(exc, item.kind, item.source_ref), item.data)]
-
-
-def _parse_item(
-    item: RawItem, first_line: int
-) -> tuple[list[tuple[TorrentMeta, Sighting]], list[Reject]]:
-    if item.kind == "torrent":
-        try:
-            meta = parse_torrent(item.data, source_ref=item.source_ref)
-        except InputRejected as exc:
-            return [], [_as_reject(item, exc, item.data)]
-        return [(meta, Sighting(item.source, item.source_ref, item.seen_at))], []
-    parsed: list[tuple[TorrentMeta, Sighting]] = []
-    rejects: list[Reject] = []
-    lines = parse_magnet_lines(item.data, source_ref=item.source_ref, first_line=first_line)
-    for ref, line, outcome in lines:
-        if isinstance(outcome, InputRejected):
-            rejects.append(_as_reject(item, outcome, line))
-        else:
-            parsed.append((outcome, Sighting(item.source, ref, item.seen_at)))
-    return parsed, rejects
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,54 +1,54 @@
 """The loader: the single DuckDB writer, taking landed items into the warehouse.
 
-Every item the landing zone holds and no journal marks loaded is read, parsed with the
-ingest pipeline (``parse_item``, ``build_batch``, ``load_batch``) and loaded in batches,
-one transaction each; only after a batch commits are its items marked loaded. So a
-load that fails (the warehouse locked, a crash) leaves its items for the next load,
-and nothing gathered is lost. The one gap: a crash after a commit and before its
-journal file is written loads that batch again next time, which adds its sightings
-to ``observations`` twice but never duplicates torrents or files.
+Every item the landing zone holds and no journal marks loaded is read, parsed by its
+kind's parser (``parsers.items``) and loaded in batches (``build_batch``,
+``load_batch``), one transaction each; only after a batch commits are its items marked
+loaded. So a load that fails (the warehouse locked, a crash) leaves its items for the
+next load, and nothing gathered is lost. The one gap: a crash after a commit and
+before its journal file is written loads that batch again next time, which adds its
+sightings to ``observations`` twice but never duplicates torrents or files.
 
-Item kinds: ``torrent`` and ``magnet`` are parsed as ``ingest`` parses files, keeping
-what the source said (title, category, seeders, leechers) in ``observations``. A magnet
-list is read line by line (``parsers.inputs.magnet_slices``, ingest's cap on one line):
-one that fits in a batch joins the others; a longer one is loaded on its own, a batch of
-lines per transaction, each moving ``load_progress`` under its landing key (as magnetico
-exports do), so a load that dies part-way resumes after the lines it committed;
-``observation`` (JSON ``{infohash, seeders, leechers, title, category}``) becomes an
-observation, and a magnet-only torrent row when the infohash is new; ``magnetico``
-exports go to ``torrentwatch.magnetico_load.load_magnetico``, one transaction per file.
+How each kind of landed item is loaded is one table, ``LANDED_KINDS``: ``torrent``,
+``observation`` and ``reject`` payloads are parsed whole into the batch being built
+(``Batched``), keeping what the source said (title, category, seeders, leechers) in
+``observations``; an ``observation`` becomes a magnet-only torrent row when its
+infohash is new. A ``magnet`` list is read line by line (``parsers.inputs.magnet_slices``,
+ingest's cap on one line; ``Lines``): one that fits in a batch joins the others; a
+longer one is loaded on its own, a batch of lines per transaction, each moving
+``load_progress`` under its landing key (as magnetico exports do), so a load that dies
+part-way resumes after the lines it committed. A ``magnetico`` export is loaded from
+its file by ``torrentwatch.import_magnetico.load_magnetico`` (``FromFile``), one
+transaction per block, its result a ``MagneticoCounts``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import itertools
-import json
 import os
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow.compute as pc
 
 from common.errors import LandingError, NotRegularFile, TorrentwatchError
 from common.files import open_regular
-from common.textcap import cap_text
+from common.summary import Summary
 from monitors.landing import Landed, LandingZone, item_key_of
-from parsers import inputs
+from parsers import inputs, items
 from parsers.columnar import ParsedBatch, build_batch
-from parsers.inputs import LongLine, MagnetSlice, long_line_reject, magnet_slices
-from parsers.magnet import magnet_to_metas
-from parsers.reasons import REASONS, parser_error
-from parsers.records import MagnetLink, RawItem, Reject, Sighting, TorrentMeta
-from torrentwatch.ingest import WRITER_MEMORY, parse_item
-from warehouse.db import connect
+from parsers.inputs import LongLine, MagnetSlice, magnet_slices
+from parsers.items import ItemOrigin, ItemParser, ParsedItem
+from parsers.records import Reject, Sighting, TorrentMeta
+from torrentwatch.import_magnetico import MagneticoCounts, load_magnetico
+from warehouse.db import WRITER_MEMORY, connect
 from warehouse.load import Progress, committed_through, load_batch
-from warehouse.runs import finish_run, start_run
+from warehouse.runs import RunRecord, recorded_run
 
 BATCH_ITEMS = 5_000  # landed items (or magnet-list lines) per load transaction
 BATCH_BYTES = 256 * 1024 * 1024  # ... or fewer, when their payloads add up to this
@@ -57,12 +57,69 @@ BATCH_BYTES = 256 * 1024 * 1024  # ... or fewer, when their payloads add up to t
 # at a million lines, 5,000 a transaction took 66 s, 50,000 took 40 s (the whole list
 # in one transaction: 32 s and four times the memory; BENCHMARKS.md).
 LIST_LINES = 50_000
-_HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _COUNT_KEYS = ("items", "observations", "rejected", "failed")
 
 
+# --------------------------------------------------------- the kinds of landed item
+
+
 @dataclass(frozen=True, slots=True)
-class LoadSummary:
+class Batched:
+    """A kind whose payload is parsed whole into the batch being built."""
+
+    parse: ItemParser
+
+
+@dataclass(frozen=True, slots=True)
+class Lines:
+    """A list read line by line: into the batch being built when it fits one, else
+    streamed on its own (``parse_part`` for each slice; ``parse`` for an empty one)."""
+
+    parse: ItemParser
+    parse_part: Callable[[ItemOrigin, MagnetSlice | LongLine], ParsedItem]
+
+
+class FileLoader(Protocol):
+    """A set-wise loader of a landed file, inside the caller's run."""
+
+    def __call__(
+        self,
+        con,
+        path: Path,
+        *,
+        source: str,
+        source_ref: str,
+        seen_at: datetime,
+        run_id: str,
+        progress_key: str | None,
+    ) -> MagneticoCounts: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FromFile:
+    """A kind loaded from its payload file by its own loader, in transactions of its
+    own, after the batched items."""
+
+    load: FileLoader
+
+
+Handler = Batched | Lines | FromFile
+
+# How each kind of landed item (``monitors.base.GATHERED_KINDS``) is loaded.
+LANDED_KINDS: dict[str, Handler] = {
+    "torrent": Batched(items.ITEM_PARSERS["torrent"]),
+    "magnet": Lines(items.ITEM_PARSERS["magnet"], items.parse_magnet_part),
+    "observation": Batched(items.ITEM_PARSERS["observation"]),
+    "reject": Batched(items.ITEM_PARSERS["reject"]),
+    "magnetico": FromFile(load_magnetico),
+}
+
+
+# ------------------------------------------------------------------------ the counts
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSummary(Summary):
     """What one load did. ``failed`` items stay in the landing zone for the next load."""
 
     run_id: str
@@ -76,25 +133,6 @@ class LoadSummary:
     rejected: Counter[str] = field(default_factory=Counter)
     by_source: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
-
-    @property
-    def rejected_total(self) -> int:
-        return sum(self.rejected.values())
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "run_id": self.run_id,
-            "pending": self.pending,
-            "loaded": self.loaded,
-            "failed": self.failed,
-            "torrents_new": self.torrents_new,
-            "torrents_updated": self.torrents_updated,
-            "files": self.files,
-            "observations": self.observations,
-            "rejected": dict(sorted(self.rejected.items())),
-            "by_source": {k: dict(v) for k, v in sorted(self.by_source.items())},
-            "errors": list(self.errors),
-        }
 
 
 @dataclass(slots=True)
@@ -129,6 +167,9 @@ class _Tally:
         )
 
 
+# -------------------------------------------------------------------------- the load
+
+
 def load_landing(
     zone: LandingZone,
     db: str | Path,
@@ -151,28 +192,49 @@ def load_landing(
         # Listed while holding the writer lock: a load that finished a moment ago has
         # marked its items, so none is loaded twice by two overlapping runs.
         pending = _not_yet_committed(con, zone, zone.unloaded())
-    except BaseException:
+        tally = _Tally(pending=len(pending))
+        with recorded_run(con, "monitor") as run:
+            try:
+                _load_pending(
+                    con, zone, run.run_id, pending, tally, batch_items, list_lines, on_progress
+                )
+            finally:
+                _record(run, tally)
+    finally:
         con.close()
-        raise
-    tally = _Tally(pending=len(pending))
-    run_id = start_run(con, "monitor")
+    return tally.frozen(run.run_id)
+
+
+def _load_pending(
+    con,
+    zone: LandingZone,
+    run_id: str,
+    pending: list[str],
+    tally: _Tally,
+    batch_items: int,
+    list_lines: int,
+    on_progress: Callable[[LoadSummary], None] | None,
+) -> None:
+    """The batches first, then each long magnet list and each file of its own."""
     report = (lambda: on_progress(tally.frozen(run_id))) if on_progress else lambda: None
-    try:
-        later = _Later()
-        for group in _groups(zone, pending, batch_items, tally, later):
-            _load_group(con, zone, run_id, group, tally)
-            report()
-        for landed in later.magnet_lists:
-            _load_magnet_list(con, zone, run_id, landed, list_lines, tally, report)
-        for landed in later.magnetico:
-            _load_magnetico(con, zone, run_id, landed, tally)
-    except BaseException:
-        _finish(con, run_id, "failed", tally)
-        con.close()
-        raise
-    _finish(con, run_id, "completed", tally)
-    con.close()
-    return tally.frozen(run_id)
+    later = _Later()
+    for group in _groups(zone, pending, batch_items, tally, later):
+        _load_group(con, zone, run_id, group, tally)
+        report()
+    for landed, handler in later.magnet_lists:
+        _load_magnet_list(con, zone, run_id, landed, handler, list_lines, tally, report)
+    for landed, loader in later.files:
+        _load_file(con, zone, run_id, landed, loader, tally)
+
+
+def _record(run: RunRecord, tally: _Tally) -> None:
+    """The run row's counts and detail, however the load ended."""
+    summary = tally.frozen(run.run_id)
+    run.items_read = tally.loaded
+    run.torrents_new = tally.torrents_new
+    run.torrents_updated = tally.torrents_updated
+    run.rejected = summary.rejected_total
+    run.detail = summary.as_dict()
 
 
 def _not_yet_committed(con, zone: LandingZone, pending: list[str]) -> list[str]:
@@ -192,20 +254,6 @@ def _not_yet_committed(con, zone: LandingZone, pending: list[str]) -> list[str]:
     return [key for key in pending if item_key_of(key) not in done]
 
 
-def _finish(con, run_id: str, status: str, tally: _Tally) -> None:
-    summary = tally.frozen(run_id)
-    finish_run(
-        con,
-        run_id,
-        status=status,
-        items_read=tally.loaded,
-        torrents_new=tally.torrents_new,
-        torrents_updated=tally.torrents_updated,
-        rejected=summary.rejected_total,
-        detail=summary.as_dict(),
-    )
-
-
 @dataclass(slots=True)
 class _Group:
     keys: list[str] = field(default_factory=list)
@@ -215,13 +263,33 @@ class _Group:
     size: int = 0
     weight: int = 0  # inputs: one per item, one per line of a magnet list
 
+    def add(self, result: ParsedItem, weight: int = 0) -> None:
+        self.parsed.extend(result.parsed)
+        self.rejects.extend(result.rejects)
+        self.weight += weight
+
 
 @dataclass(slots=True)
 class _Later:
     """Items loaded after the grouped ones, each in transactions of its own."""
 
-    magnet_lists: list[Landed] = field(default_factory=list)  # longer than one batch
-    magnetico: list[Landed] = field(default_factory=list)
+    magnet_lists: list[tuple[Landed, Lines]] = field(default_factory=list)  # over one batch
+    files: list[tuple[Landed, FileLoader]] = field(default_factory=list)
+
+
+def _origin(landed: Landed) -> ItemOrigin:
+    """What the parsers are told of a landed item: its envelope, less the landing."""
+    return ItemOrigin(
+        landed.kind,
+        landed.source,
+        landed.source_ref,
+        landed.seen_at,
+        landed.infohash,
+        landed.title,
+        landed.category,
+        landed.seeders,
+        landed.leechers,
+    )
 
 
 def _groups(
@@ -231,17 +299,19 @@ def _groups(
     for envelope_key in pending:
         try:
             landed = zone.read_envelope(envelope_key)
+            handler = _handler(landed)
         except LandingError as exc:  # torn or damaged: left for a new gather to rewrite
             tally.failed += 1
             tally.source(envelope_key.split("/")[1])["failed"] += 1
             tally.errors.append(str(exc))
             continue
-        if landed.kind == "magnetico":
-            later.magnetico.append(landed)
+        if isinstance(handler, FromFile):
+            later.files.append((landed, handler.load))
             continue
         try:
-            if not _parse_landed(zone, landed, group, limit):
-                later.magnet_lists.append(landed)
+            if not _parse_landed(zone, landed, handler, group, limit):
+                assert isinstance(handler, Lines)
+                later.magnet_lists.append((landed, handler))
                 continue
         except LandingError as exc:  # the payload is missing: leave it, say so
             _failed(tally, landed, exc)
@@ -256,33 +326,44 @@ def _groups(
         yield group
 
 
-def _failed(tally: _Tally, landed: Landed, exc: LandingError) -> None:
+def _handler(landed: Landed) -> Handler:
+    """How ``landed`` is loaded; LandingError for a kind no source lands (an envelope
+    written by hand or by a newer version), which is left in the landing zone."""
+    handler = LANDED_KINDS.get(landed.kind)
+    if handler is None:
+        known = ", ".join(sorted(LANDED_KINDS))
+        raise LandingError(
+            f"landed item {landed.key} is of kind {landed.kind!r}, which this loader does "
+            f"not load (it loads: {known})"
+        )
+    return handler
+
+
+def _failed(tally: _Tally, landed: Landed, exc: Exception) -> None:
     tally.failed += 1
     tally.source(landed.source)["failed"] += 1
     tally.errors.append(str(exc))
 
 
-def _parse_landed(zone: LandingZone, landed: Landed, group: _Group, limit: int) -> bool:
-    """Parse one item into ``group``; False (nothing added) for a magnet list longer
-    than one batch of ``limit`` lines, which is streamed on its own."""
-    if landed.kind == "magnet" and landed.payload_size:
+def _parse_landed(
+    zone: LandingZone, landed: Landed, handler: Batched | Lines, group: _Group, limit: int
+) -> bool:
+    """Parse one item into ``group``; False (nothing added) for a list longer than one
+    batch of ``limit`` lines, which is streamed on its own."""
+    origin = _origin(landed)
+    if isinstance(handler, Lines) and landed.payload_size:
         with _magnet_parts(zone, landed, limit) as parts:
             head = list(itertools.islice(parts, 2))
         if len(head) > 1:
             return False
         for part in head:
-            _parse_part(landed, part, group)
+            group.add(handler.parse_part(origin, part), _weight(part))
         return True
     group.weight += 1
     if landed.payload_size > inputs.MAX_INPUT_BYTES:
         group.rejects.append(_too_large(zone, landed))
         return True
-    data = zone.payload(landed)
-    try:
-        _parse_payload(landed, data, group)
-    except Exception as exc:  # a parser bug costs this item alone, not the load
-        rejected = parser_error(exc, landed.kind, landed.source_ref)
-        group.rejects.append(_reject(landed, data, rejected.reason, rejected.detail))
+    group.add(items.parse_payload(origin, zone.payload(landed)))
     return True
 
 
@@ -314,21 +395,6 @@ def _read_parts(handle, landed: Landed, limit: int) -> Iterator[MagnetSlice | Lo
         raise LandingError(f"cannot read landed item {landed.key}: {exc}") from exc
 
 
-def _parse_part(landed: Landed, part: MagnetSlice | LongLine, group: _Group) -> None:
-    """Lines of a landed magnet list into ``group``, numbered as in the whole list."""
-    if isinstance(part, LongLine):
-        group.rejects.append(
-            long_line_reject(landed.source, landed.source_ref, part, landed.seen_at)
-        )
-        group.weight += _weight(part)
-        return
-    item = RawItem(landed.source, landed.source_ref, "magnet", part.data, landed.seen_at)
-    parsed, rejects = parse_item(item, first_line=part.first_line)
-    group.parsed.extend(_as_said(landed, parsed))
-    group.rejects.extend(rejects)
-    group.weight += _weight(part)
-
-
 def _weight(part: MagnetSlice | LongLine) -> int:
     return 1 if isinstance(part, LongLine) else part.lines
 
@@ -356,6 +422,7 @@ def _load_magnet_list(
     zone: LandingZone,
     run_id: str,
     landed: Landed,
+    handler: Lines,
     limit: int,
     tally: _Tally,
     report: Callable[[], None],
@@ -365,6 +432,7 @@ def _load_magnet_list(
     line, so a load that dies part-way resumes after the lines it committed. The last
     block also records the item in ``landed_items``; then the item is marked loaded."""
     through = committed_through(con, landed.key) or 0
+    origin = _origin(landed)
     group = _Group()
     try:
         with _magnet_parts(zone, landed, limit) as parts:
@@ -373,7 +441,7 @@ def _load_magnet_list(
                     _load_group(con, zone, run_id, group, tally, Progress(landed.key, through))
                     report()
                     group = _Group()
-                _parse_part(landed, part, group)
+                group.add(handler.parse_part(origin, part), _weight(part))
                 through = _last_line(part)
     except LandingError as exc:  # the payload is missing or torn: leave it, say so
         _failed(tally, landed, exc)
@@ -382,48 +450,6 @@ def _load_magnet_list(
     group.items[landed.source] += 1
     _load_group(con, zone, run_id, group, tally, Progress(landed.key, through))
     report()
-
-
-def _parse_payload(landed: Landed, data: bytes, group: _Group) -> None:
-    if landed.kind == "observation":
-        _parse_observation(landed, data, group)
-        return
-    if landed.kind == "reject":
-        group.rejects.append(_source_reject(landed, data))
-        return
-    if not data:
-        group.rejects.append(_reject(landed, data, "input.empty", "the item has no bytes"))
-        return
-    item = RawItem(landed.source, landed.source_ref, landed.kind, data, landed.seen_at)
-    parsed, rejects = parse_item(item)
-    group.parsed.extend(_as_said(landed, parsed))
-    group.rejects.extend(rejects)
-
-
-def _as_said(
-    landed: Landed, parsed: list[tuple[TorrentMeta, Sighting]]
-) -> list[tuple[TorrentMeta, Sighting]]:
-    """``parsed`` with what the source said of the item (title, category, peers)."""
-    extras = {
-        "title": landed.title,
-        "category": landed.category,
-        "seeders": landed.seeders,
-        "leechers": landed.leechers,
-    }
-    if all(value is None for value in extras.values()):
-        return parsed
-    return [(meta, replace(sighting, **extras)) for meta, sighting in parsed]
-
-
-def _reject(landed: Landed, data: bytes, reason: str, detail: str) -> Reject:
-    return Reject(
-        landed.source,
-        landed.source_ref,
-        hashlib.sha256(data).hexdigest(),
-        reason,
-        f"{landed.source_ref}: {detail}",
-        landed.seen_at,
-    )
 
 
 def _too_large(zone: LandingZone, landed: Landed) -> Reject:
@@ -442,70 +468,6 @@ def _too_large(zone: LandingZone, landed: Landed) -> Reject:
     )
 
 
-def _source_reject(landed: Landed, data: bytes) -> Reject:
-    """What a source could not use, filed under its own reason (or as unreadable when
-    the record itself is damaged); the landed record stays in the landing zone."""
-    try:
-        record = json.loads(data.decode("utf-8"))
-        reason, detail = record["reason"], record["detail"]
-        if reason not in REASONS or not isinstance(detail, str):
-            raise ValueError(f"reason {reason!r} is not a known code")
-    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        return _reject(landed, data, "input.unreadable", f"reject record: {exc}")
-    return _reject(landed, data, reason, detail)
-
-
-def _parse_observation(landed: Landed, data: bytes, group: _Group) -> None:
-    """A sighting without metadata: JSON ``{infohash, seeders, leechers, completed, title,
-    category}``."""
-    try:
-        record = json.loads(data.decode("utf-8"))
-        if not isinstance(record, dict):
-            raise ValueError("not a JSON object")
-        infohash = str(record.get("infohash") or landed.infohash or "").lower()
-        if not _HEX.fullmatch(infohash):
-            raise ValueError(f"infohash {infohash[:80]!r} is not 40 or 64 hex digits")
-        seeders = _count(record.get("seeders", landed.seeders), "seeders")
-        leechers = _count(record.get("leechers", landed.leechers), "leechers")
-        completed = _count(record.get("completed"), "completed")
-        title = _text(record.get("title", landed.title), "title")
-        category = _text(record.get("category", landed.category), "category")
-    except (UnicodeDecodeError, ValueError) as exc:
-        group.rejects.append(_reject(landed, data, "input.unreadable", f"observation: {exc}"))
-        return
-    v1 = (infohash,) if len(infohash) == 40 else ()
-    v2 = (infohash,) if len(infohash) == 64 else ()
-    name = cap_text(title) if title else None  # the row's name; the title is capped on load
-    link = MagnetLink(infohashes_v1=v1, infohashes_v2=v2, display_name=name)
-    sighting = Sighting(
-        landed.source,
-        landed.source_ref,
-        landed.seen_at,
-        title,
-        category,
-        seeders,
-        leechers,
-        completed,
-    )
-    group.parsed.extend((meta, sighting) for meta in magnet_to_metas(link))
-
-
-def _count(value: object, key: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
-        raise ValueError(f"{key} must be a whole number from 0, not {value!r}")
-    return value
-
-
-def _text(value: object, key: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"{key} must be text, not {type(value).__name__}")
-    return value
-
-
 def _load_group(
     con,
     zone: LandingZone,
@@ -522,8 +484,8 @@ def _load_group(
     tally.torrents_updated += counts.torrents_updated
     tally.files += counts.files
     tally.observations += counts.observations
-    for source, items in group.items.items():
-        tally.source(source)["items"] += items
+    for source, count in group.items.items():
+        tally.source(source)["items"] += count
     _by_source(tally, batch, "observations", "observations")
     _by_source(tally, batch, "rejects", "rejected")
     if batch.rejects.num_rows:
@@ -538,13 +500,14 @@ def _by_source(tally: _Tally, batch: ParsedBatch, table: str, key: str) -> None:
         tally.source(entry["values"])[key] += entry["counts"]
 
 
-def _load_magnetico(con, zone: LandingZone, run_id: str, landed: Landed, tally: _Tally) -> None:
-    """A magnetico export, loaded set-wise by its own loader; a failure leaves it landed."""
-    counts = tally.source(landed.source)
+def _load_file(
+    con, zone: LandingZone, run_id: str, landed: Landed, load: FileLoader, tally: _Tally
+) -> None:
+    """A landed file (a magnetico export) loaded set-wise by its kind's loader, under
+    its landing key so a load that died part-way resumes; a failure leaves it landed."""
     try:
-        module = importlib.import_module("torrentwatch.magnetico_load")
         with zone.payload_file(landed) as path:
-            result = module.load_magnetico(
+            counts = load(
                 con,
                 path,
                 source=landed.source,
@@ -553,33 +516,17 @@ def _load_magnetico(con, zone: LandingZone, run_id: str, landed: Landed, tally: 
                 run_id=run_id,
                 progress_key=landed.key,
             )
-    except (ImportError, AttributeError) as exc:
-        tally.failed += 1
-        counts["failed"] += 1
-        tally.errors.append(f"{landed.source_ref}: magnetico loading is not available ({exc})")
-        return
     except TorrentwatchError as exc:
-        tally.failed += 1
-        counts["failed"] += 1
-        tally.errors.append(f"{landed.source_ref}: {exc}")
+        _failed(tally, landed, LandingError(f"{landed.source_ref}: {exc}"))
         return
     zone.mark_loaded([landed.key], run_id)
     tally.loaded += 1
-    counts["items"] += 1
-    for name in ("torrents_new", "torrents_updated", "files", "observations"):
-        value = _result_count(result, name)
-        setattr(tally, name, getattr(tally, name) + value)
-        if name == "observations":
-            counts["observations"] += value
-    rejected = getattr(result, "rejected", None)
-    if isinstance(result, dict):
-        rejected = result.get("rejected")
-    if isinstance(rejected, dict):  # reason code -> count
-        tally.rejected.update({str(k): int(v) for k, v in rejected.items()})
-        counts["rejected"] += sum(int(v) for v in rejected.values())
-
-
-def _result_count(result: object, name: str) -> int:
-    """A count from whatever the magnetico loader returns (a record or a mapping)."""
-    value = result.get(name) if isinstance(result, dict) else getattr(result, name, 0)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    tally.torrents_new += counts.torrents_new
+    tally.torrents_updated += counts.torrents_updated
+    tally.files += counts.files
+    tally.observations += counts.observations
+    tally.rejected.update(counts.rejected)
+    by_source = tally.source(landed.source)
+    by_source["items"] += 1
+    by_source["observations"] += counts.observations
+    by_source["rejected"] += counts.rejected_total

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from torrentwatch.export import ExportResult
     from torrentwatch.flag import FlagSummary
     from torrentwatch.hashlist import ImportSummary
-    from torrentwatch.magnetico_load import MagneticoCounts
+    from torrentwatch.import_magnetico import MagneticoCounts
     from torrentwatch.monitor_load import LoadSummary
 
 

@@ -23,6 +23,8 @@ from warehouse.db import release_cached_pages, rollback_quietly, write_error
 from warehouse.torrent_match import CLEANUP_SQL, FILL_HASHES_SQL, match_stored
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from parsers.columnar import ParsedBatch
 
 # Columns of `torrents` that describe the torrent itself, as opposed to when it was seen.
@@ -98,6 +100,19 @@ INSERT_OBSERVATIONS_SQL = (
     "INSERT INTO observations BY NAME SELECT *, $run_id AS run_id FROM batch_observations"
 )
 INSERT_REJECTS_SQL = "INSERT INTO rejects BY NAME SELECT *, $run_id AS run_id FROM batch_rejects"
+# The rejects of a file that may be loaded again (a magnetico export imported twice):
+# a reject already stored from the same place (source, and source_ref naming the file
+# and its line) for the same reason and bytes is not stored again, so loading the file
+# again adds its sightings and nothing else.
+INSERT_NEW_REJECTS_SQL = """
+INSERT INTO rejects BY NAME
+SELECT b.*, $run_id AS run_id FROM batch_rejects AS b
+WHERE NOT EXISTS (
+    SELECT 1 FROM rejects AS r
+    WHERE r.source = b.source AND r.source_ref = b.source_ref AND r.reason = b.reason
+        AND r.sha256 IS NOT DISTINCT FROM b.sha256
+)
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +129,7 @@ def load_batch(
     run_id: str,
     landed_keys: Sequence[str] = (),
     progress: Progress | None = None,
+    rejects_once: bool = False,
 ) -> LoadCounts:
     """Load ``batch`` atomically: all of it lands, or (on any error or crash) none.
 
@@ -121,6 +137,8 @@ def load_batch(
     ``landed_items`` in the same transaction, so a load is never repeated.
     ``progress``: for a block of a larger item, moved forward in the same transaction,
     so a load that dies part-way resumes after this block (``committed_through``).
+    ``rejects_once``: a reject stored before from the same place is not stored again
+    (``INSERT_NEW_REJECTS_SQL``); ``LoadCounts.rejects`` counts the ones stored.
     """
     views = {
         "batch_torrents": batch.torrents,
@@ -135,7 +153,7 @@ def load_batch(
     con.execute("SET preserve_insertion_order = false")
     try:
         with transaction(con, "loading a batch"):
-            counts = _load_registered(con, run_id)
+            counts = _load_registered(con, run_id, _rejects_sql(batch.rejects, rejects_once))
             if landed_keys:
                 con.execute(
                     "INSERT INTO landed_items SELECT unnest($keys), $run_id, now()",
@@ -169,7 +187,33 @@ def transaction(con, what: str) -> Iterator[None]:
         raise write_error(exc, f"{what} failed and was rolled back") from exc
 
 
-def _load_registered(con, run_id: str) -> LoadCounts:
+def load_rejects(
+    con, rejects: pa.Table, run_id: str, progress: Progress | None = None, *, once: bool = False
+) -> int:
+    """Store ``rejects`` (``parsers.columnar.rejects_table``) alone, with ``progress``
+    when given, in one transaction (a block of a file with no good record); ``once``
+    as ``load_batch``'s ``rejects_once``. Returns how many were stored."""
+    sql = _rejects_sql(rejects, once)
+    con.register("batch_rejects", rejects)
+    try:
+        with transaction(con, "loading rejected records"):
+            stored = con.execute(sql, {"run_id": run_id}).fetchone()[0] if sql else 0
+            if progress is not None:
+                record_progress(con, progress, run_id)
+    finally:
+        con.unregister("batch_rejects")
+    return stored
+
+
+def _rejects_sql(rejects: pa.Table, once: bool) -> str | None:
+    """The insert for a batch's rejects; None when there are none to look for (the
+    check against stored rejects reads the whole ``rejects`` table)."""
+    if not once:
+        return INSERT_REJECTS_SQL
+    return INSERT_NEW_REJECTS_SQL if rejects.num_rows else None
+
+
+def _load_registered(con, run_id: str, rejects_sql: str | None) -> LoadCounts:
     params = {"run_id": run_id}
     columns = metadata_columns(con)
     # On an error the transaction rolls back, and the temporary tables with it.
@@ -192,7 +236,7 @@ def _load_registered(con, run_id: str) -> LoadCounts:
     files_sql = INSERT_FILES_SQL if with_metadata else INSERT_ALL_FILES_SQL
     files = con.execute(files_sql).fetchone()[0]
     observations = con.execute(INSERT_OBSERVATIONS_SQL, params).fetchone()[0]
-    rejects = con.execute(INSERT_REJECTS_SQL, params).fetchone()[0]
+    rejects = con.execute(rejects_sql, params).fetchone()[0] if rejects_sql else 0
     con.execute("DROP TABLE batch_known")
     return LoadCounts(new, updated, files, observations, rejects, matched.conflicts)
 

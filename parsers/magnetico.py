@@ -1,27 +1,27 @@
-"""Loading magnetico exports and databases into the warehouse, set-wise.
+"""magnetico records: an export's or database's records read, checked and normalised.
+
+Pure reading, no warehouse: ``torrentwatch.import_magnetico`` loads what this gives.
 
 An export is read in blocks of about ``BLOCK_BYTES``; each block is cut into lines
 with one numpy pass over its bytes (so every line keeps its number for the reject
-that may name it), checked for UTF-8 once as a whole, and handed to DuckDB as one
-Arrow string column. DuckDB parses the JSON (``from_json`` with an explicit record
-structure) and checks every record in one SQL statement; the records that pass are
-normalised column-wise (``parsers.columnar``) and loaded with ``warehouse.load``,
-one transaction per block, with the same upsert as ingest: a torrent is stored
-once, a magnet-only row gains the metadata, and every record is a sighting.
+that may name it), checked for UTF-8 once as a whole, and handed to DuckDB, used
+here as an in-memory engine only, as one Arrow string column. DuckDB parses the JSON
+(``from_json`` with an explicit record structure) and checks every record in one SQL
+statement (``check_sql``); the records that pass are normalised column-wise
+(``parsers.columnar``) into the four tables a load takes (``prepare``).
 
 A magnetico SQLite database goes the same way: SQLite itself writes one JSON record
 per torrent (``json_object`` over ``torrents`` joined to ``files``), streamed in
-blocks, so the checks and the load are the ones above.
+blocks (``sqlite_blocks``), so the checks are the ones above.
 
 What the crawler really writes is kept as a client would show it: names and paths
-that are not UTF-8 (magneticod stores a torrent's bytes as they are) load with U+FFFD
-for display and their bytes in ``name_raw``/``path_raw``; pad entries whose BEP 47
-attribute the crawler dropped (``.pad/<size>``) are padding (``parsers.padding``).
+that are not UTF-8 (magneticod stores a torrent's bytes as they are) come out with
+U+FFFD for display and their bytes in ``name_raw``/``path_raw``; pad entries whose
+BEP 47 attribute the crawler dropped (``.pad/<size>``) are padding (``parsers.padding``).
 
 Nothing is dropped silently: a line that is not JSON even read byte for byte, not an
 object, or a record with a bad infohash, no name, a negative size, a ``..`` path,
-absurd nesting, or a cut-off last line becomes a row in ``rejects`` naming the file
-and the line.
+absurd nesting, or a cut-off last line becomes a ``Reject`` naming the file and the line.
 """
 
 from __future__ import annotations
@@ -29,14 +29,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import multiprocessing
-import os
 import sqlite3
-from collections import Counter, deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import closing, contextmanager
-from dataclasses import dataclass, field, fields, replace
+from contextlib import closing
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -45,9 +41,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from common.errors import NotRegularFile
-from common.processes import die_with_parent
-from monitors.magnetico import sniff_format
 from parsers.columnar import (
     ParsedBatch,
     listed_files_table,
@@ -58,13 +51,6 @@ from parsers.normalize import first_rows
 from parsers.reasons import describe
 from parsers.records import Reject
 from parsers.torrent import DEFAULT_LIMITS
-from warehouse.load import (
-    Progress,
-    committed_through,
-    load_batch,
-    record_progress,
-    transaction,
-)
 
 # Bytes of export read (and loaded in one transaction) at a time: about 90,000 records
 # of a typical export, which keeps memory flat while making each commit worth its cost.
@@ -74,9 +60,7 @@ MAX_LINE_BYTES = 64 << 20
 MAX_FILES = DEFAULT_LIMITS.max_files
 # Path components: libtorrent stops a file tree at 100 levels, so no real torrent has more.
 MAX_PATH_DEPTH = 100
-# Processes that check and normalise blocks while this one loads (more cannot help:
-# the load, by the single writer, is the other half of the work).
-MAX_WORKERS = 2
+
 # Torrents per block read from a SQLite database.
 SQLITE_BLOCK = 50_000
 # A discoveredOn outside 1970..2100 is not a time magnetico wrote: the load time stands in.
@@ -93,67 +77,15 @@ _TS = pa.timestamp("us", tz="UTC")
 
 
 @dataclass(frozen=True, slots=True)
-class MagneticoCounts:
-    """What loading one export did; ``rejected`` maps reason codes to counts."""
-
-    records: int = 0
-    torrents_new: int = 0
-    torrents_updated: int = 0
-    files: int = 0
-    observations: int = 0
-    rejected: dict[str, int] = field(default_factory=dict)
-    # The last record an earlier load of the same export committed (None: no earlier
-    # progress recorded), and whether this load skipped the records up to it.
-    earlier_through: int | None = None
-    resumed: bool = False
-
-    @property
-    def rejected_total(self) -> int:
-        return sum(self.rejected.values())
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "records": self.records,
-            "torrents_new": self.torrents_new,
-            "torrents_updated": self.torrents_updated,
-            "files": self.files,
-            "observations": self.observations,
-            "rejected": dict(sorted(self.rejected.items())),
-            "earlier_through": self.earlier_through,
-            "resumed": self.resumed,
-        }
-
-
-@dataclass(slots=True)
-class _Tally:
-    records: int = 0
-    torrents_new: int = 0
-    torrents_updated: int = 0
-    files: int = 0
-    observations: int = 0
-    rejected: Counter[str] = field(default_factory=Counter)
-    earlier_through: int | None = None
-    resumed: bool = False
-
-    def frozen(self) -> MagneticoCounts:
-        """The counts so far, field by field by name (the two classes hold the same
-        fields; only ``rejected`` changes type, Counter to dict)."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return MagneticoCounts(**values | {"rejected": dict(self.rejected)})
-
-
-@dataclass(frozen=True, slots=True)
-class _Origin:
+class Origin:
     """Where records come from, for observations and rejects."""
 
     source: str
     source_ref: str
     seen_at: datetime
-    run_id: str
     # How a record's position is written after source_ref: ":" + line number for
     # JSON lines, "#torrents.id=" + row id for a SQLite database.
     position: str = ":"
-    progress_key: str | None = None  # the key progress is recorded under, if any
     by_file_id: bool = False  # records list their files with ids to sort by (SQLite)
 
     def ref(self, number: int) -> str:
@@ -185,93 +117,39 @@ class LineBlock:
     # hold such bytes (``RAW_SCHEMA``; None when no line does, as is usual).
     raw: pa.Table | None = None
 
+    @property
+    def records(self) -> int:
+        """The records the block holds: parsed lines and refused ones (not blank lines)."""
+        return len(self.numbers) + len(self.refused)
 
-# ------------------------------------------------------------------------- entry point
-
-
-def load_magnetico(
-    con,
-    path: Path,
-    *,
-    source: str,
-    source_ref: str,
-    seen_at: datetime,
-    run_id: str,
-    workers: int | None = None,
-    block_bytes: int = BLOCK_BYTES,
-    progress_key: str | None = None,
-    resume: bool = True,
-) -> MagneticoCounts:
-    """Load one magnetico export (JSON lines, zstd JSON lines) or SQLite database.
-
-    ``con`` is an open read-write warehouse connection; the caller owns the run row.
-    Each block is loaded in its own transaction, so an error part-way through keeps
-    the blocks already loaded (the landing zone still holds the file for a retry, and
-    re-loading it only adds sightings). ``workers`` check and normalise blocks in
-    parallel with the load; by default one per core (up to ``MAX_WORKERS``) for files
-    of several blocks, none (all in this process) for smaller ones. ``block_bytes``
-    is the size of a block of JSON lines (one parse, one normalisation, one
-    transaction).
-
-    ``progress_key`` names the export (its landing key, or the identity of a file given
-    on the command line): each block's transaction records the last record number it
-    holds in ``load_progress`` under it, and with ``resume`` a later load with the same
-    key skips the records at or before it, so an export whose load died part-way is not
-    loaded (and its records sighted) twice. Without a key, or with ``resume=False``,
-    the whole file loads, and a file loaded before adds its sightings again.
-    """
-    path = Path(path)
-    origin = _Origin(source, source_ref, seen_at, run_id, progress_key=progress_key)
-    tally = _Tally()
-    try:
-        fmt = sniff_format(path)
-    except (OSError, NotRegularFile) as exc:
-        reason = "input.not_regular_file" if isinstance(exc, NotRegularFile) else "input.unreadable"
-        detail = str(exc.args[0]) if isinstance(exc, NotRegularFile) else f"cannot read: {exc}"
-        refused = [origin.reject(0, None, reason, detail)]
-        _load_rejects(con, tally, refused, run_id)
-        tally.records += 1
-        return tally.frozen()
-    if fmt is None:
-        with open(path, "rb") as handle:
-            head = handle.read(MAX_LINE_BYTES)
-        reason = "input.empty" if not head else "json.invalid"
-        digest = hashlib.sha256(head).hexdigest()
-        _load_rejects(
-            con, tally, [origin.reject(1, digest, reason, _not_an_export(reason))], run_id
-        )
-        tally.records += 1
-        return tally.frozen()
-    if fmt == "sqlite":
-        blocks = sqlite_blocks(path)
-        origin = replace(origin, position="#torrents.id=", by_file_id=True)
-    else:
-        blocks = _jsonl_blocks(path, compressed=fmt == "jsonl.zst", block_bytes=block_bytes)
-    if workers is None:
-        small = path.stat().st_size < 2 * block_bytes
-        workers = 1 if small else min(os.cpu_count() or 1, MAX_WORKERS)
-    if progress_key is not None:
-        tally.earlier_through = committed_through(con, progress_key)
-        if resume and tally.earlier_through is not None:
-            blocks = _after(blocks, tally.earlier_through)
-            tally.resumed = True
-    _run_blocks(con, blocks, origin, tally, workers)
-    return tally.frozen()
+    @property
+    def last(self) -> int:
+        """The block's last record number: parsed lines and refused ones alike (what a
+        resumed load skips through)."""
+        last = pc.max(self.numbers).as_py() if len(self.numbers) else 0
+        return max([last, *(number for number, *_ in self.refused)])
 
 
-def _not_an_export(reason: str) -> str:
-    if reason == "input.empty":
-        return "the file is empty"
-    return "neither JSON lines, zstd-compressed JSON lines nor a SQLite database"
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One block ready to store: its good records as tables, and its rejects."""
 
-
-def _jsonl_blocks(path: Path, *, compressed: bool, block_bytes: int) -> Iterator[LineBlock]:
-    opened = pa.input_stream(str(path), compression="zstd" if compressed else None)
-    with closing(opened) as stream:
-        yield from read_line_blocks(stream, block_bytes=block_bytes)
+    records: int
+    batch: ParsedBatch | None  # None when the block has no good record
+    rejects: list[Reject]
+    last: int = 0  # the block's last record number (what a resumed load skips through)
 
 
 # ------------------------------------------------------------------------ line blocks
+
+
+def jsonl_blocks(
+    path: Path, *, compressed: bool, block_bytes: int = BLOCK_BYTES
+) -> Iterator[LineBlock]:
+    """A JSON-lines export (zstd-compressed when ``compressed``) as blocks of lines."""
+    opened = pa.input_stream(str(path), compression="zstd" if compressed else None)
+    with closing(opened) as stream:
+        yield from read_line_blocks(stream, block_bytes=block_bytes)
 
 
 def read_line_blocks(
@@ -689,24 +567,14 @@ def check_block(con, block: LineBlock, seen_at: datetime, by_file_id: bool = Fal
         con.unregister("magnetico_lines")
 
 
-# -------------------------------------------------------------------------- the load
+# ----------------------------------------------------------- checked and normalised
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """One block ready to store: its good records as tables, and its rejects."""
-
-    records: int
-    batch: ParsedBatch | None  # None when the block has no good record
-    rejects: list[Reject]
-    last: int = 0  # the block's last record number (what a resumed load skips through)
-
-
-def _refused(block: LineBlock, origin: _Origin) -> list[Reject]:
+def _refused(block: LineBlock, origin: Origin) -> list[Reject]:
     return [origin.reject(n, digest, reason, detail) for n, digest, reason, detail in block.refused]
 
 
-def checked_parts(con, block: LineBlock, origin: _Origin) -> tuple[pa.Table | None, list[Reject]]:
+def checked_parts(con, block: LineBlock, origin: Origin) -> tuple[pa.Table | None, list[Reject]]:
     """The block's good records (checked, still in DuckDB's columns) and its rejects."""
     rejects = _refused(block, origin)
     if not len(block.numbers):
@@ -752,7 +620,7 @@ def prepare(
     records: int,
     good: pa.Table | None,
     rejects: list[Reject],
-    origin: _Origin,
+    origin: Origin,
     last: int = 0,
     raw: pa.Table | None = None,
 ) -> Prepared:
@@ -762,73 +630,21 @@ def prepare(
     return Prepared(records, batch, rejects, last)
 
 
-def _store(con, prepared: Prepared, origin: _Origin, tally: _Tally) -> None:
-    tally.records += prepared.records
-    progress = None
-    if origin.progress_key is not None and prepared.records:
-        progress = Progress(origin.progress_key, prepared.last)
-    if prepared.batch is None:
-        _load_rejects(con, tally, prepared.rejects, origin.run_id, progress)
-        return
-    batch = prepared.batch
-    # Rechunked here, not in the worker: a pickled slice carries its whole buffers.
-    batch = replace(batch, torrents=_rechunked(batch.torrents), files=_rechunked(batch.files))
-    counts = load_batch(con, batch, origin.run_id, progress=progress)
-    tally.torrents_new += counts.torrents_new
-    tally.torrents_updated += counts.torrents_updated
-    tally.files += counts.files
-    tally.observations += counts.observations
-    tally.rejected.update(r.reason for r in prepared.rejects)
-
-
-def _run_blocks(
-    con, blocks: Iterator[LineBlock], origin: _Origin, tally: _Tally, workers: int
-) -> None:
-    """Check and normalise each block (in worker processes when ``workers`` > 1, while
-    this process, the single writer, loads the blocks before) and load it, in file order."""
-    if workers <= 1:
-        for block in blocks:
-            good, rejects = checked_parts(con, block, origin)
-            prepared = prepare(_span(block), good, rejects, origin, _last(block), block.raw)
-            _store(con, prepared, origin, tally)
-        return
-    pending: deque[Future[Prepared]] = deque()
-    with _worker_pool(workers) as pool:
-        try:
-            for block in blocks:
-                pending.append(pool.submit(prepare_block, block, origin))
-                while len(pending) > workers:
-                    _store(con, pending.popleft().result(), origin, tally)
-            while pending:
-                _store(con, pending.popleft().result(), origin, tally)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-
-
-def prepare_block(block: LineBlock, origin: _Origin) -> Prepared:
-    """Check and normalise one block in a worker, with the worker's own DuckDB."""
-    good, rejects = checked_parts(_parser_connection(), block, origin)
-    return prepare(_span(block), good, rejects, origin, _last(block), block.raw)
+def prepare_block(block: LineBlock, origin: Origin, con=None) -> Prepared:
+    """Check and normalise one block: in ``con``, an idle DuckDB connection (the
+    writer's own, when the whole import runs in one process), or else in this
+    process's private in-memory DuckDB (a worker's)."""
+    good, rejects = checked_parts(con or parser_connection(), block, origin)
+    return prepare(block.records, good, rejects, origin, block.last, block.raw)
 
 
 @functools.cache
-def _parser_connection():
+def parser_connection():
     """A worker's private in-memory DuckDB, used only to parse and check lines."""
     return duckdb.connect(config={"threads": 1})
 
 
-def _span(block: LineBlock) -> int:
-    return len(block.numbers) + len(block.refused)
-
-
-def _last(block: LineBlock) -> int:
-    """The block's last record number: parsed lines and refused ones alike."""
-    last = pc.max(block.numbers).as_py() if len(block.numbers) else 0
-    return max([last, *(number for number, *_ in block.refused)])
-
-
-def _after(blocks: Iterator[LineBlock], through: int) -> Iterator[LineBlock]:
+def blocks_after(blocks: Iterator[LineBlock], through: int) -> Iterator[LineBlock]:
     """``blocks`` without the records numbered ``through`` or less: an earlier load
     committed them. The lines are still read (to keep the numbering), not loaded.
 
@@ -852,48 +668,8 @@ def _after(blocks: Iterator[LineBlock], through: int) -> Iterator[LineBlock]:
         yield LineBlock(numbers, lines, block.span, truncated, refused, raw)
 
 
-@contextmanager
-def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """Forked workers, so a caller's script needs no ``__main__`` guard (spawn would
-    re-run it). They are forked while this process's DuckDB is idle (no query
-    running, its threads parked), and each opens its own in-memory DuckDB."""
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
-    ) as pool:
-        yield pool
-
-
-def _start_worker(parent_pid: int) -> None:
-    """Workers die with the import (``kill -9`` of it included), and yield the CPU to
-    the single DuckDB writer, the step that cannot be split."""
-    die_with_parent(parent_pid)
-    os.nice(5)
-
-
-def _load_rejects(
-    con, tally: _Tally, rejects: list[Reject], run_id: str, progress: Progress | None = None
-) -> None:
-    """Rejects alone (a block without one good record), with the block's progress mark,
-    in one transaction."""
-    if not rejects:
-        return
-    con.register("magnetico_rejects", rejects_table(rejects))
-    try:
-        with transaction(con, "loading rejected records"):
-            con.execute(
-                "INSERT INTO rejects BY NAME SELECT *, $run_id AS run_id FROM magnetico_rejects",
-                {"run_id": run_id},
-            )
-            if progress is not None:
-                record_progress(con, progress, run_id)
-    finally:
-        con.unregister("magnetico_rejects")
-    tally.rejected.update(r.reason for r in rejects)
-
-
 def _batch(
-    good: pa.Table, rejects: list[Reject], origin: _Origin, raw: pa.Table | None = None
+    good: pa.Table, rejects: list[Reject], origin: Origin, raw: pa.Table | None = None
 ) -> ParsedBatch:
     """The checked good records as the four tables ``load_batch`` takes.
 
@@ -984,13 +760,7 @@ def _scatter(mask: np.ndarray, values: list[bytes | None]) -> pa.Array:
     return pc.replace_with_mask(empty, pa.array(mask), pa.array(values, pa.binary()))
 
 
-def _rechunked(table: pa.Table, rows: int = 1 << 17) -> pa.Table:
-    """``table`` as record batches of ``rows``: DuckDB scans an Arrow table one batch
-    per thread, so one big batch would make the insert single-threaded."""
-    return pa.Table.from_batches(table.to_batches(max_chunksize=rows), table.schema)
-
-
-def _observations(good: pa.Table, seen_at: pa.ChunkedArray, origin: _Origin) -> pa.Table:
+def _observations(good: pa.Table, seen_at: pa.ChunkedArray, origin: Origin) -> pa.Table:
     count = good.num_rows
     prefix = pa.repeat(pa.scalar(origin.source_ref + origin.position, pa.string()), count)
     numbers = good.column("line_no").cast(pa.string())
@@ -1006,3 +776,17 @@ def _observations(good: pa.Table, seen_at: pa.ChunkedArray, origin: _Origin) -> 
             "leechers": pa.nulls(count, pa.int32()),
         }
     )
+
+
+def not_an_export(path: Path, origin: Origin, max_line: int = MAX_LINE_BYTES) -> Reject:
+    """The one reject for a file that is none of the three formats (or empty), with
+    the SHA-256 of its first line's worth of bytes."""
+    with open(path, "rb") as handle:
+        head = handle.read(max_line)
+    reason = "input.empty" if not head else "json.invalid"
+    detail = (
+        "the file is empty"
+        if not head
+        else "neither JSON lines, zstd-compressed JSON lines nor a SQLite database"
+    )
+    return origin.reject(1, hashlib.sha256(head).hexdigest(), reason, detail)
