@@ -39,7 +39,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -47,6 +47,7 @@ from typing import BinaryIO, Protocol
 from common.errors import LandingError, NotRegularFile
 from common.files import open_regular
 from monitors.base import GATHERED_KINDS, Gathered
+from parsers.items import ItemOrigin
 
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _COPY_CHUNK = 1 << 20
@@ -232,20 +233,13 @@ def _syncfs(root: Path) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class Landed:
-    """An item in the landing zone, as its envelope describes it."""
+class Landed(ItemOrigin):
+    """An item in the landing zone, as its envelope describes it: where it came from
+    and what its source said (the :class:`ItemOrigin` the parsers are given), plus
+    where it lies in the zone."""
 
-    key: str  # "<source>/<sha256>"
-    kind: str
-    source: str
-    source_ref: str
-    seen_at: datetime
-    payload_size: int
-    infohash: str | None = None
-    title: str | None = None
-    category: str | None = None
-    seeders: int | None = None
-    leechers: int | None = None
+    key: str = field(kw_only=True)  # "<source>/<sha256>"
+    payload_size: int = field(kw_only=True)
 
     @property
     def payload_key(self) -> str:

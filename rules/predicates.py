@@ -185,8 +185,25 @@ class Predicate:
         raise NotImplementedError
 
 
+class _TorrentColumns(Predicate):
+    """A predicate over columns of the torrent row itself: its evidence is those
+    columns' values, said as ``column = value``."""
+
+    __slots__ = ()
+
+    def evidence_columns(self) -> tuple[str, ...]:
+        return (self.column,)
+
+    def evidence_sql(self):
+        return _columns_json(self.evidence_columns())
+
+    @classmethod
+    def describe(cls, args, values, context):
+        return columns_words(values)
+
+
 @dataclass(frozen=True, slots=True)
-class _Claimed(Predicate):
+class _Claimed(_TorrentColumns):
     values: tuple[str, ...]
     column: ClassVar[str]
     what: ClassVar[str]
@@ -209,13 +226,6 @@ class _Claimed(Predicate):
 
     def sql(self):
         return f"t.{self.column} IN ({lits(self.values)})"
-
-    def evidence_sql(self):
-        return _columns_json((self.column,))
-
-    @classmethod
-    def describe(cls, args, values, context):
-        return columns_words(values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +255,7 @@ class ClaimedCategory(_Claimed):
 
 
 @dataclass(frozen=True, slots=True)
-class VideoAboutGame(Predicate):
+class VideoAboutGame(_TorrentColumns):
     """The name says (true) or does not say (false) it is video/audio about a game."""
 
     keyword = "video_about_game"
@@ -263,12 +273,8 @@ class VideoAboutGame(Predicate):
     def sql(self):
         return f"coalesce(t.video_about_game, false) = {str(self.value).lower()}"
 
-    def evidence_sql(self):
-        return _columns_json(("video_about_game",))
-
-    @classmethod
-    def describe(cls, args, values, context):
-        return columns_words(values)
+    def evidence_columns(self):
+        return ("video_about_game",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,7 +341,7 @@ class Count(_KindBounds):
 
 
 @dataclass(frozen=True, slots=True)
-class _TorrentBounds(Predicate):
+class _TorrentBounds(_TorrentColumns):
     at_least: int | None
     at_most: int | None
     column: ClassVar[str]
@@ -353,13 +359,6 @@ class _TorrentBounds(Predicate):
 
     def sql(self):
         return _bounds_sql(f"t.{self.column}", self.at_least, self.at_most)
-
-    def evidence_sql(self):
-        return _columns_json((self.column,))
-
-    @classmethod
-    def describe(cls, args, values, context):
-        return columns_words(values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,7 +456,7 @@ _MARKS = ("bidi", "zero_width", "trailing_dot_space", "control")
 
 
 @dataclass(frozen=True, slots=True)
-class NameMarks(Predicate):
+class NameMarks(_TorrentColumns):
     """Hidden-character marks of the name: each listed mark present (true) or absent
     (false); all listed must hold. Use ``any:`` for either-or."""
 
@@ -491,12 +490,8 @@ class NameMarks(Predicate):
     def sql(self):
         return self.terms("t.name_has_")
 
-    def evidence_sql(self):
-        return _columns_json([f"name_has_{mark}" for mark, _ in self.marks])
-
-    @classmethod
-    def describe(cls, args, values, context):
-        return columns_words(values)
+    def evidence_columns(self):
+        return tuple(f"name_has_{mark}" for mark, _ in self.marks)
 
 
 @dataclass(frozen=True, slots=True)

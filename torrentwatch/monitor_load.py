@@ -277,21 +277,6 @@ class _Later:
     files: list[tuple[Landed, FileLoader]] = field(default_factory=list)
 
 
-def _origin(landed: Landed) -> ItemOrigin:
-    """What the parsers are told of a landed item: its envelope, less the landing."""
-    return ItemOrigin(
-        landed.kind,
-        landed.source,
-        landed.source_ref,
-        landed.seen_at,
-        landed.infohash,
-        landed.title,
-        landed.category,
-        landed.seeders,
-        landed.leechers,
-    )
-
-
 def _groups(
     zone: LandingZone, pending: list[str], limit: int, tally: _Tally, later: _Later
 ) -> Iterator[_Group]:
@@ -350,20 +335,19 @@ def _parse_landed(
 ) -> bool:
     """Parse one item into ``group``; False (nothing added) for a list longer than one
     batch of ``limit`` lines, which is streamed on its own."""
-    origin = _origin(landed)
     if isinstance(handler, Lines) and landed.payload_size:
         with _magnet_parts(zone, landed, limit) as parts:
             head = list(itertools.islice(parts, 2))
         if len(head) > 1:
             return False
         for part in head:
-            group.add(handler.parse_part(origin, part), _weight(part))
+            group.add(handler.parse_part(landed, part), _weight(part))
         return True
     group.weight += 1
     if landed.payload_size > inputs.MAX_INPUT_BYTES:
         group.rejects.append(_too_large(zone, landed))
         return True
-    group.add(items.parse_payload(origin, zone.payload(landed)))
+    group.add(items.parse_payload(landed, zone.payload(landed)))
     return True
 
 
@@ -432,7 +416,6 @@ def _load_magnet_list(
     line, so a load that dies part-way resumes after the lines it committed. The last
     block also records the item in ``landed_items``; then the item is marked loaded."""
     through = committed_through(con, landed.key) or 0
-    origin = _origin(landed)
     group = _Group()
     try:
         with _magnet_parts(zone, landed, limit) as parts:
@@ -441,7 +424,7 @@ def _load_magnet_list(
                     _load_group(con, zone, run_id, group, tally, Progress(landed.key, through))
                     report()
                     group = _Group()
-                group.add(handler.parse_part(origin, part), _weight(part))
+                group.add(handler.parse_part(landed, part), _weight(part))
                 through = _last_line(part)
     except LandingError as exc:  # the payload is missing or torn: leave it, say so
         _failed(tally, landed, exc)
