@@ -7,6 +7,8 @@ configuration); the warehouse path finally falls back to ``$TORRENTWATCH_DB`` as
 CLI's ``--db`` does. Nothing here guesses a path relative to the scheduler's working
 folder: a missing setting is a ``ConfigError`` naming the Param and the Variable.
 
+Part of the DAG skin (with ``dags/``): may import every layer below; no stage imports it.
+
 This module imports nothing from Airflow at import time, so the CLI never needs it;
 the DAGs hand in :func:`airflow_variable` as the Variable lookup.
 """

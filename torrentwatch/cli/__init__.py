@@ -1,4 +1,10 @@
-"""The `torrentwatch` command: a thin skin over the library functions of the same names."""
+"""The `torrentwatch` command: a thin skin over the library functions of the same names.
+
+Each command parses its options, calls one stage function of the stage library and
+prints what it returns; the words printed come from ``torrentwatch.summaries`` and
+``torrentwatch.render``, which the DAGs share. May import: every layer below (the stage
+library and under); nothing imports it but ``torrentwatch.__main__``.
+"""
 
 from __future__ import annotations
 
