@@ -65,26 +65,12 @@ class TestReport:
 # Characters of the fired facts a failure line quotes (a pattern may be long).
 FIRED_CHARS = 1_000
 
-# libtorrent refuses a piece length above 256 MiB; at that length a test torrent of
-# the largest total the loader allows (rules.model.MAX_TEST_BYTES) has 16,384 pieces.
-MAX_PIECE_LENGTH = 2**28
-
-
-def _piece_length(total: int) -> int:
-    """256 KiB doubled until there are at most 256 pieces, as torrent makers do, but
-    never above what libtorrent accepts (bigger torrents get more pieces instead)."""
-    length = 2**18
-    while -(-total // length) > 256 and length < MAX_PIECE_LENGTH:
-        length *= 2
-    return length
-
 
 def _encoded(test: TestTorrent) -> tuple[str, bytes]:
     """The .torrent of a test and its v1 infohash. It always has the multi-file
     layout (files in a folder called ``name``), so every path is kept as written."""
-    total = sum(size for _, size in test.files)
     spec = SynthTorrent(name=test.name, files=test.files, multi_file=True)
-    data = encode(spec, piece_length=_piece_length(total))
+    data = encode(spec)  # a test torrent of the largest total allowed has 16,384 pieces
     infohash = hashlib.sha1(lt.bencode(lt.bdecode(data)[b"info"])).hexdigest()
     return infohash, data
 
