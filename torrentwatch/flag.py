@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from common.summary import Summary
+from rules import populations
 from rules.compile import SCOPED, candidates_sql, matches_sql, scope_sql
 from rules.fuzzy import prepare
 from rules.model import Rule
@@ -87,9 +88,11 @@ class FlagSummary(Summary):
 
 
 def _match(con, rules: list[Rule]) -> None:
-    """Fill ``flag_matches``: fuzzy hits, then candidates, then evidence."""
+    """Fill ``flag_matches``: fuzzy hits and claim populations, then candidates, then
+    evidence."""
     con.execute(MATCHES_TABLE)
     prepare(con, rules)
+    populations.prepare(con, rules)
     con.execute(candidates_sql(rules))
     for table in SCOPED:
         con.execute(scope_sql(table))
