@@ -56,7 +56,8 @@ def _share(
             "rules.wrong_type", path, f"expected a share between 0 and 1, got {v.shown(value)}"
         )
         return None
-    if 1 < value <= _PERCENT_HINT:
+    # 1 itself is a percentage too where a share cannot be 1 (at_most 1 would say 100%).
+    if (value > 1 or (value == 1 and high < 1)) and value <= _PERCENT_HINT:
         ctx.error(
             "rules.bad_value",
             path,
