@@ -30,6 +30,7 @@ from parsers.normalize import display_safe
 from parsers.release import CATEGORIES
 from rules import values as v
 from rules.predicates import Predicate, _enum_list, _object, lit, lits
+from rules.source import KeyPath
 
 # The temporary table ``rules.populations.prepare`` writes and the predicate reads.
 POPULATIONS_TABLE = "claim_populations"
@@ -47,7 +48,7 @@ DOMINANT_SHARE = "greatest(" + ", ".join(f"t.share_bytes_{k}" for k in KINDS) + 
 
 
 def _share(
-    ctx: v.Ctx, value: Any, path: Any, low: float, high: float, low_open: bool, meaning: str
+    ctx: v.Ctx, value: Any, path: KeyPath, low: float, high: float, low_open: bool, meaning: str
 ) -> float | None:
     """A share (0-1) in ``low``..``high`` (``low`` itself allowed unless ``low_open``;
     ``high`` excluded when it is below 1); a percentage is refused as a unit mistake."""
