@@ -4,6 +4,7 @@ puts a stored fact into words (``Predicate.describe``, by the keyword the fact n
 
 from __future__ import annotations
 
+from rules.population_predicates import RareForClaim
 from rules.predicates import (
     BytesShare,
     ClaimedCategory,
@@ -46,5 +47,6 @@ PREDICATES: dict[str, type[Predicate]] = {
         WholeToken,
         Regex,
         FuzzyTerms,
+        RareForClaim,
     )
 }
