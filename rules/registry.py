@@ -7,6 +7,7 @@ from __future__ import annotations
 from rules.predicates import (
     BytesShare,
     ClaimedCategory,
+    ClaimedNature,
     ClaimedPlatform,
     Count,
     DoubleExtension,
@@ -30,6 +31,7 @@ PREDICATES: dict[str, type[Predicate]] = {
     for cls in (
         ClaimedPlatform,
         ClaimedCategory,
+        ClaimedNature,
         SourceCategory,
         VideoAboutGame,
         BytesShare,
