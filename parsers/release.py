@@ -137,6 +137,9 @@ class Vocabulary:
     natures: dict[str, Nature] = field(default_factory=dict)
     name_patterns: tuple[Pattern, ...] = ()
     ascii_name_patterns: tuple[Pattern, ...] = ()
+    # One alternation of each set: most names match none, and one search says so.
+    name_any: re.Pattern[str] | None = None
+    ascii_name_any: re.Pattern[str] | None = None
     from_content: FromContent = FromContent()
     rank: dict[str, int] = field(default_factory=dict)
     simple: dict[str, Hit] = field(default_factory=dict)
@@ -221,7 +224,7 @@ class _Builder:
         source, template = str(spec.get("match", "")), str(spec.get("tag", ""))
         weak = bool(spec.get("weak", hit.weak))
         try:
-            regex = re.compile(source)
+            regex = re.compile(source, re.IGNORECASE if text == "name" else 0)
             template.format(*[1] * regex.groups)
         except (re.error, IndexError, KeyError, ValueError) as exc:
             self.problem(path, f"bad pattern or tag: {exc}")
@@ -311,7 +314,9 @@ def _vocabulary(
         first: tuple(sorted(options, key=lambda o: -len(o[0])))
         for first, options in b.multi.items()
     }
-    complex_first = frozenset(longest_first) | frozenset(b.phrase)
+    markers = frozenset(w for w, h in b.single.items() if h.kind == "marker")
+    complex_first = frozenset(longest_first) | frozenset(b.phrase) | markers
+    ascii_names = tuple(p for p in b.name if p.regex.pattern.isascii())
     return Vocabulary(
         simple={w: h for w, h in b.single.items() if w not in complex_first},
         complex_first=complex_first,
@@ -328,8 +333,17 @@ def _vocabulary(
         natures=natures,
         from_content=from_content,
         name_patterns=tuple(b.name),
-        ascii_name_patterns=tuple(p for p in b.name if p.regex.pattern.isascii()),
+        ascii_name_patterns=ascii_names,
+        name_any=_any(b.name),
+        ascii_name_any=_any(ascii_names),
     )
+
+
+def _any(patterns: list[Pattern] | tuple[Pattern, ...]) -> re.Pattern[str] | None:
+    """One regex matching where any of ``patterns`` does (a test, groups unused)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p.regex.pattern})" for p in patterns), re.IGNORECASE)
 
 
 def _categories(b: _Builder, value: object) -> tuple[tuple[str, ...], frozenset[str]]:
@@ -472,10 +486,7 @@ def _scan(words: list[str], vocab: Vocabulary) -> _Scan:
         word = words[i]
         hit = simple.get(word)
         if hit is not None:
-            if hit.kind == "marker":
-                _marker(scan, hit, words, i, 1)
-            else:
-                _record(scan, hit, i, hit.tag)
+            _record(scan, hit, i, hit.tag)
             i += 1
         elif word in complex_first:
             hit, used, tag = _match_at(words, i, vocab)
@@ -550,8 +561,8 @@ def _decide(scan: _Scan, word_count: int, vocab: Vocabulary) -> ReleaseClaim:
     found = scan.categories or scan.weak
     ranked = sorted(found, key=vocab.rank.__getitem__) if len(found) > 1 else list(found)
     media = [c for c in ranked if c in vocab.media]
-    natures = [vocab.natures[n] for n in scan.natures]
-    declared = [n.category for n in natures if n.category is not None]
+    natures = [vocab.natures[n] for n in scan.natures] if scan.natures else ()
+    declared = [n.category for n in natures if n.category is not None] if natures else ()
     if declared:
         category = media[0] if media else declared[0]
     elif platform is not None:
@@ -560,8 +571,8 @@ def _decide(scan: _Scan, word_count: int, vocab: Vocabulary) -> ReleaseClaim:
         category = ranked[0] if ranked else None
     if platform is None and category == "game_pc":
         platform = "pc"
-    about = any(n.about_game for n in natures)
-    nature = scan.natures[0] if scan.natures else None
+    about = any(n.about_game for n in natures) if natures else False
+    nature = scan.natures[0] if natures else None
     return _claim(vocab, platform, category, tuple(scan.tags), about, nature)
 
 
@@ -603,11 +614,9 @@ def parse_release(name: str) -> ReleaseClaim:
 
 
 def _as_written(name: str) -> str:
-    """The name as the ``name_patterns`` read it: NFKC (full-width digits are digits)
-    and case-folded (``Сезон`` is ``сезон``)."""
-    if name.isascii():
-        return name.lower()
-    return unicodedata.normalize("NFKC", name).casefold()
+    """The name as the ``name_patterns`` read it (they ignore case): NFKC, so that
+    full-width digits are digits and a full-width tilde is ``~``."""
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
 
 
 def parse_release_words(words: list[str], name: str | None = None) -> ReleaseClaim:
@@ -622,8 +631,12 @@ def parse_release_words(words: list[str], name: str | None = None) -> ReleaseCla
         if match is not None:
             _record(scan, pattern.hit, len(words), _format(pattern.template, match))
     if name:
-        patterns = vocab.ascii_name_patterns if name.isascii() else vocab.name_patterns
+        ascii = name.isascii()
+        patterns = vocab.ascii_name_patterns if ascii else vocab.name_patterns
         written = _as_written(name)
+        any_of = vocab.ascii_name_any if ascii else vocab.name_any
+        if any_of is None or any_of.search(written) is None:
+            patterns = ()
         for pattern in patterns:
             match = pattern.regex.search(written)
             if match is not None:

@@ -186,8 +186,11 @@ def test_a_name_claiming_nothing_claims_video_from_its_bytes() -> None:
         [
             ("a" * 40, "Harbor Lights", [("Harbor Lights.mkv", 4 * GB), ("cover.jpg", 1 << 20)]),
             ("b" * 40, "海の物語", [(f"海の物語 {i:02d}.mkv", GB) for i in range(1, 13)]),
-            ("c" * 40, "Harbor Lights Extras", [("main.mkv", 4 * GB), ("a.mkv", GB // 4),
-                                                 ("b.mkv", GB // 4)]),
+            (
+                "c" * 40,
+                "Harbor Lights Extras",
+                [("main.mkv", 4 * GB), ("a.mkv", GB // 4), ("b.mkv", GB // 4)],
+            ),
             # claims nothing and is not overwhelmingly video: no claim
             ("d" * 40, "Summer Trip", [("clip.mp4", GB), ("photos.zip", GB)]),
             # the name's own claim is kept, whatever the bytes
