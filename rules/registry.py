@@ -8,6 +8,7 @@ from rules.population_predicates import RareForClaim
 from rules.predicates import (
     BytesShare,
     ClaimedCategory,
+    ClaimedNature,
     ClaimedPlatform,
     Count,
     DoubleExtension,
@@ -31,6 +32,7 @@ PREDICATES: dict[str, type[Predicate]] = {
     for cls in (
         ClaimedPlatform,
         ClaimedCategory,
+        ClaimedNature,
         SourceCategory,
         VideoAboutGame,
         BytesShare,

@@ -36,6 +36,7 @@ rules:
       any:
         - claimed.platform: {in: [ps2]}
         - claimed.category: {in: [game_console]}
+        - claimed.nature: {in: [gameplay_video]}
         - source_category: [games]
         - video_about_game: true
         - bytes_share: {kinds: [disc_image], at_least: 0.5}
@@ -73,6 +74,7 @@ rules:
       any:
         - not: {claimed.platform: {in: [nsw]}}
         - not: {claimed.category: {in: [ebook]}}
+        - not: {claimed.nature: {in: [saves]}}
         - not: {source_category: [ebooks]}
         - not: {video_about_game: true}
         - not: {bytes_share: {kinds: [audio], at_least: 0.9}}
