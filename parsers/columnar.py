@@ -231,7 +231,7 @@ def _claim_columns(names: pa.StringArray, tokens: pa.ListArray) -> dict[str, pa.
     }
 
 
-def _with_content_claims(torrents: pa.Table) -> pa.Table:
+def with_content_claims(torrents: pa.Table) -> pa.Table:
     """``torrents`` (name claim and content profile joined) with the claims a name
     without category words makes through its bytes (``parsers.release.content_claims``)
     and each claim's origin, ``claim_origin``."""
@@ -283,7 +283,7 @@ def torrents_table(
         }
     )
     profile = profile_table(files.select(["infohash", "kind", "size", "is_pad"]))
-    return _with_content_claims(_joined(base, (profile, _seen_window(parsed))))
+    return with_content_claims(_joined(base, (profile, _seen_window(parsed))))
 
 
 def _joined(base: pa.Table, sides: Sequence[pa.Table]) -> pa.Table:
@@ -512,4 +512,4 @@ def listed_torrents_table(
         [("seen_at", "min"), ("seen_at", "max")]
     )
     window = window.rename_columns(["infohash", "first_seen", "last_seen"])
-    return _with_content_claims(_joined(base, (profile, window)))
+    return with_content_claims(_joined(base, (profile, window)))
