@@ -46,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import process
 
+from parsers.columnar import with_content_claims
 from parsers.extensions import ext_chain_array, kind_array
 from parsers.normalize import (
     name_marks_array,
@@ -605,6 +606,7 @@ def _torrents_columns(torrents: pa.Table, files: pa.Table) -> pa.Table:
             "claimed_category": claim.field("category"),
             "release_tags": claim.field("tags"),
             "video_about_game": claim.field("video_about_game"),
+            "claimed_nature": claim.field("nature"),
         }
     )
     profile = profile_table(files.select(["infohash", "kind", "size", "is_pad"]))
@@ -612,7 +614,13 @@ def _torrents_columns(torrents: pa.Table, files: pa.Table) -> pa.Table:
     picked = profile.drop_columns(["infohash"]).take(rows)
     for name in picked.column_names:
         base = base.append_column(name, picked.column(name))
-    return base
+    # untagged video claims film or series, as ingest does (total_size joins in later)
+    totals = files.group_by("infohash").aggregate([("size", "sum")])
+    at = pc.index_in(base.column("infohash"), value_set=totals.column("infohash"))
+    claimed = with_content_claims(
+        base.append_column("total_size", totals.column("size_sum").take(at))
+    )
+    return claimed.drop_columns(["total_size"])
 
 
 LOAD_SQL = """

@@ -34,7 +34,7 @@ from parsers.padding import padding_mask
 from parsers.profile import profile_table
 from parsers.reasons import KEPT_REASONS
 from parsers.records import Reject, Sighting, TorrentMeta
-from parsers.release import parse_release_array
+from parsers.release import content_claims, parse_release_array
 
 _TS = pa.timestamp("us", tz="UTC")
 _FALSE = pa.scalar(False, pa.bool_())
@@ -227,7 +227,25 @@ def _claim_columns(names: pa.StringArray, tokens: pa.ListArray) -> dict[str, pa.
         "claimed_category": claim.field("category"),
         "release_tags": claim.field("tags"),
         "video_about_game": claim.field("video_about_game"),
+        "claimed_nature": claim.field("nature"),
     }
+
+
+def with_content_claims(torrents: pa.Table) -> pa.Table:
+    """``torrents`` (name claim and content profile joined) with the claims a name
+    without category words makes through its bytes (``parsers.release.content_claims``)
+    and each claim's origin, ``claim_origin``."""
+    category, origin = content_claims(
+        torrents.column("claimed_category"),
+        torrents.column("share_bytes_video"),
+        torrents.column("count_video"),
+        torrents.column("largest_file_size"),
+        torrents.column("total_size"),
+    )
+    at = torrents.column_names.index("claimed_category")
+    return torrents.set_column(at, "claimed_category", category).append_column(
+        "claim_origin", origin
+    )
 
 
 def torrents_table(
@@ -265,7 +283,7 @@ def torrents_table(
         }
     )
     profile = profile_table(files.select(["infohash", "kind", "size", "is_pad"]))
-    return _joined(base, (profile, _seen_window(parsed)))
+    return with_content_claims(_joined(base, (profile, _seen_window(parsed))))
 
 
 def _joined(base: pa.Table, sides: Sequence[pa.Table]) -> pa.Table:
@@ -494,4 +512,4 @@ def listed_torrents_table(
         [("seen_at", "min"), ("seen_at", "max")]
     )
     window = window.rename_columns(["infohash", "first_seen", "last_seen"])
-    return _joined(base, (profile, window))
+    return with_content_claims(_joined(base, (profile, window)))

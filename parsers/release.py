@@ -8,11 +8,19 @@ normalised words; parsing a name is ``normalize_text``, a split, and one diction
 lookup per word (plus one regex on the words that hold a digit). Matching whole words
 is what keeps ``Apps2Go`` from being a PS2 game and ``Xboxing`` from being an Xbox.
 
+Names are also read as written, for what folding to ASCII garbles: markers glued to
+their number in scripts without spaces (``第01話``, ``1화``) and the punctuation of
+fansub names (``[Group] Title - 05 [1080p]``): the ``name_patterns`` of the YAML, one
+regex search each (those holding a non-ASCII character only on non-ASCII names).
+Season and episode words of many languages (``markers``) count beside a number.
+
 Precedence, when the words point several ways:
 
-1. Words that say the release is media about a game (trailer, gameplay, OST, …) set
-   ``video_about_game``; the category is then the media category the name names
-   (``PDF`` → ebook), else the word's own (gameplay → film, OST → music).
+1. Words that declare the nature of the payload (trailer, gameplay, OST, texture
+   pack, artbook, saves, …: ``natures``) set ``nature`` (the first one named). A
+   nature with a media category makes that the category, unless the name names a
+   media category itself (``Walkthrough PDF`` → ebook); the natures marked
+   ``about_game`` (video and music about a game) set ``video_about_game``.
 2. A console platform keeps its id. The category is ``game_console`` unless the
    name also names a media category (``PS2 1080p x264`` is a film about a game).
 3. Without a platform, the first category of ``categories.precedence`` that the
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -53,25 +62,29 @@ CATEGORIES: tuple[str, ...] = (
     "tv",
     "music",
     "ebook",
+    "photos",
 )
-CLAIM_FIELDS = ("platform", "category", "tags", "video_about_game")
+CLAIM_FIELDS = ("platform", "category", "tags", "video_about_game", "nature")
 
 
 @dataclass(frozen=True, slots=True)
 class ReleaseClaim:
     """The claim read from one name. ``platform`` is a canonical id (``ps2``,
-    ``nsw``, ``pc``…), ``category`` one of ``CATEGORIES``; both may be None."""
+    ``nsw``, ``pc``…), ``category`` one of ``CATEGORIES``, ``nature`` a nature id of
+    the YAML (``textures``, ``soundtrack``…); all may be None."""
 
     platform: str | None = None
     category: str | None = None
     tags: tuple[str, ...] = ()
     video_about_game: bool = False
+    nature: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """What a word (or a run of words) means: ``kind`` is platform, cue, context,
-    about or neutral; ``value`` the platform id or category; ``tag`` what to report."""
+    """What a word (or a run of words) means: ``kind`` is platform, cue, marker,
+    context, nature or neutral; ``value`` the platform id, category or nature id;
+    ``tag`` what to report (for a marker: ``season`` or ``episode``)."""
 
     kind: str
     value: str
@@ -89,6 +102,25 @@ class Pattern:
     template: str
 
 
+@dataclass(frozen=True, slots=True)
+class Nature:
+    """A declared nature: the media category its bytes are (None: the platform's) and
+    whether it is video or music about a game (``video_about_game``)."""
+
+    category: str | None
+    about_game: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FromContent:
+    """When a name that claims no category claims video from its bytes (the YAML's
+    ``from_content``)."""
+
+    video_share_at_least: float = 0.9
+    tv_videos_at_least: int = 3
+    film_largest_share_at_least: float = 0.5
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Vocabulary:
     """``release_tags.yaml`` compiled into lookup tables."""
@@ -102,6 +134,13 @@ class Vocabulary:
     precedence: tuple[str, ...]
     media: frozenset[str]
     platform_category: dict[str, str]
+    natures: dict[str, Nature] = field(default_factory=dict)
+    name_patterns: tuple[Pattern, ...] = ()
+    ascii_name_patterns: tuple[Pattern, ...] = ()
+    # One alternation of each set: most names match none, and one search says so.
+    name_any: re.Pattern[str] | None = None
+    ascii_name_any: re.Pattern[str] | None = None
+    from_content: FromContent = FromContent()
     rank: dict[str, int] = field(default_factory=dict)
     simple: dict[str, Hit] = field(default_factory=dict)
     complex_first: frozenset[str] = frozenset()
@@ -112,12 +151,14 @@ class Vocabulary:
 class _Scan:
     """What the words of one name said, in order (a plain class: built per name)."""
 
-    __slots__ = ("about", "categories", "context", "platforms", "tags")
+    __slots__ = ("categories", "context", "natures", "numbers", "platforms", "tags", "weak")
 
     def __init__(self) -> None:
         self.platforms: list[tuple[int, str, bool]] = []
         self.categories: set[str] = set()
-        self.about: list[str] = []
+        self.weak: set[str] = set()
+        self.numbers: set[int] = set()
+        self.natures: list[str] = []
         self.tags: dict[str, None] = {}
         self.context = False
 
@@ -137,6 +178,7 @@ class _Builder:
         self.digit: list[Pattern] = []
         self.phrase: dict[str, list[Pattern]] = {}
         self.text: list[Pattern] = []
+        self.name: list[Pattern] = []
 
     def problem(self, path: KeyPath, message: str) -> None:
         self.errors.append(self.doc.problem(path, message))
@@ -174,19 +216,24 @@ class _Builder:
         for i, text in enumerate(self.listing(path, value)):
             self.alias((*path, i), text, hit)
 
-    def pattern(self, path: KeyPath, spec: object, hit: Hit, text: bool = False) -> None:
-        """Register one ``{match, tag}`` pattern after checking it compiles and formats."""
-        spec = self.mapping(path, spec, ("match", "tag"))
+    def pattern(self, path: KeyPath, spec: object, hit: Hit, text: str = "") -> None:
+        """Register one ``{match, tag}`` pattern after checking it compiles and formats.
+        ``text`` says what it is matched against: "" a word (or words), ``text`` the
+        normalised name, ``name`` the name as written."""
+        spec = self.mapping(path, spec, ("match", "tag", "weak"))
         source, template = str(spec.get("match", "")), str(spec.get("tag", ""))
+        weak = bool(spec.get("weak", hit.weak))
         try:
-            regex = re.compile(source)
+            regex = re.compile(source, re.IGNORECASE if text == "name" else 0)
             template.format(*[1] * regex.groups)
         except (re.error, IndexError, KeyError, ValueError) as exc:
             self.problem(path, f"bad pattern or tag: {exc}")
             return
         words = source.count(" ") + 1
-        made = Pattern(regex, words, Hit(hit.kind, hit.value, None, hit.weak), template)
-        if text:
+        made = Pattern(regex, words, Hit(hit.kind, hit.value, None, weak), template)
+        if text == "name":
+            self.name.append(made)
+        elif text:
             self.text.append(made)
         elif words == 1:
             self.digit.append(made)
@@ -207,31 +254,69 @@ def compile_vocabulary(doc: DataFile) -> Vocabulary:
     top = b.mapping(
         (),
         doc.data,
-        ("version", "categories", "platforms", "cues", "game_context", "about_game", "neutral"),
+        _TOP_KEYS,
     )
     precedence, media = _categories(b, top.get("categories"))
     platform_category = _platforms(b, top.get("platforms"))
+    # Natures first: their one-word patterns (a handheld's frame size) are tried
+    # before the cues' (any frame size), and the nature's category is film anyway.
+    natures = _natures(b, top.get("natures"))
     _cues(b, top.get("cues"), precedence)
     context = b.mapping(("game_context",), top.get("game_context"), ("tags", "patterns"))
     b.tags(("game_context", "tags"), context.get("tags"), "context", "")
     for i, spec in enumerate(b.listing(("game_context", "patterns"), context.get("patterns"))):
         b.pattern(("game_context", "patterns", i), spec, Hit("context", "", None))
-    _about(b, top.get("about_game"))
     neutral = b.mapping(("neutral",), top.get("neutral"), ("tags",))
     b.tags(("neutral", "tags"), neutral.get("tags"), "neutral", "")
+    from_content = _from_content(b, top.get("from_content"))
     raise_if_errors(doc.name, b.errors)
-    return _vocabulary(b, precedence, media, platform_category)
+    return _vocabulary(b, precedence, media, platform_category, natures, from_content)
+
+
+_TOP_KEYS = (
+    "version",
+    "categories",
+    "platforms",
+    "cues",
+    "game_context",
+    "natures",
+    "neutral",
+    "from_content",
+)
+
+
+def _from_content(b: _Builder, value: object) -> FromContent:
+    path = ("from_content",)
+    keys = tuple(FromContent.__dataclass_fields__)
+    spec = b.mapping(path, value, keys)
+    out = {}
+    for key in keys:
+        if key not in spec:
+            continue
+        found = spec[key]
+        if isinstance(found, bool) or not isinstance(found, int | float) or found < 0:
+            b.problem((*path, key), f"{key} must be a non-negative number, not {found!r}")
+            continue
+        out[key] = found
+    return FromContent(**out)
 
 
 def _vocabulary(
-    b: _Builder, precedence: tuple[str, ...], media: frozenset[str], platforms: dict[str, str]
+    b: _Builder,
+    precedence: tuple[str, ...],
+    media: frozenset[str],
+    platforms: dict[str, str],
+    natures: dict[str, Nature],
+    from_content: FromContent,
 ) -> Vocabulary:
     combined = "|".join(f"(?P<p{i}>{p.regex.pattern})" for i, p in enumerate(b.digit))
     longest_first = {
         first: tuple(sorted(options, key=lambda o: -len(o[0])))
         for first, options in b.multi.items()
     }
-    complex_first = frozenset(longest_first) | frozenset(b.phrase)
+    markers = frozenset(w for w, h in b.single.items() if h.kind == "marker")
+    complex_first = frozenset(longest_first) | frozenset(b.phrase) | markers
+    ascii_names = tuple(p for p in b.name if p.regex.pattern.isascii())
     return Vocabulary(
         simple={w: h for w, h in b.single.items() if w not in complex_first},
         complex_first=complex_first,
@@ -245,7 +330,20 @@ def _vocabulary(
         rank={category: i for i, category in enumerate(precedence)},
         media=media,
         platform_category=platforms,
+        natures=natures,
+        from_content=from_content,
+        name_patterns=tuple(b.name),
+        ascii_name_patterns=ascii_names,
+        name_any=_any(b.name),
+        ascii_name_any=_any(ascii_names),
     )
+
+
+def _any(patterns: list[Pattern] | tuple[Pattern, ...]) -> re.Pattern[str] | None:
+    """One regex matching where any of ``patterns`` does (a test, groups unused)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p.regex.pattern})" for p in patterns), re.IGNORECASE)
 
 
 def _categories(b: _Builder, value: object) -> tuple[tuple[str, ...], frozenset[str]]:
@@ -282,22 +380,40 @@ def _cues(b: _Builder, value: object, precedence: tuple[str, ...]) -> None:
         if category not in precedence:
             b.problem(path, f"category {category!r} is not in categories.precedence")
             continue
-        spec = b.mapping(path, spec, ("tags", "patterns", "text_patterns"))
+        spec = b.mapping(
+            path, spec, ("tags", "patterns", "text_patterns", "name_patterns", "markers")
+        )
         b.tags((*path, "tags"), spec.get("tags"), "cue", category)
         hit = Hit("cue", category, None)
-        for key, text in (("patterns", False), ("text_patterns", True)):
+        for key, text in (("patterns", ""), ("text_patterns", "text"), ("name_patterns", "name")):
             for i, pattern in enumerate(b.listing((*path, key), spec.get(key))):
                 b.pattern((*path, key, i), pattern, hit, text=text)
+        markers = b.mapping((*path, "markers"), spec.get("markers"), _MARKERS)
+        for marker, aliases in markers.items():
+            b.aliases((*path, "markers", marker), aliases, Hit("marker", category, marker))
 
 
-def _about(b: _Builder, value: object) -> None:
-    for category, aliases in b.mapping(("about_game",), value).items():
-        path = ("about_game", category)
-        if category not in CATEGORIES:
-            b.problem(path, f"unknown category {category!r}")
+_MARKERS = ("season", "episode")
+_NATURE_KEYS = ("category", "about_game", "aliases", "patterns")
+
+
+def _natures(b: _Builder, value: object) -> dict[str, Nature]:
+    out = {}
+    for nature, spec in b.mapping(("natures",), value).items():
+        path = ("natures", nature)
+        spec = b.mapping(path, spec, _NATURE_KEYS)
+        category = spec.get("category")
+        if category is not None and category not in CATEGORIES:
+            b.problem((*path, "category"), f"unknown category {category!r}")
             continue
-        for i, text in enumerate(b.listing(path, aliases)):
-            b.alias((*path, i), text, Hit("about", str(category), normalize_text(str(text))))
+        out[str(nature)] = Nature(category, bool(spec.get("about_game", False)))
+        for i, text in enumerate(b.listing((*path, "aliases"), spec.get("aliases"))):
+            tag = normalize_text(str(text))
+            b.alias((*path, "aliases", i), text, Hit("nature", str(nature), tag))
+        hit = Hit("nature", str(nature), None)
+        for i, pattern in enumerate(b.listing((*path, "patterns"), spec.get("patterns"))):
+            b.pattern((*path, "patterns", i), pattern, hit)
+    return out
 
 
 @functools.cache
@@ -374,7 +490,9 @@ def _scan(words: list[str], vocab: Vocabulary) -> _Scan:
             i += 1
         elif word in complex_first:
             hit, used, tag = _match_at(words, i, vocab)
-            if hit is not None:
+            if hit is not None and hit.kind == "marker":
+                _marker(scan, hit, words, i, used)
+            elif hit is not None:
                 _record(scan, hit, i, tag)
             i += used
         elif word.isalpha():
@@ -387,6 +505,31 @@ def _scan(words: list[str], vocab: Vocabulary) -> _Scan:
     return scan
 
 
+def _number(word: str | None) -> int | None:
+    """A number word of one to three digits (an episode or season, not a year)."""
+    if word is not None and word.isdigit() and len(word) <= 3:
+        return int(word)
+    return None
+
+
+def _marker(scan: _Scan, hit: Hit, words: list[str], at: int, used: int) -> None:
+    """A season or episode word counts beside a number: the one before it unless an
+    earlier marker took it, else the one after ("2 сезон 1-8 серии", "Сезон 3 серия
+    5": each number belongs to one marker)."""
+    number = None
+    if at > 0 and at - 1 not in scan.numbers:
+        number = _number(words[at - 1])
+        if number is not None:
+            scan.numbers.add(at - 1)
+    if number is None and at + used < len(words):
+        number = _number(words[at + used])
+        if number is not None:
+            scan.numbers.add(at + used)
+    if number is not None:
+        prefix = "s" if hit.tag == "season" else "e"
+        _record(scan, Hit("cue", hit.value, None), at, f"{prefix}{number:02d}")
+
+
 def _record(scan: _Scan, hit: Hit, at: int, tag: str | None) -> None:
     kind = hit.kind
     if kind == "platform":
@@ -395,11 +538,11 @@ def _record(scan: _Scan, hit: Hit, at: int, tag: str | None) -> None:
     if tag is not None:
         scan.tags[tag] = None
     if kind == "cue":
-        scan.categories.add(hit.value)
+        (scan.weak if hit.weak else scan.categories).add(hit.value)
     elif kind == "context":
         scan.context = True
-    elif kind == "about":
-        scan.about.append(hit.value)
+    elif kind == "nature":
+        scan.natures.append(hit.value)
 
 
 def _platform(scan: _Scan, word_count: int) -> str | None:
@@ -408,40 +551,49 @@ def _platform(scan: _Scan, word_count: int) -> str | None:
         if not weak:
             return platform
     for at, platform, _ in scan.platforms:
-        if scan.context or scan.about or (not scan.categories and at >= word_count - 2):
+        if scan.context or scan.natures or (not scan.categories and at >= word_count - 2):
             return platform
     return None
 
 
 def _decide(scan: _Scan, word_count: int, vocab: Vocabulary) -> ReleaseClaim:
     platform = _platform(scan, word_count) if scan.platforms else None
-    found = scan.categories
+    found = scan.categories or scan.weak
     ranked = sorted(found, key=vocab.rank.__getitem__) if len(found) > 1 else list(found)
     media = [c for c in ranked if c in vocab.media]
-    if scan.about:
-        category = media[0] if media else scan.about[0]
+    natures = [vocab.natures[n] for n in scan.natures] if scan.natures else ()
+    declared = [n.category for n in natures if n.category is not None] if natures else ()
+    if declared:
+        category = media[0] if media else declared[0]
     elif platform is not None:
         category = media[0] if media else vocab.platform_category.get(platform, "game_console")
     else:
         category = ranked[0] if ranked else None
     if platform is None and category == "game_pc":
         platform = "pc"
-    return _claim(vocab, platform, category, tuple(scan.tags), bool(scan.about))
+    about = any(n.about_game for n in natures) if natures else False
+    nature = scan.natures[0] if natures else None
+    return _claim(vocab, platform, category, tuple(scan.tags), about, nature)
 
 
 _CLAIM_CACHE_SIZE = 1 << 16
 
 
 def _claim(
-    vocab: Vocabulary, platform: str | None, category: str | None, tags: tuple, about: bool
+    vocab: Vocabulary,
+    platform: str | None,
+    category: str | None,
+    tags: tuple,
+    about: bool,
+    nature: str | None,
 ) -> ReleaseClaim:
     """Claims repeat a lot and are immutable, so equal ones are shared."""
-    key = (platform, category, tags, about)
+    key = (platform, category, tags, about, nature)
     claim = vocab.claims.get(key)
     if claim is None:
         if len(vocab.claims) >= _CLAIM_CACHE_SIZE:
             vocab.claims.clear()
-        claim = vocab.claims[key] = ReleaseClaim(platform, category, tags, about)
+        claim = vocab.claims[key] = ReleaseClaim(platform, category, tags, about, nature)
     return claim
 
 
@@ -458,11 +610,19 @@ def _search_words(regex: re.Pattern[str], text: str) -> re.Match[str] | None:
 
 def parse_release(name: str) -> ReleaseClaim:
     """Read the claim of one release name (see the module docstring for precedence)."""
-    return parse_release_words(normalized_tokens(name))
+    return parse_release_words(normalized_tokens(name), name)
 
 
-def parse_release_words(words: list[str]) -> ReleaseClaim:
-    """``parse_release`` of a name already normalised and split (its ``name_tokens``)."""
+def _as_written(name: str) -> str:
+    """The name as the ``name_patterns`` read it (they ignore case): NFKC, so that
+    full-width digits are digits and a full-width tilde is ``~``."""
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
+def parse_release_words(words: list[str], name: str | None = None) -> ReleaseClaim:
+    """``parse_release`` of a name already normalised and split (its ``name_tokens``);
+    ``name``, the name as written, is read by the ``name_patterns`` (without it they
+    are not tried)."""
     vocab = vocabulary()
     scan = _scan(words, vocab)
     norm = " ".join(words) if vocab.text_patterns else ""
@@ -470,6 +630,17 @@ def parse_release_words(words: list[str]) -> ReleaseClaim:
         match = _search_words(pattern.regex, norm)
         if match is not None:
             _record(scan, pattern.hit, len(words), _format(pattern.template, match))
+    if name:
+        ascii = name.isascii()
+        patterns = vocab.ascii_name_patterns if ascii else vocab.name_patterns
+        written = _as_written(name)
+        any_of = vocab.ascii_name_any if ascii else vocab.name_any
+        if any_of is None or any_of.search(written) is None:
+            patterns = ()
+        for pattern in patterns:
+            match = pattern.regex.search(written)
+            if match is not None:
+                _record(scan, pattern.hit, len(words), _format(pattern.template, match))
     return _decide(scan, len(words), vocab)
 
 
@@ -481,6 +652,7 @@ def claim_type() -> pa.StructType:
             ("category", pa.string()),
             ("tags", pa.list_(pa.string())),
             ("video_about_game", pa.bool_()),
+            ("nature", pa.string()),
         ]
     )
 
@@ -494,23 +666,66 @@ def parse_release_array(names: StringLike, tokens: pa.ListArray | None = None) -
     name in Python (the larger part of the cost when names are distinct and not
     ASCII, as in a real crawl).
 
-    Fields: ``platform``, ``category``, ``tags`` (list), ``video_about_game``.
-    A null name gives a null row.
+    Fields: ``platform``, ``category``, ``tags`` (list), ``video_about_game``,
+    ``nature``. A null name gives a null row.
     """
     encoded = pc.dictionary_encode(as_string_array(names))
+    distinct_names = encoded.dictionary.to_pylist()
     if tokens is None:
-        claims = [parse_release(n) for n in encoded.dictionary.to_pylist()]
+        claims = [parse_release(n) for n in distinct_names]
     else:
         first = first_rows(encoded.indices)
         words = pc.take(tokens, first).to_pylist()
-        claims = [parse_release_words(w or []) for w in words]
+        pairs = zip(words, distinct_names, strict=True)
+        claims = [parse_release_words(w or [], n) for w, n in pairs]
     distinct = pa.StructArray.from_arrays(
         [
             pa.array([c.platform for c in claims], pa.string()),
             pa.array([c.category for c in claims], pa.string()),
             pa.array([list(c.tags) for c in claims], pa.list_(pa.string())),
             pa.array([c.video_about_game for c in claims], pa.bool_()),
+            pa.array([c.nature for c in claims], pa.string()),
         ],
         fields=list(claim_type()),
     )
     return pc.take(distinct, encoded.indices)
+
+
+CLAIM_ORIGINS = ("name", "content")
+_TV = pa.scalar("tv", pa.string())
+_FILM = pa.scalar("film", pa.string())
+_NAME = pa.scalar("name", pa.string())
+_CONTENT = pa.scalar("content", pa.string())
+_NO_ORIGIN = pa.scalar(None, pa.string())
+_FALSE = pa.scalar(False, pa.bool_())
+
+
+def content_claims(
+    category: pa.Array,
+    share_video: pa.Array,
+    count_video: pa.Array,
+    largest_file: pa.Array,
+    total_size: pa.Array,
+) -> tuple[pa.Array, pa.Array]:
+    """The claimed category with the claims from content filled in, and each claim's
+    origin (``name``, ``content``, NULL without a claim), column-wise.
+
+    A name that claims no category and whose bytes are at least
+    ``from_content.video_share_at_least`` video claims tv when it has
+    ``tv_videos_at_least`` videos and no file holds ``film_largest_share_at_least``
+    of the bytes (episodes share them), else film (a feature holds most)."""
+    rule = vocabulary().from_content
+    at_least = pa.scalar(float(rule.video_share_at_least), pa.float64())
+    video = pc.fill_null(pc.greater_equal(share_video, at_least), _FALSE)
+    unclaimed = pc.and_(pc.is_null(category), video)
+    largest_share = pc.divide(
+        pc.cast(largest_file, pa.float64()), pc.cast(total_size, pa.float64())
+    )
+    videos = pa.scalar(int(rule.tv_videos_at_least), pa.int32())
+    several = pc.fill_null(pc.greater_equal(pc.cast(count_video, pa.int32()), videos), _FALSE)
+    film_share = pa.scalar(float(rule.film_largest_share_at_least), pa.float64())
+    shared = pc.fill_null(pc.less(largest_share, film_share), _FALSE)
+    guessed = pc.if_else(pc.and_(several, shared), _TV, _FILM)
+    claimed = pc.if_else(unclaimed, guessed, category)
+    origin = pc.if_else(unclaimed, _CONTENT, pc.if_else(pc.is_valid(category), _NAME, _NO_ORIGIN))
+    return claimed, origin

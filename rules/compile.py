@@ -92,7 +92,7 @@ def score_sql(rule: Rule) -> str:
 def flag_sql(rule: Rule) -> str:
     """The torrents ``rule`` flags with their evidence, over the whole warehouse in one
     query; a rule with ``fuzzy_terms`` reads ``fuzzy_matches`` (``rules.fuzzy.prepare``
-    writes it)."""
+    writes it), one with ``rare_for_claim`` ``claim_populations`` (``rules.populations``)."""
     return f"SELECT t.infohash, {evidence_sql(rule)} AS evidence FROM torrents t WHERE {rule.sql}"
 
 

@@ -31,6 +31,10 @@ TEXT_CHARS = {"title": 300, "description": 5_000}
 # with the largest piece it accepts, 256 MiB) and it may list this many files.
 MAX_TEST_BYTES = 2**42
 MAX_TEST_FILES = 10_000
+# A background item of a rule's tests stands for this many torrents at most (it is
+# ingested once and counted ``count`` times), and a rule lists this many items at most.
+MAX_BACKGROUND_COUNT = 1_000_000
+MAX_BACKGROUND_ITEMS = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,16 @@ class TestTorrent:
 
 
 @dataclass(frozen=True, slots=True)
+class BackgroundTorrent:
+    """A torrent of a rule's test population, not itself a test: ``rules test`` ingests
+    it once and counts it ``count`` times in the population ``rare_for_claim`` judges
+    the rule's tests against (as ``count`` torrents of that name and files would be)."""
+
+    torrent: TestTorrent
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     version: int
@@ -95,6 +109,7 @@ class Rule:
     pass_tests: tuple[TestTorrent, ...]
     where: str  # file:line:col of the rule
     sql: str  # the compiled condition (rules.compile.condition_sql)
+    background: tuple[BackgroundTorrent, ...] = ()  # the tests' population, not asserted
 
 
 def read_condition(ctx: v.Ctx, value: Any, path: KeyPath) -> Condition | None:
@@ -181,8 +196,26 @@ def read_test(ctx: v.Ctx, value: Any, path: KeyPath) -> TestTorrent | None:
     return TestTorrent(name, tuple(files), tuple(on_lists))
 
 
-def read_tests(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[tuple, tuple] | None:
-    body = v.mapping(ctx, value, path, ("flag", "pass"))
+def read_background(ctx: v.Ctx, value: Any, path: KeyPath) -> BackgroundTorrent | None:
+    """``{name, files, count}``: a test torrent standing for ``count`` torrents."""
+    body = v.mapping(ctx, value, path, ("name", "files", "count"), ("name", "files", "count"))
+    if body is None or any(k not in body for k in ("name", "files", "count")):
+        return None
+    count = v.integer(
+        ctx,
+        body["count"],
+        (*path, "count"),
+        1,
+        MAX_BACKGROUND_COUNT,
+        "count: how many torrents the item stands for, a whole number >= 1",
+    )
+    torrent = read_test(ctx, {"name": body["name"], "files": body["files"]}, path)
+    return None if count is None or torrent is None else BackgroundTorrent(torrent, count)
+
+
+def read_tests(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[tuple, tuple, tuple] | None:
+    """``(flag, pass, background)`` of a rule's ``tests``."""
+    body = v.mapping(ctx, value, path, ("flag", "pass", "background"))
     if body is None:
         return None
     out: dict[str, tuple] = {}
@@ -195,7 +228,22 @@ def read_tests(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[tuple, tuple] | N
     if not out["flag"] and not out["pass"]:
         ctx.error("rules.no_tests", path, "a rule needs at least one flag or pass test")
         return None
-    return out["flag"], out["pass"]
+    here = (*path, "background")
+    items = v.listing(ctx, body.get("background", []), here, non_empty=False)
+    if items is None:
+        return None
+    if len(items) > MAX_BACKGROUND_ITEMS:
+        ctx.error(
+            "rules.out_of_range",
+            here,
+            f"{len(items):,} background items; a rule lists at most {MAX_BACKGROUND_ITEMS:,}"
+            " (each may stand for many torrents: count)",
+        )
+        return None
+    background = [read_background(ctx, item, (*here, i)) for i, item in enumerate(items)]
+    if any(b is None for b in background):
+        return None
+    return out["flag"], out["pass"], tuple(background)
 
 
 def read_header(ctx: v.Ctx, body: dict, path: KeyPath) -> dict | None:

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from parsers.extensions import KINDS
 from parsers.normalize import client_text, display_safe
-from parsers.release import CATEGORIES
+from parsers.release import CATEGORIES, vocabulary
 from rules import values as v
 from rules.source import KeyPath
 
@@ -252,6 +252,20 @@ class ClaimedCategory(_Claimed):
     @classmethod
     def allowed(cls):
         return CATEGORIES
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedNature(_Claimed):
+    """The nature the name declares for its payload is one of ``in`` (``natures`` of
+    release_tags.yaml: textures, soundtrack, gameplay_video, …); NULL never matches."""
+
+    keyword = "claimed.nature"
+    column = "claimed_nature"
+    what = "nature"
+
+    @classmethod
+    def allowed(cls):
+        return tuple(sorted(vocabulary().natures))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,11 @@ puts a stored fact into words (``Predicate.describe``, by the keyword the fact n
 
 from __future__ import annotations
 
+from rules.population_predicates import RareForClaim
 from rules.predicates import (
     BytesShare,
     ClaimedCategory,
+    ClaimedNature,
     ClaimedPlatform,
     Count,
     DoubleExtension,
@@ -30,6 +32,7 @@ PREDICATES: dict[str, type[Predicate]] = {
     for cls in (
         ClaimedPlatform,
         ClaimedCategory,
+        ClaimedNature,
         SourceCategory,
         VideoAboutGame,
         BytesShare,
@@ -46,5 +49,6 @@ PREDICATES: dict[str, type[Predicate]] = {
         WholeToken,
         Regex,
         FuzzyTerms,
+        RareForClaim,
     )
 }

@@ -148,6 +148,7 @@ def read_entry(ctx: v.Ctx, item: object, path: tuple) -> Rule | Disable | None:
         pass_tests=tests[1],
         where=ctx.doc.where(path),
         sql=sql,
+        background=tests[2],
     )
     return Disable(rule_id, rule.where, checked=True) if body.get("disabled") else rule
 

@@ -13,6 +13,8 @@ from rules import values as v
 from rules.model import (
     ID_PATTERN,
     LEVELS,
+    MAX_BACKGROUND_COUNT,
+    MAX_BACKGROUND_ITEMS,
     MAX_ID_CHARS,
     MAX_TEST_FILES,
     REQUIRED,
@@ -68,8 +70,17 @@ def _test_torrent() -> dict:
     }
 
 
+def _background() -> dict:
+    """A background item: a test torrent (without ``on_lists``) and its ``count``."""
+    item = _test_torrent()
+    props = {k: x for k, x in item["properties"].items() if k != "on_lists"}
+    props["count"] = {"type": "integer", "minimum": 1, "maximum": MAX_BACKGROUND_COUNT}
+    return {**item, "properties": props, "required": ["name", "files", "count"]}
+
+
 def _rule() -> dict:
     tests = {"type": "array", "items": {"$ref": "#/$defs/test_torrent"}}
+    background = {"type": "array", "maxItems": MAX_BACKGROUND_ITEMS, "items": _background()}
     full = {
         "type": "object",
         "properties": {
@@ -85,9 +96,9 @@ def _rule() -> dict:
             "when": {"$ref": "#/$defs/condition"},
             "tests": {
                 "type": "object",
-                "properties": {"flag": tests, "pass": tests},
+                "properties": {"flag": tests, "pass": tests, "background": background},
                 "additionalProperties": False,
-                "minProperties": 1,
+                "anyOf": [{"required": ["flag"]}, {"required": ["pass"]}],
             },
             "disabled": {"type": "boolean"},
         },

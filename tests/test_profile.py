@@ -141,3 +141,70 @@ def test_matches_sql_on_random_input() -> None:
             assert mine[f"share_bytes_{k}"] == pytest.approx(share)
         best = max(KINDS, key=lambda k: (theirs[f"b_{k}"], -KINDS.index(k)))
         assert mine["dominant_kind"] == (best if total else None)
+
+
+# ------------------------------------------------------------- claims from content
+
+
+def _listed(torrents: list[tuple[str, str, list[tuple[str, int]]]]) -> dict[str, dict]:
+    """``listed_torrents_table`` rows by infohash for (infohash, name, files)."""
+    from parsers.columnar import listed_files_table, listed_torrents_table
+
+    hashes = pa.array([h for h, _, _ in torrents], pa.string())
+    owner = [i for i, (_, _, files) in enumerate(torrents) for _ in files]
+    index = [j for _, _, files in torrents for j in range(len(files))]
+    paths = [p for _, _, files in torrents for p, _ in files]
+    sizes = [s for _, _, files in torrents for _, s in files]
+    files = listed_files_table(
+        hashes,
+        pa.array(owner, pa.int64()),
+        pa.array(index, pa.int32()),
+        pa.array(paths, pa.string()),
+        pa.array(sizes, pa.int64()),
+    )
+    seen = pa.table(
+        {
+            "infohash": hashes,
+            "seen_at": pa.array([0] * len(torrents), pa.timestamp("us", tz="UTC")),
+        }
+    )
+    table = listed_torrents_table(
+        hashes,
+        pa.array([n for _, n, _ in torrents], pa.string()),
+        pa.array([sum(s for _, s in files) for _, _, files in torrents], pa.int64()),
+        files,
+        seen,
+    )
+    return {row["infohash"]: row for row in table.to_pylist()}
+
+
+GB = 1 << 30
+
+
+def test_a_name_claiming_nothing_claims_video_from_its_bytes() -> None:
+    rows = _listed(
+        [
+            ("a" * 40, "Harbor Lights", [("Harbor Lights.mkv", 4 * GB), ("cover.jpg", 1 << 20)]),
+            ("b" * 40, "海の物語", [(f"海の物語 {i:02d}.mkv", GB) for i in range(1, 13)]),
+            (
+                "c" * 40,
+                "Harbor Lights Extras",
+                [("main.mkv", 4 * GB), ("a.mkv", GB // 4), ("b.mkv", GB // 4)],
+            ),
+            # claims nothing and is not overwhelmingly video: no claim
+            ("d" * 40, "Summer Trip", [("clip.mp4", GB), ("photos.zip", GB)]),
+            # the name's own claim is kept, whatever the bytes
+            ("e" * 40, "Kart.Racer.PS2.PAL-GRP", [("clip.avi", GB)]),
+            ("f" * 40, "Garden Songs FLAC", [("01.flac", 30 << 20)]),
+        ]
+    )
+    claims = {h[0]: (r["claimed_category"], r["claim_origin"]) for h, r in rows.items()}
+    assert claims == {
+        "a": ("film", "content"),
+        "b": ("tv", "content"),
+        "c": ("film", "content"),
+        "d": (None, None),
+        "e": ("game_console", "name"),
+        "f": ("music", "name"),
+    }
+    assert rows["e" * 40]["claimed_nature"] is None

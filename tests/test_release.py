@@ -22,7 +22,7 @@ from parsers.release import (
 from parsers.taxonomy import parse_yaml
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "release.yaml").read_text("utf-8"))
-FIELDS = ("platform", "category", "video_about_game", "tags")
+FIELDS = ("platform", "category", "video_about_game", "tags", "nature")
 
 
 def _check(claim: ReleaseClaim, expected: dict) -> None:
@@ -60,6 +60,7 @@ def test_array_agrees_with_scalar() -> None:
             "category": claim.category,
             "tags": list(claim.tags),
             "video_about_game": claim.video_about_game,
+            "nature": claim.nature,
         }
     assert parse_release_array(pa.array(names)).type == claim_type()
     assert parse_release_array(pa.array([], pa.string())).to_pylist() == []
@@ -110,15 +111,21 @@ cues:
     patterns:
       - {match: 's(\\d+', tag: 's{0}'}
       - {match: '(\\d+) season', tag: 's{0}'}
+    markers:
+      season: [Saison]
+      chapter: [Kapitel]
   film:
     tags:
       x264: [x264]
   music:
     tags:
       flac: [FLAC]
-about_game:
-  film: [Gameplay]
-  podcast: [Episode]
+natures:
+  gameplay_video: {category: film, aliases: [Gameplay]}
+  podcast: {category: podcast, aliases: [Episode]}
+  saves: {aliases: [Saves], colour: blue}
+from_content:
+  video_share_at_least: lots
 """
 
 
@@ -136,7 +143,10 @@ def test_bad_vocabulary_reports_every_problem_with_location() -> None:
         "cues.tv.patterns[0]: bad pattern or tag",
         "cues.tv.patterns[1]: a pattern spanning words must start with a literal word",
         "cues.music: category 'music' is not in categories.precedence",
-        "about_game.podcast: unknown category 'podcast'",
+        "cues.tv.markers.chapter: unknown key 'chapter'",
+        "natures.podcast.category: unknown category 'podcast'",
+        "natures.saves.colour: unknown key 'colour'",
+        "from_content.video_share_at_least: video_share_at_least must be a non-negative",
     ):
         assert expected in message
-    assert "9 problem(s)" in message
+    assert "12 problem(s)" in message

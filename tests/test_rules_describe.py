@@ -36,6 +36,7 @@ rules:
       any:
         - claimed.platform: {in: [ps2]}
         - claimed.category: {in: [game_console]}
+        - claimed.nature: {in: [gameplay_video]}
         - source_category: [games]
         - video_about_game: true
         - bytes_share: {kinds: [disc_image], at_least: 0.5}
@@ -54,12 +55,16 @@ rules:
         - regex: {pattern: "setup", on: paths}
         - regex: {pattern: "racer", on: any}
         - fuzzy_terms: {terms: watch-titles.txt, on: any, threshold: 90}
+        - rare_for_claim:
+            {content_at_least: 0.9, at_most: 0.4, min_support: 1, kinds: [subtitle]}
     tests:
       flag:
         - name: "Kart.Racer.PS2-GRP"
           files: [["kart.iso", 4GB], ["setup.avi.exe", 1MB], ["notes\\u202Etxt.scr", 1KB]]
           on_lists: [describe-list]
         - {name: "Kart.Racer.PS4.Gameplay.Walkthrough.1080p", files: [["a.mp4", 900MB]]}
+        - {name: "Quiet.Meadow.Poems.EPUB", files: [["poems.srt", 5MB]]}
+        - {name: "Hill.Poems.EPUB", files: [["poems.epub", 2MB]]}
   - id: test.every-predicate-negated
     version: 1
     title: Every predicate, negated
@@ -69,6 +74,7 @@ rules:
       any:
         - not: {claimed.platform: {in: [nsw]}}
         - not: {claimed.category: {in: [ebook]}}
+        - not: {claimed.nature: {in: [saves]}}
         - not: {source_category: [ebooks]}
         - not: {video_about_game: true}
         - not: {bytes_share: {kinds: [audio], at_least: 0.9}}
@@ -87,6 +93,7 @@ rules:
         - not: {regex: {pattern: "qqqq", on: paths}}
         - not: {regex: {pattern: "qqqq", on: any}}
         - not: {fuzzy_terms: {terms: watch-titles.txt, threshold: 99}}
+        - not: {rare_for_claim: {content_at_least: 0.9, at_most: 0, min_support: 2147483647}}
     tests:
       flag: [{name: "Kart.Racer.PS2-GRP", files: [["kart.iso", 4GB]]}]
 """

@@ -215,6 +215,20 @@ def test_a_flagged_pass_test_names_the_facts_that_fired(tmp_path):
     ]
 
 
+def test_synthetic_torrents_of_any_size_read_back():
+    """Above 64 GiB the piece length stops at libtorrent's 256 MiB and the piece count
+    grows (it used to double on and make torrents libtorrent refuses)."""
+    import libtorrent as lt
+
+    from torrentwatch.synth import MAX_PIECE_LENGTH, SynthTorrent, encode
+
+    for total in (1, 64 * 2**30, 400 * 2**30):
+        data = encode(SynthTorrent("big", (("a.bin", total),)))
+        info = lt.torrent_info(lt.bdecode(data))
+        assert info.piece_length() <= MAX_PIECE_LENGTH
+        assert info.total_size() == total
+
+
 # ------------------------------------------------------------------ pack vocabulary
 
 PACKS = Path(__file__).resolve().parent.parent / "rules" / "packs"

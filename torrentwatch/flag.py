@@ -1,6 +1,7 @@
 """Evaluation: run every rule in force over the warehouse and keep ``flags`` current.
 
-Set-wise, never one torrent at a time in Python: fuzzy hits are prepared, every rule's
+Set-wise, never one torrent at a time in Python: fuzzy hits and claim populations
+(``rare_for_claim``) are prepared, every rule's
 compiled condition selects its candidates over the whole warehouse in one statement
 (``rules.compile.candidates_sql``), the evidence of just those is computed over tables
 cut down to them (``matches_sql``; the same values as ``flag_sql`` gives), and three
@@ -21,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from common.summary import Summary
+from rules import populations
 from rules.compile import SCOPED, candidates_sql, matches_sql, scope_sql
 from rules.fuzzy import prepare
 from rules.model import Rule
@@ -87,9 +89,11 @@ class FlagSummary(Summary):
 
 
 def _match(con, rules: list[Rule]) -> None:
-    """Fill ``flag_matches``: fuzzy hits, then candidates, then evidence."""
+    """Fill ``flag_matches``: fuzzy hits and claim populations, then candidates, then
+    evidence."""
     con.execute(MATCHES_TABLE)
     prepare(con, rules)
+    populations.prepare(con, rules)
     con.execute(candidates_sql(rules))
     for table in SCOPED:
         con.execute(scope_sql(table))

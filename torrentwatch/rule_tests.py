@@ -8,6 +8,11 @@ infohash on those hash lists there, so ``known_list`` rules can ship flag tests.
 runs over its own test torrents: flag tests must be selected, pass tests must not. A
 pass test that was flagged names the facts that fired, in the words ``explain`` uses
 (the term, score and token of a fuzzy match, the files, the matched text).
+
+A rule with ``rare_for_claim`` is judged against a population of its own, whatever
+other packs' tests hold: its flag and pass torrents once each, and each ``background``
+item of its tests (ingested once) counted ``count`` times (``rules.populations.prepare``
+over the weights table ``rule_test_population``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import libtorrent as lt
 
 from common.textcap import QUOTE_CAP, cap_text, capped_repr
 from parsers.hashlist import HashEntry
+from rules import populations
 from rules.compile import flag_sql, rule_sql
 from rules.fuzzy import prepare
 from rules.model import Rule, TestTorrent
@@ -65,26 +71,12 @@ class TestReport:
 # Characters of the fired facts a failure line quotes (a pattern may be long).
 FIRED_CHARS = 1_000
 
-# libtorrent refuses a piece length above 256 MiB; at that length a test torrent of
-# the largest total the loader allows (rules.model.MAX_TEST_BYTES) has 16,384 pieces.
-MAX_PIECE_LENGTH = 2**28
-
-
-def _piece_length(total: int) -> int:
-    """256 KiB doubled until there are at most 256 pieces, as torrent makers do, but
-    never above what libtorrent accepts (bigger torrents get more pieces instead)."""
-    length = 2**18
-    while -(-total // length) > 256 and length < MAX_PIECE_LENGTH:
-        length *= 2
-    return length
-
 
 def _encoded(test: TestTorrent) -> tuple[str, bytes]:
     """The .torrent of a test and its v1 infohash. It always has the multi-file
     layout (files in a folder called ``name``), so every path is kept as written."""
-    total = sum(size for _, size in test.files)
     spec = SynthTorrent(name=test.name, files=test.files, multi_file=True)
-    data = encode(spec, piece_length=_piece_length(total))
+    data = encode(spec)  # a test torrent of the largest total allowed has 16,384 pieces
     infohash = hashlib.sha1(lt.bencode(lt.bdecode(data)[b"info"])).hexdigest()
     return infohash, data
 
@@ -94,7 +86,7 @@ def run_rule_tests(ruleset: RuleSet, workdir: Path) -> TestReport:
     folder = workdir / "torrents"
     folder.mkdir(parents=True, exist_ok=True)
     hashes: dict[TestTorrent, str] = {}
-    for test in {t for r in ruleset.rules.values() for t in (*r.flag_tests, *r.pass_tests)}:
+    for test in {t for r in ruleset.rules.values() for t in _torrents(r)}:
         infohash, data = _encoded(test)
         hashes[test] = infohash
         (folder / f"{infohash}.torrent").write_bytes(data)
@@ -104,9 +96,39 @@ def run_rule_tests(ruleset: RuleSet, workdir: Path) -> TestReport:
     con = connect(db, read_only=True)
     try:
         prepare(con, ruleset.rules.values())
-        return TestReport([_check(con, rule, hashes) for rule in ruleset.rules.values()])
+        results = []
+        for rule in ruleset.rules.values():
+            _prepare_population(con, rule, hashes)
+            results.append(_check(con, rule, hashes))
+        return TestReport(results)
     finally:
         con.close()
+
+
+def _torrents(rule: Rule) -> tuple[TestTorrent, ...]:
+    """Every torrent ``rule``'s tests ingest: its flag and pass tests, its background."""
+    return (*rule.flag_tests, *rule.pass_tests, *(b.torrent for b in rule.background))
+
+
+# The weights table of the population a rule's tests are judged against.
+POPULATION_WEIGHTS = "rule_test_population"
+
+
+def _prepare_population(con, rule: Rule, hashes: dict[TestTorrent, str]) -> None:
+    """``claim_populations`` of ``rule``'s own tests: each flag and pass torrent once,
+    each background item ``count`` times (a torrent listed twice adds up)."""
+    if not populations.collect([rule]):
+        return
+    weights: dict[str, int] = {}
+    for test in (*rule.flag_tests, *rule.pass_tests):
+        weights[hashes[test]] = weights.get(hashes[test], 0) + 1
+    for item in rule.background:
+        weights[hashes[item.torrent]] = weights.get(hashes[item.torrent], 0) + item.count
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {POPULATION_WEIGHTS} (infohash VARCHAR, weight BIGINT)"
+    )
+    con.executemany(f"INSERT INTO {POPULATION_WEIGHTS} VALUES (?, ?)", sorted(weights.items()))
+    populations.prepare(con, [rule], POPULATION_WEIGHTS)
 
 
 def _load_test_lists(db: Path, hashes: dict[TestTorrent, str]) -> None:
@@ -150,6 +172,13 @@ def _check(con, rule: Rule, hashes: dict[TestTorrent, str]) -> RuleTestResult:
         ).fetchall()
     }
     stored = {row[0] for row in con.execute("SELECT infohash FROM torrents").fetchall()}
+    for item in rule.background:
+        if hashes[item.torrent] not in stored:
+            files = cap_text(", ".join(p for p, _ in item.torrent.files), QUOTE_CAP)
+            result.failures.append(
+                f"background {capped_repr(item.torrent.name)} ({files}) did not ingest"
+                " (see rejects)"
+            )
     for test, should_flag in tests:
         infohash = hashes[test]
         files = cap_text(", ".join(p for p, _ in test.files), QUOTE_CAP)

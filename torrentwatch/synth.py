@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import libtorrent as lt
 
 PIECE_LENGTH = 256 * 1024
+# The largest piece libtorrent accepts (256 MiB): a bigger torrent gets more pieces.
+MAX_PIECE_LENGTH = 2**28
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,17 +34,24 @@ class SynthTorrent:
     multi_file: bool = False
 
 
+def piece_length_for(total: int) -> int:
+    """256 KiB doubled until there are at most 256 pieces, as torrent makers do to keep
+    the metadata small, but never above what libtorrent accepts (``MAX_PIECE_LENGTH``):
+    a torrent of more than 64 GiB gets more pieces instead."""
+    length = PIECE_LENGTH
+    while -(-total // length) > 256 and length < MAX_PIECE_LENGTH:
+        length *= 2
+    return length
+
+
 def encode(spec: SynthTorrent, piece_length: int | None = None) -> bytes:
     """Bencode ``spec`` as a v1 .torrent (single-file when it has one file at the root).
 
-    Without ``piece_length`` the piece size doubles from 256 KiB until there are at
-    most 256 pieces, as torrent makers do to keep the metadata small.
+    Without ``piece_length`` it is :func:`piece_length_for` the total size.
     """
     total = sum(size for _, size in spec.files)
     if piece_length is None:
-        piece_length = PIECE_LENGTH
-        while -(-total // piece_length) > 256:
-            piece_length *= 2
+        piece_length = piece_length_for(total)
     num_pieces = max(1, -(-total // piece_length))
     seed = hashlib.sha1(spec.name.encode()).digest()
     pieces = b"".join(hashlib.sha1(seed + i.to_bytes(8, "big")).digest() for i in range(num_pieces))
