@@ -27,7 +27,7 @@ DISGUISED = {
         "disguise.double-extension",
         "disguise.executable-in-video-release",
     },
-    "Holiday.Photos.2024": {"disguise.bidi-control"},
+    "Holiday.Photos.2024": {"disguise.bidi-control", "mislabel.photos-claim-other-payload"},
     "Galaxy.Pack.Complete": {"disguise.encrypted-archive-lure"},
     "Castle.Quest.PSP-DEMO": {
         "disguise.console-game-too-small",

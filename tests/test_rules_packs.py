@@ -301,6 +301,9 @@ def test_lure_v2_missed_the_wordings_v3_catches(tmp_path):
         "Amber Road 2016",
         "Silent Orchard 2020",
         "Little Station 2022",
+        "Quiet.Moon.S02E04",
+        "Paper Harbor",
+        "Amber Pilot [Wii]",
     ):
         assert name in missed, name
     # and v2 took a photo set's "Password hint.txt" beside a small backup archive for a
@@ -308,22 +311,30 @@ def test_lure_v2_missed_the_wordings_v3_catches(tmp_path):
     assert [f for f in failures if f.startswith("should pass")] == [
         f for f in failures if "'Garden.Photos.2020-DEMO'" in f
     ]
-    assert len(failures) == 9
+    assert len(failures) == 12
 
 
-def test_console_media_exemption_is_what_passes_the_console_look_alikes(tmp_path):
-    """Without its declared-nature clause the console media rule flags the texture
-    pack, the UMD Video, the Vita and PSP encodes, the artwork and the themes (and the
-    box-art scans v2 already excused)."""
-    body = _rule_body("disguise.yaml", "disguise.console-release-media-payload")
+def test_console_media_look_alikes_pass_by_their_declared_nature(tmp_path):
+    """The console media rule's honest look-alikes (a texture pack, UMD Video, Vita and
+    PSP encodes, artwork, themes, box-art scans) pass for a reason: either the release
+    parser reads their nature and moves the claim to its media (the rule then never
+    sees a console claim), or the rule's nature clause excuses them; without that
+    clause, exactly the ones still claimed as console games are flagged."""
+    from parsers.release import parse_release
+
+    rule_id = "disguise.console-release-media-payload"
+    body = _rule_body("disguise.yaml", rule_id)
+    assert "not" in body["when"]["all"][-1]
     when = {"all": body["when"]["all"][:-1]}
     names = {"Marble Tower PS2 HD Texture Pack v2", "Quiet Harbor [PS3 UMD Video]",
              "[NOGRP] Amber Station - 03 PS VITA (960x544)", "Amber Station (PSP 480x272)",
              "Drift Galaxy Wii Artwork Collection", "Comet Pilot PS4 Themes",
              "Drift.Galaxy.Wii.Box.Art.Scans-NOGRP"}  # fmt: skip
-    pack = _override(tmp_path, "disguise.yaml", "disguise.console-release-media-payload",
-                     when, names)  # fmt: skip
-    assert _failures(rules_test([pack]), "disguise.console-release-media-payload") == []
+    console = {n for n in names if parse_release(n).category == "game_console"}
+    assert console == {"Drift Galaxy Wii Artwork Collection", "Comet Pilot PS4 Themes"}
+    # without the clause the console ones are flagged, the others still pass
+    pack = _override(tmp_path, "disguise.yaml", rule_id, when, console)
+    assert _failures(rules_test([pack]), rule_id) == []
 
 
 def test_mislabel_rules_state_their_look_alikes():
@@ -335,4 +346,4 @@ def test_mislabel_rules_state_their_look_alikes():
         assert rule.level in {"medium", "high", "critical"}, rule.id
         claims |= set(_rule_body("mislabel.yaml", rule.id)["when"]["all"][0]
                       ["claimed.category"]["in"])  # fmt: skip
-    assert claims == {"film", "tv", "music", "ebook", "software", "game_pc"}
+    assert claims == {"film", "tv", "music", "ebook", "software", "game_pc", "photos"}
