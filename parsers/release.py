@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from common.checks import is_number
 from parsers.normalize import (
     StringLike,
     as_string_array,
@@ -294,7 +295,7 @@ def _from_content(b: _Builder, value: object) -> FromContent:
         if key not in spec:
             continue
         found = spec[key]
-        if isinstance(found, bool) or not isinstance(found, int | float) or found < 0:
+        if not is_number(found) or found < 0:
             b.problem((*path, key), f"{key} must be a non-negative number, not {found!r}")
             continue
         out[key] = found

@@ -155,7 +155,18 @@ class Regex(Predicate):
         return f"{lit(self.pattern)}, {lit('c' if self.case_sensitive else 'i')}"
 
     def _matches(self, where: str) -> str:
-        return f"regexp_matches({_REGEX_COLUMNS[(where, self.form)]}, {self._args()})"
+        found = f"regexp_matches({_REGEX_COLUMNS[(where, self.form)]}, {self._args()})"
+        if self.form != "raw":
+            return found
+        # The name as the other name key writes it (``name``/``name.utf-8``, ``path``/
+        # ``path.utf-8``) is a name another client shows: a pattern read raw must not
+        # be stepped around by putting the text in the key libtorrent does not prefer.
+        if where == "name":  # one other reading of the torrent's name (a BLOB)
+            other = f"coalesce(regexp_matches(try(decode(t.name_alt_raw)), {self._args()}), false)"
+        else:  # the other readings of a file's path (a BLOB[])
+            each = f"coalesce(regexp_matches(try(decode(x)), {self._args()}), false)"
+            other = f"coalesce(len(list_filter(f.path_alt_raw, x -> {each})) > 0, false)"
+        return f"({found} OR {other})"
 
     def sql(self):
         if self.on == "name":

@@ -475,6 +475,7 @@ def _claim_row(name: str) -> dict:
         "category": claim.category,
         "tags": list(claim.tags),
         "video_about_game": claim.video_about_game,
+        "nature": claim.nature,
     }
 
 
