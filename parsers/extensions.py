@@ -21,7 +21,14 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from parsers.normalize import INT_0, INT_1, StringLike, as_string_array
+from parsers.normalize import (
+    INT_0,
+    INT_1,
+    INVISIBLE_CHARS,
+    ZERO_WIDTH_CHARS,
+    StringLike,
+    as_string_array,
+)
 from parsers.taxonomy import (
     DataFile,
     expect_list,
@@ -50,6 +57,19 @@ _LISTED_RE = re.compile("[a-z0-9]{1,16}")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 # The final extension: a dot, 1-8 ASCII alphanumerics, then only dots/spaces to the end.
 _LAST_RE2 = rf"\.(?P<ext>{_EXT})[. ]*$"
+
+# The parts before the final extension are read as a client shows them: characters
+# that render as nothing (zero-width, direction marks, soft hyphen, blank letters)
+# are dropped, so ``photo.jp<U+200B>g.exe`` reads ``jpg.exe``, and spaces other than
+# U+0020 (no-break, en/em/thin, ideographic) are padding like underscores, pushing
+# the real extension out of sight (``clip.gif<U+2002><U+2002>.scr``). The final
+# extension is read as the system reads it, to say what runs: such a character
+# there spoils it (``name.ex<U+200B>e`` and ``clip.exe<U+3000>`` do not run).
+# The hidden-mark columns are computed from the name as written, not from this.
+_UNSEEN = ZERO_WIDTH_CHARS + INVISIBLE_CHARS + "\u200e\u200f\u061c\u00ad"
+_WIDE_SPACES = "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+_AS_SHOWN = str.maketrans(dict.fromkeys(_UNSEEN) | dict.fromkeys(_WIDE_SPACES, "_"))
+_AS_SHOWN_RE2 = "[" + "".join(f"\\x{{{ord(c):04X}}}" for c in _UNSEEN + _WIDE_SPACES) + "]"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -158,7 +178,11 @@ def chain_of_name(path: str, known: dict[str, str] | frozenset[str] | None = Non
     real extension out of sight in a narrow column (``IMG_1234.jpg      .exe``).
     """
     known = taxonomy().kind_of_ext if known is None else known
-    name = path.rsplit("/", 1)[-1].rstrip(". ").translate(_ASCII_LOWER).lstrip(".")
+    name = path.rsplit("/", 1)[-1].rstrip(". ")
+    if not name.isascii():
+        stem, dot, last = name.rpartition(".")
+        name = stem.translate(_AS_SHOWN) + dot + last
+    name = name.translate(_ASCII_LOWER).lstrip(".")
     parts = name.split(".")
     if len(parts) < 2 or not _EXT_RE.fullmatch(parts[-1]):
         return []
@@ -186,11 +210,21 @@ def ext_chain_array(paths: StringLike) -> pa.ListArray:
     offsets = pa.concat_arrays([pa.array([0], pa.int32()), ends])
     simple = pa.ListArray.from_arrays(offsets, last.filter(has), mask=pc.is_null(a))
     tricky = pc.fill_null(pc.match_substring_regex(low, taxonomy().tricky_re2), False)
+    tricky = pc.or_(tricky, _hides_something(a))
     if not pc.any(tricky).as_py():
         return simple
     distinct = pc.unique(a.filter(tricky))
     chains = pa.array([chain_of_name(p) for p in distinct.to_pylist()], pa.list_(pa.string()))
     return pc.if_else(tricky, pc.take(chains, pc.index_in(a, distinct)), simple)
+
+
+def _hides_something(a: pa.StringArray) -> pa.BooleanArray:
+    """Paths holding a character a client does not show, or a wide space: their
+    chain is read by ``chain_of_name`` (rare; the regex runs only when some path is
+    not ASCII)."""
+    if pc.all(pc.fill_null(pc.string_is_ascii(a), True)).as_py():
+        return pa.array([False] * len(a), pa.bool_())
+    return pc.fill_null(pc.match_substring_regex(a, _AS_SHOWN_RE2), False)
 
 
 def ext_chain(path: str) -> list[str]:

@@ -141,12 +141,19 @@ class Vocabulary:
     # One alternation of each set: most names match none, and one search says so.
     name_any: re.Pattern[str] | None = None
     ascii_name_any: re.Pattern[str] | None = None
+    text_any: re.Pattern[str] | None = None
+    # Weak name patterns without a tag: they can only decide a name that has no
+    # category word, so they are tried only then.
+    fallback_patterns: tuple[Pattern, ...] = ()
     from_content: FromContent = FromContent()
     rank: dict[str, int] = field(default_factory=dict)
     simple: dict[str, Hit] = field(default_factory=dict)
     complex_first: frozenset[str] = frozenset()
     digit_cache: dict[str, tuple[Hit | None, str | None]] = field(default_factory=dict)
     claims: dict[tuple, ReleaseClaim] = field(default_factory=dict)
+    # Nature aliases that count only written in capitals: their tag -> the regex
+    # finding them so written.
+    capitals: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
 
 class _Scan:
@@ -180,6 +187,7 @@ class _Builder:
         self.phrase: dict[str, list[Pattern]] = {}
         self.text: list[Pattern] = []
         self.name: list[Pattern] = []
+        self.capitals: dict[str, re.Pattern[str]] = {}
 
     def problem(self, path: KeyPath, message: str) -> None:
         self.errors.append(self.doc.problem(path, message))
@@ -243,10 +251,12 @@ class _Builder:
         else:
             self.problem(path, "a pattern spanning words must start with a literal word")
 
-    def tags(self, path: KeyPath, value: object, kind: str, category: str) -> None:
+    def tags(
+        self, path: KeyPath, value: object, kind: str, category: str, weak: bool = False
+    ) -> None:
         """A ``{tag: [aliases]}`` mapping."""
         for tag, aliases in self.mapping(path, value).items():
-            self.aliases((*path, tag), aliases, Hit(kind, category, str(tag)))
+            self.aliases((*path, tag), aliases, Hit(kind, category, str(tag), weak))
 
 
 def compile_vocabulary(doc: DataFile) -> Vocabulary:
@@ -317,7 +327,9 @@ def _vocabulary(
     }
     markers = frozenset(w for w, h in b.single.items() if h.kind == "marker")
     complex_first = frozenset(longest_first) | frozenset(b.phrase) | markers
-    ascii_names = tuple(p for p in b.name if p.regex.pattern.isascii())
+    fallback = tuple(p for p in b.name if p.hit.weak and not p.template)
+    names = [p for p in b.name if p not in fallback]
+    ascii_names = tuple(p for p in names if p.regex.pattern.isascii())
     return Vocabulary(
         simple={w: h for w, h in b.single.items() if w not in complex_first},
         complex_first=complex_first,
@@ -327,16 +339,19 @@ def _vocabulary(
         digit_patterns=tuple(b.digit),
         phrase_patterns={k: tuple(v) for k, v in b.phrase.items()},
         text_patterns=tuple(b.text),
+        text_any=re.compile("|".join(f"(?:{p.regex.pattern})" for p in b.text)) if b.text else None,
         precedence=precedence,
         rank={category: i for i, category in enumerate(precedence)},
         media=media,
         platform_category=platforms,
         natures=natures,
         from_content=from_content,
-        name_patterns=tuple(b.name),
+        name_patterns=tuple(names),
         ascii_name_patterns=ascii_names,
-        name_any=_any(b.name),
+        fallback_patterns=fallback,
+        name_any=_any(names),
         ascii_name_any=_any(ascii_names),
+        capitals=b.capitals,
     )
 
 
@@ -382,9 +397,12 @@ def _cues(b: _Builder, value: object, precedence: tuple[str, ...]) -> None:
             b.problem(path, f"category {category!r} is not in categories.precedence")
             continue
         spec = b.mapping(
-            path, spec, ("tags", "patterns", "text_patterns", "name_patterns", "markers")
+            path,
+            spec,
+            ("tags", "weak_tags", "patterns", "text_patterns", "name_patterns", "markers"),
         )
         b.tags((*path, "tags"), spec.get("tags"), "cue", category)
+        b.tags((*path, "weak_tags"), spec.get("weak_tags"), "cue", category, weak=True)
         hit = Hit("cue", category, None)
         for key, text in (("patterns", ""), ("text_patterns", "text"), ("name_patterns", "name")):
             for i, pattern in enumerate(b.listing((*path, key), spec.get(key))):
@@ -395,7 +413,7 @@ def _cues(b: _Builder, value: object, precedence: tuple[str, ...]) -> None:
 
 
 _MARKERS = ("season", "episode")
-_NATURE_KEYS = ("category", "about_game", "aliases", "patterns")
+_NATURE_KEYS = ("category", "about_game", "aliases", "capitals", "patterns")
 
 
 def _natures(b: _Builder, value: object) -> dict[str, Nature]:
@@ -411,6 +429,14 @@ def _natures(b: _Builder, value: object) -> dict[str, Nature]:
         for i, text in enumerate(b.listing((*path, "aliases"), spec.get("aliases"))):
             tag = normalize_text(str(text))
             b.alias((*path, "aliases", i), text, Hit("nature", str(nature), tag))
+        for i, text in enumerate(b.listing((*path, "capitals"), spec.get("capitals"))):
+            written = str(text)
+            if not (written.isascii() and written.isalpha() and written.isupper()):
+                b.problem((*path, "capitals", i), f"{written!r} is not a word in capitals")
+                continue
+            tag = normalize_text(written)
+            b.alias((*path, "capitals", i), written, Hit("nature", str(nature), tag))
+            b.capitals[tag] = re.compile(rf"(?<![^\W\d_]){re.escape(written)}(?![^\W\d_])")
         hit = Hit("nature", str(nature), None)
         for i, pattern in enumerate(b.listing((*path, "patterns"), spec.get("patterns"))):
             b.pattern((*path, "patterns", i), pattern, hit)
@@ -536,7 +562,7 @@ def _record(scan: _Scan, hit: Hit, at: int, tag: str | None) -> None:
     if kind == "platform":
         scan.platforms.append((at, hit.value, hit.weak))
         return
-    if tag is not None:
+    if tag:
         scan.tags[tag] = None
     if kind == "cue":
         (scan.weak if hit.weak else scan.categories).add(hit.value)
@@ -627,7 +653,10 @@ def parse_release_words(words: list[str], name: str | None = None) -> ReleaseCla
     vocab = vocabulary()
     scan = _scan(words, vocab)
     norm = " ".join(words) if vocab.text_patterns else ""
-    for pattern in vocab.text_patterns:
+    text_patterns = vocab.text_patterns
+    if vocab.text_any is not None and vocab.text_any.search(norm) is None:
+        text_patterns = ()
+    for pattern in text_patterns:
         match = _search_words(pattern.regex, norm)
         if match is not None:
             _record(scan, pattern.hit, len(words), _format(pattern.template, match))
@@ -642,7 +671,22 @@ def parse_release_words(words: list[str], name: str | None = None) -> ReleaseCla
             match = pattern.regex.search(written)
             if match is not None:
                 _record(scan, pattern.hit, len(words), _format(pattern.template, match))
+        if not scan.categories:
+            for pattern in vocab.fallback_patterns:
+                if pattern.regex.search(written) is not None:
+                    _record(scan, pattern.hit, len(words), None)
+        if scan.natures and vocab.capitals:
+            _drop_uncapitalised(scan, vocab, written)
     return _decide(scan, len(words), vocab)
+
+
+def _drop_uncapitalised(scan: _Scan, vocab: Vocabulary, written: str) -> None:
+    """Forget the natures read from a ``capitals`` alias the name does not write in
+    capitals ("[Ost] Title" is a group's name, "OST" a soundtrack)."""
+    for tag, regex in vocab.capitals.items():
+        if tag in scan.tags and regex.search(written) is None:
+            del scan.tags[tag]
+            scan.natures.remove(vocab.single[tag].value)
 
 
 def claim_type() -> pa.StructType:
