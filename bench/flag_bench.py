@@ -799,7 +799,15 @@ class Naive:
         if isinstance(pred, p.NameMarks):
             return all(bool(t["name_has_" + k]) == w for k, w in pred.marks)
         if isinstance(pred, p.DoubleExtension):
-            return any(len(f["exts"]) >= 2 and f["ext"] in pred.final for f in row.files)
+            shown = p.exts_of_kinds(pred.shown) if pred.shown else None
+            return any(
+                len(f["exts"]) >= 2
+                and f["ext"] in pred.final
+                and (shown is None or f["exts"][-2] in shown)
+                for f in row.files
+            )
+        if isinstance(pred, p.HiddenZeroWidth):
+            return self._hidden_zero_width(pred, row)
         if isinstance(pred, p.KnownList):
             kinds = p._MATCH[pred.match]
             return any(
@@ -820,6 +828,31 @@ class Naive:
         if isinstance(pred, Regex):
             return self._regex(pred, row)
         raise NotImplementedError(f"naive baseline has no {pred.keyword}")
+
+    def _hidden_zero_width(self, pred, row: Row) -> bool:
+        """Python's ``re`` with the same classes as the RE2 pattern, on the text the
+        torrent gives (its raw bytes where stored) of marked names and paths."""
+        side = r"[\x20-\x7e\u00c0-\u024f]"  # ASCII and Latin letters (close enough)
+        hidden = re.compile(side + "[\u200b-\u200d\u2060\ufeff]+" + side)
+
+        def text(value: str, raw: bytes | None) -> str:
+            try:  # as SQL's try(decode(...)): bytes that are not UTF-8 fall back
+                return value if raw is None else raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return value
+
+        t = row.cols
+        named = pred.on in ("name", "any") and t["name_has_zero_width"]
+        if named and hidden.search(text(t["name"], t["name_raw"])):
+            return True
+        if pred.on == "name":
+            return False
+        return any(
+            f["has_zero_width"]
+            and (not pred.final or f["ext"] in pred.final)
+            and hidden.search(text(f["path"], f["path_raw"]))
+            for f in row.files
+        )
 
     def _regex(self, pred, row: Row) -> bool | None:
         """Python's ``re`` stands in for RE2: the same answer for the patterns the
@@ -890,7 +923,7 @@ class Naive:
 
 NAIVE_TORRENTS = "SELECT * FROM torrents WHERE infohash IN (SELECT infohash FROM sample)"
 NAIVE_FILES = (
-    "SELECT infohash, path, path_norm, ext, exts, kind, has_bidi, has_zero_width,"
+    "SELECT infohash, path, path_raw, path_norm, ext, exts, kind, has_bidi, has_zero_width,"
     " has_trailing_dot_space, has_control FROM files"
     " WHERE NOT is_pad AND infohash IN (SELECT infohash FROM sample)"
 )

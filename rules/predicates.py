@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
-from parsers.extensions import KINDS
+from parsers.extensions import KINDS, taxonomy
 from parsers.normalize import client_text, display_safe
 from parsers.release import CATEGORIES, vocabulary
 from rules import values as v
@@ -147,6 +147,13 @@ def _enum_list(values: tuple[str, ...]) -> dict:
 
 _STR_LIST = {"type": "array", "minItems": 1, "items": {"type": "string"}}
 _ANY_BOUND = [{"required": ["at_least"]}, {"required": ["at_most"]}]
+
+
+def bare_on(value: Any) -> Any:
+    """YAML 1.1 reads a bare ``on`` key as the boolean true; read it back as "on"."""
+    if isinstance(value, dict) and True in value:
+        return {("on" if k is True else k): x for k, x in value.items()}
+    return value
 
 
 class Predicate:
@@ -525,38 +532,61 @@ class FileMarks(NameMarks):
         return files_words(values, context)
 
 
+def exts_of_kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """The listed extensions of ``file_kinds.yaml`` of those kinds, sorted."""
+    kind_of = taxonomy().kind_of_ext
+    return tuple(sorted(e for e, k in kind_of.items() if k in kinds))
+
+
 @dataclass(frozen=True, slots=True)
 class DoubleExtension(Predicate):
     """A non-pad file whose extension chain has two or more parts and ends in one of
-    ``final``: a list of extensions, or ``exec_or_shortcut`` (file_kinds.yaml)."""
+    ``final``: a list of extensions, or ``exec_or_shortcut`` (file_kinds.yaml). With
+    ``shown`` (kinds), the part before the final one, the extension a reader sees when
+    the final one is hidden, must be of one of those kinds: "clip.avi.exe" shows a
+    video, while "Visit site.com.url" (com, a domain) or "Tool.v2.exe" show none."""
 
     keyword = "double_extension"
     final: tuple[str, ...]
+    shown: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, ctx, value, path):
-        body = v.mapping(ctx, value, path, ("final",), ("final",))
+        body = v.mapping(ctx, value, path, ("final", "shown"), ("final",))
         if body is None or "final" not in body:
             return None
+        shown: tuple[str, ...] | None = ()
+        if "shown" in body:
+            shown = v.kinds(ctx, body["shown"], (*path, "shown"))
         if body["final"] == "exec_or_shortcut":
-            return cls(v.exec_or_shortcut())
-        if isinstance(body["final"], str):
+            final = v.exec_or_shortcut()
+        elif isinstance(body["final"], str):
             ctx.error(
                 "rules.bad_value",
                 (*path, "final"),
                 f"{v.shown(body['final'])}: write exec_or_shortcut or a list of extensions",
             )
             return None
-        found = v.exts(ctx, body["final"], (*path, "final"))
-        return None if found is None else cls(found)
+        else:
+            final = v.exts(ctx, body["final"], (*path, "final"))
+        return None if final is None or shown is None else cls(final, shown)
 
     @classmethod
     def json_schema(cls):
         ext_list = {**_STR_LIST, "items": {"type": "string", "pattern": v.EXT_PATTERN}}
-        return _object({"final": {"oneOf": [{"const": "exec_or_shortcut"}, ext_list]}}, ("final",))
+        return _object(
+            {
+                "final": {"oneOf": [{"const": "exec_or_shortcut"}, ext_list]},
+                "shown": _enum_list(KINDS),
+            },
+            ("final",),
+        )
 
     def condition(self) -> str:
-        return f"len(f.exts) >= 2 AND f.ext IN ({lits(self.final)})"
+        out = f"len(f.exts) >= 2 AND f.ext IN ({lits(self.final)})"
+        if self.shown:
+            out += f" AND f.exts[-2] IN ({lits(exts_of_kinds(self.shown))})"
+        return out
 
     def sql(self):
         return _files_exist(self.condition())
@@ -566,7 +596,128 @@ class DoubleExtension(Predicate):
 
     @classmethod
     def describe(cls, args, values, context):
-        return files_words(values, context)
+        lines = files_words(values, context)
+        if args.get("shown"):
+            lines[0] += f" (an extension of kind {', '.join(args['shown'])} shown first)"
+        return lines
+
+
+# A zero-width character (the set of parsers.normalize's ``has_zero_width`` mark)
+# with Latin-script text or ASCII (letters, digits, dot, space, punctuation) on both
+# sides, runs of them counted as one.
+_LATIN_SIDE = r"[\x{20}-\x{7E}\p{Latin}]"
+HIDDEN_ZERO_WIDTH_RE2 = _LATIN_SIDE + r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}]+" + _LATIN_SIDE
+ZERO_WIDTH_ON = ("name", "paths", "any")
+# The text a client shows: libtorrent's report drops zero-width characters, the
+# torrent's own bytes (stored where they differ) keep them. Bytes that are not UTF-8
+# fall back to the report.
+_NAME_TEXT = "coalesce(try(decode(t.name_raw)), t.name)"
+_PATH_TEXT = "coalesce(try(decode(f.path_raw)), f.path)"
+
+
+@dataclass(frozen=True, slots=True)
+class HiddenZeroWidth(Predicate):
+    """A zero-width character (U+200B-U+200D, U+2060, U+FEFF) inside Latin-script or
+    ASCII text, in the name (``on: name``), a non-pad file path (``paths``) or either
+    (``any``). There it has no typographic work to do: it hides an extension
+    ("clip.mp4<ZWSP>.exe", "d<ZWSP>ocx") or splits a word against matching. The
+    non-joiner and joiner that Persian, Indic scripts and emoji need sit between
+    their own script's characters and do not count. ``final`` (paths only) asks the
+    file's final extension to be one of a list, or ``exec_or_shortcut``. Only names
+    and paths with the parser's ``zero_width`` mark are searched."""
+
+    keyword = "hidden_zero_width"
+    on: str = "any"
+    final: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, ctx, value, path):
+        body = v.mapping(ctx, bare_on(value), path, ("on", "final"))
+        if body is None:
+            return None
+        on = body.get("on", "any")
+        if on not in ZERO_WIDTH_ON:
+            ctx.error(
+                "rules.bad_value",
+                (*path, "on"),
+                f"{v.shown(on)}: on is one of {', '.join(ZERO_WIDTH_ON)}",
+            )
+            return None
+        final: tuple[str, ...] | None = ()
+        if "final" in body:
+            if on != "paths":
+                ctx.error(
+                    "rules.bad_value", (*path, "final"), "final asks about files: write on: paths"
+                )
+                return None
+            if body["final"] == "exec_or_shortcut":
+                final = v.exec_or_shortcut()
+            elif isinstance(body["final"], str):
+                ctx.error(
+                    "rules.bad_value",
+                    (*path, "final"),
+                    f"{v.shown(body['final'])}: write exec_or_shortcut or a list of extensions",
+                )
+                return None
+            else:
+                final = v.exts(ctx, body["final"], (*path, "final"))
+        return None if final is None else cls(on, final)
+
+    @classmethod
+    def json_schema(cls):
+        ext_list = {**_STR_LIST, "items": {"type": "string", "pattern": v.EXT_PATTERN}}
+        return _object(
+            {
+                "on": {"enum": list(ZERO_WIDTH_ON)},
+                "final": {"oneOf": [{"const": "exec_or_shortcut"}, ext_list]},
+            }
+        )
+
+    def _name(self) -> str:
+        return (
+            "(coalesce(t.name_has_zero_width, false)"
+            f" AND regexp_matches({_NAME_TEXT}, {lit(HIDDEN_ZERO_WIDTH_RE2)}))"
+        )
+
+    def _file(self) -> str:
+        out = (
+            "coalesce(f.has_zero_width, false)"
+            f" AND regexp_matches({_PATH_TEXT}, {lit(HIDDEN_ZERO_WIDTH_RE2)})"
+        )
+        if self.final:
+            out = f"f.ext IN ({lits(self.final)}) AND {out}"
+        return out
+
+    def sql(self):
+        if self.on == "name":
+            return self._name()
+        if self.on == "paths":
+            return _files_exist(self._file())
+        return f"({self._name()} OR {_files_exist(self._file())})"
+
+    def evidence_sql(self):
+        name = f"json_object('name', CASE WHEN {self._name()} THEN {_NAME_TEXT} END)"
+        if self.on == "name":
+            return name
+        files = _files_json(self._file())
+        if self.on == "paths":
+            return files
+        return f"json_object('name', {name}, 'paths', {files})"
+
+    @classmethod
+    def describe(cls, args, values, context):
+        def name_words(found: Mapping[str, Any]) -> str:
+            name = found.get("name")
+            if name is None:
+                return "the name has none"
+            return f"name {display_safe(name)}"
+
+        if args.get("on") == "paths":
+            return files_words(values, context)
+        if args.get("on") == "any":
+            files = files_words(values.get("paths") or {}, context)
+            return [f"{name_words(values.get('name') or {})}; {files[0]}", *files[1:]]
+        return [name_words(values)]
 
 
 _MATCH = {

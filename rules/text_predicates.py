@@ -28,18 +28,12 @@ from rules.predicates import (
     _files_exist,
     _files_json,
     _object,
+    bare_on,
     columns_words,
     files_words,
     lit,
 )
 from rules.source import FileRefused, KeyPath, read_regular
-
-
-def _bare_on(value: Any) -> Any:
-    """YAML 1.1 reads a bare ``on`` key as the boolean true; read it back as "on"."""
-    if isinstance(value, dict) and True in value:
-        return {("on" if k is True else k): x for k, x in value.items()}
-    return value
 
 
 def _choices_ok(ctx: v.Ctx, body: dict, path: KeyPath, choices: dict[str, tuple[str, ...]]) -> bool:
@@ -105,7 +99,7 @@ class Regex(Predicate):
     @classmethod
     def from_dict(cls, ctx, value, path):
         keys = ("pattern", "on", "form", "case_sensitive")
-        value = _bare_on(value)
+        value = bare_on(value)
         body = v.mapping(ctx, value, path, keys, ("pattern",))
         if body is None or "pattern" not in body:
             return None
@@ -344,7 +338,7 @@ class FuzzyTerms(Predicate):
     @classmethod
     def from_dict(cls, ctx, value, path):
         keys = ("terms", "on", "form", "scorer", "threshold")
-        value = _bare_on(value)
+        value = bare_on(value)
         body = v.mapping(ctx, value, path, keys, ("terms",))
         if body is None or "terms" not in body:
             return None

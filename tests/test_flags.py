@@ -168,7 +168,7 @@ def test_evidence_lists_matching_files(db):
     flag(db)
     flags = _flags(db)
     evidence = json.loads(flags[("Echo.Harbor.2020.720p", "disguise.double-extension")]["ev"])
-    assert evidence["rule_id"] == "disguise.double-extension" and evidence["version"] == 1
+    assert evidence["rule_id"] == "disguise.double-extension" and evidence["version"] == 2
     (fact,) = evidence["facts"]
     assert fact["holds"] and fact["values"]["count"] == 1
     (item,) = fact["values"]["files"]
@@ -201,23 +201,23 @@ def test_new_rule_version_updates_and_keeps_first_flagged_at(db, tmp_path):
     flag(db)
     key = ("Echo.Harbor.2020.720p", "disguise.double-extension")
     before = _flags(db)[key]
-    pack = _pack(tmp_path, OVERRIDE.format(version=2, final="exe"))
+    pack = _pack(tmp_path, OVERRIDE.format(version=3, final="exe"))
     summary = flag(db, [pack])
     after = _flags(db)[key]
     assert summary.changed == 1 and summary.new == 0
-    assert after["rule_version"] == 2 and after["active"]
+    assert after["rule_version"] == 3 and after["active"]
     assert after["first_flagged_at"] == before["first_flagged_at"]
-    assert json.loads(after["ev"])["version"] == 2
+    assert json.loads(after["ev"])["version"] == 3
 
 
 def test_flag_that_stops_matching_stays_inactive(db, tmp_path):
     flag(db)
     key = ("Echo.Harbor.2020.720p", "disguise.double-extension")
     first = _flags(db)[key]
-    summary = flag(db, [_pack(tmp_path, OVERRIDE.format(version=2, final="scr"))])
+    summary = flag(db, [_pack(tmp_path, OVERRIDE.format(version=3, final="scr"))])
     gone = _flags(db)[key]
     assert summary.deactivated == 1
-    assert not gone["active"] and gone["rule_version"] == 1
+    assert not gone["active"] and gone["rule_version"] == 2
     assert gone["last_evaluated_at"] > first["last_evaluated_at"]
     assert gone["last_matched_at"] == first["last_matched_at"]
     # Matching again makes it active again, first raised as before.
@@ -265,7 +265,7 @@ def test_flag_and_explain_commands(db):
     assert out.returncode == 0, out.stderr
     text = out.stdout
     assert "Echo.Harbor.2020.720p" in text and "category film" in text
-    assert "Rule disguise.double-extension v1 (critical):" in text
+    assert "Rule disguise.double-extension v2 (critical):" in text
     assert "— because" in text and "Echo.Harbor.2020.720p.avi.exe" in text
     photos = run_cli("explain", _infohash(db, "Holiday.Photos.2024"), "--db", str(db))
     assert "Holiday_<U+202E>gpj.scr" in photos.stdout  # the mark shown, never obeyed
@@ -286,7 +286,7 @@ def test_a_failing_flag_run_changes_nothing(db, tmp_path, monkeypatch):
 
     flag(db)
     before = _flags(db)
-    pack = _pack(tmp_path, OVERRIDE.format(version=2, final="scr"))
+    pack = _pack(tmp_path, OVERRIDE.format(version=3, final="scr"))
     monkeypatch.setattr(evaluate, "DEACTIVATE_SQL", "UPDATE flags SET nope = 1")
     with pytest.raises(WarehouseError, match="nothing changed"):
         flag(db, [pack])

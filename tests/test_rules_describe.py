@@ -49,6 +49,10 @@ rules:
         - name_marks: {bidi: false}
         - file_marks: {bidi: true}
         - double_extension: {final: exec_or_shortcut}
+        - double_extension: {final: exec_or_shortcut, shown: [video]}
+        - hidden_zero_width: {on: any}
+        - hidden_zero_width: {on: name}
+        - hidden_zero_width: {on: paths, final: exec_or_shortcut}
         - known_list: {list: describe-list}
         - whole_token: [kart]
         - regex: {pattern: "kart"}
@@ -60,8 +64,10 @@ rules:
     tests:
       flag:
         - name: "Kart.Racer.PS2-GRP"
-          files: [["kart.iso", 4GB], ["setup.avi.exe", 1MB], ["notes\\u202Etxt.scr", 1KB]]
+          files: [["kart.iso", 4GB], ["setup.avi.exe", 1MB], ["notes\\u202Etxt.scr", 1KB],
+                  ["clip.mp4\\u200b.exe", 1MB]]
           on_lists: [describe-list]
+        - {name: "Kart\\u200bRacer.PS2", files: [["kart.iso", 4GB]]}
         - {name: "Kart.Racer.PS4.Gameplay.Walkthrough.1080p", files: [["a.mp4", 900MB]]}
         - {name: "Quiet.Meadow.Poems.EPUB", files: [["poems.srt", 5MB]]}
         - {name: "Hill.Poems.EPUB", files: [["poems.epub", 2MB]]}
@@ -87,6 +93,8 @@ rules:
         - not: {name_marks: {control: true}}
         - not: {file_marks: {zero_width: true}}
         - not: {double_extension: {final: [bat]}}
+        - not: {double_extension: {final: [exe], shown: [audio]}}
+        - not: {hidden_zero_width: {on: any}}
         - not: {known_list: {list: another-list}}
         - not: {whole_token: [qqqq]}
         - not: {regex: {pattern: "qqqq"}}
@@ -170,3 +178,13 @@ def test_the_words_say_what_the_evidence_says(described):
     for line in any_regex:
         assert "{" not in line.split("}: ", 1)[1], line  # no dict repr after the head
         assert "matching file(s)" in line
+
+
+def test_the_new_options_are_said_in_words(described):
+    """double_extension's ``shown`` kinds and hidden_zero_width's name and files."""
+    text = "\n".join(line for lines in described["lines"].values() for line in lines)
+    shown = [line for line in text.splitlines() if '"shown": ["video"]' in line]
+    assert shown and all("of kind video shown first" in line for line in shown)
+    hidden = [line for line in text.splitlines() if "hidden_zero_width" in line]
+    assert any("name Kart<U+200B>Racer.PS2" in line for line in hidden), hidden
+    assert any("matching file(s)" in line for line in hidden)

@@ -351,3 +351,43 @@ def test_mislabel_rules_state_their_look_alikes():
         claims |= set(_rule_body("mislabel.yaml", rule.id)["when"]["all"][0]
                       ["claimed.category"]["in"])  # fmt: skip
     assert claims == {"film", "tv", "music", "ebook", "software", "game_pc", "photos"}
+
+
+def test_double_extension_v1_flagged_site_links_and_look_alikes(tmp_path):
+    """v1 (any chain ending in a program or shortcut) flags the release site's
+    "Visit demo-site.com.url" and a "launcher.com.exe": `com` is a domain there, and a
+    program extension too. v2 asks the extension shown first to be a media, document
+    or text one, so exactly those pass tests fail under v1's condition ("org" and
+    "net" are no listed extension, so "www.nogrp.org.url" is no chain even in v1)."""
+    rule_id = "disguise.double-extension"
+    v1 = {"double_extension": {"final": "exec_or_shortcut"}}
+    names = {"Amber.Shore.S03E07.1080p.WEB.x264-DEMO", "Kart.Racer.Launcher-DEMO"}
+    pack = _override(tmp_path, "disguise.yaml", rule_id, v1, names)
+    assert _failures(rules_test([pack]), rule_id) == []  # v1 flags all three
+    # the version-numbered installers show no extension at all: not a chain even in v1
+    moved = {*names, "Pixel.Forge.Tool.v1.2-SYNTH"}
+    pack = _override(tmp_path, "disguise.yaml", rule_id, v1, moved)
+    failures = _failures(rules_test([pack]), rule_id)
+    assert len(failures) == 1 and "'Pixel.Forge.Tool.v1.2-SYNTH'" in failures[0]
+
+
+def test_zero_width_rules_need_latin_text_on_both_sides(tmp_path):
+    """Without the Latin-text condition (the parser's coarse mark alone), the honest
+    Persian, Hindi and emoji names with a zero-width non-joiner or joiner are flagged:
+    the pass tests are the ones the coarse mark gets wrong."""
+    rule_id = "disguise.zero-width-latin"
+    coarse = {"any": [{"name_marks": {"zero_width": True}}, {"file_marks": {"zero_width": True}}]}
+    passes = [t["name"] for t in _rule_body("disguise.yaml", rule_id)["tests"]["pass"]]
+    pack = _override(tmp_path, "disguise.yaml", rule_id, coarse, set(passes))
+    assert _failures(rules_test([pack]), rule_id) == []
+    rule_id = "disguise.zero-width-program"
+    coarse = {
+        "all": [
+            {"file_marks": {"zero_width": True}},
+            {"count": {"kinds": ["executable"], "at_least": 1}},
+        ]
+    }
+    names = {t["name"] for t in _rule_body("disguise.yaml", rule_id)["tests"]["pass"]}
+    names.discard("Quiet.Meadow.2019.1080p.WEB-DL.x264-SYNTH")  # no zero-width at all
+    pack = _override(tmp_path, "disguise.yaml", rule_id, coarse, names)
+    assert _failures(rules_test([pack]), rule_id) == []
