@@ -74,10 +74,9 @@ def test_exact_sql():
     assert rule_sql(compile_rule("source_category: [games, 'movie*']")) == (
         "SELECT t.infohash FROM torrents t WHERE EXISTS (SELECT 1 FROM observations o"
         " WHERE o.infohash = t.infohash AND o.category IS NOT NULL AND"
-        " (list_has_any(list_filter(string_split_regex(strip_accents(lower(o.category)),"
-        " '[^a-z0-9]+'), lambda x: x != ''), ['games']) OR"
-        " len(list_filter(list_filter(string_split_regex(strip_accents(lower(o.category)),"
-        " '[^a-z0-9]+'), lambda x: x != ''), lambda tok: tok LIKE 'movie%')) > 0))"
+        " regexp_matches(array_to_string(list_filter(string_split_regex("
+        "strip_accents(lower(o.category)), '[^a-z0-9]+'), lambda x: x != ''), ' '),"
+        " '(^| )(games|movie[^ ]*)( |$)'))"
     )
 
 

@@ -33,8 +33,7 @@ EXACT = [
     (
         "has_file: {ext: [txt], name_token: [password*]}",
         "EXISTS (SELECT 1 FROM files f WHERE f.infohash = t.infohash AND NOT f.is_pad"
-        " AND f.ext IN ('txt') AND len(list_filter(string_split(f.path_norm, ' '),"
-        " lambda tok: tok LIKE 'password%')) > 0)",
+        " AND f.ext IN ('txt') AND regexp_matches(f.path_norm, '(^| )(password[^ ]*)( |$)'))",
     ),
     (
         "double_extension: {final: [exe, lnk]}",
@@ -52,10 +51,14 @@ EXACT = [
         "EXISTS (SELECT 1 FROM torrent_hash_list_matches m WHERE m.infohash = t.infohash"
         " AND m.list_name = 'demo-list' AND m.kind IN ('infohash_v1', 'infohash_v2'))",
     ),
-    ("whole_token: [kart, racer]", "list_has_any(t.name_tokens, ['kart', 'racer'])"),
+    (
+        "whole_token: [kart, racer]",
+        "regexp_matches(array_to_string(t.name_tokens, ' '), '(^| )(kart|racer)( |$)')",
+    ),
     (
         "not: {any: [{file_count: {at_least: 2}}, {whole_token: [kart]}]}",
-        "NOT coalesce((t.file_count >= 2 OR list_has_any(t.name_tokens, ['kart'])), false)",
+        "NOT coalesce((t.file_count >= 2 OR"
+        " regexp_matches(array_to_string(t.name_tokens, ' '), '(^| )(kart)( |$)')), false)",
     ),
 ]
 
