@@ -35,6 +35,21 @@ def lits(items: tuple[str, ...]) -> str:
     return ", ".join(lit(i) for i in items)
 
 
+# Above this many values DuckDB turns ``x IN (...)`` into a join against the list and
+# evaluates it for every row, before cheaper filters (a file's shown extension against
+# 300 media extensions: 0.13 s over 537,000 files, 0.01 s as list_contains).
+LONG_IN = 50
+
+
+def one_of(expr: str, items: tuple[str, ...]) -> str:
+    """``expr`` is one of ``items``: ``IN`` for a short list, ``list_contains`` for a
+    long one (the same truth for a non-NULL ``expr``; NULL is false either way where
+    rules read it, inside ``coalesce`` or a WHERE)."""
+    if len(items) > LONG_IN:
+        return f"list_contains([{lits(items)}], {expr})"
+    return f"{expr} IN ({lits(items)})"
+
+
 def _bounds_sql(column: str, low: Any, high: Any) -> str:
     parts = []
     if low is not None:
@@ -452,7 +467,7 @@ class HasFile(Predicate):
         if self.kind:
             parts.append(f"f.kind IN ({lits(self.kind)})")
         if self.ext:
-            parts.append(f"f.ext IN ({lits(self.ext)})")
+            parts.append(one_of("f.ext", self.ext))
         if self.name_token:
             parts.append(
                 tokens_sql("string_split(f.path_norm, ' ')", self.name_token, text="f.path_norm")
@@ -590,9 +605,9 @@ class DoubleExtension(Predicate):
         )
 
     def condition(self) -> str:
-        out = f"len(f.exts) >= 2 AND f.ext IN ({lits(self.final)})"
+        out = f"len(f.exts) >= 2 AND {one_of('f.ext', self.final)}"
         if self.shown:
-            out += f" AND f.exts[-2] IN ({lits(exts_of_kinds(self.shown))})"
+            out += f" AND {one_of('f.exts[-2]', exts_of_kinds(self.shown))}"
         return out
 
     def sql(self):
@@ -692,7 +707,7 @@ class HiddenZeroWidth(Predicate):
             f" AND regexp_matches({_PATH_TEXT}, {lit(HIDDEN_ZERO_WIDTH_RE2)})"
         )
         if self.final:
-            out = f"f.ext IN ({lits(self.final)}) AND {out}"
+            out = f"{one_of('f.ext', self.final)} AND {out}"
         return out
 
     def sql(self):
