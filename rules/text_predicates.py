@@ -156,10 +156,16 @@ class Regex(Predicate):
         # ``path.utf-8``) is a name another client shows: a pattern read raw must not
         # be stepped around by putting the text in the key libtorrent does not prefer.
         if where == "name":  # one other reading of the torrent's name (a BLOB)
-            other = f"coalesce(regexp_matches(try(decode(t.name_alt_raw)), {self._args()}), false)"
+            other = (
+                f"(t.name_alt_raw IS NOT NULL AND"
+                f" coalesce(regexp_matches(try(decode(t.name_alt_raw)), {self._args()}), false))"
+            )
         else:  # the other readings of a file's path (a BLOB[])
             each = f"coalesce(regexp_matches(try(decode(x)), {self._args()}), false)"
-            other = f"coalesce(len(list_filter(f.path_alt_raw, x -> {each})) > 0, false)"
+            other = (  # the guard first: nearly every file has no other reading
+                f"(f.path_alt_raw IS NOT NULL AND"
+                f" coalesce(len(list_filter(f.path_alt_raw, x -> {each})) > 0, false))"
+            )
         return f"({found} OR {other})"
 
     def sql(self):

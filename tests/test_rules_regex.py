@@ -24,9 +24,9 @@ EXACT = [
     ),
     (
         'regex: {pattern: "\\\\.avi\\\\.exe$", on: paths, form: raw, case_sensitive: true}',
-        EXISTS + "(regexp_matches(f.path, '\\.avi\\.exe$', 'c') OR coalesce(len(list_filter("
-        "f.path_alt_raw, x -> coalesce(regexp_matches(try(decode(x)), '\\.avi\\.exe$', 'c'), "
-        "false))) > 0, false)))",
+        EXISTS + "(regexp_matches(f.path, '\\.avi\\.exe$', 'c') OR (f.path_alt_raw IS NOT NULL"
+        " AND coalesce(len(list_filter(f.path_alt_raw, x -> coalesce(regexp_matches("
+        "try(decode(x)), '\\.avi\\.exe$', 'c'), false))) > 0, false))))",
     ),
     (
         'regex: {pattern: "pilot\'s", on: any}',
