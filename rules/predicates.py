@@ -143,6 +143,21 @@ def _word_re(word: str) -> str:
     return "[^ ]*".join(re.escape(part) for part in word.split("*"))
 
 
+def read_final(ctx: v.Ctx, value: object, path: KeyPath) -> tuple[str, ...] | None:
+    """A ``final:`` argument: ``exec_or_shortcut`` (the program and shortcut extensions)
+    or a list of extensions; None, with the problem recorded, for anything else."""
+    if value == "exec_or_shortcut":
+        return v.exec_or_shortcut()
+    if isinstance(value, str):
+        ctx.error(
+            "rules.bad_value",
+            path,
+            f"{v.shown(value)}: write exec_or_shortcut or a list of extensions",
+        )
+        return None
+    return v.exts(ctx, value, path)
+
+
 def _bounds_schema(kind: str) -> dict:
     if kind == "share":
         number = {"type": "number", "minimum": 0, "maximum": 1}
@@ -580,17 +595,7 @@ class DoubleExtension(Predicate):
         shown: tuple[str, ...] | None = ()
         if "shown" in body:
             shown = v.kinds(ctx, body["shown"], (*path, "shown"))
-        if body["final"] == "exec_or_shortcut":
-            final = v.exec_or_shortcut()
-        elif isinstance(body["final"], str):
-            ctx.error(
-                "rules.bad_value",
-                (*path, "final"),
-                f"{v.shown(body['final'])}: write exec_or_shortcut or a list of extensions",
-            )
-            return None
-        else:
-            final = v.exts(ctx, body["final"], (*path, "final"))
+        final = read_final(ctx, body["final"], (*path, "final"))
         return None if final is None or shown is None else cls(final, shown)
 
     @classmethod
@@ -672,17 +677,7 @@ class HiddenZeroWidth(Predicate):
                     "rules.bad_value", (*path, "final"), "final asks about files: write on: paths"
                 )
                 return None
-            if body["final"] == "exec_or_shortcut":
-                final = v.exec_or_shortcut()
-            elif isinstance(body["final"], str):
-                ctx.error(
-                    "rules.bad_value",
-                    (*path, "final"),
-                    f"{v.shown(body['final'])}: write exec_or_shortcut or a list of extensions",
-                )
-                return None
-            else:
-                final = v.exts(ctx, body["final"], (*path, "final"))
+            final = read_final(ctx, body["final"], (*path, "final"))
         return None if final is None else cls(on, final)
 
     @classmethod
