@@ -244,6 +244,26 @@ class _TorrentColumns(Predicate):
         return columns_words(values)
 
 
+class _FileCondition(Predicate):
+    """A predicate over the torrent's files: some non-pad file meets ``condition()``;
+    its evidence is those files, said as a count and one line per file."""
+
+    __slots__ = ()
+
+    def condition(self) -> str:
+        raise NotImplementedError
+
+    def sql(self):
+        return _files_exist(self.condition())
+
+    def evidence_sql(self):
+        return _files_json(self.condition())
+
+    @classmethod
+    def describe(cls, args, values, context):
+        return files_words(values, context)
+
+
 @dataclass(frozen=True, slots=True)
 class _Claimed(_TorrentColumns):
     values: tuple[str, ...]
@@ -445,7 +465,7 @@ class LargestFile(_TorrentBounds):
 
 
 @dataclass(frozen=True, slots=True)
-class HasFile(Predicate):
+class HasFile(_FileCondition):
     """A non-pad file with all of: a kind in ``kind``, an extension in ``ext``, a
     token of its normalised path in ``name_token`` (whole tokens, ``*`` wildcards)."""
 
@@ -488,16 +508,6 @@ class HasFile(Predicate):
                 tokens_sql("string_split(f.path_norm, ' ')", self.name_token, text="f.path_norm")
             )
         return " AND ".join(parts)
-
-    def sql(self):
-        return _files_exist(self.condition())
-
-    def evidence_sql(self):
-        return _files_json(self.condition())
-
-    @classmethod
-    def describe(cls, args, values, context):
-        return files_words(values, context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -553,20 +563,13 @@ class NameMarks(_TorrentColumns):
 
 
 @dataclass(frozen=True, slots=True)
-class FileMarks(NameMarks):
+class FileMarks(_FileCondition, NameMarks):
     """A non-pad file whose path has all the listed marks (as ``name_marks``)."""
 
     keyword = "file_marks"
 
-    def sql(self):
-        return _files_exist(self.terms("f.has_"))
-
-    def evidence_sql(self):
-        return _files_json(self.terms("f.has_"))
-
-    @classmethod
-    def describe(cls, args, values, context):
-        return files_words(values, context)
+    def condition(self) -> str:
+        return self.terms("f.has_")
 
 
 def exts_of_kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:
@@ -576,7 +579,7 @@ def exts_of_kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class DoubleExtension(Predicate):
+class DoubleExtension(_FileCondition):
     """A non-pad file whose extension chain has two or more parts and ends in one of
     ``final``: a list of extensions, or ``exec_or_shortcut`` (file_kinds.yaml). With
     ``shown`` (kinds), the part before the final one, the extension a reader sees when
@@ -614,12 +617,6 @@ class DoubleExtension(Predicate):
         if self.shown:
             out += f" AND {one_of('f.exts[-2]', exts_of_kinds(self.shown))}"
         return out
-
-    def sql(self):
-        return _files_exist(self.condition())
-
-    def evidence_sql(self):
-        return _files_json(self.condition())
 
     @classmethod
     def describe(cls, args, values, context):
