@@ -23,6 +23,7 @@ from parsers.magnetico import read_line_blocks
 from parsers.reasons import REASONS
 from testkit.magnetico_exports import synthetic_record, write_synthetic_export
 from tests.load_faults import fail_block_load
+from tests.magnetico_db import records_db
 from tests.warehouse_rows import table_counts
 from torrentwatch.cli import app
 from torrentwatch.import_magnetico import import_magnetico, load_magnetico
@@ -59,36 +60,6 @@ def _write_zstd(path: Path, records: list[dict]) -> Path:
     return path
 
 
-def _write_sqlite(path: Path, records: list[dict], discovered_on: int) -> Path:
-    """A database in magnetico's schema (torrents, files), filled as magnetico does."""
-    db = sqlite3.connect(path)
-    db.executescript(
-        """
-        CREATE TABLE torrents (
-            id INTEGER PRIMARY KEY, info_hash BLOB NOT NULL UNIQUE, name TEXT NOT NULL,
-            total_size INTEGER NOT NULL CHECK(total_size > 0),
-            discovered_on INTEGER NOT NULL CHECK(discovered_on > 0));
-        CREATE TABLE files (
-            id INTEGER PRIMARY KEY,
-            torrent_id INTEGER REFERENCES torrents ON DELETE CASCADE ON UPDATE RESTRICT,
-            size INTEGER NOT NULL, path TEXT NOT NULL);
-        """
-    )
-    for record in records:
-        total = sum(f["size"] for f in record["files"])
-        cursor = db.execute(
-            "INSERT INTO torrents (info_hash, name, total_size, discovered_on) VALUES (?,?,?,?)",
-            (bytes.fromhex(record["infoHash"]), record["name"], total, discovered_on),
-        )
-        db.executemany(
-            "INSERT INTO files (torrent_id, size, path) VALUES (?,?,?)",
-            [(cursor.lastrowid, f["size"], f["path"]) for f in record["files"]],
-        )
-    db.commit()
-    db.close()
-    return path
-
-
 def _load_into(con, path: Path, workers: int, block_bytes: int, **options):
     """``load_magnetico`` in a new test run, blocks of ``block_bytes``."""
     return load_magnetico(
@@ -113,7 +84,7 @@ def test_benign_export_imports_completely(tmp_path, variant):
     elif variant == "zstd":
         _write_zstd(path, records)
     else:
-        _write_sqlite(path, records, discovered_on=1_600_000_000)
+        records_db(path, records, discovered_on=1_600_000_000)
     counts = import_magnetico(path, tmp_path / "w.duckdb")
     expected = _expected(records)
     assert counts.records == RECORDS and counts.rejected == {}
@@ -289,7 +260,7 @@ def test_a_load_that_dies_part_way_resumes_after_its_committed_blocks(
         lines.insert(700, "{broken\n")  # a reject in a block after the failure
         path = _write_file(tmp_path / "e.jsonl", "".join(lines).encode())
     else:
-        path = _write_sqlite(tmp_path / "m.sqlite3", records, discovered_on=1_650_000_000)
+        path = records_db(tmp_path / "m.sqlite3", records, discovered_on=1_650_000_000)
         monkeypatch.setattr(loading, "sqlite_blocks", partial(loading.sqlite_blocks, block=100))
     db = tmp_path / "w.duckdb"
 
@@ -548,7 +519,7 @@ def test_not_an_export_and_not_a_database(tmp_path):
 
 def test_sqlite_with_bad_rows_rejects_them(tmp_path):
     records = _records(20, seed=5)
-    path = _write_sqlite(tmp_path / "m.sqlite3", records, discovered_on=1_650_000_000)
+    path = records_db(tmp_path / "m.sqlite3", records, discovered_on=1_650_000_000)
     con = sqlite3.connect(path)
     con.execute(
         "INSERT INTO torrents (info_hash, name, total_size, discovered_on) "

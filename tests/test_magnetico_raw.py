@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 import parsers.magnetico as loading
 from common.errors import WarehouseError
 from tests.load_faults import fail_block_load
+from tests.magnetico_db import write_magnetico_db
 from torrentwatch.import_magnetico import MagneticoCounts, import_magnetico, load_magnetico
 from warehouse.db import connect
 from warehouse.runs import start_run
@@ -40,37 +40,6 @@ TORRENTS: list[tuple[str, bytes, list[tuple[bytes, int]]]] = [
     ("d4" * 20, b"Codec.Pack", [(b"Codec.Setup\xe9.exe", 2_000_000), (b"readme.txt", 100)]),
     ("e5" * 20, b"Kart.Racer.PS2.PAL-GRP", [(b"kart.iso", 4_000_000)]),  # plain UTF-8
 ]
-
-SCHEMA = """
-CREATE TABLE torrents (
-    id INTEGER PRIMARY KEY, info_hash BLOB NOT NULL UNIQUE, name TEXT NOT NULL,
-    total_size INTEGER NOT NULL CHECK(total_size > 0),
-    discovered_on INTEGER NOT NULL CHECK(discovered_on > 0));
-CREATE TABLE files (
-    id INTEGER PRIMARY KEY,
-    torrent_id INTEGER REFERENCES torrents ON DELETE CASCADE ON UPDATE RESTRICT,
-    size INTEGER NOT NULL, path TEXT NOT NULL);
-"""
-
-
-def write_magneticod_db(path: Path, torrents) -> Path:
-    """A database in magneticod's schema whose TEXT columns hold the given bytes."""
-    db = sqlite3.connect(path)
-    db.executescript(SCHEMA)
-    for infohash, name, files in torrents:
-        cursor = db.execute(
-            "INSERT INTO torrents (info_hash, name, total_size, discovered_on)"
-            " VALUES (?, CAST(? AS TEXT), ?, 1600000000)",
-            (bytes.fromhex(infohash), name, sum(size for _, size in files)),
-        )
-        db.executemany(
-            "INSERT INTO files (torrent_id, size, path) VALUES (?, ?, CAST(? AS TEXT))",
-            [(cursor.lastrowid, size, p) for p, size in files],
-        )
-    db.commit()
-    assert db.execute("SELECT DISTINCT typeof(name) FROM torrents").fetchall() == [("text",)]
-    db.close()
-    return path
 
 
 def _raw_line(infohash: str, name: bytes, files) -> bytes:
@@ -150,7 +119,7 @@ def _is_utf8(raw: bytes) -> bool:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sqlite_names_that_are_not_utf8_are_kept_with_their_bytes(tmp_path, monkeypatch, workers):
-    path = write_magneticod_db(tmp_path / "magneticod.sqlite3", TORRENTS)
+    path = write_magnetico_db(tmp_path / "magneticod.sqlite3", TORRENTS)
     counts = _load(path, tmp_path / "w.duckdb", workers, monkeypatch)
     assert counts.rejected == {} and counts.torrents_new == len(TORRENTS)
     _assert_kept_with_raw_bytes(tmp_path / "w.duckdb")
@@ -236,7 +205,7 @@ PADDED = [
 @pytest.mark.parametrize(("variant", "workers"), [("sqlite", 1), ("sqlite", 2), ("jsonl", 1)])
 def test_pad_entries_magneticod_keeps_as_paths_are_padding(tmp_path, monkeypatch, variant, workers):
     if variant == "sqlite":
-        path = write_magneticod_db(tmp_path / "pads.sqlite3", PADDED)
+        path = write_magnetico_db(tmp_path / "pads.sqlite3", PADDED)
     else:
         path = tmp_path / "pads.jsonl"
         path.write_bytes(b"\n".join(_raw_line(*t) for t in PADDED) + b"\n")
@@ -261,7 +230,7 @@ def test_a_databases_files_keep_the_order_magneticod_inserted_them(tmp_path):
     """SQLite's json_group_array has no defined order (its automatic index on
     files.torrent_id sorts by size): file_index follows files.id, the torrent's order."""
     files = [(b"disc1.iso", 9_000_000), (b"cover.jpg", 10), (b"disc2.iso", 8_000_000)]
-    path = write_magneticod_db(tmp_path / "order.sqlite3", [("0e" * 20, b"Farm.Story", files)])
+    path = write_magnetico_db(tmp_path / "order.sqlite3", [("0e" * 20, b"Farm.Story", files)])
     assert import_magnetico(path, tmp_path / "w.duckdb").rejected == {}
     con = connect(tmp_path / "w.duckdb", read_only=True)
     rows = con.execute("SELECT path, size FROM files ORDER BY file_index").fetchall()
@@ -271,7 +240,7 @@ def test_a_databases_files_keep_the_order_magneticod_inserted_them(tmp_path):
 def test_a_resumed_load_keeps_the_raw_bytes_of_the_records_after_the_mark(tmp_path, monkeypatch):
     """A database whose load dies after its first block: the resumed load stores the
     rest with their raw names, and no raw bytes of a skipped record are carried."""
-    path = write_magneticod_db(tmp_path / "m.sqlite3", TORRENTS)
+    path = write_magnetico_db(tmp_path / "m.sqlite3", TORRENTS)
     monkeypatch.setattr(loading, "sqlite_blocks", partial(loading.sqlite_blocks, block=2))
     db = tmp_path / "w.duckdb"
     con = connect(db, create=True)
