@@ -399,3 +399,16 @@ class QueryNotAQuery(QueryRefused):
 
 class QueryExternalAccess(QueryRefused):
     code = "query.external_access"
+
+
+class IndicatorsInvalid(TorrentwatchError):
+    """`indicators`: a window, period length, indicator or format that is not allowed."""
+
+    code = "indicators.invalid"
+
+
+class ExchangeInvalid(HashListError):
+    """A list-exchange file whose header or provenance is malformed or of an unknown
+    version (its entry lines are checked one by one like any list's)."""
+
+    code = "hashlist.exchange_invalid"
