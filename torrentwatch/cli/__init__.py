@@ -24,6 +24,7 @@ from torrentwatch import hashlist, query, summaries
 from torrentwatch import import_magnetico as magnetico_stage
 from torrentwatch import ingest as ingest_stage
 from torrentwatch.cli.export import export_app
+from torrentwatch.cli.indicators import indicators as indicators_command
 from torrentwatch.cli.review import review_app
 from torrentwatch.cli.shared import DbOption, FormatOption, console, err_console, print_table
 from torrentwatch.render import rich_table
@@ -52,6 +53,7 @@ import_app = typer.Typer(
 app.add_typer(import_app, name="import")
 app.add_typer(review_app, name="review")
 app.add_typer(export_app, name="export")
+app.command("indicators")(indicators_command)
 # Rejected lines shown by `hashlist import`; all of them are in hash_list_rejects.
 SHOWN_REJECTS = 50
 
