@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from common.errors import (
+    ExchangeInvalid,
     FetchError,
     FileTooLarge,
     HashListError,
@@ -28,6 +29,7 @@ from common.errors import (
 from common.files import read_regular
 from common.summary import Summary
 from monitors.http import HttpPolicy, fetch
+from parsers.exchange import is_exchange, read_exchange
 from parsers.hashlist import (
     FORMATS,
     KINDS,
@@ -76,6 +78,9 @@ class ListImport:
     summary: ImportSummary
     rejects: tuple[LineReject, ...]
     run_id: str
+    # A list-exchange file's provenance (issuer, batch, time window, rule and list
+    # versions: parsers/exchange.py); None for text and CSV lists.
+    provenance: dict | None = None
 
 
 def check_name(name: str) -> str:
@@ -139,7 +144,14 @@ def hashlist_import(
             f"format {fmt!r}: use one of {', '.join(FORMATS)}", code="hashlist.format_unknown"
         )
     data = read_list_file(path)
-    parsed = parse_hash_list(data, source_ref=str(path), fmt=fmt)
+    provenance = None
+    if is_exchange(data):
+        exchange = read_exchange(data, str(path))
+        provenance = exchange.provenance
+        source = source or provenance["issuer"]
+        parsed = _exchange_entries(exchange.body, provenance, str(path))
+    else:
+        parsed = parse_hash_list(data, source_ref=str(path), fmt=fmt)
     sha256 = hashlib.sha256(data).hexdigest()
     # An import of gathered data, like ingest: hashlist_sync on a fresh deployment must
     # not fail until the first ingest has run.
@@ -149,11 +161,25 @@ def hashlist_import(
         if if_changed:
             latest = _latest(con, name)
             if latest is not None and latest[1] == sha256:
-                row = _unchanged_row(name, source, where, sha256)
+                row = _unchanged_row(name, source, where, sha256, provenance)
                 return _outcome(parsed, row, latest[0], unchanged=True)
-        return _store(con, parsed, name=name, source=source, path=where, sha256=sha256)
+        return _store(
+            con, parsed, name=name, source=source, path=where, sha256=sha256, provenance=provenance
+        )
     finally:
         con.close()
+
+
+def _exchange_entries(body: bytes, provenance: dict, source_ref: str) -> ParsedHashList:
+    """The entries of an exchange file's body: every line must be one, as many as its
+    provenance says (the body's checksum already matched)."""
+    parsed = parse_hash_list(body, source_ref=source_ref, fmt="csv")
+    if parsed.rejects or len(parsed.entries) != provenance["entries"]:
+        raise ExchangeInvalid(
+            f"{source_ref}: {len(parsed.entries)} entries and {len(parsed.rejects)} bad lines "
+            f"where the provenance says {provenance['entries']} entries"
+        )
+    return ParsedHashList("exchange", parsed.entries, (), parsed.duplicates, parsed.lines + 1)
 
 
 def _latest(con, name: str) -> tuple[int, str] | None:
@@ -163,7 +189,9 @@ def _latest(con, name: str) -> tuple[int, str] | None:
     ).fetchone()
 
 
-def _unchanged_row(name: str, source: str | None, where: str, sha256: str) -> ListVersion:
+def _unchanged_row(
+    name: str, source: str | None, where: str, sha256: str, provenance: dict | None = None
+) -> ListVersion:
     return ListVersion(
         name=name,
         source=source,
@@ -174,11 +202,19 @@ def _unchanged_row(name: str, source: str | None, where: str, sha256: str) -> Li
         lines=0,
         duplicates=0,
         run_id=None,
+        provenance=provenance,
     )
 
 
 def _store(
-    con, parsed: ParsedHashList, *, name: str, source: str | None, path: str, sha256: str
+    con,
+    parsed: ParsedHashList,
+    *,
+    name: str,
+    source: str | None,
+    path: str,
+    sha256: str,
+    provenance: dict | None = None,
 ) -> ListImport:
     with recorded_run(con, "hashlist import") as run:
         row = ListVersion(
@@ -191,6 +227,7 @@ def _store(
             lines=parsed.lines,
             duplicates=parsed.duplicates,
             run_id=run.run_id,
+            provenance=provenance,
         )
         entries, rejects = entries_table(parsed.entries), rejects_table(parsed.rejects)
         outcome = _outcome(parsed, row, load_list_version(con, row, entries, rejects))
@@ -218,7 +255,7 @@ def _outcome(
         rejected=dict(Counter(r.reason for r in parsed.rejects)),
         unchanged=unchanged,
     )
-    return ListImport(summary, parsed.rejects, row.run_id or "")
+    return ListImport(summary, parsed.rejects, row.run_id or "", row.provenance)
 
 
 def hashlist_list(db: str | Path) -> pa.Table:

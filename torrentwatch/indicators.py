@@ -337,7 +337,7 @@ def _period_start(day: date, every: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _as_date(value: date | str | None, what: str) -> date | None:
+def as_date(value: date | str | None, what: str) -> date | None:
     if value is None or isinstance(value, date):
         return value.date() if isinstance(value, datetime) else value
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -359,9 +359,9 @@ def window(
     (default: today, UTC; ``since`` defaults to 52 weeks or 12 months before)."""
     if every not in EVERY:
         raise IndicatorsInvalid(f"--every {every!r}: use one of {', '.join(EVERY)}")
-    last_day = _as_date(until, "--until") or today or datetime.now(UTC).date()
+    last_day = as_date(until, "--until") or today or datetime.now(UTC).date()
     end = _step(_period_start(last_day, every), every)
-    first_day = _as_date(since, "--since")
+    first_day = as_date(since, "--since")
     start = (
         _period_start(first_day, every) if first_day else _step(end, every, -DEFAULT_PERIODS[every])
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitors.magnetico import sniff_format
+from parsers.normalize import display_safe
 
 if TYPE_CHECKING:
     from monitors.runner import GatherSummary
@@ -79,6 +80,18 @@ def hashlist_text(summary: ImportSummary) -> str:
         f"list {summary.name} version {summary.version} ({summary.format}, "
         f"sha256 {summary.sha256[:16]}...): {summary.entries} entries ({kinds}), "
         f"{summary.duplicates} duplicates, {summary.rejected_lines} rejected lines"
+    )
+
+
+def provenance_text(provenance: dict) -> str:
+    """Where a list-exchange file came from, in one line (its values are the issuer's
+    words: made display-safe)."""
+    window = provenance.get("time_window") or {}
+    rules = ", ".join(f"{r} v{v}" for r, v in sorted(provenance.get("rule_versions", {}).items()))
+    return display_safe(
+        f"  from {provenance.get('issuer')} (list {provenance.get('list')}, batch "
+        f"{provenance.get('batch')}): decisions {window.get('decisions_from')} to "
+        f"{window.get('decisions_to')}; rules {rules or 'none'}"
     )
 
 

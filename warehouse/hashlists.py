@@ -9,6 +9,7 @@ Older versions are never touched: matching reads the latest one through the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,15 +84,16 @@ class ListVersion:
     lines: int
     duplicates: int
     run_id: str | None
+    provenance: dict | None = None  # a list-exchange file's header (stored as JSON)
 
 
 NEXT_VERSION_SQL = "SELECT coalesce(max(version), 0) + 1 FROM hash_lists WHERE name = $name"
 
 INSERT_LIST_SQL = """
 INSERT INTO hash_lists (name, version, source, file_path, sha256, format, loaded_at,
-                        lines, entries, duplicates, rejected_lines, run_id)
+                        lines, entries, duplicates, rejected_lines, run_id, provenance)
 VALUES ($name, $version, $source, $file_path, $sha256, $format, $loaded_at,
-        $lines, $entries, $duplicates, $rejected_lines, $run_id)
+        $lines, $entries, $duplicates, $rejected_lines, $run_id, $provenance)
 """
 
 INSERT_ENTRIES_SQL = """
@@ -172,6 +174,7 @@ def _insert_version(con, row: ListVersion, entries: int, rejected: int) -> int:
             "duplicates": row.duplicates,
             "rejected_lines": rejected,
             "run_id": row.run_id,
+            "provenance": None if row.provenance is None else json.dumps(row.provenance),
         },
     )
     con.execute(INSERT_ENTRIES_SQL, keys)

@@ -23,6 +23,7 @@ from common.errors import RuleTestsFailed, SourceFailed, TorrentwatchError
 from torrentwatch import hashlist, query, summaries
 from torrentwatch import import_magnetico as magnetico_stage
 from torrentwatch import ingest as ingest_stage
+from torrentwatch.cli.exchange import hashlist_export
 from torrentwatch.cli.export import export_app
 from torrentwatch.cli.indicators import indicators as indicators_command
 from torrentwatch.cli.review import review_app
@@ -41,6 +42,7 @@ hashlist_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(hashlist_app, name="hashlist")
+hashlist_app.command("export")(hashlist_export)
 rules_app = typer.Typer(
     help="Rule packs: check them (lint) and run the tests shipped with each rule (test).",
     no_args_is_help=True,
@@ -192,6 +194,8 @@ def hashlist_import(
     )
     summary = done.summary
     console.print(Text(summaries.hashlist_text(summary)))
+    if done.provenance:
+        console.print(Text(summaries.provenance_text(done.provenance)))
     if summary.unchanged:
         return
     for reject in done.rejects[:SHOWN_REJECTS]:
