@@ -129,9 +129,11 @@ STAGES = {
     "export": ("torrentwatch.export", "export"),
     "export verify": ("torrentwatch.export", "export_verify"),
     "flag": ("torrentwatch.flag", "flag"),
+    "hashlist export": ("torrentwatch.exchange", "exchange_export"),
     "hashlist import": ("torrentwatch.hashlist", "hashlist_import"),
     "hashlist list": ("torrentwatch.hashlist", "hashlist_list"),
     "import magnetico": ("torrentwatch.import_magnetico", "import_magnetico"),
+    "indicators": ("torrentwatch.indicators", "indicators"),
     "ingest": ("torrentwatch.ingest", "ingest"),
     "monitor": ("torrentwatch.monitor", "monitor"),
     "review bulk": ("torrentwatch.review", "review_bulk"),
@@ -147,6 +149,8 @@ STAGES = {
 }
 # Options that shape the output, not the work: the command itself uses them.
 PRINTING_ONLY = {("sql", "fmt"), ("review queue", "fmt")}
+# indicators: the stage computes; the format, the file and the shareable cut are output.
+PRINTING_ONLY |= {("indicators", p) for p in ("fmt", "out", "share", "min_cell")}
 
 
 class StageReached(Exception):

@@ -29,8 +29,9 @@ MAX_SERIES = 8
 FOLD_ROWS = 40
 PALETTE = (
     "#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee",
-    "#aa3377", "#bbbbbb", "#000000", "#994f00",
+    "#aa3377", "#332288", "#994f00", "#117733",
 )  # fmt: skip
+OTHER = "#c8c8c8"  # the summed small series, drawn quiet
 NO_CONTENT = (
     "Metadata only: these figures count public BitTorrent metadata, sightings and "
     "analysts' decisions; no content was downloaded, stored or viewed."
@@ -119,8 +120,8 @@ def chart_svg(item: IndicatorTable, every: str | None = None) -> str:
         if item.indicator.chart.kind == "stack":
             bottom = [0.0] * len(x)
             for n, (name, values) in enumerate(series.items()):
-                ax.bar(x, values, bottom=bottom, label=name, color=PALETTE[n % len(PALETTE)],
-                       width=0.8)  # fmt: skip
+                color = OTHER if name == "other" else PALETTE[n % len(PALETTE)]
+                ax.bar(x, values, bottom=bottom, label=name, color=color, width=0.8)
                 bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         else:
             for n, (name, values) in enumerate(series.items()):
@@ -128,7 +129,7 @@ def chart_svg(item: IndicatorTable, every: str | None = None) -> str:
                         markersize=3, linewidth=1.5)  # fmt: skip
         _axes(ax, periods, every, item.indicator.chart.ylabel, bool(series))
         # The same plot area in every chart (the legend sits in the right margin).
-        fig.subplots_adjust(left=0.07, right=0.76, bottom=0.24, top=0.95)
+        fig.subplots_adjust(left=0.09, right=0.76, bottom=0.24, top=0.95)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return _inline(buffer.getvalue(), item.indicator.title, item.indicator.key)

@@ -111,7 +111,7 @@ _HOURS = (
 
 _DECISIONS_SQL = """
 d AS (
-    SELECT rule_id, infohash, decision, seq, timezone('UTC', event_at) AS at_utc
+    SELECT rule_id, infohash, decision, seq, make_timestamp(epoch_us(event_at)) AS at_utc
     FROM indicator_decisions WHERE event_at < $end_tz
 ), in_period AS (
     SELECT date_trunc('{every}', at_utc) AS period, rule_id, infohash,
@@ -147,23 +147,27 @@ LEFT JOIN to_date t ON t.period = p.period AND t.rule_id = k.rule_id
 ORDER BY p.period, k.rule_id
 """
 
+# Confirmations are read once (review_status is the costly part); ``s`` is the view
+# indicator_seen_after_confirmation over them.
 _PERSISTENCE_SQL = """
-c AS (
-    SELECT infohash, timezone('UTC', event_at) AS at_utc, event_at FROM indicator_confirmations
-    WHERE event_at < $end_tz
+c AS MATERIALIZED (
+    SELECT infohash, event_at, make_timestamp(epoch_us(event_at)) AS at_utc
+    FROM indicator_confirmations WHERE event_at < $end_tz
+), s AS MATERIALIZED (
+    SELECT c.infohash, o.seen_at AS event_at, coalesce(o.seeders, 0) > 0 AS seeded
+    FROM c JOIN observations o ON o.infohash = c.infohash AND o.seen_at > c.event_at
+    WHERE o.seen_at < $end_tz
 ), seen AS (
-    SELECT date_trunc('{every}', timezone('UTC', event_at)) AS period,
+    SELECT date_trunc('{every}', make_timestamp(epoch_us(event_at))) AS period,
            count(DISTINCT infohash) AS still_seen,
            count(DISTINCT infohash) FILTER (WHERE seeded) AS still_seeded
-    FROM indicator_seen_after_confirmation
-    WHERE event_at >= $start_tz AND event_at < $end_tz GROUP BY ALL
+    FROM s WHERE event_at >= $start_tz GROUP BY ALL
 ), life AS (
     SELECT date_trunc('{every}', c.at_utc) AS period, c.infohash,
            coalesce(epoch(max(s.event_at) - c.event_at) / 86400.0, 0) AS days_seen,
            coalesce(epoch(max(s.event_at) FILTER (WHERE s.seeded) - c.event_at) / 86400.0, 0)
                AS days_seeded
-    FROM c LEFT JOIN indicator_seen_after_confirmation s
-      ON s.infohash = c.infohash AND s.event_at < $end_tz
+    FROM c LEFT JOIN s USING (infohash)
     WHERE c.event_at >= $start_tz GROUP BY c.infohash, c.event_at, c.at_utc
 ), cohort AS (
     SELECT period, round(median(days_seen), 2) AS median_days_seen_after,
@@ -188,11 +192,11 @@ ORDER BY p.period
 
 _EXPORTS_SQL = """
 b AS (
-    SELECT date_trunc('{every}', timezone('UTC', event_at)) AS period, target,
+    SELECT date_trunc('{every}', make_timestamp(epoch_us(event_at))) AS period, target,
            count(*) AS batches, sum(rows) AS rows
     FROM indicator_exports WHERE event_at >= $start_tz AND event_at < $end_tz GROUP BY ALL
 ), r AS (
-    SELECT date_trunc('{every}', timezone('UTC', event_at)) AS period, target,
+    SELECT date_trunc('{every}', make_timestamp(epoch_us(event_at))) AS period, target,
            count(*) AS retractions
     FROM indicator_retractions WHERE event_at >= $start_tz AND event_at < $end_tz GROUP BY ALL
 ), keys AS (SELECT target FROM b UNION SELECT target FROM r)
@@ -210,7 +214,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "first_seen_by_source",
         "Torrents first seen, by source",
         "Torrents whose first sighting falls in the period, by the source that saw them first.",
-        ("indicator_first_seen",),
+        ("indicator_first_sightings",),
         ("source",),
         (_count("torrents"),),
         Chart("stack", ("torrents",), "torrents"),
@@ -288,7 +292,7 @@ INDICATORS: tuple[Indicator, ...] = (
         "sighted in the period after their confirmation, and seeded (seeders > 0) at such a "
         "sighting; for those confirmed in the period, median days from confirmation to "
         "their last sighting and last seeded sighting.",
-        ("indicator_confirmations", "indicator_seen_after_confirmation"),
+        ("indicator_confirmations",),
         (),
         (
             _count("confirmed_to_date"),
@@ -390,7 +394,7 @@ def _generic_sql(ind: Indicator, every: str) -> str:
     (period, values) pair seen anywhere in the window gets a row."""
     aggs = ", ".join(f"{m.sql} AS {m.name}" for m in ind.measures)
     ctes = [
-        f"ev AS (SELECT date_trunc('{every}', timezone('UTC', event_at)) AS period, * "
+        f"ev AS (SELECT date_trunc('{every}', make_timestamp(epoch_us(event_at))) AS period, * "
         f"FROM {ind.views[0]} WHERE event_at >= $start_tz AND event_at < $end_tz)"
     ]
     measures = ", ".join(

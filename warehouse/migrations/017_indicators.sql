@@ -12,17 +12,13 @@
 -- versions of the issuing warehouse); NULL for text and CSV lists.
 ALTER TABLE hash_lists ADD COLUMN provenance JSON;
 
--- Torrents by their first sighting: the source that saw it first, what its name claims,
--- and whether a console-game claim is contradicted by its content profile. Contradicted:
+-- Torrents by their first sighting: what its name claims, and whether a console-game
+-- claim is contradicted by its content profile. Contradicted:
 -- video and images hold at least 60% of the bytes, disc images and game packages at most
 -- 5%, and the name declares no media nature (trailer, soundtrack, ...) -- the content test
 -- of disguise.console-release-media-payload, without its word exceptions.
 CREATE VIEW indicator_first_seen AS
-WITH first_source AS (
-    SELECT infohash, arg_min(source, seen_at) AS source FROM observations GROUP BY infohash
-)
 SELECT t.infohash, t.first_seen AS event_at,
-       coalesce(f.source, '(none)') AS source,
        coalesce(t.claimed_category, '(none)') AS claimed_category,
        coalesce(t.claimed_platform, '(none)') AS claimed_platform,
        coalesce(t.claimed_category = 'game_console', false) AS console_claim,
@@ -32,7 +28,12 @@ SELECT t.infohash, t.first_seen AS event_at,
                     + coalesce(t.share_bytes_game_package, 0) <= 0.05
                 AND NOT coalesce(t.video_about_game, false)
                 AND t.claimed_nature IS NULL, false) AS console_contradicted
-FROM torrents t LEFT JOIN first_source f USING (infohash);
+FROM torrents t;
+
+-- Each torrent's first sighting and the source that made it.
+CREATE VIEW indicator_first_sightings AS
+SELECT infohash, min(seen_at) AS event_at, arg_min(source, seen_at) AS source
+FROM observations GROUP BY infohash;
 
 -- Flags by when they were first raised; `level` is the flag's level now.
 CREATE VIEW indicator_flags_raised AS
@@ -75,10 +76,11 @@ SELECT c.infohash, c.event_at AS confirmed_at, o.seen_at AS event_at, o.source,
 FROM indicator_confirmations c
 JOIN observations o ON o.infohash = c.infohash AND o.seen_at > c.event_at;
 
--- Each version of each hash list and when it was in force (valid_to NULL: still is).
+-- Each version of each hash list and when it was in force (valid_to 'infinity': still is).
 CREATE VIEW indicator_list_versions AS
 SELECT name AS list_name, version AS list_version, loaded_at AS valid_from,
-       lead(loaded_at) OVER (PARTITION BY name ORDER BY version) AS valid_to
+       coalesce(lead(loaded_at) OVER (PARTITION BY name ORDER BY version),
+                'infinity'::TIMESTAMPTZ) AS valid_to
 FROM hash_lists;
 
 -- Sightings of torrents on a hash list, counted against the version in force when the
@@ -93,12 +95,14 @@ WITH on_list AS (
     UNION
     SELECT f.infohash, e.list_name, e.list_version
     FROM hash_list_entries e JOIN files f ON e.kind = 'pieces_root' AND f.pieces_root = e.hash
+), in_force AS (
+    SELECT l.*, v.valid_from, v.valid_to
+    FROM on_list l JOIN indicator_list_versions v USING (list_name, list_version)
 )
 SELECT o.infohash, l.list_name, l.list_version, o.seen_at AS event_at, o.source
-FROM on_list l
-JOIN indicator_list_versions v USING (list_name, list_version)
+FROM in_force l
 JOIN observations o ON o.infohash = l.infohash
-    AND o.seen_at >= v.valid_from AND (v.valid_to IS NULL OR o.seen_at < v.valid_to);
+WHERE o.seen_at >= l.valid_from AND o.seen_at < l.valid_to;
 
 -- Export batches sent, per target (event_at: when the batch was recorded).
 CREATE VIEW indicator_exports AS
