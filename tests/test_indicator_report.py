@@ -10,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.cli_runner import run_cli
@@ -123,7 +124,6 @@ def test_shareable_holds_counts_only_and_no_small_cell(weekly, min_cell):
     data = shareable(weekly, min_cell=min_cell)
     text = json.dumps(data)
     assert _scan_for_identities(text) == []
-    jsonschema = pytest.importorskip("jsonschema")
     jsonschema.Draft202012Validator(shareable_schema()).validate(data)
     suppressed = 0
     for table in data["indicators"]:
