@@ -19,7 +19,21 @@ from rules.source import KeyPath
 
 LEVELS = ("informational", "low", "medium", "high", "critical")
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
-RULE_KEYS = ("id", "version", "title", "description", "level", "when", "tests", "disabled")
+RULE_KEYS = (
+    "id",
+    "version",
+    "title",
+    "description",
+    "level",
+    "status",
+    "when",
+    "tests",
+    "disabled",
+)
+# A rule's status: ``stable`` (the default) flags reach the review queue and exports;
+# ``experimental`` (a shadow rule) is evaluated and stored by every flag run but kept
+# out of both unless asked for, so a new rule can be watched on real data first.
+STATUSES = ("stable", "experimental")
 REQUIRED = ("id", "version", "title", "description", "level", "when", "tests")
 GROUPS = ("all", "any", "not")
 # Longest id, title and description: they are printed by lint and explain and stored
@@ -110,6 +124,7 @@ class Rule:
     where: str  # file:line:col of the rule
     sql: str  # the compiled condition (rules.compile.condition_sql)
     background: tuple[BackgroundTorrent, ...] = ()  # the tests' population, not asserted
+    status: str = "stable"  # one of STATUSES
 
 
 def read_condition(ctx: v.Ctx, value: Any, path: KeyPath) -> Condition | None:
@@ -247,7 +262,8 @@ def read_tests(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[tuple, tuple, tup
 
 
 def read_header(ctx: v.Ctx, body: dict, path: KeyPath) -> dict | None:
-    """version, title, description and level, checked (absent keys were reported)."""
+    """version, title, description, level and status (when given), checked (absent
+    keys were reported)."""
     out: dict[str, Any] = {}
     for key in ("title", "description"):
         if key in body:
@@ -266,5 +282,18 @@ def read_header(ctx: v.Ctx, body: dict, path: KeyPath) -> dict | None:
             )
             level = None
         out["level"] = level
-    complete = len(out) == 4 and None not in out.values()
+    if "status" in body:
+        status = body["status"]
+        if status not in STATUSES:
+            ctx.error(
+                "rules.bad_value",
+                (*path, "status"),
+                f"unknown status {v.shown(status)}; statuses: {', '.join(STATUSES)}"
+                " (experimental: a shadow rule, kept out of the review queue and exports)",
+            )
+            return None
+        out["status"] = status
+    complete = (
+        len({k: x for k, x in out.items() if k != "status"}) == 4 and None not in out.values()
+    )
     return out if complete else None

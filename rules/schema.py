@@ -18,6 +18,7 @@ from rules.model import (
     MAX_ID_CHARS,
     MAX_TEST_FILES,
     REQUIRED,
+    STATUSES,
     TEXT_CHARS,
 )
 from rules.registry import PREDICATES
@@ -93,6 +94,7 @@ def _rule() -> dict:
                 "maxLength": TEXT_CHARS["description"],
             },
             "level": {"enum": list(LEVELS)},
+            "status": {"enum": list(STATUSES)},
             "when": {"$ref": "#/$defs/condition"},
             "tests": {
                 "type": "object",

@@ -71,6 +71,14 @@ class Ctx:
     def error(self, code: str, path: KeyPath, message: str) -> None:
         self.doc.add(code, path, message, self.rule_id)
 
+    def warn(self, code: str, path: KeyPath, message: str) -> None:
+        """A value that loads but is almost surely a mistake (a share written as a
+        percentage, a fuzzy threshold on the 0-1 scale): shown by lint, not fatal."""
+        line, col = self.doc.mark(path)
+        self.doc.warnings.append(
+            Problem(code, self.doc.name, line, col, self.rule_id, format_path(path), message)
+        )
+
     def error_at(
         self, code: str, file: str, line: int, col: int, path: KeyPath, message: str
     ) -> None:
