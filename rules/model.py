@@ -159,7 +159,10 @@ def read_condition(ctx: v.Ctx, value: Any, path: KeyPath) -> Condition | None:
     cls = PREDICATES.get(key)
     if cls is None:
         known = ", ".join((*GROUPS, *PREDICATES))
-        ctx.error("rules.unknown_key", here, f"unknown predicate {v.shown(key)}; known: {known}")
+        close = v.nearest(key, (*GROUPS, *PREDICATES))
+        ctx.error(
+            "rules.unknown_key", here, f"unknown predicate {v.shown(key)}{close}; known: {known}"
+        )
         return None
     return cls.from_dict(ctx, body, here)
 

@@ -31,7 +31,7 @@ import libtorrent as lt
 from common.textcap import QUOTE_CAP, cap_text, capped_repr
 from parsers.hashlist import HashEntry
 from rules import populations
-from rules.compile import flag_sql, rule_sql
+from rules.compile import evidence_sql, flag_sql, rule_sql
 from rules.fuzzy import prepare
 from rules.model import Rule, TestTorrent
 from rules.predicates import EvidenceContext
@@ -187,7 +187,10 @@ def _check(con, rule: Rule, hashes: dict[TestTorrent, str]) -> RuleTestResult:
                 f"{capped_repr(test.name)} ({files}) did not ingest (see rejects)"
             )
         elif should_flag and infohash not in flagged:
-            result.failures.append(f"should flag but passed: {capped_repr(test.name)} ({files})")
+            result.failures.append(
+                f"should flag but passed: {capped_repr(test.name)} ({files});"
+                f" did not hold: {_missed_words(con, rule, infohash)}"
+            )
         elif not should_flag and infohash in flagged:
             result.failures.append(
                 f"should pass but flagged: {capped_repr(test.name)} ({files});"
@@ -209,6 +212,23 @@ def _fired_words(con, rule: Rule, infohash: str) -> str:
         head, *items = fact_words(fact, context)
         parts.append(head + (f" [{', '.join(i.strip() for i in items)}]" if items else ""))
     return cap_text("; ".join(parts), FIRED_CHARS)
+
+
+def _missed_words(con, rule: Rule, infohash: str) -> str:
+    """The facts of ``rule`` that did not count for ``infohash`` (did not hold, or held
+    under ``not``), on one line with the values they read: why a flag test passed."""
+    (evidence,) = con.execute(
+        f"SELECT {evidence_sql(rule)} FROM torrents t WHERE t.infohash = $infohash",
+        {"infohash": infohash},
+    ).fetchone()
+    context = EvidenceContext(raw_paths(con, infohash))
+    parts = []
+    for fact in json.loads(evidence)["facts"]:
+        if fact["holds"] != fact["negated"]:  # it counted (``explain.fired``)
+            continue
+        head, *items = fact_words(fact, context)
+        parts.append(head + (f" [{', '.join(i.strip() for i in items)}]" if items else ""))
+    return cap_text("; ".join(parts) or "every fact held", FIRED_CHARS)
 
 
 def rules_test(paths: Iterable[str | os.PathLike[str]] = ()) -> TestReport:
