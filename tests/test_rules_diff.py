@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from cli_runner import run_cli
 
-from common.errors import ReviewNotFlagged, UnknownRule
+from common.errors import ReviewNotFlagged, UnknownRule, ValueOutOfRange
 from torrentwatch.export import export
 from torrentwatch.flag import flag
 from torrentwatch.ingest import ingest
@@ -290,5 +290,9 @@ def test_rules_stats_counts_decisions_and_precision(flagged_demo):
     assert row["pending"] == len(flagged) - 2 and row["precision"] == 0.5
     monthly = rules_stats(flagged_demo, period="month").to_pylist()
     assert {r["rule_id"] for r in monthly} == set(rows) and all(r["period"] for r in monthly)
+    assert rules_stats(flagged_demo, since="2999-01-01").num_rows == 0
+    assert rules_stats(flagged_demo, since="2000-01-01").num_rows == len(rows)
+    with pytest.raises(ValueOutOfRange, match="not a date"):
+        rules_stats(flagged_demo, since="last tuesday")
     done = run_cli("rules", "stats", "--db", flagged_demo, "--format", "csv")
     assert done.returncode == 0 and DOUBLE in done.stdout

@@ -16,7 +16,7 @@ asked.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -65,16 +65,32 @@ WHERE len($rule_ids) = 0 OR list_contains($rule_ids, rule_id)
 ORDER BY rule_id, score DESC, infohash"""
 
 
-def rules_stats(db: str | Path, *, since: datetime | None = None, period: str = "all") -> pa.Table:
+def _since(value: str | datetime | None) -> datetime:
+    """``since`` as a time (an ISO date or date and time; UTC when no zone is given)."""
+    if value is None:
+        return datetime(1, 1, 1, tzinfo=UTC)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueOutOfRange(
+                f"since {value!r} is not a date: write 2026-01-31 or 2026-01-31T12:00"
+            ) from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def rules_stats(
+    db: str | Path, *, since: str | datetime | None = None, period: str = "all"
+) -> pa.Table:
     """`torrentwatch rules stats`: per rule (and ``period``), flags raised since
     ``since`` (first raised), active now, confirmed, dismissed, other decisions,
     pending, and precision."""
+    floor = _since(since)
     if period not in PERIODS:
         raise ValueOutOfRange(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     con = connect(db, read_only=True)
     try:
         sql = STATS_SQL.format(period=PERIOD_SQL[period])
-        floor = since if since is not None else datetime(1, 1, 1)
         table = con.execute(sql, {"since": floor}).to_arrow_table()
     finally:
         con.close()

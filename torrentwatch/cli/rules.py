@@ -5,7 +5,6 @@ inside the commands (a fifth of a second), so other commands start without it.""
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -103,9 +102,9 @@ def rules_diff(
     from torrentwatch import rules_diff_render as render
     from torrentwatch.rules_diff import rules_diff as diff
 
+    report = diff(db, paths or [], base_paths=base, examples=examples)
     if fmt not in render.DIFF_FORMATS:
         raise typer.BadParameter(f"--format must be table, markdown or json, not {fmt!r}")
-    report = diff(db, paths or [], base_paths=base, examples=examples)
     if fmt == "markdown":
         sys.stdout.write(render.markdown(report))
     elif fmt == "json":
@@ -123,8 +122,8 @@ def rules_diff(
 def rules_stats(
     db: DbOption = Path("torrentwatch.duckdb"),
     since: Annotated[
-        datetime | None,
-        typer.Option("--since", help="Only flags first raised at or after this date."),
+        str | None,
+        typer.Option("--since", help="Only flags first raised at or after this date (ISO)."),
     ] = None,
     period: Annotated[str, typer.Option("--period", help="all, week or month.")] = "all",
     fmt: FormatOption = "table",
