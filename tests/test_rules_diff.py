@@ -236,6 +236,16 @@ def test_shadow_rules_never_reach_queue_or_export(flagged_demo, tmp_path):
     assert shown.num_rows == len(stored)
     only_shadow = set(shown.column("infohash").to_pylist()) - set(queue_before)
     assert only_shadow
+    asked = review_queue(flagged_demo, include_experimental=True).to_pylist()
+    assert [r["infohash"] for r in asked[: len(queue_before)]] == queue_before
+    rest = asked[len(queue_before) :]
+    assert {r["infohash"] for r in rest} == only_shadow
+    assert {r["status"] for r in rest} == {"experimental"}
+    assert all(r["rule_ids"] == ["test.shadow-video"] for r in rest)
+    cli_queue = run_cli(
+        "review", "queue", "--db", flagged_demo, "--include-experimental", "--format", "csv"
+    )
+    assert cli_queue.returncode == 0 and "experimental" in cli_queue.stdout
     with pytest.raises(ReviewNotFlagged):
         review_decide(
             flagged_demo,
