@@ -77,6 +77,13 @@ def _flagged_by(db: Path, rule_id: str) -> list[str]:
     return [r for (r,) in rows]
 
 
+def test_cli_bounds_match_the_library():
+    from torrentwatch import rules_diff as library
+    from torrentwatch.cli import rules as cli
+
+    assert cli.MAX_EXAMPLES == library.MAX_EXAMPLES
+
+
 def test_identical_packs_give_an_empty_diff(flagged_demo, tmp_path):
     report = rules_diff(flagged_demo)
     assert report.empty and not report.regression

@@ -13,6 +13,11 @@ from rich.text import Text
 
 from common.errors import RulesDiffRegression, RuleTestsFailed
 from torrentwatch.cli.shared import DbOption, FormatOption, console, print_table
+from torrentwatch.rules_stats import MAX_LIMIT
+
+# torrentwatch.rules_diff.MAX_EXAMPLES (which checks it again), written here so the
+# CLI starts without importing the rule engine; tests/test_rules_diff.py keeps them equal.
+MAX_EXAMPLES = 1_000
 
 rules_app = typer.Typer(
     help="Rule packs: check them (lint), run each rule's tests (test), backtest a change"
@@ -82,7 +87,10 @@ def rules_diff(
     db: DbOption = Path("torrentwatch.duckdb"),
     fmt: Annotated[str, typer.Option("--format", help="table, markdown or json.")] = "table",
     examples: Annotated[
-        int, typer.Option("--examples", help="Example torrents per rule and change.", min=0)
+        int,
+        typer.Option(
+            "--examples", help="Example torrents per rule and change.", min=0, max=MAX_EXAMPLES
+        ),
     ] = 3,
     accept_cleared: Annotated[
         bool,
@@ -142,7 +150,9 @@ def rules_shadow(
         list[str] | None, typer.Option("--rule", help="Only this rule id (repeatable).")
     ] = None,
     db: DbOption = Path("torrentwatch.duckdb"),
-    limit: Annotated[int, typer.Option(help="Show at most N flags (0: all).", min=0)] = 0,
+    limit: Annotated[
+        int, typer.Option(help="Show at most N flags (0: all).", min=0, max=MAX_LIMIT)
+    ] = 0,
     fmt: FormatOption = "table",
 ) -> None:
     """Active flags of shadow rules (status: experimental): kept out of the review
