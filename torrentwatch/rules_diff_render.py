@@ -123,7 +123,9 @@ def markdown(report: DiffReport) -> str:
                 f"- **{e.change}**{markdown_text(was)}: `{e.infohash}`"
                 f" {markdown_text(e.name)}{markdown_text(decided)}"
             )
-            out += [f"  - {markdown_text(w.strip())}" for w in e.words]
+            for w in e.words:  # a fact, its items (files, matches) one level deeper
+                depth = "    " if w.startswith("    ") else "  "
+                out.append(f"{depth}- {markdown_text(w.strip())}")
         out += ["", "</details>", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
