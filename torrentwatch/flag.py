@@ -113,6 +113,12 @@ def _match(con, rules: list[Rule]) -> None:
         con.execute(f"DROP TABLE {table}")
 
 
+def match_rules(con, rules: list[Rule]) -> None:
+    """The flag run's matching of ``rules`` into the temporary table ``flag_matches``,
+    writing nothing else: `rules diff` runs it on a read-only connection (one evaluator)."""
+    _match(con, rules)
+
+
 def _record_rules(con, rules: list[Rule], run_id: str, now: datetime, full_run: bool) -> None:
     """Each flag's status from its rule, and the run's rules into ``flag_run_rules``."""
     rows = [(r.id, r.version, r.level, r.status, fingerprint(r)) for r in rules]

@@ -31,7 +31,7 @@ from rules.model import Rule
 from rules.predicates import EvidenceContext
 from rules.ruleset import fingerprint, load_packs
 from torrentwatch.explain import fact_words, fired, raw_paths
-from torrentwatch.flag import _match as match_rules  # the flag run's own matching
+from torrentwatch.flag import match_rules  # the flag run's own matching
 from warehouse.db import connect
 
 CHANGES = ("raised", "cleared", "changed")
