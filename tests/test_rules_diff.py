@@ -313,3 +313,35 @@ def test_rules_stats_counts_decisions_and_precision(flagged_demo):
         rules_stats(flagged_demo, since="last tuesday")
     done = run_cli("rules", "stats", "--db", flagged_demo, "--format", "csv")
     assert done.returncode == 0 and DOUBLE in done.stdout
+
+
+def test_status_changes_mean_what_they_do_to_review(flagged_demo, tmp_path):
+    """A shadow rule's cleared flags clear nothing analysts saw; a stable rule made
+    experimental takes its flags out of review (a regression on a confirmed torrent);
+    a promoted rule puts its kept flags in front of analysts."""
+    shadow = _pack(tmp_path, "s", when=SHADOW, id="test.shadow-video", status="experimental")
+    flag(flagged_demo, [shadow])
+    stored = set(_flagged_by(flagged_demo, "test.shadow-video"))
+    # a torrent the stable rule and the shadow rule both flag, confirmed
+    confirmed = next(h for h in _flagged_by(flagged_demo, DOUBLE) if h in stored)
+    review_decide(
+        flagged_demo, confirmed, decision="confirm", rationale="disguised-payload", analyst="a"
+    )
+    gone = _pack(
+        tmp_path, "g", when="has_file: {ext: [zzz]}", id="test.shadow-video", status="experimental"
+    )
+    (rule,) = rules_diff(flagged_demo, [shadow, gone]).rules
+    assert rule.cleared == len(stored) and rule.confirmed_cleared == 0
+
+    promoted = _pack(tmp_path, "p", when=SHADOW, id="test.shadow-video")
+    (rule,) = rules_diff(flagged_demo, [promoted]).rules
+    assert (rule.status, rule.base_status) == ("stable", "experimental")
+    assert rule.kept == len(stored) and rule.unreviewed_raised == len(stored) - 1
+
+    demoted = _pack(
+        tmp_path, "d", when=NARROW.replace("[scr]", "exec_or_shortcut"), status="experimental"
+    )
+    report = rules_diff(flagged_demo, [shadow, demoted])
+    rule = next(r for r in report.rules if r.rule_id == DOUBLE)
+    assert (rule.status, rule.base_status) == ("experimental", "stable")
+    assert rule.confirmed_cleared == 1 and report.regression

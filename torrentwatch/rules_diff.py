@@ -71,16 +71,24 @@ CREATE OR REPLACE TEMP TABLE diff_decisions AS
 SELECT infohash, arg_max(decision, seq) AS decision FROM torrent_reviews
 WHERE infohash IN (SELECT infohash FROM diff_pairs) GROUP BY infohash"""
 
+# What a change means for review. Shadow flags never reach it: a flag cleared from a
+# rule that was experimental clears nothing analysts saw, and one an experimental rule
+# raises brings nothing back. A stable rule made experimental takes its flags out of
+# review (on a confirmed torrent: cleared); one promoted puts its kept flags in.
 COUNTS_SQL = """\
 SELECT p.rule_id,
        count(*) FILTER (WHERE change = 'raised'),
        count(*) FILTER (WHERE change = 'cleared'),
        count(*) FILTER (WHERE change = 'changed'),
        count(*) FILTER (WHERE change = 'kept'),
-       count(*) FILTER (WHERE d.decision = 'confirm' AND (change = 'cleared'
-           OR list_contains($demoted, p.rule_id))),
-       count(*) FILTER (WHERE change IN ('raised', 'changed') AND d.decision = 'dismiss'),
-       count(*) FILTER (WHERE change = 'raised' AND d.decision IS NULL)
+       count(*) FILTER (WHERE d.decision = 'confirm' AND (list_contains($demoted, p.rule_id)
+           OR (change = 'cleared' AND NOT list_contains($base_shadow, p.rule_id)))),
+       count(*) FILTER (WHERE d.decision = 'dismiss' AND NOT list_contains($shadow, p.rule_id)
+           AND (change IN ('raised', 'changed')
+                OR (change = 'kept' AND list_contains($promoted, p.rule_id)))),
+       count(*) FILTER (WHERE d.decision IS NULL AND NOT list_contains($shadow, p.rule_id)
+           AND (change = 'raised'
+                OR (change IN ('kept', 'changed') AND list_contains($promoted, p.rule_id))))
 FROM diff_pairs p LEFT JOIN diff_decisions d USING (infohash)
 GROUP BY p.rule_id"""
 
@@ -233,6 +241,16 @@ def _compare(
     examples. A stable rule made experimental takes its flags out of review and exports:
     on a confirmed torrent that counts as clearing it."""
     demoted = [i for i, (_, now, was) in states.items() if was == "stable" and now != "stable"]
+    params = {
+        "demoted": demoted,
+        "promoted": [i for i, (_, now, was) in states.items() if was and was != now == "stable"],
+        "shadow": [i for i, (st, now, _) in states.items() if st != "removed" and now != "stable"],
+        "base_shadow": [
+            i
+            for i, (st, now, was) in states.items()
+            if (was if st != "removed" else now) not in (None, "stable")
+        ],
+    }
     con.execute(PAIRS_SQL)
     if _has_table(con, "torrent_reviews"):
         con.execute(DECISIONS_SQL)
@@ -240,7 +258,7 @@ def _compare(
         con.execute(
             "CREATE OR REPLACE TEMP TABLE diff_decisions (infohash VARCHAR, decision VARCHAR)"
         )
-    counts = {row[0]: row[1:] for row in con.execute(COUNTS_SQL, {"demoted": demoted}).fetchall()}
+    counts = {row[0]: row[1:] for row in con.execute(COUNTS_SQL, params).fetchall()}
     found: dict[str, list[DiffExample]] = {}
     if examples:
         cursor = con.execute(EXAMPLES_SQL, {"examples": examples})
