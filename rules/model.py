@@ -2,8 +2,8 @@
 
 ``read_rule`` turns one YAML rule into a ``Rule`` (or records why it cannot);
 conditions are parsed through the predicate registry, so a new predicate needs
-only a class (in ``rules.predicates`` or ``rules.text_predicates``) and its entry in
-``rules.registry``.
+only a class (in ``rules.predicates``, ``rules.text_predicates`` or
+``rules.metadata_predicates``) and its entry in ``rules.registry``.
 """
 
 from __future__ import annotations

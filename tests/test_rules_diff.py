@@ -11,6 +11,7 @@ import pytest
 from cli_runner import run_cli
 
 from common.errors import ReviewNotFlagged, UnknownRule, ValueOutOfRange
+from torrentwatch.explain import explain
 from torrentwatch.export import export
 from torrentwatch.flag import flag
 from torrentwatch.ingest import ingest
@@ -270,6 +271,8 @@ def test_shadow_rules_never_reach_queue_or_export(flagged_demo, tmp_path):
     exported = "".join(p.read_text("utf-8") for p in out.rglob("*.jsonl"))
     assert "test.shadow-video" not in exported
     assert not any(h in exported for h in only_shadow)
+    said = "\n".join(explain(flagged_demo, sorted(only_shadow)[0]))
+    assert "Rule test.shadow-video v5 (critical, experimental: a shadow rule" in said
     cli = run_cli("rules", "shadow", "--db", flagged_demo, "--format", "csv")
     assert cli.returncode == 0 and "test.shadow-video" in cli.stdout
     # Promoted: the same rule, stable, reaches the queue.
