@@ -145,6 +145,19 @@ class RuleTestsFailed(TorrentwatchError):
     code = "rules.test_failed"
 
 
+class UnknownRule(TorrentwatchError):
+    """`flag --rule ID`: no rule in force has that id (a typo would flag nothing)."""
+
+    code = "rules.unknown_rule"
+
+
+class RulesDiffRegression(TorrentwatchError):
+    """`rules diff`: the candidate rules would clear flags on torrents analysts
+    confirmed (exit 1 unless accepted knowingly)."""
+
+    code = "rules.diff_regression"
+
+
 class TorrentNotFound(TorrentwatchError):
     """`explain`: no torrent with that infohash is in the warehouse."""
 

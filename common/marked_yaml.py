@@ -109,6 +109,8 @@ class Document:
     # Values YAML could not construct (reported once, where they were read): checkers
     # that later see their ``None`` add no second problem for them.
     unreadable: set[KeyPath] = field(default_factory=set)
+    # Values that load but are almost surely a mistake (a unit slip): shown, not fatal.
+    warnings: list[Problem] = field(default_factory=list)
 
     def mark(self, path: KeyPath) -> tuple[int, int]:
         """``(line, col)`` of ``path``, or of its nearest ancestor that has a mark."""

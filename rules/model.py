@@ -2,8 +2,8 @@
 
 ``read_rule`` turns one YAML rule into a ``Rule`` (or records why it cannot);
 conditions are parsed through the predicate registry, so a new predicate needs
-only a class (in ``rules.predicates`` or ``rules.text_predicates``) and its entry in
-``rules.registry``.
+only a class (in ``rules.predicates``, ``rules.text_predicates`` or
+``rules.metadata_predicates``) and its entry in ``rules.registry``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,21 @@ from rules.source import KeyPath
 
 LEVELS = ("informational", "low", "medium", "high", "critical")
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
-RULE_KEYS = ("id", "version", "title", "description", "level", "when", "tests", "disabled")
+RULE_KEYS = (
+    "id",
+    "version",
+    "title",
+    "description",
+    "level",
+    "status",
+    "when",
+    "tests",
+    "disabled",
+)
+# A rule's status: ``stable`` (the default) flags reach the review queue and exports;
+# ``experimental`` (a shadow rule) is evaluated and stored by every flag run but kept
+# out of both unless asked for, so a new rule can be watched on real data first.
+STATUSES = ("stable", "experimental")
 REQUIRED = ("id", "version", "title", "description", "level", "when", "tests")
 GROUPS = ("all", "any", "not")
 # Longest id, title and description: they are printed by lint and explain and stored
@@ -78,13 +92,28 @@ def facts(condition: Condition, negated: bool = False) -> Iterator[tuple[Predica
 
 
 @dataclass(frozen=True, slots=True)
+class TestSighting:
+    """A sighting of a test torrent: the source, the category it showed, its seeders."""
+
+    source: str
+    category: str | None = None
+    seeders: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TestTorrent:
     """A torrent written in a rule's tests: a name and (path, bytes) pairs, and the
-    hash lists its infohash is put on in the test warehouse (for ``known_list`` rules)."""
+    hash lists its infohash is put on in the test warehouse (for ``known_list`` rules).
+    ``single_file``: the single-file layout (one file, named as the torrent);
+    ``magnet``: only a magnet link was seen (no files, no metadata); ``sightings``:
+    sources that saw it (``source_category``, ``seeders``)."""
 
     name: str
     files: tuple[tuple[str, int], ...]
     on_lists: tuple[str, ...] = ()
+    single_file: bool = False
+    magnet: bool = False
+    sightings: tuple[TestSighting, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +139,7 @@ class Rule:
     where: str  # file:line:col of the rule
     sql: str  # the compiled condition (rules.compile.condition_sql)
     background: tuple[BackgroundTorrent, ...] = ()  # the tests' population, not asserted
+    status: str = "stable"  # one of STATUSES
 
 
 def read_condition(ctx: v.Ctx, value: Any, path: KeyPath) -> Condition | None:
@@ -144,23 +174,111 @@ def read_condition(ctx: v.Ctx, value: Any, path: KeyPath) -> Condition | None:
     cls = PREDICATES.get(key)
     if cls is None:
         known = ", ".join((*GROUPS, *PREDICATES))
-        ctx.error("rules.unknown_key", here, f"unknown predicate {v.shown(key)}; known: {known}")
+        close = v.nearest(key, (*GROUPS, *PREDICATES))
+        ctx.error(
+            "rules.unknown_key", here, f"unknown predicate {v.shown(key)}{close}; known: {known}"
+        )
         return None
     return cls.from_dict(ctx, body, here)
 
 
-def read_test(ctx: v.Ctx, value: Any, path: KeyPath) -> TestTorrent | None:
-    body = v.mapping(ctx, value, path, ("name", "files", "on_lists"), ("name", "files"))
-    if body is None or "name" not in body or "files" not in body:
+TEST_KEYS = ("name", "files", "on_lists", "single_file", "magnet", "sightings")
+SIGHTING_KEYS = ("source", "category", "seeders")
+
+
+def read_sightings(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[TestSighting, ...] | None:
+    """``sightings: [{source, category, seeders}]`` of a test torrent."""
+    items = v.listing(ctx, value, path)
+    if items is None:
         return None
+    out = []
+    for i, item in enumerate(items):
+        here = (*path, i)
+        body = v.mapping(ctx, item, here, SIGHTING_KEYS, ("source",))
+        if body is None or "source" not in body:
+            return None
+        source = v.text(ctx, body["source"], (*here, "source"), 200)
+        category = None
+        if "category" in body:
+            category = v.text(ctx, body["category"], (*here, "category"), 500)
+        seeders = None
+        if "seeders" in body:
+            seeders = v.integer(
+                ctx, body["seeders"], (*here, "seeders"), 0, v.MAX_COUNT, "a whole number >= 0"
+            )
+        if source is None or ("category" in body and category is None):
+            return None
+        if "seeders" in body and seeders is None:
+            return None
+        out.append(TestSighting(source, category, seeders))
+    return tuple(out)
+
+
+def _test_flags(ctx: v.Ctx, body: dict, path: KeyPath) -> dict | None:
+    """``single_file``, ``magnet`` and ``sightings`` of a test torrent, checked."""
+    out: dict[str, Any] = {}
+    for key in ("single_file", "magnet"):
+        if key in body:
+            out[key] = v.boolean(ctx, body[key], (*path, key))
+            if out[key] is None:
+                return None
+    if "sightings" in body:
+        out["sightings"] = read_sightings(ctx, body["sightings"], (*path, "sightings"))
+        if out["sightings"] is None:
+            return None
+    if out.get("magnet") and "files" in body:
+        ctx.error("rules.bad_value", (*path, "files"), "a magnet-only torrent has no files")
+        return None
+    if out.get("magnet") and out.get("single_file"):
+        ctx.error("rules.bad_value", (*path, "single_file"), "a magnet-only torrent has no files")
+        return None
+    if not out.get("magnet") and "files" not in body:
+        ctx.error("rules.missing_key", path, "missing required key 'files' (or magnet: true)")
+        return None
+    return out
+
+
+def read_test(ctx: v.Ctx, value: Any, path: KeyPath) -> TestTorrent | None:
+    body = v.mapping(ctx, value, path, TEST_KEYS, ("name",))
+    if body is None or "name" not in body:
+        return None
+    flags = _test_flags(ctx, body, path)
+    if flags is None:
+        return None
+    if flags.get("magnet"):
+        name = v.string(ctx, body["name"], (*path, "name"))
+        lists = _on_lists(ctx, body, path)
+        return None if name is None or lists is None else TestTorrent(name, (), lists, **flags)
+    torrent = _read_files_test(ctx, body, path)
+    if torrent is None:
+        return None
+    if flags.get("single_file") and (
+        len(torrent.files) != 1 or torrent.files[0][0] != torrent.name
+    ):
+        ctx.error(
+            "rules.bad_value",
+            (*path, "files"),
+            "a single-file torrent has one file, named as the torrent (name)",
+        )
+        return None
+    return TestTorrent(torrent.name, torrent.files, torrent.on_lists, **flags)
+
+
+def _on_lists(ctx: v.Ctx, body: dict, path: KeyPath) -> tuple[str, ...] | None:
     lists = v.listing(ctx, body.get("on_lists", []), (*path, "on_lists"), non_empty=False)
     if lists is None:
         return None
-    on_lists = [
+    found = [
         v.string(ctx, item, (*path, "on_lists", i), v.LIST_NAME_PATTERN)
         for i, item in enumerate(lists)
     ]
-    if None in on_lists:
+    return None if None in found else tuple(found)
+
+
+def _read_files_test(ctx: v.Ctx, body: dict, path: KeyPath) -> TestTorrent | None:
+    """The name, files and lists of a test torrent that has files."""
+    on_lists = _on_lists(ctx, body, path)
+    if on_lists is None:
         return None
     name = v.string(ctx, body["name"], (*path, "name"))
     items = v.listing(ctx, body["files"], (*path, "files"))
@@ -193,7 +311,7 @@ def read_test(ctx: v.Ctx, value: Any, path: KeyPath) -> TestTorrent | None:
             f"{MAX_TEST_BYTES:,} (2**42, what a .torrent can describe)",
         )
         return None
-    return TestTorrent(name, tuple(files), tuple(on_lists))
+    return TestTorrent(name, tuple(files), on_lists)
 
 
 def read_background(ctx: v.Ctx, value: Any, path: KeyPath) -> BackgroundTorrent | None:
@@ -247,7 +365,8 @@ def read_tests(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[tuple, tuple, tup
 
 
 def read_header(ctx: v.Ctx, body: dict, path: KeyPath) -> dict | None:
-    """version, title, description and level, checked (absent keys were reported)."""
+    """version, title, description, level and status (when given), checked (absent
+    keys were reported)."""
     out: dict[str, Any] = {}
     for key in ("title", "description"):
         if key in body:
@@ -266,5 +385,18 @@ def read_header(ctx: v.Ctx, body: dict, path: KeyPath) -> dict | None:
             )
             level = None
         out["level"] = level
-    complete = len(out) == 4 and None not in out.values()
+    if "status" in body:
+        status = body["status"]
+        if status not in STATUSES:
+            ctx.error(
+                "rules.bad_value",
+                (*path, "status"),
+                f"unknown status {v.shown(status)}; statuses: {', '.join(STATUSES)}"
+                " (experimental: a shadow rule, kept out of the review queue and exports)",
+            )
+            return None
+        out["status"] = status
+    complete = (
+        len({k: x for k, x in out.items() if k != "status"}) == 4 and None not in out.values()
+    )
     return out if complete else None

@@ -4,6 +4,7 @@ puts a stored fact into words (``Predicate.describe``, by the keyword the fact n
 
 from __future__ import annotations
 
+from rules.metadata_predicates import METADATA_PREDICATES
 from rules.population_predicates import RareForClaim
 from rules.predicates import (
     BytesShare,
@@ -52,5 +53,6 @@ PREDICATES: dict[str, type[Predicate]] = {
         Regex,
         FuzzyTerms,
         RareForClaim,
+        *METADATA_PREDICATES,
     )
 }

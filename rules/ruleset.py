@@ -10,15 +10,18 @@ loading raises one ``RulesInvalid`` (code ``rules.invalid``) listing all of them
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from common.errors import RulesInvalid
+import pyarrow as pa
+
+from common.errors import RulesInvalid, UnknownRule
 from rules import values as v
-from rules.compile import condition_sql
+from rules.compile import condition_sql, evidence_sql, score_sql
 from rules.model import (
     ID_PATTERN,
     MAX_ID_CHARS,
@@ -58,6 +61,7 @@ class RuleSet:
     disabled: dict[str, str] = field(default_factory=dict)
     overridden: dict[str, str] = field(default_factory=dict)
     packs: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # likely mistakes; loading goes on
 
 
 def shipped_packs() -> list[tuple[str, bytes]]:
@@ -194,6 +198,7 @@ def load_packs(paths: Iterable[str | os.PathLike[str]] = (), *, shipped: bool = 
             if not doc.problems:
                 _apply(ruleset, doc, entries)
         problems.extend(doc.problems)
+        ruleset.warnings.extend(doc.warnings)
         ruleset.packs.append(name)
     if problems:
         listing = "\n  ".join(map(str, problems[:SHOWN_PROBLEMS]))
@@ -203,6 +208,42 @@ def load_packs(paths: Iterable[str | os.PathLike[str]] = (), *, shipped: bool = 
             f"{len(problems)} problem(s) in rule packs:\n  {listing}", problems=tuple(problems)
         )
     return ruleset
+
+
+def fingerprint(rule: Rule) -> str:
+    """SHA-256 of everything a flag run stores from ``rule``: its compiled condition,
+    evidence and score SQL (id, version, level, title, every argument and, for fuzzy
+    terms, the term list's key) and its status. Two rules with the same fingerprint
+    raise the same flags with the same evidence on the same warehouse, so `rules diff`
+    evaluates only the rules whose fingerprint changed."""
+    text = "\n".join((rule.sql, evidence_sql(rule), score_sql(rule), rule.status))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_rules_table(rows: Iterable[tuple[str, int, str, str, str]]) -> pa.Table:
+    """(rule_id, rule_version, level, status, fingerprint) rows as an Arrow table."""
+    names = ("rule_id", "rule_version", "level", "status", "fingerprint")
+    types = (pa.string(), pa.int32(), pa.string(), pa.string(), pa.string())
+    columns = list(zip(*rows, strict=True)) or [()] * len(names)
+    return pa.table(
+        [pa.array(c, t) for c, t in zip(columns, types, strict=True)],
+        names=list(names),
+    )
+
+
+def select_rules(ruleset: RuleSet, rule_ids: Iterable[str]) -> list[Rule]:
+    """The rules of ``ruleset`` named by ``rule_ids`` (load order; all when none is
+    named); an id no rule in force has is ``UnknownRule``, naming what is in force."""
+    wanted = list(dict.fromkeys(rule_ids))
+    if not wanted:
+        return list(ruleset.rules.values())
+    unknown = [i for i in wanted if i not in ruleset.rules]
+    if unknown:
+        known = ", ".join(ruleset.rules)
+        raise UnknownRule(
+            f"no rule in force has id {', '.join(map(v.shown, unknown))}; in force: {known}"
+        )
+    return [r for r in ruleset.rules.values() if r.id in wanted]
 
 
 def rules_lint(paths: Iterable[str | os.PathLike[str]] = ()) -> RuleSet:

@@ -128,7 +128,7 @@ class Regex(Predicate):
             ctx.error(
                 "rules.bad_regex",
                 (*path, "pattern"),
-                f"{v.shown(pattern)}: {cap_text(problem, QUOTE_CAP)}",
+                f"{v.shown(pattern)}: {cap_text(problem, QUOTE_CAP)}{v.regex_hint(pattern)}",
             )
             return None
         if not ok:
@@ -350,13 +350,8 @@ class FuzzyTerms(Predicate):
             return None
         choices = {"on": FUZZY_ON, "form": FUZZY_FORMS, "scorer": FUZZY_SCORERS}
         ok = _choices_ok(ctx, body, path, choices)
-        threshold = body.get("threshold", 90)
-        if not v.is_real(threshold) or not 0 <= threshold <= 100:
-            ctx.error(
-                "rules.bad_value",
-                (*path, "threshold"),
-                f"{v.shown(threshold)}: threshold is a number from 0 to 100",
-            )
+        threshold = v.threshold(ctx, body.get("threshold", 90), (*path, "threshold"))
+        if threshold is None:
             ok = False
         found = read_terms(ctx, body["terms"], (*path, "terms"))
         if found is None or not ok:
@@ -429,7 +424,7 @@ class FuzzyTerms(Predicate):
 
     @classmethod
     def describe(cls, args, values, context):
-        lines = [f"best score {values.get('best_score')}"]
+        lines = [f"best score {values.get('best_score')} (of 100)"]
         for m in values.get("matches") or []:
             lines.append(
                 f"{m['source']}: {display_safe(m['token'])!r} ~ {display_safe(m['term'])!r}"

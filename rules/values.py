@@ -7,6 +7,7 @@ goes on and reports every problem of every pack at once.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import re
@@ -71,6 +72,14 @@ class Ctx:
     def error(self, code: str, path: KeyPath, message: str) -> None:
         self.doc.add(code, path, message, self.rule_id)
 
+    def warn(self, code: str, path: KeyPath, message: str) -> None:
+        """A value that loads but is almost surely a mistake (a share written as a
+        percentage, a fuzzy threshold on the 0-1 scale): shown by lint, not fatal."""
+        line, col = self.doc.mark(path)
+        self.doc.warnings.append(
+            Problem(code, self.doc.name, line, col, self.rule_id, format_path(path), message)
+        )
+
     def error_at(
         self, code: str, file: str, line: int, col: int, path: KeyPath, message: str
     ) -> None:
@@ -79,6 +88,40 @@ class Ctx:
         self.doc.problems.append(
             Problem(code, file, line, col, self.rule_id, format_path(path), message)
         )
+
+
+def nearest(value: Any, known: tuple[str, ...] | list[str]) -> str:
+    """`` (did you mean X?)`` for the known word closest to ``value``, or ``""``."""
+    if not isinstance(value, str):
+        return ""
+    found = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    if not found and value.lower() in known:
+        found = [value.lower()]
+    return f" (did you mean {found[0]}?)" if found else ""
+
+
+# RE2 (DuckDB's regular expressions) refuses these Perl constructs; what to write instead.
+_RE2_MISSING = (
+    (
+        ("(?=", "(?!", "(?<=", "(?<!"),
+        "RE2 (the regex engine) has no lookaround;"
+        " match the text itself, or combine two conditions: all: [regex A, not: regex B]",
+    ),
+    (("\\1", "\\2", "(?P="), "RE2 has no backreferences; list the alternatives instead"),
+    (
+        ("(?>", "*+", "++", "?+"),
+        "RE2 has no atomic groups or possessive quantifiers;"
+        " drop them (RE2 never backtracks, so they are not needed)",
+    ),
+)
+
+
+def regex_hint(pattern: str) -> str:
+    """What to write instead of a Perl construct RE2 lacks, or ``""``."""
+    for starts, hint in _RE2_MISSING:
+        if any(s in pattern for s in starts):
+            return f"; {hint}"
+    return ""
 
 
 def shown(value: Any) -> str:
@@ -128,7 +171,7 @@ def mapping(
             ctx.error(
                 "rules.unknown_key",
                 (*path, str(key)),
-                f"unknown key {shown(key)}; allowed: {', '.join(allowed)}",
+                f"unknown key {shown(key)}{nearest(key, allowed)}; allowed: {', '.join(allowed)}",
             )
     for key in required:
         if key not in value:
@@ -190,7 +233,8 @@ def choices(
             ctx.error(
                 f"rules.unknown_{what}",
                 (*path, i),
-                f"unknown {what} {shown(item)}; known: {', '.join(allowed)}",
+                f"unknown {what} {shown(item)}{nearest(item, allowed)};"
+                f" known: {', '.join(allowed)}",
             )
             ok = False
         elif item not in out:
@@ -269,12 +313,49 @@ def number(ctx: Ctx, value: Any, path: KeyPath, kind: str) -> float | int | None
             return None
         if is_integer(value) and value >= 0:
             return value
-        ctx.error("rules.wrong_type", path, f"expected a whole number >= 0, got {shown(value)}")
+        ctx.error(
+            "rules.wrong_type",
+            path,
+            f"expected a count (a whole number of files, >= 0), got {shown(value)}",
+        )
         return None
     if is_real(value) and 0 <= value <= 1:
         return value
-    ctx.error("rules.bad_value", path, f"expected a share between 0 and 1, got {shown(value)}")
+    hint = ""
+    if is_real(value) and 1 < value <= 100:
+        hint = f" (a share is on the 0-1 scale: {value}% is {value / 100:g})"
+    ctx.error(
+        "rules.bad_value",
+        path,
+        f"expected a share on the 0-1 scale (0.6 is 60%), got {shown(value)}{hint}",
+    )
     return None
+
+
+def threshold(ctx: Ctx, value: Any, path: KeyPath) -> float | int | None:
+    """A fuzzy score threshold on the 0-100 scale (rapidfuzz scores). A value from 0 to
+    1 loads but is almost surely a share written for a score (0.88 meant 88): a warning,
+    since such a threshold lets nearly every token match."""
+    if not is_real(value) or not 0 <= value <= 100:
+        ctx.error(
+            "rules.bad_value",
+            path,
+            f"{shown(value)}: threshold is a score on the 0-100 scale (90 is a close match)",
+        )
+        return None
+    if 0 < value <= 1:
+        ctx.warn(
+            "rules.unit_mistake",
+            path,
+            f"threshold {value} is on the 0-100 scale, where {value} matches nearly any"
+            f" token; did you mean {value * 100:g}? (scores in evidence are 0-100, a"
+            " flag's score 0-1)",
+        )
+    return value
+
+
+# A size bound written as a bare number below this is almost surely a unit left out.
+SMALL_SIZE = 10_000
 
 
 def bounds(ctx: Ctx, value: dict, path: KeyPath, kind: str) -> tuple | None:
@@ -286,6 +367,14 @@ def bounds(ctx: Ctx, value: dict, path: KeyPath, kind: str) -> tuple | None:
     high = number(ctx, value["at_most"], (*path, "at_most"), kind) if "at_most" in value else None
     if ("at_least" in value and low is None) or ("at_most" in value and high is None):
         return None
+    for key, found in (("at_least", low), ("at_most", high)):
+        if kind == "size" and is_integer(value.get(key)) and 0 < found < SMALL_SIZE:
+            ctx.warn(
+                "rules.unit_mistake",
+                (*path, key),
+                f"{found} is a size in bytes (a bare number counts bytes); for"
+                f' megabytes write "{found}MB"',
+            )
     if low is not None and high is not None and low > high:
         ctx.error("rules.bad_range", (*path, "at_least"), f"at_least {low} is above at_most {high}")
         return None

@@ -144,11 +144,21 @@ STAGES = {
     "review show": ("torrentwatch.review", "review_show"),
     "rules lint": ("rules.ruleset", "rules_lint"),
     "rules test": ("torrentwatch.rule_tests", "rules_test"),
+    "rules diff": ("torrentwatch.rules_diff", "rules_diff"),
+    "rules stats": ("torrentwatch.rules_stats", "rules_stats"),
+    "rules shadow": ("torrentwatch.rules_stats", "experimental_flags"),
     "sql": ("torrentwatch.query", "sql"),
     "stats": ("torrentwatch.query", "stats"),
 }
 # Options that shape the output, not the work: the command itself uses them.
-PRINTING_ONLY = {("sql", "fmt"), ("review queue", "fmt")}
+PRINTING_ONLY = {
+    ("sql", "fmt"),
+    ("review queue", "fmt"),
+    ("rules diff", "fmt"),
+    ("rules diff", "accept_cleared"),
+    ("rules stats", "fmt"),
+    ("rules shadow", "fmt"),
+}
 # indicators: the stage computes; the format, the file and the shareable cut are output.
 PRINTING_ONLY |= {("indicators", p) for p in ("fmt", "out", "share", "min_cell")}
 

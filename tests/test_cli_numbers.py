@@ -19,6 +19,9 @@ NUMERIC_OPTIONS = [
     ("ingest", "--chunk", ["0", "-1", HUGE]),
     ("ingest", "--batch", ["0", "-1", HUGE]),
     ("review queue", "--limit", ["-1", HUGE]),  # 0 means all
+    ("rules diff", "--examples", ["-1", "1001", HUGE]),  # 0 means none
+    ("rules shadow", "--limit", ["-1", HUGE]),  # 0 means all
+    ("indicators", "--min-cell", ["0", "-1", "1000001", HUGE]),
 ]
 
 

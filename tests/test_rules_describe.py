@@ -61,6 +61,13 @@ rules:
         - fuzzy_terms: {terms: watch-titles.txt, on: any, threshold: 90}
         - rare_for_claim:
             {content_at_least: 0.9, at_most: 0.4, min_support: 1, kinds: [subtitle]}
+        - file_size: {kinds: [disc_image], at_least: 1GB}
+        - count_share: {kinds: [disc_image], at_least: 0.2}
+        - created_by: {pattern: synth}
+        - comment: {pattern: demo}
+        - trackers: {pattern: "^udp://"}
+        - age: {at_least: 1}
+        - seeders: {at_least: 1}
     tests:
       flag:
         - name: "Kart.Racer.PS2-GRP"
@@ -102,6 +109,13 @@ rules:
         - not: {regex: {pattern: "qqqq", on: any}}
         - not: {fuzzy_terms: {terms: watch-titles.txt, threshold: 99}}
         - not: {rare_for_claim: {content_at_least: 0.9, at_most: 0, min_support: 2147483647}}
+        - not: {file_size: {kinds: [audio], at_least: 1}}
+        - not: {count_share: {kinds: [audio], at_least: 0.9}}
+        - not: {created_by: {pattern: qqqq}}
+        - not: {comment: {pattern: qqqq}}
+        - not: {trackers: {pattern: qqqq}}
+        - not: {age: {at_most: 0}}
+        - not: {seeders: {at_least: 1000}}
     tests:
       flag: [{name: "Kart.Racer.PS2-GRP", files: [["kart.iso", 4GB]]}]
 """
@@ -119,7 +133,11 @@ def described(tmp_path_factory) -> dict:
     db = work / "rules-test.duckdb"
     con = connect(db)
     try:  # test torrents have no sightings with a category: give them one
-        con.execute("UPDATE observations SET category = 'Games > PS2'")
+        con.execute("UPDATE observations SET category = 'Games > PS2', seeders = 5")
+        con.execute(  # nor a comment or trackers
+            "UPDATE torrents SET comment = 'a demo comment',"
+            " trackers = ['udp://tracker.invalid:6969/announce']"
+        )
         hashes = [h for (h,) in con.execute("SELECT infohash FROM torrents").fetchall()]
     finally:
         con.close()

@@ -23,7 +23,7 @@ SELECT name, name_raw, name_alt_raw, total_size, file_count, claimed_platform,
 FROM torrents WHERE infohash = $infohash OR infohash_v1 = $infohash OR infohash_v2 = $infohash"""
 
 ACTIVE_FLAGS_SQL = """\
-SELECT f.rule_id, f.rule_version, f.level, f.evidence
+SELECT f.rule_id, f.rule_version, f.level, f.evidence, f.status
 FROM flags f JOIN torrents t USING (infohash)
 WHERE $infohash IN (t.infohash, t.infohash_v1, t.infohash_v2) AND f.active
 ORDER BY f.rule_id"""
@@ -77,12 +77,23 @@ def fired(evidence: dict) -> list[dict]:
     return [fact for fact in evidence["facts"] if fact["holds"] != fact["negated"]]
 
 
+# After the level of a shadow rule's flag: it is stored, never reviewed or exported.
+SHADOW_MARK = ", experimental: a shadow rule, not in review"
+
+
 def _flag_words(
-    rule_id: str, version: int, level: str, evidence: dict, context: EvidenceContext
+    rule_id: str,
+    version: int,
+    level: str,
+    evidence: dict,
+    context: EvidenceContext,
+    status: str | None = "stable",
 ) -> list[str]:
-    """The flag's headline (``Rule <id> v<version> (<level>): <title> — because:``) and
-    the facts that counted (``fired``)."""
-    lines = [f"Rule {rule_id} v{version} ({level}): {evidence['title']} — because:"]
+    """The flag's headline (``Rule <id> v<version> (<level>): <title> — because:``, the
+    level followed by ``SHADOW_MARK`` for a shadow rule's flag) and the facts that
+    counted (``fired``)."""
+    mark = SHADOW_MARK if status == "experimental" else ""
+    lines = [f"Rule {rule_id} v{version} ({level}{mark}): {evidence['title']} — because:"]
     for fact in fired(evidence):
         lines.extend("  " + line for line in fact_words(fact, context))
     return lines
@@ -134,6 +145,6 @@ def explain(db: str | Path, infohash: str) -> list[str]:
         con.close()
     if not flags:
         return [*lines, "No active flags."]
-    for rule_id, version, level, evidence in flags:
-        lines.extend(_flag_words(rule_id, version, level, json.loads(evidence), context))
+    for rule_id, version, level, evidence, status in flags:
+        lines.extend(_flag_words(rule_id, version, level, json.loads(evidence), context, status))
     return lines

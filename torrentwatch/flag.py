@@ -26,7 +26,7 @@ from rules import populations
 from rules.compile import SCOPED, candidates_sql, matches_sql, scope_sql
 from rules.fuzzy import prepare
 from rules.model import Rule
-from rules.ruleset import load_packs
+from rules.ruleset import fingerprint, load_packs, run_rules_table, select_rules
 from warehouse.db import connect, write_error
 from warehouse.runs import recorded_run
 
@@ -59,12 +59,22 @@ UPDATE flags SET
     last_run_id = $run_id
 WHERE NOT EXISTS (SELECT 1 FROM flag_matches m
                   WHERE m.infohash = flags.infohash AND m.rule_id = flags.rule_id)
-  AND (active OR list_contains($rule_ids, rule_id))"""
+  AND (active OR list_contains($rule_ids, rule_id))
+  AND (NOT $limited OR list_contains($rule_ids, rule_id))"""
 
 # Active flags whose rule matched nothing for their torrent this run (an anti-join).
 COUNT_DEACTIVATED_SQL = """\
 SELECT count(*) FROM flags f ANTI JOIN flag_matches m USING (infohash, rule_id)
-WHERE f.active"""
+WHERE f.active AND (NOT $limited OR list_contains($rule_ids, f.rule_id))"""
+
+# Each flag's status is its rule's (migration 015), and the run records its rules.
+STATUS_SQL = """\
+UPDATE flags SET status = r.status FROM run_rules r
+WHERE flags.rule_id = r.rule_id AND flags.last_run_id = $run_id
+  AND flags.status IS DISTINCT FROM r.status"""
+RUN_RULES_SQL = """\
+INSERT INTO flag_run_rules SELECT $run_id, rule_id, rule_version, level, status,
+    fingerprint, $full_run, $now FROM run_rules"""
 
 COUNT_CHANGED_SQL = """\
 SELECT
@@ -103,31 +113,56 @@ def _match(con, rules: list[Rule]) -> None:
         con.execute(f"DROP TABLE {table}")
 
 
-def _merge(con, rules: list[Rule], run_id: str) -> FlagSummary:
-    """Match every rule and merge into ``flags``; the caller holds the transaction."""
+def match_rules(con, rules: list[Rule]) -> None:
+    """The flag run's matching of ``rules`` into the temporary table ``flag_matches``,
+    writing nothing else: `rules diff` runs it on a read-only connection (one evaluator)."""
+    _match(con, rules)
+
+
+def _record_rules(con, rules: list[Rule], run_id: str, now: datetime, full_run: bool) -> None:
+    """Each flag's status from its rule, and the run's rules into ``flag_run_rules``."""
+    rows = [(r.id, r.version, r.level, r.status, fingerprint(r)) for r in rules]
+    con.register("run_rules", run_rules_table(rows))
+    con.execute(STATUS_SQL, {"run_id": run_id})
+    con.execute(RUN_RULES_SQL, {"run_id": run_id, "full_run": full_run, "now": now})
+    con.unregister("run_rules")
+
+
+def _merge(con, rules: list[Rule], run_id: str, limited: bool = False) -> FlagSummary:
+    """Match every rule and merge into ``flags``; the caller holds the transaction.
+    ``limited`` (`flag --rule`): only the flags of ``rules`` are switched off."""
     _match(con, rules)
     (matched,) = con.execute("SELECT count(*) FROM flag_matches").fetchone()
     new, changed = con.execute(COUNT_CHANGED_SQL).fetchone()
     params = {"now": datetime.now(UTC), "run_id": run_id}
-    (deactivated,) = con.execute(COUNT_DEACTIVATED_SQL).fetchone()
+    scope = {"rule_ids": [r.id for r in rules], "limited": limited}
+    (deactivated,) = con.execute(COUNT_DEACTIVATED_SQL, scope).fetchone()
     con.execute(UPDATE_MATCHED_SQL, params)
     con.execute(INSERT_NEW_SQL, params)
-    con.execute(DEACTIVATE_SQL, {**params, "rule_ids": [r.id for r in rules]})
+    con.execute(DEACTIVATE_SQL, {**params, **scope})
+    _record_rules(con, rules, run_id, params["now"], not limited)
     (active,) = con.execute("SELECT count(*) FROM flags WHERE active").fetchone()
     con.execute("DROP TABLE flag_matches")
     return FlagSummary(run_id, len(rules), matched, new, changed, deactivated, active)
 
 
-def flag(db: str | Path, paths: Iterable[str | os.PathLike[str]] = ()) -> FlagSummary:
+def flag(
+    db: str | Path,
+    paths: Iterable[str | os.PathLike[str]] = (),
+    *,
+    rule_ids: Iterable[str] = (),
+) -> FlagSummary:
     """`torrentwatch flag`: load the packs (shipped, then ``paths``), evaluate every
-    rule in force and update ``flags``, all in one transaction (all of it, or none)."""
-    rules = list(load_packs(paths).rules.values())
+    rule in force (or only those of ``rule_ids``: `flag --rule`, which leaves every
+    other rule's flags as they are) and update ``flags``, all in one transaction."""
+    rule_ids = list(rule_ids)
+    rules = select_rules(load_packs(paths), rule_ids)
     con = connect(db)
     try:
         with recorded_run(con, "flag") as run:
             try:
                 con.execute("BEGIN TRANSACTION")
-                summary = _merge(con, rules, run.run_id)
+                summary = _merge(con, rules, run.run_id, limited=bool(rule_ids))
                 con.execute("COMMIT")
             except duckdb.Error as exc:
                 raise write_error(exc, f"flag run {run.run_id} failed, nothing changed") from exc

@@ -115,13 +115,40 @@ def _key(con, infohash: str, db: str | Path) -> str:
     return row[0]
 
 
-def review_queue(db: str | Path, *, limit: int | None = None) -> pa.Table:
-    """Torrents waiting for a decision, most severe first (highest level, then score)."""
+# With --include-experimental: the torrents only shadow rules flagged, after the queue,
+# status 'experimental' (they cannot be decided on: no stable flag holds evidence).
+EXPERIMENTAL_SQL = """\
+SELECT * FROM (
+    SELECT infohash, status, top_level, top_score, rule_ids, name, total_size, file_count,
+           latest_decision, latest_analyst, confirmers, required_confirmers, 0 AS shadow,
+           level_rank
+    FROM review_queue
+    UNION ALL
+    SELECT e.infohash, 'experimental', arg_max(e.level, list_position(
+               ['informational', 'low', 'medium', 'high', 'critical'], e.level)),
+           max(e.score), list(e.rule_id ORDER BY e.rule_id), any_value(e.name),
+           any_value(e.total_size), any_value(e.file_count), NULL, NULL, 0, NULL, 1,
+           max(list_position(['informational', 'low', 'medium', 'high', 'critical'], e.level))
+    FROM experimental_flags e ANTI JOIN review_queue q USING (infohash)
+    GROUP BY e.infohash
+) ORDER BY shadow, level_rank DESC, top_score DESC, infohash"""
+
+
+def review_queue(
+    db: str | Path, *, limit: int | None = None, include_experimental: bool = False
+) -> pa.Table:
+    """Torrents waiting for a decision, most severe first (highest level, then score).
+    ``include_experimental``: then the torrents flagged by shadow rules only (status
+    ``experimental``), which the queue otherwise leaves out."""
     if limit is not None:
         limit = check_int("limit", limit, low=0, high=MAX_QUEUE_LIMIT)
     con = open_warehouse(db)
     try:
-        sql = QUEUE_SQL + (f"\nLIMIT {int(limit)}" if limit else "")
+        if include_experimental:
+            sql = f"SELECT * EXCLUDE (shadow, level_rank) FROM ({EXPERIMENTAL_SQL})"
+        else:
+            sql = QUEUE_SQL
+        sql += f"\nLIMIT {int(limit)}" if limit else ""
         return con.execute(sql).to_arrow_table()
     finally:
         con.close()

@@ -25,13 +25,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import libtorrent as lt
 
 from common.textcap import QUOTE_CAP, cap_text, capped_repr
 from parsers.hashlist import HashEntry
 from rules import populations
-from rules.compile import flag_sql, rule_sql
+from rules.compile import evidence_sql, flag_sql, rule_sql
 from rules.fuzzy import prepare
 from rules.model import Rule, TestTorrent
 from rules.predicates import EvidenceContext
@@ -73,9 +74,10 @@ FIRED_CHARS = 1_000
 
 
 def _encoded(test: TestTorrent) -> tuple[str, bytes]:
-    """The .torrent of a test and its v1 infohash. It always has the multi-file
-    layout (files in a folder called ``name``), so every path is kept as written."""
-    spec = SynthTorrent(name=test.name, files=test.files, multi_file=True)
+    """The .torrent of a test and its v1 infohash. It has the multi-file layout (files
+    in a folder called ``name``, every path kept as written) unless the test asks for
+    ``single_file``."""
+    spec = SynthTorrent(name=test.name, files=test.files, multi_file=not test.single_file)
     data = encode(spec)  # a test torrent of the largest total allowed has 16,384 pieces
     infohash = hashlib.sha1(lt.bencode(lt.bdecode(data)[b"info"])).hexdigest()
     return infohash, data
@@ -86,13 +88,21 @@ def run_rule_tests(ruleset: RuleSet, workdir: Path) -> TestReport:
     folder = workdir / "torrents"
     folder.mkdir(parents=True, exist_ok=True)
     hashes: dict[TestTorrent, str] = {}
+    magnets = []
     for test in {t for r in ruleset.rules.values() for t in _torrents(r)}:
+        if test.magnet:
+            hashes[test] = hashlib.sha1(b"rules test magnet\0" + test.name.encode()).hexdigest()
+            magnets.append(f"magnet:?xt=urn:btih:{hashes[test]}&dn={quote(test.name)}\n")
+            continue
         infohash, data = _encoded(test)
         hashes[test] = infohash
         (folder / f"{infohash}.torrent").write_bytes(data)
+    if magnets:
+        (folder / "magnets.txt").write_text("".join(sorted(magnets)), "utf-8")
     db = workdir / "rules-test.duckdb"
     ingest([folder], db, workers=1)
     _load_test_lists(db, hashes)
+    _load_sightings(db, hashes)
     con = connect(db, read_only=True)
     try:
         prepare(con, ruleset.rules.values())
@@ -159,6 +169,33 @@ def _load_test_lists(db: Path, hashes: dict[TestTorrent, str]) -> None:
         con.close()
 
 
+SIGHTINGS_SQL = """\
+INSERT INTO observations (infohash, source, source_ref, seen_at, category, seeders)
+SELECT infohash, source, 'rules test', $now, category, seeders FROM test_sightings
+WHERE infohash IN (SELECT infohash FROM torrents)"""
+
+
+def _load_sightings(db: Path, hashes: dict[TestTorrent, str]) -> None:
+    """Each test's ``sightings`` as rows of ``observations`` of its torrent."""
+    rows = [
+        (infohash, s.source, s.category, s.seeders)
+        for test, infohash in hashes.items()
+        for s in test.sightings
+    ]
+    if not rows:
+        return
+    con = connect(db)
+    try:
+        con.execute(
+            "CREATE TEMP TABLE test_sightings"
+            " (infohash VARCHAR, source VARCHAR, category VARCHAR, seeders INTEGER)"
+        )
+        con.executemany("INSERT INTO test_sightings VALUES (?, ?, ?, ?)", sorted(set(rows)))
+        con.execute(SIGHTINGS_SQL, {"now": datetime.now(UTC)})
+    finally:
+        con.close()
+
+
 def _check(con, rule: Rule, hashes: dict[TestTorrent, str]) -> RuleTestResult:
     result = RuleTestResult(rule.id, rule.where)
     tests = [(t, True) for t in rule.flag_tests] + [(t, False) for t in rule.pass_tests]
@@ -182,12 +219,17 @@ def _check(con, rule: Rule, hashes: dict[TestTorrent, str]) -> RuleTestResult:
     for test, should_flag in tests:
         infohash = hashes[test]
         files = cap_text(", ".join(p for p, _ in test.files), QUOTE_CAP)
+        if test.magnet:
+            files = "magnet only"
         if infohash not in stored:
             result.failures.append(
                 f"{capped_repr(test.name)} ({files}) did not ingest (see rejects)"
             )
         elif should_flag and infohash not in flagged:
-            result.failures.append(f"should flag but passed: {capped_repr(test.name)} ({files})")
+            result.failures.append(
+                f"should flag but passed: {capped_repr(test.name)} ({files});"
+                f" did not hold: {_missed_words(con, rule, infohash)}"
+            )
         elif not should_flag and infohash in flagged:
             result.failures.append(
                 f"should pass but flagged: {capped_repr(test.name)} ({files});"
@@ -209,6 +251,23 @@ def _fired_words(con, rule: Rule, infohash: str) -> str:
         head, *items = fact_words(fact, context)
         parts.append(head + (f" [{', '.join(i.strip() for i in items)}]" if items else ""))
     return cap_text("; ".join(parts), FIRED_CHARS)
+
+
+def _missed_words(con, rule: Rule, infohash: str) -> str:
+    """The facts of ``rule`` that did not count for ``infohash`` (did not hold, or held
+    under ``not``), on one line with the values they read: why a flag test passed."""
+    (evidence,) = con.execute(
+        f"SELECT {evidence_sql(rule)} FROM torrents t WHERE t.infohash = $infohash",
+        {"infohash": infohash},
+    ).fetchone()
+    context = EvidenceContext(raw_paths(con, infohash))
+    parts = []
+    for fact in json.loads(evidence)["facts"]:
+        if fact["holds"] != fact["negated"]:  # it counted (``explain.fired``)
+            continue
+        head, *items = fact_words(fact, context)
+        parts.append(head + (f" [{', '.join(i.strip() for i in items)}]" if items else ""))
+    return cap_text("; ".join(parts) or "every fact held", FIRED_CHARS)
 
 
 def rules_test(paths: Iterable[str | os.PathLike[str]] = ()) -> TestReport:

@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from common.errors import RuleTestsFailed, SourceFailed, TorrentwatchError
+from common.errors import SourceFailed, TorrentwatchError
 from torrentwatch import hashlist, query, summaries
 from torrentwatch import import_magnetico as magnetico_stage
 from torrentwatch import ingest as ingest_stage
@@ -27,6 +27,7 @@ from torrentwatch.cli.exchange import hashlist_export
 from torrentwatch.cli.export import export_app
 from torrentwatch.cli.indicators import indicators as indicators_command
 from torrentwatch.cli.review import review_app
+from torrentwatch.cli.rules import PacksArgument, rules_app
 from torrentwatch.cli.shared import DbOption, FormatOption, console, err_console, print_table
 from torrentwatch.render import rich_table
 
@@ -43,10 +44,6 @@ hashlist_app = typer.Typer(
 )
 app.add_typer(hashlist_app, name="hashlist")
 hashlist_app.command("export")(hashlist_export)
-rules_app = typer.Typer(
-    help="Rule packs: check them (lint) and run the tests shipped with each rule (test).",
-    no_args_is_help=True,
-)
 app.add_typer(rules_app, name="rules")
 import_app = typer.Typer(
     help="Import what other crawlers collected (magnetico exports and databases).",
@@ -243,61 +240,27 @@ def hashlist_list(db: DbOption = Path("torrentwatch.duckdb")) -> None:
     console.print(rich_table(table))
 
 
-PacksArgument = Annotated[
-    list[Path] | None,
-    typer.Argument(help="Operator packs: YAML files or folders, layered after the shipped packs."),
-]
-
-
-@rules_app.command("lint")
-def rules_lint(paths: PacksArgument = None) -> None:
-    """Load and compile the shipped packs and PATHS; list every problem with file:line:col.
-
-    Exit 1 when any pack has a problem (all of them are printed).
-    """
-    from rules.ruleset import rules_lint as lint
-
-    ruleset = lint(paths or [])
-    console.print(
-        Text(
-            f"{len(ruleset.rules)} rules in force from {len(ruleset.packs)} pack(s); "
-            f"{len(ruleset.overridden)} overridden, {len(ruleset.disabled)} disabled"
-        )
-    )
-    for rule in ruleset.rules.values():
-        console.print(Text(f"  {rule.id} v{rule.version} [{rule.level}] {rule.where}"))
-
-
-@rules_app.command("test")
-def rules_test(paths: PacksArgument = None) -> None:
-    """Run each rule's shipped tests on real parsed torrents; report per rule.
-
-    Exit 1 when a rule cannot load or any test does not come out as written.
-    """
-    from torrentwatch import rule_tests
-
-    report = rule_tests.rules_test(paths or [])
-    for result in report.results:
-        status = "ok" if result.ok else "FAIL"
-        console.print(Text(f"{status:4} {result.rule_id} ({result.tests} tests) {result.where}"))
-        for failure in result.failures:
-            console.print(Text(f"     {failure}"))
-    failed = report.failed
-    if failed:
-        raise RuleTestsFailed(f"{len(failed)} of {len(report.results)} rule(s) failed their tests")
-    console.print(f"all {len(report.results)} rules passed their tests")
-
-
 @app.command()
-def flag(paths: PacksArgument = None, db: DbOption = Path("torrentwatch.duckdb")) -> None:
+def flag(
+    paths: PacksArgument = None,
+    db: DbOption = Path("torrentwatch.duckdb"),
+    rule: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--rule",
+            help="Evaluate only this rule id (repeatable); other rules' flags stay as they are.",
+        ),
+    ] = None,
+) -> None:
     """Evaluate every rule in force (shipped packs, then PATHS) and update `flags`.
 
     One transaction: new matches are raised, still-matching flags refreshed, and flags
     whose rule no longer matches kept with active = false. Re-running changes nothing.
+    Shadow rules (status: experimental) are stored too, out of the review queue.
     """
     from torrentwatch import flag as flag_stage
 
-    _print_flag_summary(flag_stage.flag(db, paths or []))
+    _print_flag_summary(flag_stage.flag(db, paths or [], rule_ids=rule or []))
 
 
 def _print_flag_summary(summary) -> None:

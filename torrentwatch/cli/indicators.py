@@ -38,7 +38,10 @@ def indicators(
         ),
     ] = False,
     min_cell: Annotated[
-        int, typer.Option("--min-cell", help="Suppress counts below this (--shareable).", min=1)
+        int,
+        typer.Option(
+            "--min-cell", help="Suppress counts below this (--shareable).", min=1, max=1_000_000
+        ),
     ] = indicator_share.DEFAULT_MIN_CELL,
     db: DbOption = Path("torrentwatch.duckdb"),
 ) -> None:

@@ -36,13 +36,21 @@ def queue(
         typer.Option(help="Show at most N torrents (0: all).", min=0, max=review.MAX_QUEUE_LIMIT),
     ] = 0,
     fmt: FormatOption = "table",
+    include_experimental: Annotated[
+        bool,
+        typer.Option(
+            "--include-experimental",
+            help="Also list torrents only shadow rules (status: experimental) flagged.",
+        ),
+    ] = False,
 ) -> None:
     """Torrents waiting for a decision, highest level then score first, one line each.
 
     Unreviewed, evidence changed since the last decision, awaiting a second
     confirmation, or escalated. Dismissed torrents stay out until their evidence changes.
+    Shadow rules' flags are left out unless --include-experimental.
     """
-    table = review.review_queue(db, limit=limit or None)
+    table = review.review_queue(db, limit=limit or None, include_experimental=include_experimental)
     print_table(table, fmt, title=f"review queue: {table.num_rows} torrent(s)")
 
 

@@ -35,10 +35,12 @@ CREATE VIEW indicator_first_sightings AS
 SELECT infohash, min(seen_at) AS event_at, arg_min(source, seen_at) AS source
 FROM observations GROUP BY infohash;
 
--- Flags by when they were first raised; `level` is the flag's level now.
+-- Flags by when they were first raised; `level` is the flag's level now. Shadow rules'
+-- flags (status experimental, migration 015) are not flags anyone acts on: left out here
+-- and in the times below, as they are from review and exports.
 CREATE VIEW indicator_flags_raised AS
 SELECT infohash, rule_id, rule_version, level, first_flagged_at AS event_at, active
-FROM flags;
+FROM flags WHERE coalesce(status, 'stable') = 'stable';
 
 -- Decisions per rule: one row for each rule whose flag a decision was made on.
 CREATE VIEW indicator_decisions AS
@@ -51,12 +53,14 @@ CREATE VIEW indicator_time_to_flag AS
 SELECT f.infohash, t.first_seen, min(f.first_flagged_at) AS event_at,
        epoch(min(f.first_flagged_at) - t.first_seen) / 3600.0 AS hours
 FROM flags f JOIN torrents t USING (infohash)
+WHERE coalesce(f.status, 'stable') = 'stable'
 GROUP BY f.infohash, t.first_seen;
 
 -- Hours from a torrent's first flag to its first decision (event_at: the first decision).
 CREATE VIEW indicator_time_to_decision AS
 WITH flagged AS (
-    SELECT infohash, min(first_flagged_at) AS flagged_at FROM flags GROUP BY infohash
+    SELECT infohash, min(first_flagged_at) AS flagged_at FROM flags
+    WHERE coalesce(status, 'stable') = 'stable' GROUP BY infohash
 ), decided AS (
     SELECT infohash, min(decided_at) AS decided_at FROM torrent_reviews GROUP BY infohash
 )
