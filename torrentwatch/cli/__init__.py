@@ -25,6 +25,8 @@ from torrentwatch import import_magnetico as magnetico_stage
 from torrentwatch import ingest as ingest_stage
 from torrentwatch.cli.export import export_app
 from torrentwatch.cli.review import review_app
+from torrentwatch.cli.serve import serve as serve_command
+from torrentwatch.cli.serve import users_app
 from torrentwatch.cli.shared import DbOption, FormatOption, console, err_console, print_table
 from torrentwatch.render import rich_table
 
@@ -52,6 +54,8 @@ import_app = typer.Typer(
 app.add_typer(import_app, name="import")
 app.add_typer(review_app, name="review")
 app.add_typer(export_app, name="export")
+app.add_typer(users_app, name="users")
+app.command("serve")(serve_command)
 # Rejected lines shown by `hashlist import`; all of them are in hash_list_rejects.
 SHOWN_REJECTS = 50
 
