@@ -155,6 +155,8 @@ class Snapshots:
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor on the newest snapshot, for one request (raises when none exists)."""
+        if self.current is None:
+            self.refresh(force=True)  # the first request, before the thread made one
         current = self.current
         if current is None:
             raise WarehouseLocked(

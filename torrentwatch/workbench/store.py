@@ -228,10 +228,17 @@ class Store:
                 "INSERT INTO pending_reviews (review_id, infohash, decision, rationale, note,"
                 " analyst, decided_at, flag_evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (rid, d.infohash, d.decision, d.rationale, d.note, analyst, now, evidence)
-                    for rid, d, evidence in (
-                        (rid, d, d.flag_evidence) for rid, d in zip(ids, decisions, strict=True)
+                    (
+                        rid,
+                        d.infohash,
+                        d.decision,
+                        d.rationale,
+                        d.note,
+                        analyst,
+                        now,
+                        d.flag_evidence,
                     )
+                    for rid, d in zip(ids, decisions, strict=True)
                 ],
             )
             target = decisions[0].infohash if len(decisions) == 1 else None
