@@ -73,6 +73,7 @@ def test_demo_prints_summary_and_queries(tmp_path):
     assert "rejected 5" in out.stdout
     assert "Winter.Garden.Racing.PS2.NTSC-FAKEGRP" in out.stdout
     assert "disguise.double-extension" in out.stdout and "9 active flags" in out.stdout
+    assert f"torrentwatch serve --db {db}" in out.stdout
     assert db.exists()
 
 

@@ -166,6 +166,7 @@ def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
         console.print(f"[bold]-- {title}[/bold]\n{statement.strip()}\n")
         console.print(rich_table(table))
     console.print(f'Try your own: torrentwatch sql "SELECT * FROM torrents LIMIT 5" --db {db}')
+    console.print(Text("\n" + "\n".join(demo_stage.workbench_hint(db))))
 
 
 @hashlist_app.command("import")
