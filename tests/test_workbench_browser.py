@@ -11,15 +11,11 @@ import hashlib
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from workbench_site import PASSWORD, build_warehouse
+from workbench_site import PASSWORD, build_warehouse, serving
 
 from tests.airflow_standalone import in_isolated_namespace
 
@@ -45,36 +41,11 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 WAIT = 30
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server(tmp_path: Path):
     db = build_warehouse(tmp_path / "site")
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "torrentwatch", "serve", "--db", str(db), "--port", str(port),
-         "--exports", str(tmp_path / "exports")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + WAIT
-    while True:
-        try:
-            urllib.request.urlopen(url + "/login", timeout=2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"torrentwatch serve did not start: {process.stdout.read()}")
-            time.sleep(0.3)
-    yield url, db
-    process.terminate()
-    process.wait(timeout=30)
+    with serving(db, tmp_path / "exports") as url:
+        yield url, db
 
 
 @pytest.fixture

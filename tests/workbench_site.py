@@ -4,8 +4,16 @@ that log in the way a browser does."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -81,3 +89,41 @@ def log_in(client: TestClient, name: str, password: str = PASSWORD):
     return client.post(
         "/login", data={"csrf": csrf_of(page.text), "name": name, "password": password}
     )
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(db: Path, exports: Path, *, wait: float = 30) -> Iterator[str]:
+    """A real `torrentwatch serve` process on a free loopback port; its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "torrentwatch", "serve", "--db", str(db), "--port", str(port),
+         "--exports", str(exports)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url + "/login", timeout=2).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    output = process.communicate()[0]
+                    raise RuntimeError(f"serve did not start: {output}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
