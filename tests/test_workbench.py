@@ -423,3 +423,18 @@ def test_folding_is_exactly_once(db, app):
     finally:
         con.close()
     assert n[0] == 1
+
+
+def test_rules_page_lists_the_rules_in_force_with_their_flags(client, db):
+    log_in(client, "ana")
+    page = client.get("/rules").text
+    (double,) = query_rows(
+        db, "SELECT count(*) FROM flags WHERE rule_id = 'disguise.double-extension' AND active"
+    )[0]
+    assert re.search(
+        rf"disguise\.double-extension</a></td><td>\d+</td>.*?<td class=\"num\">{double}</td>",
+        page,
+        re.S,
+    )
+    assert "disguise.trailing-dot-space" in page  # in force, no flags here
+    assert "<td>flag</td>" in page and "<td>ingest</td>" in page  # recent runs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -446,7 +447,10 @@ def _routes(app: FastAPI) -> None:
             rows, runs = reads.rules(cur), reads.runs(cur)
         finally:
             cur.close()
-        return render(request, "rules.html", rows=rows, runs=runs)
+        hits = {r["rule_id"]: r for r in rows}
+        shipped = _shipped_rules()
+        others = [r for r in rows if r["rule_id"] not in {rule["id"] for rule in shipped}]
+        return render(request, "rules.html", shipped=shipped, hits=hits, others=others, runs=runs)
 
     @app.get("/audit")
     def audit(request: Request):
@@ -463,6 +467,17 @@ def _routes(app: FastAPI) -> None:
     @app.get("/favicon.ico")
     async def favicon():
         return Response(status_code=204)
+
+
+@functools.cache
+def _shipped_rules() -> list[dict]:
+    """The rules of the shipped packs (what `torrentwatch flag` runs without --rules)."""
+    from rules.ruleset import load_packs
+
+    return [
+        {"id": r.id, "version": r.version, "level": r.level, "title": r.title, "where": r.where}
+        for r in sorted(load_packs().rules.values(), key=lambda r: (-LEVELS.index(r.level), r.id))
+    ]
 
 
 def _refresh_quietly(snaps: Snapshots) -> None:
