@@ -395,6 +395,10 @@ def test_decisions_taken_while_a_writer_holds_the_warehouse_reach_the_next_expor
         page = ana.get("/queue")
         assert page.status_code == 200 and "pending: confirm by ben" in page.text
         assert "being written by another process" in page.text
+        # a workbench started now has no snapshot yet: it says why instead of failing
+        late = TestClient(make_app(db))
+        answer = log_in(late, "ana")
+        assert answer.status_code == 503 and "nothing to show yet" in answer.text
     finally:
         writer.communicate("\n", timeout=60)
     result = export(db, target="hotline-y", out_dir=db.parent / "out")  # folds first
@@ -438,3 +442,19 @@ def test_rules_page_lists_the_rules_in_force_with_their_flags(client, db):
     )
     assert "disguise.trailing-dot-space" in page  # in force, no flags here
     assert "<td>flag</td>" in page and "<td>ingest</td>" in page  # recent runs
+
+
+def test_users_add_refuses_bad_accounts(tmp_path, db):
+    from common.errors import AccountInvalid, WarehouseMissing
+    from torrentwatch.workbench.accounts import users_add, users_list
+
+    with pytest.raises(AccountInvalid, match="role"):
+        users_add(db, "zoe", role="boss", password=PASSWORD)
+    with pytest.raises(AccountInvalid, match="10 to 1024"):
+        users_add(db, "zoe", role="analyst", password="short")
+    with pytest.raises(AccountInvalid, match="user name"):
+        users_add(db, "<b>zoe", role="analyst", password=PASSWORD)
+    with pytest.raises(WarehouseMissing):
+        users_add(tmp_path / "none.duckdb", "zoe", role="analyst", password=PASSWORD)
+    assert users_add(db, "ana", role="lead", password=PASSWORD + "!").new is False
+    assert {(u.name, u.role) for u in users_list(db)} >= {("ana", "lead"), ("ben", "analyst")}
