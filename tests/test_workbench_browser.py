@@ -154,6 +154,18 @@ def test_two_analysts_confirm_a_lead_exports_and_hostile_names_stay_inert(
     log_out(browser)
 
     log_in(browser, url, "lea")
+    # A bulk decision's preview lists exactly what it would decide (not applied here).
+    browser.get(url + "/queue?rule=disguise.executable-in-video-release")
+    Select(
+        browser.find_element(By.CSS_SELECTOR, "form.bulk select[name='decision']")
+    ).select_by_value("escalate")
+    Select(
+        browser.find_element(By.CSS_SELECTOR, "form.bulk select[name='rationale']")
+    ).select_by_value("needs-second-opinion")
+    browser.find_element(By.CSS_SELECTOR, "form.bulk button").click()
+    WebDriverWait(browser, WAIT).until(ready.url_contains("/bulk/preview"))
+    assert "Preview: escalate" in browser.find_element(By.TAG_NAME, "h1").text
+    shot(browser, tmp_path, "bulk")
     browser.get(url + "/exports")
     browser.find_element(By.ID, "target").send_keys("hotline-e2e")
     browser.find_element(By.ID, "run-export").click()
