@@ -75,13 +75,28 @@ def decide_one(
                 f"{analyst} already confirmed this evidence; the two-person rule needs "
                 "another analyst's confirmation"
             )
+    (evidence,) = _evidence(cur, [row]).values()
     (review_id,) = store.record_decisions(
         analyst,
-        [PendingDecision(infohash, decision, rationale, note, row["evidence"])],
+        [PendingDecision(infohash, decision, rationale, note, evidence)],
         action="decide",
         detail={"decision": decision, "rationale": rationale, "note": note},
     )
     return review_id
+
+
+def _evidence(cur, rows: list[dict]) -> dict[str, str]:
+    """The evidence text each decision records: what the snapshot's review status was
+    computed from (its SHA-256 must match, or the decision is refused, never guessed)."""
+    texts = reads.evidence_texts(cur, [r["infohash"] for r in rows])
+    for r in rows:
+        text = texts.get(r["infohash"])
+        if text is None or hashlib.sha256(text.encode()).hexdigest() != r["evidence_sha256"]:
+            raise ReviewInvalid(
+                f"the evidence of {r['infohash']} does not match its review status in the "
+                "snapshot; reload the page and decide again"
+            )
+    return texts
 
 
 def plan_bulk(store: Store, cur, analyst: str, flt: reads.QueueFilter, decision: str) -> Plan:
@@ -154,10 +169,11 @@ def apply_bulk(
         )
     if not plan.take:
         return 0
+    evidence = _evidence(cur, plan.take)
     store.record_decisions(
         analyst,
         [
-            PendingDecision(r["infohash"], decision, rationale, note, r["evidence"])
+            PendingDecision(r["infohash"], decision, rationale, note, evidence[r["infohash"]])
             for r in plan.take
         ],
         action="bulk_decide",

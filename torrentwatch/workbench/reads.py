@@ -10,16 +10,19 @@ import json
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 
+import pyarrow as pa
+
 from common.errors import WorkbenchError
 from torrentwatch.explain import fired
 
 OPEN_STATUSES = ("unreviewed", "changed", "awaiting_confirmation", "escalated")
 STATUSES = (*OPEN_STATUSES, "confirmed", "dismissed")
+# Each order's position column in wb_queue (snapshot.POSITIONS says what it sorts by).
 SORTS = {
-    "severity": "level_rank DESC, top_score DESC, infohash",
-    "newest": "first_seen DESC, infohash",
-    "oldest": "first_seen, infohash",
-    "size": "total_size DESC NULLS LAST, infohash",
+    "severity": "pos_severity",
+    "newest": "pos_newest",
+    "oldest": "pos_oldest",
+    "size": "pos_size",
 }
 PER_PAGE = 50
 MAX_PAGE = 1_000_000
@@ -168,7 +171,7 @@ def selected(cur, flt: QueueFilter) -> list[dict]:
     """Every torrent the filter selects (all pages): infohash, name keys, evidence."""
     where, params = flt.where()
     cur.execute(
-        "SELECT infohash, name, name_raw, name_alt_raw, top_level, status, evidence,"
+        "SELECT infohash, name, name_raw, name_alt_raw, top_level, status,"
         f" evidence_sha256 FROM wb_queue WHERE {where} ORDER BY {SORTS[flt.sort]}",
         params,
     )
@@ -176,20 +179,44 @@ def selected(cur, flt: QueueFilter) -> list[dict]:
 
 
 def neighbours(cur, flt: QueueFilter, infohash: str) -> tuple[str | None, str | None]:
-    """The torrents before and after ``infohash`` in the filtered queue (keyboard j/k)."""
+    """The torrents before and after ``infohash`` in the filtered queue (keyboard n/p)."""
     where, params = flt.where()
+    pos = SORTS[flt.sort]
     row = cur.execute(
-        f"SELECT prev, next FROM (SELECT infohash, lag(infohash) OVER w AS prev,"
-        f" lead(infohash) OVER w AS next FROM wb_queue WHERE {where}"
-        f" WINDOW w AS (ORDER BY {SORTS[flt.sort]})) WHERE infohash = $key",
+        f"WITH me AS (SELECT {pos} AS p FROM wb_queue WHERE infohash = $key)"
+        f" SELECT (SELECT infohash FROM wb_queue WHERE {where} AND {pos} < (SELECT p FROM me)"
+        f"         ORDER BY {pos} DESC LIMIT 1),"
+        f"        (SELECT infohash FROM wb_queue WHERE {where} AND {pos} > (SELECT p FROM me)"
+        f"         ORDER BY {pos} LIMIT 1)",
         {**params, "key": infohash},
     ).fetchone()
     return (row[0], row[1]) if row else (None, None)
 
 
+# The canonical evidence text of a torrent's active flags: the expression of the view
+# flagged_torrents (migration 005), which reviews.flag_evidence must repeat byte for byte.
+# Callers check its SHA-256 against the snapshot's review_status before recording it.
+EVIDENCE_SQL = """\
+SELECT f.infohash,
+       '{' || string_agg(to_json(f.rule_id)::VARCHAR || ':' || f.evidence::VARCHAR, ','
+                         ORDER BY f.rule_id) || '}' AS evidence
+FROM flags f SEMI JOIN wb_evidence_keys k ON k.infohash = f.infohash
+WHERE f.active
+GROUP BY f.infohash"""
+
+
+def evidence_texts(cur, keys: list[str]) -> dict[str, str]:
+    """The canonical evidence text of each torrent in ``keys`` (those with active flags)."""
+    cur.register("wb_evidence_keys", pa.table({"infohash": pa.array(keys, pa.string())}))
+    try:
+        return dict(cur.execute(EVIDENCE_SQL).fetchall())
+    finally:
+        cur.unregister("wb_evidence_keys")
+
+
 def queue_row(cur, infohash: str) -> dict | None:
     cur.execute(
-        f"SELECT {QUEUE_COLUMNS}, evidence, evidence_sha256 FROM wb_queue WHERE infohash = $k",
+        f"SELECT {QUEUE_COLUMNS}, evidence_sha256 FROM wb_queue WHERE infohash = $k",
         {"k": infohash},
     )
     rows = _dicts(cur)
