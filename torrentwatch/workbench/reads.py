@@ -270,7 +270,8 @@ def sightings(cur, key: str) -> list[dict]:
         " arg_max(seeders, seen_at) FILTER (WHERE seeders IS NOT NULL) AS seeders,"
         " arg_max(leechers, seen_at) FILTER (WHERE leechers IS NOT NULL) AS leechers,"
         " max(seeders) AS most_seeders,"
-        " list(strftime(seen_at, '%Y-%m-%d') ORDER BY seen_at) AS days"
+        " list(DISTINCT strftime(seen_at, '%Y-%m-%d') ORDER BY strftime(seen_at, '%Y-%m-%d'))"
+        " AS days"
         " FROM observations WHERE infohash = $k GROUP BY source ORDER BY first",
         {"k": key},
     )
