@@ -57,6 +57,7 @@ def add(
             prompt=True,
             hide_input=True,
             confirmation_prompt=True,
+            show_default=False,
             envvar="TORRENTWATCH_PASSWORD",
             help="Asked for when not given (TORRENTWATCH_PASSWORD for scripts).",
         ),
