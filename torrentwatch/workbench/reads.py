@@ -149,9 +149,13 @@ def _dicts(cur) -> list[dict]:
 def queue_page(cur, flt: QueueFilter, *, facets: bool = True) -> QueuePage:
     where, params = flt.where()
     total = cur.execute(f"SELECT count(*) FROM wb_queue WHERE {where}", params).fetchone()[0]
+    pos = SORTS[flt.sort]
+    # The page's positions first (one integer column), then its rows: sorting whole rows
+    # to skip thousands of them would carry every column through the sort.
     cur.execute(
-        f"SELECT {QUEUE_COLUMNS} FROM wb_queue WHERE {where} ORDER BY {SORTS[flt.sort]}"
-        f" LIMIT {PER_PAGE} OFFSET {(flt.page - 1) * PER_PAGE}",
+        f"WITH page AS (SELECT {pos} AS p FROM wb_queue WHERE {where} ORDER BY {pos}"
+        f" LIMIT {PER_PAGE} OFFSET {(flt.page - 1) * PER_PAGE})"
+        f" SELECT {QUEUE_COLUMNS} FROM wb_queue JOIN page ON {pos} = page.p ORDER BY {pos}",
         params,
     )
     rows = _dicts(cur)
@@ -224,11 +228,17 @@ def queue_row(cur, infohash: str) -> dict | None:
 
 
 def torrent_key(cur, given: str) -> str | None:
-    row = cur.execute(
-        "SELECT infohash FROM torrents WHERE $k IN (infohash, infohash_v1, infohash_v2)",
-        {"k": given.strip().lower()},
-    ).fetchone()
-    return row[0] if row else None
+    """The key of the torrent ``given`` names by its key (the usual case: one row group
+    read), v1 or v2 infohash."""
+    given = given.strip().lower()
+    for sql in (
+        "SELECT infohash FROM torrents WHERE infohash = $k",
+        "SELECT infohash FROM torrents WHERE $k IN (infohash_v1, infohash_v2)",
+    ):
+        row = cur.execute(sql, {"k": given}).fetchone()
+        if row:
+            return row[0]
+    return None
 
 
 def torrent(cur, key: str) -> dict:

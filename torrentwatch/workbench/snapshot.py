@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 LEVELS = ["informational", "low", "medium", "high", "critical"]
 
+# Every per-torrent table is written in infohash order: a lookup of one torrent (and the
+# joins explain makes) then reads one row group of each, by its min/max, not all of them.
 # What the torrent page and explain read of a torrent and its files (not the token lists
 # and normalised forms the rules use): a narrower copy is a faster one.
 TORRENT_COLUMNS = (
@@ -58,15 +60,18 @@ SNAPSHOT_SQL = (
     """CREATE OR REPLACE TEMP TABLE wb_keys AS
        SELECT infohash FROM flags WHERE active UNION SELECT infohash FROM torrent_reviews""",
     f"""CREATE TABLE wb_snap.torrents AS
-       SELECT {TORRENT_COLUMNS} FROM torrents t SEMI JOIN wb_keys k ON t.infohash = k.infohash""",
+       SELECT {TORRENT_COLUMNS} FROM torrents t SEMI JOIN wb_keys k ON t.infohash = k.infohash
+       ORDER BY infohash""",
     f"""CREATE TABLE wb_snap.files AS
-       SELECT {FILE_COLUMNS} FROM files f SEMI JOIN wb_keys k ON f.infohash = k.infohash""",
+       SELECT {FILE_COLUMNS} FROM files f SEMI JOIN wb_keys k ON f.infohash = k.infohash
+       ORDER BY infohash, file_index""",
     """CREATE TABLE wb_snap.observations AS
        SELECT o.infohash, o.source, o.seen_at, o.seeders, o.leechers
-       FROM observations o SEMI JOIN wb_keys k ON o.infohash = k.infohash""",
+       FROM observations o SEMI JOIN wb_keys k ON o.infohash = k.infohash
+       ORDER BY infohash""",
     """CREATE TABLE wb_snap.flags AS
        SELECT infohash, rule_id, rule_version, level, score, evidence, active FROM flags
-       WHERE active""",
+       WHERE active ORDER BY infohash, rule_id""",
     """CREATE TABLE wb_snap.wb_history AS
        SELECT infohash, seq, review_id, decision, rationale, note, analyst, decided_at,
               sha256(flag_evidence::VARCHAR) AS evidence_sha256
