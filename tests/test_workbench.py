@@ -458,3 +458,23 @@ def test_users_add_refuses_bad_accounts(tmp_path, db):
         users_add(tmp_path / "none.duckdb", "zoe", role="analyst", password=PASSWORD)
     assert users_add(db, "ana", role="lead", password=PASSWORD + "!").new is False
     assert {(u.name, u.role) for u in users_list(db)} >= {("ana", "lead"), ("ben", "analyst")}
+
+
+def test_a_decision_folded_before_the_next_snapshot_still_shows_and_counts(app, db):
+    """The refresher folds decisions at once but copies a new snapshot less often: in
+    between, the page shows the decision as pending and the two-person rule sees it."""
+    ana = _as(app, "ana")
+    app.state.snapshots.refresh(force=True)
+    key = _queue_keys(ana)[0]
+    assert _decide(ana, key, "confirm", "disguised-payload").status_code == 200
+    assert app.state.snapshots.fold()
+    assert app.state.store.unfolded() == []
+    assert query_rows(db, "SELECT count(*) FROM reviews WHERE infohash = $k", {"k": key}) == [(1,)]
+    page = ana.get(f"/torrent/{key}").text
+    assert page.count("in this view after the next refresh") == 1
+    assert _decide(ana, key, "confirm", "disguised-payload").status_code == 400
+    app.state.snapshots.refresh()
+    page = ana.get(f"/torrent/{key}").text
+    assert (
+        "in this view after the next refresh" not in page and "<strong>awaiting_confirmation</strong>" in page
+    )

@@ -75,7 +75,9 @@ def create_app(settings: Settings, *, start_refresher: bool = True) -> FastAPI:
     store = Store(settings.db)
     app.state.settings = settings
     app.state.store = store
-    app.state.snapshots = Snapshots(settings.db, store, interval=settings.refresh_interval)
+    app.state.snapshots = Snapshots(
+        settings.db, store, interval=settings.refresh_interval, min_rebuild=settings.min_rebuild
+    )
     app.state.templates = templates()
     app.mount(
         "/static",
@@ -185,9 +187,10 @@ def _routes(app: FastAPI) -> None:
         cur = snaps.cursor()
         try:
             page = reads.queue_page(cur, flt)
+            keys = [r["infohash"] for r in page.rows]
+            pending = {p["infohash"]: p for p in snaps.pending(cur, keys)}
         finally:
             cur.close()
-        pending = {p["infohash"]: p for p in store.unfolded([r["infohash"] for r in page.rows])}
         return render(
             request,
             "queue.html",
@@ -223,6 +226,7 @@ def _routes(app: FastAPI) -> None:
                 hits=reads.hash_hits(cur, key),
                 history=reads.history(cur, key),
                 neighbours=reads.neighbours(cur, flt, key),
+                pending=snaps.pending(cur, [key]),
             )
         finally:
             cur.close()
@@ -231,7 +235,6 @@ def _routes(app: FastAPI) -> None:
             "torrent.html",
             key=key,
             explained=explain(path, key),
-            pending=store.unfolded([key]),
             q=urlencode(flt.query()),
             mask=session.user.mask_names,
             decisions=DECISIONS,
@@ -252,7 +255,7 @@ def _routes(app: FastAPI) -> None:
                 key = reads.torrent_key(cur, infohash) or infohash
                 _, after = reads.neighbours(cur, flt, key)
                 decide.decide_one(
-                    store,
+                    snaps,
                     cur,
                     session.user.name,
                     key,
@@ -280,7 +283,7 @@ def _routes(app: FastAPI) -> None:
         def work():
             cur = snaps.cursor()
             try:
-                return decide.plan_bulk(store, cur, session.user.name, flt, decision)
+                return decide.plan_bulk(snaps, cur, session.user.name, flt, decision)
             finally:
                 cur.close()
 
@@ -307,7 +310,7 @@ def _routes(app: FastAPI) -> None:
             cur = snaps.cursor()
             try:
                 return decide.apply_bulk(
-                    store,
+                    snaps,
                     cur,
                     session.user.name,
                     flt,

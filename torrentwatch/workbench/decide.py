@@ -19,7 +19,8 @@ import pyarrow as pa
 from common.errors import ReviewInvalid, ReviewNotFlagged
 from torrentwatch.review_codes import check_decision
 from torrentwatch.workbench import reads
-from torrentwatch.workbench.store import PendingDecision, Store
+from torrentwatch.workbench.snapshot import Snapshots
+from torrentwatch.workbench.store import PendingDecision
 
 
 class TwoPersonRefused(ReviewInvalid):
@@ -60,7 +61,13 @@ class Plan:
 
 
 def decide_one(
-    store: Store, cur, analyst: str, infohash: str, decision: str, rationale: str, note: str | None
+    snaps: Snapshots,
+    cur,
+    analyst: str,
+    infohash: str,
+    decision: str,
+    rationale: str,
+    note: str | None,
 ) -> str:
     """Record one decision on a torrent with active flags; its review id."""
     check_decision(decision, rationale, analyst, note)
@@ -68,7 +75,7 @@ def decide_one(
     if row is None:
         raise ReviewNotFlagged(f"torrent {infohash} has no active flag: nothing to decide on")
     if decision == "confirm":
-        pending = store.unfolded([infohash])
+        pending = snaps.pending(cur, [infohash])
         history = reads.history(cur, infohash)
         if analyst in confirmed_by(history, pending, row["evidence_sha256"]):
             raise TwoPersonRefused(
@@ -76,7 +83,7 @@ def decide_one(
                 "another analyst's confirmation"
             )
     (evidence,) = _evidence(cur, [row]).values()
-    (review_id,) = store.record_decisions(
+    (review_id,) = snaps.store.record_decisions(
         analyst,
         [PendingDecision(infohash, decision, rationale, note, evidence)],
         action="decide",
@@ -99,19 +106,19 @@ def _evidence(cur, rows: list[dict]) -> dict[str, str]:
     return texts
 
 
-def plan_bulk(store: Store, cur, analyst: str, flt: reads.QueueFilter, decision: str) -> Plan:
+def plan_bulk(snaps: Snapshots, cur, analyst: str, flt: reads.QueueFilter, decision: str) -> Plan:
     """Every torrent the queue filter selects, split into what will be decided and what
     the two-person rule leaves out (a confirmation by one who already confirmed)."""
     rows = reads.selected(cur, flt)
     if decision != "confirm" or not rows:
         return Plan(rows, [])
-    mine = _confirmed_by_me(store, cur, analyst, rows)
+    mine = _confirmed_by_me(snaps, cur, analyst, rows)
     return Plan(
         [r for r in rows if r["infohash"] not in mine], [r for r in rows if r["infohash"] in mine]
     )
 
 
-def _confirmed_by_me(store: Store, cur, analyst: str, rows: list[dict]) -> set[str]:
+def _confirmed_by_me(snaps: Snapshots, cur, analyst: str, rows: list[dict]) -> set[str]:
     """Torrents whose current evidence ``analyst`` confirmed in the current run (set-wise
     over the snapshot's history, then the few pending decisions)."""
     plan = pa.table(
@@ -132,7 +139,7 @@ def _confirmed_by_me(store: Store, cur, analyst: str, rows: list[dict]) -> set[s
     }
     cur.unregister("wb_plan")
     keys = [r["infohash"] for r in rows]
-    pending = store.unfolded(keys) if len(keys) <= 900 else store.unfolded()
+    pending = snaps.pending(cur, keys) if len(keys) <= 900 else snaps.pending(cur, None)
     by_key: dict[str, list[dict]] = {}
     for p in pending:
         by_key.setdefault(p["infohash"], []).append(p)
@@ -148,7 +155,7 @@ def _confirmed_by_me(store: Store, cur, analyst: str, rows: list[dict]) -> set[s
 
 
 def apply_bulk(
-    store: Store,
+    snaps: Snapshots,
     cur,
     analyst: str,
     flt: reads.QueueFilter,
@@ -161,7 +168,7 @@ def apply_bulk(
     """Record the decision for exactly the previewed selection (``digest``); refuses
     when the selection changed since the preview (a new snapshot, another decision)."""
     check_decision(decision, rationale, analyst, note)
-    plan = plan_bulk(store, cur, analyst, flt, decision)
+    plan = plan_bulk(snaps, cur, analyst, flt, decision)
     if plan.digest != digest:
         raise ReviewInvalid(
             "the selection changed since the preview (new flags or decisions arrived): "
@@ -170,7 +177,7 @@ def apply_bulk(
     if not plan.take:
         return 0
     evidence = _evidence(cur, plan.take)
-    store.record_decisions(
+    snaps.store.record_decisions(
         analyst,
         [
             PendingDecision(r["infohash"], decision, rationale, note, evidence[r["infohash"]])

@@ -20,9 +20,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from common.errors import WarehouseLocked
 from torrentwatch.review import open_warehouse
@@ -131,6 +133,7 @@ class Current:
     path: Path
     con: duckdb.DuckDBPyConnection  # read-only, of the workbench's own file
     built: float
+    started: str  # ISO time the build began: decisions folded later may be missing from it
 
 
 def _stamp(db: Path) -> tuple:
@@ -169,10 +172,14 @@ def build_snapshot(db: str | Path, target: Path) -> None:
 class Snapshots:
     """The newest snapshot of one warehouse and the thread that keeps it fresh."""
 
-    def __init__(self, db: str | Path, store: Store, *, interval: float = 1.0):
+    def __init__(
+        self, db: str | Path, store: Store, *, interval: float = 1.0, min_rebuild: float = 2.0
+    ):
         self.db = Path(db)
         self.store = store
         self.interval = interval
+        self.min_rebuild = min_rebuild
+        self.build_seconds = 0.0
         self.folder = Path(str(db) + ".workbench-snapshots")
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -205,6 +212,8 @@ class Snapshots:
                 return False
             self.folder.mkdir(exist_ok=True)
             target = self.folder / f"snap-{time.time_ns()}.duckdb"
+            started = datetime.now(UTC).isoformat()
+            began = time.monotonic()
             try:
                 build_snapshot(self.db, target)
             except WarehouseLocked:
@@ -215,17 +224,64 @@ class Snapshots:
                 target.unlink(missing_ok=True)
                 raise
             self.busy_since = None
+            self.build_seconds = time.monotonic() - began
             self._stamp = _stamp(self.db)  # after our own write (the fold, the close)
-            self._switch(target)
+            self._switch(target, started)
             return True
 
-    def _switch(self, target: Path) -> None:
+    def fold(self) -> bool:
+        """Fold pending decisions into the warehouse without a new snapshot: a moment's
+        hold of the warehouse, however large it is. False when busy or nothing waits."""
+        with self._lock:
+            if not self.store.has_unfolded():
+                return False
+            try:
+                open_warehouse(self.db).close()  # opening it folds (review.open_warehouse)
+            except WarehouseLocked:
+                self.busy_since = self.busy_since or time.time()
+                return False
+            self.busy_since = None
+            return True
+
+    def pending(self, cur, infohashes: list[str]) -> list[dict]:
+        """Decisions of ``infohashes`` that the snapshot read through ``cur`` lacks: not
+        folded yet, or folded after the older of the two open snapshots began (those
+        it already holds are left out by review id)."""
+        snaps = [c for c in (self._previous, self.current) if c is not None]
+        since = min((c.started for c in snaps), default=None)
+        rows = self.store.unfolded(infohashes, since=since)
+        if not rows or since is None:
+            return rows
+        cur.register("wb_pending_ids", pa.table({"review_id": [r["review_id"] for r in rows]}))
+        try:
+            known = {
+                rid
+                for (rid,) in cur.execute(
+                    "SELECT review_id FROM wb_history SEMI JOIN wb_pending_ids USING (review_id)"
+                ).fetchall()
+            }
+        finally:
+            cur.unregister("wb_pending_ids")
+        return [r for r in rows if r["review_id"] not in known]
+
+    def rebuild_due(self) -> bool:
+        """Whether the snapshot is old enough for another copy: at least
+        ``min_rebuild`` seconds and five times its own build time, so a large warehouse
+        that keeps changing is held by the workbench a sixth of the time at most."""
+        current = self.current
+        if current is None:
+            return True
+        wait = max(self.min_rebuild, 5 * self.build_seconds)
+        return time.time() - current.built >= wait
+
+    def _switch(self, target: Path, started: str) -> None:
         # Requests hold cursors of the replaced connection for milliseconds: it is closed
         # (and its file removed) one switch later, when no request can still be reading.
         if self._previous is not None:
             self._previous.con.close()
         self._previous = self.current
-        self.current = Current(target, duckdb.connect(str(target), read_only=True), time.time())
+        con = duckdb.connect(str(target), read_only=True)
+        self.current = Current(target, con, time.time(), started)
         for path in sorted(self.folder.glob("snap-*.duckdb"))[:-2]:
             path.unlink(missing_ok=True)
 
@@ -253,7 +309,9 @@ class Snapshots:
             if self._stop.is_set():
                 break
             try:
-                self.refresh()
+                self.fold()
+                if self.rebuild_due():
+                    self.refresh()
                 self.last_error = None
             except Exception as exc:  # keep serving the last snapshot; say why on pages
                 self.last_error = str(exc)

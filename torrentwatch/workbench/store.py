@@ -246,18 +246,22 @@ class Store:
                                                    "count": len(ids)})  # fmt: skip
         return ids
 
-    def unfolded(self, infohashes: Sequence[str] | None = None) -> list[dict]:
-        """Decisions not yet in the warehouse (all, or of ``infohashes``), oldest first."""
+    def unfolded(
+        self, infohashes: Sequence[str] | None = None, *, since: str | None = None
+    ) -> list[dict]:
+        """Decisions not yet in the warehouse (all, or of ``infohashes``), oldest first;
+        with ``since`` (ISO time) also those folded from then on."""
         sql = (
             "SELECT review_id, infohash, decision, rationale, note, analyst, decided_at,"
-            " flag_evidence FROM pending_reviews WHERE folded_at IS NULL"
+            " flag_evidence FROM pending_reviews WHERE (folded_at IS NULL"
+            + (" OR folded_at >= ?)" if since else ")")
         )
-        args: list[str] = []
+        args: list[str] = [since] if since else []
         if infohashes is not None:
             if not infohashes:
                 return []
             sql += f" AND infohash IN ({','.join('?' * len(infohashes))})"
-            args = list(infohashes)
+            args += list(infohashes)
         with self._connect() as con:
             con.row_factory = sqlite3.Row
             return [dict(r) for r in con.execute(sql + " ORDER BY rowid", args).fetchall()]

@@ -49,7 +49,8 @@ class Settings:
     trusted_user_header: str | None = None
     login_delay: float = 0.5  # seconds after the first failure, doubled per failure
     login_delay_max: float = 8.0
-    refresh_interval: float = 1.0
+    refresh_interval: float = 1.0  # how often the warehouse is checked for changes
+    min_rebuild: float = 2.0  # the least age of a snapshot before the next copy
 
 
 class NotLoggedIn(Exception):
