@@ -206,6 +206,9 @@ def test_masking_hides_names_until_clicked(client):
     client.post("/prefs/mask", data={"csrf": csrf_of(page.text), "mask": "on"})
     masked = client.get("/queue").text
     assert '<body class="masking">' in masked and "[name hidden: click to show]" in masked
+    key = _queue_keys(client)[0]
+    page = client.get(f"/torrent/{key}").text
+    assert '<span class="cover">[names and paths hidden: click to show]</span>' in page
 
 
 # --- queue and torrent pages ---------------------------------------------------------------

@@ -197,6 +197,21 @@ def test_two_analysts_confirm_a_lead_exports_and_hostile_names_stay_inert(
     shot(browser, tmp_path, "hostile")
     browser.get(url + "/rules")
     shot(browser, tmp_path, "rules")
+
+    # Masking: the header box saves the setting (script, no inline handler); names stay
+    # covered until one is clicked.
+    browser.get(url + "/queue?status=all")
+    browser.find_element(By.CSS_SELECTOR, "input.autosubmit").click()
+    WebDriverWait(browser, WAIT).until(
+        lambda d: "masking" in d.find_element(By.TAG_NAME, "body").get_attribute("class")
+    )
+    first = browser.find_element(By.CSS_SELECTOR, "#queue .name")
+    assert not first.find_element(By.CSS_SELECTOR, ".real").is_displayed()
+    assert first.find_element(By.CSS_SELECTOR, ".cover").is_displayed()
+    first.click()
+    assert first.find_element(By.CSS_SELECTOR, ".real").is_displayed()
+    others = browser.find_elements(By.CSS_SELECTOR, "#queue .name .real")
+    assert not others[1].is_displayed()
     refused = [
         e["message"]
         for e in browser.get_log("browser")
