@@ -425,3 +425,21 @@ class ExchangeInvalid(HashListError):
     version (its entry lines are checked one by one like any list's)."""
 
     code = "hashlist.exchange_invalid"
+
+
+class WorkbenchError(TorrentwatchError):
+    """The analyst workbench (``torrentwatch serve``) refused a request or a setting."""
+
+    code = "workbench.error"
+
+
+class AccountInvalid(WorkbenchError):
+    """A workbench account name, role or password that cannot be used."""
+
+    code = "workbench.account_invalid"
+
+
+class PendingStoreError(WarehouseError):
+    """The workbench's store of pending decisions beside the warehouse cannot be read."""
+
+    code = "warehouse.pending_store"

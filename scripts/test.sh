@@ -12,7 +12,8 @@ command -v transmission-create >/dev/null || need+=(transmission-cli)
 command -v transmission-daemon >/dev/null || need+=(transmission-daemon)
 command -v opentracker >/dev/null || need+=(opentracker)
 command -v ip >/dev/null || need+=(iproute2)
-# A real browser for the Airflow UI test (tests/test_airflow_ui.py, driven by Selenium).
+# A real browser for the Airflow UI test (tests/test_airflow_ui.py, driven by Selenium)
+# and the workbench browser test (tests/test_workbench_browser.py).
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
 if [ ${#need[@]} -gt 0 ]; then

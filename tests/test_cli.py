@@ -73,6 +73,7 @@ def test_demo_prints_summary_and_queries(tmp_path):
     assert "rejected 5" in out.stdout
     assert "Winter.Garden.Racing.PS2.NTSC-FAKEGRP" in out.stdout
     assert "disguise.double-extension" in out.stdout and "9 active flags" in out.stdout
+    assert f"torrentwatch serve --db {db}" in out.stdout
     assert db.exists()
 
 
@@ -143,6 +144,9 @@ STAGES = {
     "review queue": ("torrentwatch.review", "review_queue"),
     "review show": ("torrentwatch.review", "review_show"),
     "rules lint": ("rules.ruleset", "rules_lint"),
+    "serve": ("torrentwatch.workbench.server", "serve"),
+    "users add": ("torrentwatch.workbench.accounts", "users_add"),
+    "users list": ("torrentwatch.workbench.accounts", "users_list"),
     "rules test": ("torrentwatch.rule_tests", "rules_test"),
     "rules diff": ("torrentwatch.rules_diff", "rules_diff"),
     "rules stats": ("torrentwatch.rules_stats", "rules_stats"),

@@ -22,6 +22,7 @@ NUMERIC_OPTIONS = [
     ("rules diff", "--examples", ["-1", "1001", HUGE]),  # 0 means none
     ("rules shadow", "--limit", ["-1", HUGE]),  # 0 means all
     ("indicators", "--min-cell", ["0", "-1", "1000001", HUGE]),
+    ("serve", "--port", ["0", "-1", "65536", HUGE]),
 ]
 
 

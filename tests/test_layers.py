@@ -19,7 +19,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("rules",),
     ("monitors",),
     ("torrentwatch",),
-    ("torrentwatch.cli", "torrentwatch.__main__", "torrentwatch.dag_support", "dags"),
+    (
+        "torrentwatch.cli",
+        "torrentwatch.__main__",
+        "torrentwatch.dag_support",
+        "torrentwatch.workbench",
+        "dags",
+    ),
 )
 PRODUCT = ("common", "parsers", "warehouse", "rules", "monitors", "torrentwatch", "dags")
 OUTSIDE_PRODUCT = ("testkit", "tests", "bench")

@@ -50,3 +50,13 @@ def demo(
 def examples(db: str | Path) -> list[tuple[str, str, pa.Table]]:
     """Each example query (title, statement) with what it finds in ``db``."""
     return [(title, query, sql(db, query)) for title, query in EXAMPLE_QUERIES.items()]
+
+
+def workbench_hint(db: str | Path) -> list[str]:
+    """How to open the analyst workbench on the demo warehouse (printed last)."""
+    return [
+        "Review the flags in a browser (the analyst workbench, docs/workbench.md):",
+        f"  torrentwatch users add YOUR-NAME --role lead --db {db}",
+        f"  torrentwatch serve --db {db}",
+        "  then open http://127.0.0.1:8765/ and log in",
+    ]

@@ -1,6 +1,6 @@
 """Indicators over time: what `torrentwatch indicators` computes, per UTC week or month.
 
-Each indicator is one aggregate query over the ``indicator_*`` views (migration 017),
+Each indicator is one aggregate query over the ``indicator_*`` views (migration 016),
 bucketed into periods and joined to a spine of every period of the window, so a period
 without events is a row of zeros, never a missing row. Every query has a pure twin
 (:func:`indicator_sql`) that returns its SQL; :func:`indicators` runs them all on one

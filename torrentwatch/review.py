@@ -28,6 +28,7 @@ from torrentwatch.explain import explain
 from torrentwatch.review_codes import check_analyst, check_decision
 from warehouse.db import connect, rollback_quietly
 from warehouse.guarded import run_guarded
+from warehouse.pending_reviews import fold_pending
 
 # The most torrents one queue listing shows (0 or None: all of them).
 MAX_QUEUE_LIMIT = 1_000_000_000
@@ -102,8 +103,16 @@ rollback = rollback_quietly
 
 def open_warehouse(db: str | Path):
     """A writable, migrated connection to an existing warehouse: review and export never
-    create an empty one by mistake (a typo in --db is WarehouseMissing, not a new file)."""
-    return connect(db)
+    create an empty one by mistake (a typo in --db is WarehouseMissing, not a new file).
+    Decisions the workbench took while the warehouse was busy are folded in first
+    (``warehouse.pending_reviews``), so every review and export run sees them."""
+    con = connect(db)
+    try:
+        fold_pending(con, db)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def _key(con, infohash: str, db: str | Path) -> str:

@@ -28,6 +28,8 @@ from torrentwatch.cli.export import export_app
 from torrentwatch.cli.indicators import indicators as indicators_command
 from torrentwatch.cli.review import review_app
 from torrentwatch.cli.rules import PacksArgument, rules_app
+from torrentwatch.cli.serve import serve as serve_command
+from torrentwatch.cli.serve import users_app
 from torrentwatch.cli.shared import DbOption, FormatOption, console, err_console, print_table
 from torrentwatch.render import rich_table
 
@@ -53,6 +55,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(review_app, name="review")
 app.add_typer(export_app, name="export")
 app.command("indicators")(indicators_command)
+app.add_typer(users_app, name="users")
+app.command("serve")(serve_command)
 # Rejected lines shown by `hashlist import`; all of them are in hash_list_rejects.
 SHOWN_REJECTS = 50
 
@@ -163,6 +167,7 @@ def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
         console.print(f"[bold]-- {title}[/bold]\n{statement.strip()}\n")
         console.print(rich_table(table))
     console.print(f'Try your own: torrentwatch sql "SELECT * FROM torrents LIMIT 5" --db {db}')
+    console.print(Text("\n" + "\n".join(demo_stage.workbench_hint(db))))
 
 
 @hashlist_app.command("import")

@@ -1,4 +1,4 @@
--- 017: indicators over time (`torrentwatch indicators`, docs/indicators.md) and the
+-- 016: indicators over time (`torrentwatch indicators`, docs/indicators.md) and the
 -- provenance of hash lists received in the list-exchange format.
 --
 -- Each indicator_* view has one row per event, with its time in `event_at` (TIMESTAMPTZ) and

@@ -1,0 +1,85 @@
+"""`torrentwatch serve` and `torrentwatch users ...`: thin skins over the analyst
+workbench (torrentwatch.workbench; docs/workbench.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from torrentwatch.cli.shared import DbOption, console
+
+users_app = typer.Typer(
+    help="Workbench accounts: add one (or change its role and password), list them.",
+    no_args_is_help=True,
+)
+
+
+def serve(
+    db: DbOption = Path("torrentwatch.duckdb"),
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (loopback unless told).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8765,
+    exports: Annotated[
+        Path | None,
+        typer.Option("--exports", help="Folder exports are written to (default: beside --db)."),
+    ] = None,
+    trusted_user_header: Annotated[
+        str | None,
+        typer.Option(
+            "--trusted-user-header",
+            help="Trust this header (set by an authenticating reverse proxy) to name the "
+            "user. Off by default; see docs/workbench.md before using it.",
+        ),
+    ] = None,
+) -> None:
+    """Start the analyst workbench (web) for the warehouse: queue, torrent, decide,
+    exports, hash lists, rules. Add accounts first with `torrentwatch users add`."""
+    from torrentwatch.workbench import server
+
+    console.print(Text(f"workbench for {db}: http://{host}:{port}/ (Ctrl-C stops it)"))
+    server.serve(
+        db, host=host, port=port, exports_dir=exports, trusted_user_header=trusted_user_header
+    )
+
+
+@users_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The user's name (their analyst id).")],
+    role: Annotated[str, typer.Option("--role", help="analyst, lead or admin.")] = "analyst",
+    password: Annotated[
+        str,
+        typer.Option(
+            "--password",
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            show_default=False,
+            envvar="TORRENTWATCH_PASSWORD",
+            help="Asked for when not given (TORRENTWATCH_PASSWORD for scripts).",
+        ),
+    ] = "",
+    db: DbOption = Path("torrentwatch.duckdb"),
+) -> None:
+    """Add a workbench account (or set an existing one's role and password).
+
+    Analysts decide; leads also run exports and bulk decisions; admins also import
+    hash lists. Passwords are stored as argon2id hashes beside the warehouse.
+    """
+    from torrentwatch.workbench import accounts
+
+    done = accounts.users_add(db, name, role=role, password=password)
+    verb = "added" if done.new else "updated (its sessions ended)"
+    console.print(Text(f"user {done.name} ({done.role}) {verb}"))
+
+
+@users_app.command("list")
+def list_users(db: DbOption = Path("torrentwatch.duckdb")) -> None:
+    """List the workbench accounts and their roles."""
+    from torrentwatch.workbench import accounts
+
+    for user in accounts.users_list(db):
+        console.print(Text(f"{user.name:<32} {user.role}"))
