@@ -52,6 +52,19 @@ class MigrationError(WarehouseError):
     code = "warehouse.migration"
 
 
+class ExtensionMissing(WarehouseError):
+    """A DuckDB extension the warehouse needs is not installed as its PyPI wheel; it is
+    never fetched at run time (hotline networks are often air-gapped)."""
+
+    code = "warehouse.extension_missing"
+
+
+class LakeTargetInvalid(WarehouseError):
+    """A ``ducklake:`` warehouse target that cannot be read (no catalog, no data path)."""
+
+    code = "warehouse.lake_target"
+
+
 class ConfigError(TorrentwatchError):
     code = "config.invalid"
 

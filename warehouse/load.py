@@ -241,12 +241,15 @@ def _load_registered(con, run_id: str, rejects_sql: str | None) -> LoadCounts:
     return LoadCounts(new, updated, files, observations, rejects, matched.conflicts)
 
 
+# MERGE rather than INSERT … ON CONFLICT: a lake warehouse has no keys to conflict on,
+# and the same statement then serves both backends.
 RECORD_PROGRESS_SQL = """
-INSERT INTO load_progress VALUES ($key, $through, $run_id, now())
-ON CONFLICT (landing_key) DO UPDATE SET
-    through = greatest(load_progress.through, excluded.through),
-    run_id = excluded.run_id,
-    updated_at = excluded.updated_at
+MERGE INTO load_progress AS p
+USING (SELECT $key AS landing_key, $through AS through, $run_id AS run_id) AS n
+ON p.landing_key = n.landing_key
+WHEN MATCHED THEN UPDATE SET
+    through = greatest(p.through, n.through), run_id = n.run_id, updated_at = now()
+WHEN NOT MATCHED THEN INSERT VALUES (n.landing_key, n.through, n.run_id, now())
 """
 
 
