@@ -33,7 +33,14 @@ from common.errors import (
     WarehouseSchemaNewer,
     WarehouseSchemaOlder,
 )
-from warehouse.lake import AFTER_ATTACH, is_lake, lake_statements, lock_down, open_lake
+from warehouse.lake import (
+    AFTER_ATTACH,
+    CREATING_COMMANDS,
+    is_lake,
+    lake_statements,
+    lock_down,
+    open_lake,
+)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
@@ -60,8 +67,8 @@ def migrations() -> list[Migration]:
 
 
 # The commands that make a new warehouse when --db names none; every other command
-# needs an existing one (named in WarehouseMissing's message).
-CREATING_COMMANDS = ("ingest", "monitor", "import magnetico", "hashlist import", "demo")
+# needs an existing one (named in WarehouseMissing's message). Kept in warehouse.lake,
+# which db imports.
 
 
 # The single writer's buffer pool (DuckDB memory_limit) for every bulk-loading stage:
@@ -92,7 +99,7 @@ def connect(
     """
     target = str(path)
     if is_lake(target):
-        return _connect_lake(target, read_only, threads, memory_limit, settings)
+        return _connect_lake(target, read_only, create, threads, memory_limit, settings)
     if target != ":memory:" and not Path(target).exists() and (read_only or not create):
         raise WarehouseMissing(
             f"no warehouse at {target}: only `torrentwatch "
@@ -124,6 +131,7 @@ def connect(
 def _connect_lake(
     target: str,
     read_only: bool,
+    create: bool,
     threads: int | None,
     memory_limit: str | None,
     settings: Mapping[str, object] | None,
@@ -141,7 +149,7 @@ def _connect_lake(
         config["threads"] = threads
     if memory_limit:
         config["memory_limit"] = memory_limit
-    con = open_lake(target, read_only=read_only, config=config)
+    con = open_lake(target, read_only=read_only, config=config, create=create)
     try:
         check_schema_version(con, target)
         if read_only and _schema_version(con) < latest_known_version():
@@ -237,7 +245,7 @@ def check_schema_version(con, target: str) -> None:
 
 
 def applied_versions(con, *, lake: bool = False) -> set[int]:
-    key = "" if lake else " PRIMARY KEY"
+    key = " NOT NULL" if lake else " PRIMARY KEY"
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         f" version INTEGER{key}, name VARCHAR NOT NULL,"

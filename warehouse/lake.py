@@ -23,10 +23,12 @@ from dataclasses import dataclass
 
 import duckdb
 
-from common.errors import LakeTargetInvalid, WarehouseError
+from common.errors import LakeTargetInvalid, WarehouseError, WarehouseMissing
 from warehouse.extensions import OFFLINE_SETTINGS, load_extensions
 
 PREFIX = "ducklake:"
+# The commands that make a new warehouse when --db names none (as warehouse.db says).
+CREATING_COMMANDS = ("ingest", "monitor", "import magnetico", "hashlist import", "demo")
 # The name the lake is attached under; every query runs with it as the default database.
 LAKE_ALIAS = "warehouse"
 # Which extension each kind of catalog needs beside ducklake itself.
@@ -80,8 +82,12 @@ def parse_target(target: str) -> LakeTarget:
     return LakeTarget(catalog.strip(), data_path)
 
 
-def open_lake(target: str, *, read_only: bool, config: dict[str, object]):
-    """An in-memory DuckDB session with the lake attached and made the default database."""
+def open_lake(target: str, *, read_only: bool, config: dict[str, object], create: bool = False):
+    """An in-memory DuckDB session with the lake attached and made the default database.
+
+    ``create``: make the lake when its catalog holds none (the gathering commands, as
+    for a file); otherwise a catalog without a lake is ``WarehouseMissing``.
+    """
     lake = parse_target(target)
     con = duckdb.connect(":memory:", config={**OFFLINE_SETTINGS, **config})
     try:
@@ -91,11 +97,19 @@ def open_lake(target: str, *, read_only: bool, config: dict[str, object]):
             options.append(f"DATA_PATH '{_quoted(lake.data_path)}'")
         if read_only:
             options.append("READ_ONLY")
+        elif not create:
+            options.append("CREATE_IF_NOT_EXISTS false")
         clause = f" ({', '.join(options)})" if options else ""
         con.execute(f"ATTACH '{_quoted(PREFIX + lake.catalog)}' AS {LAKE_ALIAS}{clause}")
         con.execute(f"USE {LAKE_ALIAS}")
     except duckdb.Error as exc:
         con.close()
+        if "does not exist" in str(exc):
+            raise WarehouseMissing(
+                f"no lake warehouse in the catalog of {lake.shown}: only `torrentwatch "
+                + "`, `torrentwatch ".join(CREATING_COMMANDS)
+                + "` create one; check --db (or TORRENTWATCH_DB)"
+            ) from exc
         raise WarehouseError(f"cannot open the lake warehouse {lake.shown}: {exc}") from exc
     except BaseException:
         con.close()

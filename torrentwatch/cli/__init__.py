@@ -93,7 +93,7 @@ def _print_summary(summary: ingest_stage.IngestSummary) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help=".torrent files, magnet lists, folders.")],
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     workers: Annotated[
         int,
         typer.Option(
@@ -126,7 +126,7 @@ def ingest(
 
 
 @app.command()
-def stats(db: DbOption = Path("torrentwatch.duckdb")) -> None:
+def stats(db: DbOption = "torrentwatch.duckdb") -> None:
     """Row counts, rejects by reason, claimed categories and dominant content kinds."""
     for title, table in query.stats(db).sections.items():
         console.print(rich_table(table, title=title))
@@ -137,7 +137,7 @@ def sql(
     statement: Annotated[
         str, typer.Argument(help="One read-only query (SELECT, WITH, FROM, DESCRIBE ...).")
     ],
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     fmt: FormatOption = "table",
 ) -> None:
     """Run one read-only query against the warehouse and print the result.
@@ -149,7 +149,7 @@ def sql(
 
 
 @app.command()
-def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
+def demo(db: DbOption = "torrentwatch.duckdb") -> None:
     """Ingest and flag the bundled benign demo data, then show three example queries."""
     from torrentwatch import demo as demo_stage
 
@@ -173,7 +173,7 @@ def hashlist_import(
     source: Annotated[
         str | None, typer.Option("--source", help="Where the list came from (provenance).")
     ] = None,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     fmt: Annotated[str, typer.Option("--format", help="auto, text or csv.")] = "auto",
     if_changed: Annotated[
         bool,
@@ -211,7 +211,7 @@ def import_magnetico(
     path: Annotated[
         Path, typer.Argument(help="magnetico JSON-lines export (.zst too) or SQLite database.")
     ],
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     resume: Annotated[
         bool,
         typer.Option(
@@ -228,7 +228,7 @@ def import_magnetico(
 
 
 @hashlist_app.command("list")
-def hashlist_list(db: DbOption = Path("torrentwatch.duckdb")) -> None:
+def hashlist_list(db: DbOption = "torrentwatch.duckdb") -> None:
     """Show every hash list: latest version, provenance, entries by kind, rejects."""
     table = hashlist.hashlist_list(db)
     if table.num_rows == 0:
@@ -283,7 +283,7 @@ def rules_test(paths: PacksArgument = None) -> None:
 
 
 @app.command()
-def flag(paths: PacksArgument = None, db: DbOption = Path("torrentwatch.duckdb")) -> None:
+def flag(paths: PacksArgument = None, db: DbOption = "torrentwatch.duckdb") -> None:
     """Evaluate every rule in force (shipped packs, then PATHS) and update `flags`.
 
     One transaction: new matches are raised, still-matching flags refreshed, and flags
@@ -301,7 +301,7 @@ def _print_flag_summary(summary) -> None:
 @app.command()
 def explain(
     infohash: Annotated[str, typer.Argument(help="v1 or v2 infohash (hex).")],
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """Say in words what a torrent is and why each active flag on it was raised.
 
@@ -324,7 +324,7 @@ def monitor(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
     ] = None,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """Gather from the configured sources into the landing zone, then load the warehouse.
 
