@@ -412,3 +412,9 @@ class QueryNotAQuery(QueryRefused):
 
 class QueryExternalAccess(QueryRefused):
     code = "query.external_access"
+
+
+class WarehouseBusy(WarehouseError):
+    """A lake write lost the race to other writers of its lane too many times in a row."""
+
+    code = "warehouse.busy"

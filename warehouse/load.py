@@ -12,14 +12,12 @@ and never duplicates torrents or files.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import duckdb
-
-from warehouse.db import release_cached_pages, rollback_quietly, write_error
+from warehouse.db import release_cached_pages
+from warehouse.lanes import serialized
 from warehouse.torrent_match import CLEANUP_SQL, FILL_HASHES_SQL, match_stored
 
 if TYPE_CHECKING:
@@ -151,40 +149,26 @@ def load_batch(
     # Rows of a table carry no order (queries say ORDER BY); letting DuckDB append
     # the batch in whatever order its threads finish cuts the load by about a quarter.
     con.execute("SET preserve_insertion_order = false")
+
+    def load() -> LoadCounts:
+        counts = _load_registered(con, run_id, _rejects_sql(batch.rejects, rejects_once))
+        if landed_keys:
+            con.execute(
+                "INSERT INTO landed_items SELECT unnest($keys), $run_id, now()",
+                {"keys": list(landed_keys), "run_id": run_id},
+            )
+        if progress is not None:
+            record_progress(con, progress, run_id)
+        return counts
+
     try:
-        with transaction(con, "loading a batch"):
-            counts = _load_registered(con, run_id, _rejects_sql(batch.rejects, rejects_once))
-            if landed_keys:
-                con.execute(
-                    "INSERT INTO landed_items SELECT unnest($keys), $run_id, now()",
-                    {"keys": list(landed_keys), "run_id": run_id},
-                )
-            if progress is not None:
-                record_progress(con, progress, run_id)
+        counts = serialized(con, "load", "loading a batch", load, run_id=run_id)
     finally:
         con.execute("RESET preserve_insertion_order")
         for name in views:
             con.unregister(name)
     release_cached_pages(con)
     return counts
-
-
-@contextmanager
-def transaction(con, what: str) -> Iterator[None]:
-    """One transaction around the block: committed when it ends, rolled back on any
-    error or interrupt; a DuckDB error becomes a WarehouseError saying ``what`` failed
-    (WarehouseDiskFull when the disk is full). A COMMIT that fails has already ended
-    the transaction, so the rollback after it must not replace the real error."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            yield
-            con.execute("COMMIT")
-        except BaseException:
-            rollback_quietly(con)
-            raise
-    except duckdb.Error as exc:
-        raise write_error(exc, f"{what} failed and was rolled back") from exc
 
 
 def load_rejects(
@@ -195,11 +179,15 @@ def load_rejects(
     as ``load_batch``'s ``rejects_once``. Returns how many were stored."""
     sql = _rejects_sql(rejects, once)
     con.register("batch_rejects", rejects)
+
+    def load() -> int:
+        stored = con.execute(sql, {"run_id": run_id}).fetchone()[0] if sql else 0
+        if progress is not None:
+            record_progress(con, progress, run_id)
+        return stored
+
     try:
-        with transaction(con, "loading rejected records"):
-            stored = con.execute(sql, {"run_id": run_id}).fetchone()[0] if sql else 0
-            if progress is not None:
-                record_progress(con, progress, run_id)
+        stored = serialized(con, "load", "loading rejected records", load, run_id=run_id)
     finally:
         con.unregister("batch_rejects")
     return stored
