@@ -418,3 +418,14 @@ class WarehouseBusy(WarehouseError):
     """A lake write lost the race to other writers of its lane too many times in a row."""
 
     code = "warehouse.busy"
+
+
+class AlreadyLoaded(WarehouseError):
+    """Another loader committed these landed items (or this block of one) first: the
+    batch was rolled back and its other items wait for the next load."""
+
+    code = "load.already_loaded"
+
+    def __init__(self, detail: str, keys: tuple[str, ...] = ()) -> None:
+        super().__init__(detail)
+        self.keys = keys

@@ -133,6 +133,7 @@ STAGES = {
     "hashlist list": ("torrentwatch.hashlist", "hashlist_list"),
     "import magnetico": ("torrentwatch.import_magnetico", "import_magnetico"),
     "ingest": ("torrentwatch.ingest", "ingest"),
+    "load": ("torrentwatch.monitor", "load_landing"),
     "monitor": ("torrentwatch.monitor", "monitor"),
     "review bulk": ("torrentwatch.review", "review_bulk"),
     "review codes": ("torrentwatch.review", "rationale_table"),

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from common.errors import AlreadyLoaded
 from warehouse.db import release_cached_pages
 from warehouse.lanes import serialized
 from warehouse.torrent_match import CLEANUP_SQL, FILL_HASHES_SQL, match_stored
@@ -119,6 +120,10 @@ class Progress:
 
     landing_key: str
     through: int  # the last record number of the block being committed
+    # What ``load_progress`` must still say for the key when the block commits (0: no
+    # row yet), when the loader knows: another loader that moved it meanwhile took
+    # records this block may hold, so the block is refused (AlreadyLoaded). None: unchecked.
+    expect: int | None = None
 
 
 def load_batch(
@@ -151,6 +156,7 @@ def load_batch(
     con.execute("SET preserve_insertion_order = false")
 
     def load() -> LoadCounts:
+        _check_not_loaded(con, landed_keys, progress)
         counts = _load_registered(con, run_id, _rejects_sql(batch.rejects, rejects_once))
         if landed_keys:
             con.execute(
@@ -181,6 +187,7 @@ def load_rejects(
     con.register("batch_rejects", rejects)
 
     def load() -> int:
+        _check_not_loaded(con, (), progress)
         stored = con.execute(sql, {"run_id": run_id}).fetchone()[0] if sql else 0
         if progress is not None:
             record_progress(con, progress, run_id)
@@ -245,6 +252,34 @@ def record_progress(con, progress: Progress, run_id: str) -> None:
     """Move ``load_progress`` for the item forward; the caller holds the transaction."""
     params = {"key": progress.landing_key, "through": progress.through, "run_id": run_id}
     con.execute(RECORD_PROGRESS_SQL, params)
+
+
+def _check_not_loaded(con, landed_keys: Sequence[str], progress: Progress | None) -> None:
+    """Inside the load lane's transaction: refuse a batch whose items (or block) another
+    loader committed first. On a DuckDB file the loader lists what is pending under the
+    writer lock, so this never fires; on a lake, loaders of disjoint parts never meet,
+    and two that were given the same items lose nothing and load nothing twice."""
+    if landed_keys:
+        done = con.execute(
+            "SELECT landing_key FROM landed_items WHERE landing_key IN (SELECT unnest($k))",
+            {"k": list(landed_keys)},
+        ).fetchall()
+        if done:
+            keys = tuple(sorted(row[0] for row in done))
+            raise AlreadyLoaded(
+                f"{len(keys)} of the batch's {len(landed_keys)} landed items were committed "
+                f"by another loader first (e.g. {keys[0]}); the batch was not loaded",
+                keys,
+            )
+    if progress is not None and progress.expect is not None:
+        now = committed_through(con, progress.landing_key) or 0
+        if now != progress.expect:
+            raise AlreadyLoaded(
+                f"another loader moved {progress.landing_key} to record {now} (this loader "
+                f"had it at {progress.expect}); the block through record {progress.through} "
+                "was not loaded",
+                (progress.landing_key,),
+            )
 
 
 def committed_through(con, landing_key: str) -> int | None:

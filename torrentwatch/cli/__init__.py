@@ -364,6 +364,40 @@ def monitor(
         )
 
 
+@app.command()
+def load(
+    config: Annotated[
+        Path, typer.Option("--config", help="The sources file (see docs/monitors.md).")
+    ] = Path("sources.yaml"),
+    part: Annotated[
+        str | None,
+        typer.Option(
+            "--part",
+            help="K/N: only loader K of N's share of the landing zone, so N loaders "
+            "work at once on a lake warehouse (docs/lake.md).",
+        ),
+    ] = None,
+    batch: Annotated[
+        int,
+        typer.Option(
+            "--batch",
+            min=1,
+            max=1_000_000,
+            help="Landed items per load transaction (all of it lands, or none).",
+        ),
+    ] = 5_000,
+    db: DbOption = "torrentwatch.duckdb",
+) -> None:
+    """Load what the landing zone holds and no load has taken (what `monitor` does after
+    gathering), without gathering."""
+    from torrentwatch import monitor as monitor_stage
+
+    summary = monitor_stage.load_landing(config, db, part=part, batch_items=batch)
+    console.print(Text(summaries.load_text(summary)))
+    for error in summary.errors:
+        console.print(Text(f"  load: {error}"))
+
+
 INTERRUPTED = 130  # the shell's code for a process ended by SIGINT
 
 
