@@ -637,7 +637,7 @@ def test_torrent_ingest_dag_loads_the_demo_data(ingested, reference_db):
 
 @pytest.fixture(scope="module")
 def postgres(loopback_only):
-    from pg_server import running_postgres
+    from testkit.pg_server import running_postgres
 
     with running_postgres() as server:
         yield server

@@ -195,7 +195,7 @@ def test_file_catalog_lake_schema_is_the_migrations(file_catalog_lake: str, tmp_
 
 @pytest.fixture(scope="module")
 def postgres(loopback_only) -> Iterator[object]:
-    from pg_server import running_postgres
+    from testkit.pg_server import running_postgres
 
     with running_postgres() as server:
         yield server

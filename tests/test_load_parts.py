@@ -101,7 +101,7 @@ def test_loading_part_by_part_equals_one_whole_load(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def postgres(loopback_only):
-    from pg_server import running_postgres
+    from testkit.pg_server import running_postgres
 
     with running_postgres() as server:
         yield server

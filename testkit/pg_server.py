@@ -1,5 +1,5 @@
-"""A real PostgreSQL for the lake tests: Debian's server, made by ``initdb`` in a temporary
-folder, listening on 127.0.0.1 only, gone when the test session ends.
+"""A real PostgreSQL for the lake tests and benchmarks: Debian's server, made by
+``initdb`` in a temporary folder, listening on 127.0.0.1 only, gone when it ends.
 
 PostgreSQL refuses to run as root, and CI runs as root: there the server runs as the
 ``postgres`` account Debian's package creates, in a folder handed to it.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -18,9 +19,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from swarm import free_port
-
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (a small race accepted in tests)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True, slots=True)
