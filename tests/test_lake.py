@@ -190,6 +190,34 @@ def test_file_catalog_lake_schema_is_the_migrations(file_catalog_lake: str, tmp_
     _lake_schema_is_the_files(file_catalog_lake, tmp_path)
 
 
+@pytest.mark.slow  # needs the loopback-only namespace (scripts/isolated.sh)
+def test_the_lake_runs_air_gapped_from_the_installed_wheels(
+    loopback_only, file_catalog_lake: str, tmp_path: Path
+) -> None:
+    """In a network namespace with only loopback (the fixture fails otherwise), with
+    DuckDB's extension folder pointed at an empty one: the lake opens, loads and reads,
+    so nothing was fetched or taken from an install; the extension is loaded, never
+    installed, and DuckDB may not fetch or autoload anything on its own."""
+    empty = tmp_path / "no-extensions-here"
+    empty.mkdir()
+    con = connect(file_catalog_lake, create=True, settings={"extension_directory": str(empty)})
+    try:
+        loaded = dict(
+            con.execute(
+                "SELECT extension_name, install_mode FROM duckdb_extensions() WHERE loaded"
+            ).fetchall()
+        )
+        assert loaded["ducklake"] == "NOT_INSTALLED"
+        assert con.execute(
+            "SELECT current_setting('autoinstall_known_extensions'),"
+            " current_setting('autoload_known_extensions')"
+        ).fetchone() == (False, False)
+        assert con.execute("SELECT count(*) FROM torrents").fetchone() == (0,)
+    finally:
+        con.close()
+    assert list(empty.iterdir()) == []
+
+
 # --- a lake with its catalog in a real PostgreSQL -----------------------------------------
 
 
