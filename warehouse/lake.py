@@ -192,3 +192,37 @@ def is_lake_connection(con) -> bool:
         "SELECT type FROM duckdb_databases() WHERE database_name = current_database()"
     ).fetchone()
     return bool(row) and row[0] == "ducklake"
+
+
+def copy_into_lake(source: str, lake_con) -> list[str]:
+    """Copy every table of the warehouse ``source`` (a DuckDB file, or another lake's
+    target) into the new, migrated, empty lake ``lake_con`` is attached to, in one
+    transaction; the tables copied. Views are the lake's own (its migrations made them);
+    the migration bookkeeping and the write lanes stay the lake's. For moving a
+    warehouse from a file to a lake, and for tests."""
+    if is_lake(source):
+        catalog = parse_target(source).catalog
+        load_extensions(lake_con, _CATALOG_EXTENSIONS.get(parse_target(source).catalog_kind, ()))
+        attach = f"ATTACH '{_quoted(PREFIX + catalog)}' AS copy_source (READ_ONLY)"
+    else:
+        attach = f"ATTACH '{_quoted(source)}' AS copy_source (READ_ONLY)"
+    lake_con.execute(attach)
+    try:
+        tables = [
+            row[0]
+            for row in lake_con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'copy_source'"
+                " AND schema_name = 'main' ORDER BY table_name"
+            ).fetchall()
+            if row[0] != "schema_migrations" and not row[0].startswith("lane_")
+        ]
+        lake_con.execute("BEGIN TRANSACTION")
+        for table in tables:
+            lake_con.execute(
+                f'INSERT INTO "{table}" BY NAME SELECT * FROM copy_source.main."{table}"'
+            )
+        lake_con.execute("COMMIT")
+    finally:
+        lake_con.execute(f"USE {LAKE_ALIAS}")
+        lake_con.execute("DETACH copy_source")
+    return tables
