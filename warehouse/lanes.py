@@ -3,7 +3,7 @@
 A lake warehouse (warehouse.lake) lets many processes write at once, and DuckLake keeps
 no keys: two loaders that both find a torrent new would both add it, two decisions
 would take the same ``seq``. Each such write runs through :func:`serialized`: its
-transaction also bumps the one row of its lane's table (migration 015), so of two
+transaction also bumps the one row of its lane's table (migration 017), so of two
 overlapping transactions of one lane DuckLake commits the first and refuses the second
 ("transaction conflict"); the second then runs again from the start, on a snapshot that
 holds the first. Nothing is written twice and nothing is lost; work that lost the race

@@ -1,4 +1,4 @@
--- 015: write lanes. On a lake warehouse (docs/lake.md) many processes write at once and
+-- 017: write lanes. On a lake warehouse (docs/lake.md) many processes write at once and
 -- DuckLake keeps no keys, so nothing would stop two loaders adding the same torrent or two
 -- analysts' decisions taking the same seq. Each kind of write that must see every
 -- earlier one of its kind bumps its lane's one row inside its transaction; DuckLake then
