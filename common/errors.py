@@ -52,6 +52,19 @@ class MigrationError(WarehouseError):
     code = "warehouse.migration"
 
 
+class ExtensionMissing(WarehouseError):
+    """A DuckDB extension the warehouse needs is not installed as its PyPI wheel; it is
+    never fetched at run time (hotline networks are often air-gapped)."""
+
+    code = "warehouse.extension_missing"
+
+
+class LakeTargetInvalid(WarehouseError):
+    """A ``ducklake:`` warehouse target that cannot be read (no catalog, no data path)."""
+
+    code = "warehouse.lake_target"
+
+
 class ConfigError(TorrentwatchError):
     code = "config.invalid"
 
@@ -443,3 +456,20 @@ class PendingStoreError(WarehouseError):
     """The workbench's store of pending decisions beside the warehouse cannot be read."""
 
     code = "warehouse.pending_store"
+
+
+class WarehouseBusy(WarehouseError):
+    """A lake write lost the race to other writers of its lane too many times in a row."""
+
+    code = "warehouse.busy"
+
+
+class AlreadyLoaded(WarehouseError):
+    """Another loader committed these landed items (or this block of one) first: the
+    batch was rolled back and its other items wait for the next load."""
+
+    code = "load.already_loaded"
+
+    def __init__(self, detail: str, keys: tuple[str, ...] = ()) -> None:
+        super().__init__(detail)
+        self.keys = keys

@@ -2,9 +2,12 @@
 
 What `torrentwatch monitor --once` does, split into tasks: one mapped task per source in
 sources.yaml, so sources gather side by side (on as many workers as the executor has)
-and one failing source does not stop the others; then one
-load task, in the one-slot DuckDB pool, moves the landing zone into the warehouse and
-updates the warehouse Asset that schedules torrent_flag.
+and one failing source does not stop the others; then the load moves the landing zone
+into the warehouse and updates the warehouse Asset that schedules torrent_flag. On a
+DuckDB file one load task does it, in the one-slot DuckDB pool (the file has one
+writer); on a lake warehouse (docs/lake.md) the load fans out to ``loaders`` mapped
+tasks, each loading its own part of the landing zone (`torrentwatch load --part K/N`),
+all at once, and the one-slot task skips itself.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from torrentwatch.dag_support import (
     FIRST_RUN_WAITS,
     WAREHOUSE_ASSET,
     airflow_variable,
+    load_parts,
     log_summary,
     optional_path,
     required_path,
@@ -38,7 +42,15 @@ WAREHOUSE = Asset(WAREHOUSE_ASSET)
     doc_md=__doc__,
     params={
         "sources": Param(**optional_path("sources.yaml", "torrentwatch_sources")),
-        "db": Param(**optional_path("DuckDB file", "torrentwatch_db")),
+        "db": Param(**optional_path("DuckDB file or ducklake: target", "torrentwatch_db")),
+        "loaders": Param(
+            None,
+            type=["null", "integer"],
+            minimum=1,
+            maximum=64,
+            description="Loaders at once on a lake warehouse (empty: Variable "
+            "torrentwatch_loaders, else 2); a DuckDB file always has one",
+        ),
     },
 )
 def torrent_ingest():
@@ -83,16 +95,49 @@ def torrent_ingest():
         execution_timeout=timedelta(hours=2),
     )
     def load(params=None) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from torrentwatch.monitor import load_landing
         from torrentwatch.summaries import load_text
 
         with retry_only_transient():
             config = required_path(params, "sources", airflow_variable)
-            summary = load_landing(config, warehouse_path(params, airflow_variable))
+            db = warehouse_path(params, airflow_variable)
+            if load_parts(params, airflow_variable):
+                raise AirflowSkipException("a lake warehouse: the load_part tasks load it")
+            summary = load_landing(config, db)
         log_summary(load_text(summary))
         return summary.as_dict()
 
-    gather.expand(source=sources()) >> load()
+    @task(task_id="plan_load", trigger_rule="all_done")
+    def plan_load(params=None) -> list[str]:
+        with retry_only_transient():
+            parts = load_parts(params, airflow_variable)
+        log_summary(f"{len(parts)} loader(s) at once" if parts else "one loader (DuckDB file)")
+        return parts
+
+    # One mapped task per part on a lake (none on a DuckDB file: a zero-length map is
+    # skipped), outside the one-slot pool: the lake takes many writers at once.
+    @task(
+        task_id="load_part",
+        outlets=[WAREHOUSE],
+        execution_timeout=timedelta(hours=2),
+        map_index_template="{{ task.op_kwargs['part'] }}",
+    )
+    def load_part(part: str, params=None) -> dict:
+        from torrentwatch.monitor import load_landing
+        from torrentwatch.summaries import load_text
+
+        with retry_only_transient():
+            config = required_path(params, "sources", airflow_variable)
+            summary = load_landing(config, warehouse_path(params, airflow_variable), part=part)
+        log_summary(f"part {part}: {load_text(summary)}")
+        return summary.as_dict()
+
+    gathered = gather.expand(source=sources())
+    parts = plan_load()
+    gathered >> [load(), parts]
+    load_part.expand(part=parts)
 
 
 torrent_ingest()

@@ -16,6 +16,8 @@ command -v ip >/dev/null || need+=(iproute2)
 # and the workbench browser test (tests/test_workbench_browser.py).
 command -v chromium >/dev/null || need+=(chromium)
 command -v chromedriver >/dev/null || need+=(chromium-driver)
+# A real PostgreSQL for the DuckLake catalog tests (tests/pg_server.py starts it on loopback).
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
@@ -26,7 +28,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev,airflow]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev,airflow,lake]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 # Every test runs in a network namespace with only loopback: no traffic leaves 127.0.0.1.

@@ -5,7 +5,7 @@ The other shared test helpers are modules beside this one, imported by name:
 ``cli_runner`` (the one way to run the command line), ``rule_packs`` (the one-rule pack
 template, ``compile_rule``), ``torrent_fixtures`` (torrents by hand, by libtorrent and by
 ``mktorrent`` / ``transmission-create``), ``swarm`` (peers on loopback, ``free_port``),
-``gathering``, ``warehouse_rows`` and ``load_faults``.
+``gathering``, ``warehouse_rows``, ``warehouse_copies`` and ``load_faults``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from warehouse_copies import twin_warehouse
 
 from torrentwatch.demo import demo
 from torrentwatch.synth import SynthTorrent, encode, synthetic_specs
@@ -101,12 +102,18 @@ def flagged_demo_template(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def flagged_demo(flagged_demo_template: Path, tmp_path: Path) -> Path:
-    """A private copy of the flagged demo warehouse, for a test that writes to it."""
+@pytest.fixture(params=["file", "lake"])
+def flagged_demo(flagged_demo_template: Path, tmp_path: Path, request) -> Path | str:
+    """A private copy of the flagged demo warehouse, for a test that writes to it: a
+    DuckDB file, and (the same tests again) a lake whose catalog is a DuckDB file, so
+    every review, export and query test also holds on the lake backend."""
     path = tmp_path / "flagged-demo.duckdb"
     shutil.copy(flagged_demo_template, path)
-    return path
+    if request.param == "file":
+        return path
+    lake = twin_warehouse(path, tmp_path / "demo-lake")
+    path.unlink()
+    return lake
 
 
 # --- the quick loop runs without the Debian tools ---------------------------------------

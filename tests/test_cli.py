@@ -136,6 +136,7 @@ STAGES = {
     "import magnetico": ("torrentwatch.import_magnetico", "import_magnetico"),
     "indicators": ("torrentwatch.indicators", "indicators"),
     "ingest": ("torrentwatch.ingest", "ingest"),
+    "load": ("torrentwatch.monitor", "load_landing"),
     "monitor": ("torrentwatch.monitor", "monitor"),
     "review bulk": ("torrentwatch.review", "review_bulk"),
     "review codes": ("torrentwatch.review", "rationale_table"),

@@ -18,6 +18,7 @@ NUMERIC_OPTIONS = [
     ("ingest", "--workers", ["-1", HUGE]),  # 0 means one worker per core
     ("ingest", "--chunk", ["0", "-1", HUGE]),
     ("ingest", "--batch", ["0", "-1", HUGE]),
+    ("load", "--batch", ["0", "-1", HUGE]),
     ("review queue", "--limit", ["-1", HUGE]),  # 0 means all
     ("rules diff", "--examples", ["-1", "1001", HUGE]),  # 0 means none
     ("rules shadow", "--limit", ["-1", HUGE]),  # 0 means all

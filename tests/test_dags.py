@@ -28,6 +28,7 @@ from torrentwatch.dag_support import (
     HashListSpec,
     export_targets,
     hash_list_specs,
+    load_parts,
     path_list,
     required_path,
     warehouse_path,
@@ -37,6 +38,7 @@ from torrentwatch.export import export_verify
 from torrentwatch.flag import flag
 from torrentwatch.ingest import ingest
 from torrentwatch.review import review_decide, review_queue
+from warehouse.db import connect
 
 REPO = Path(__file__).resolve().parents[1]
 DAGS = REPO / "dags"
@@ -46,12 +48,19 @@ SHIPPED_PACK = REPO / "rules" / "packs" / "disguise.yaml"
 
 # Every DAG, its tasks and each task's downstream tasks: the wiring docs/airflow.md shows.
 EXPECTED_TASKS = {
-    "torrent_ingest": {"sources": {"gather"}, "gather": {"load"}, "load": set()},
+    "torrent_ingest": {
+        "sources": {"gather"},
+        "gather": {"load", "plan_load"},
+        "load": set(),
+        "plan_load": {"load_part"},
+        "load_part": set(),
+    },
     "torrent_flag": {"flag": set()},
     "hashlist_sync": {"lists": {"import_list"}, "import_list": set()},
     "hotline_export": {"targets": {"export"}, "export": set()},
 }
-# The tasks that write DuckDB, so must queue in the one-slot pool.
+# The tasks that write DuckDB, so must queue in the one-slot pool. (load_part writes a
+# lake, which takes many writers: it stays out of the pool; on a file it never runs.)
 WRITERS = {
     ("torrent_ingest", "load"),
     ("torrent_flag", "flag"),
@@ -243,6 +252,22 @@ def test_missing_setting_names_the_param_and_the_variable():
     assert "'sources'" in str(caught.value) and "'torrentwatch_sources'" in str(caught.value)
 
 
+def test_a_lake_target_reaches_the_stages_as_written_and_fans_the_load_out(monkeypatch):
+    monkeypatch.delenv("TORRENTWATCH_DB", raising=False)
+    lake = "ducklake:postgres:postgresql://tw@db//tw;data_path=/srv/lake/"
+    assert warehouse_path({"db": lake}, no_variables) == lake  # no slash folded
+    assert load_parts({"db": lake}, no_variables) == ["1/2", "2/2"]
+    assert load_parts({"db": lake, "loaders": 3}, no_variables) == ["1/3", "2/3", "3/3"]
+    assert load_parts({"db": lake}, {"torrentwatch_loaders": "4"}.get)[-1] == "4/4"
+    assert load_parts({"db": "/data/w.duckdb", "loaders": 3}, no_variables) == []
+    monkeypatch.setenv("TORRENTWATCH_DB", lake)
+    assert warehouse_path({}, no_variables) == lake
+    for bad in (0, 65, "many"):
+        with pytest.raises(ConfigError, match="'loaders' must be a whole number") as caught:
+            load_parts({"db": lake, "loaders": bad}, no_variables)
+        assert caught.value.code == "airflow.config_invalid"
+
+
 def test_warehouse_falls_back_to_the_cli_environment_variable(monkeypatch):
     monkeypatch.delenv("TORRENTWATCH_DB", raising=False)
     with pytest.raises(ConfigError, match="torrentwatch_db"):
@@ -376,7 +401,10 @@ def test_dagbag_parses_without_errors_and_is_wired_as_documented(dagbag):
     assert ingest_dag["tasks"]["gather"]["mapped"] is True
     assert ingest_dag["tasks"]["load"]["outlets"] == ["torrentwatch_warehouse"]
     assert ingest_dag["tasks"]["load"]["trigger_rule"] == "all_done"
-    assert ingest_dag["params"] == ["db", "sources"]
+    assert ingest_dag["params"] == ["db", "loaders", "sources"]
+    assert ingest_dag["tasks"]["load_part"]["mapped"] is True
+    assert ingest_dag["tasks"]["load_part"]["outlets"] == ["torrentwatch_warehouse"]
+    assert ingest_dag["tasks"]["plan_load"]["trigger_rule"] == "all_done"
     assert flag_dag["schedule"]["kind"] == "AssetTriggeredTimetable"
     assert flag_dag["schedule"]["assets"] == ["torrentwatch_warehouse"]
     assert flag_dag["tasks"]["flag"]["outlets"] == ["torrentwatch_flags"]
@@ -595,6 +623,8 @@ def test_torrent_ingest_dag_loads_the_demo_data(ingested, reference_db):
         "sources[-1]": "success",
         "gather[0]": "success",
         "load[-1]": "success",
+        "plan_load[-1]": "success",
+        "load_part[-1]": "skipped",  # a DuckDB file: no parts, the one-slot load ran
     }
     assert run["names"] == {"gather[0]": "demo"}
     torrents = "SELECT infohash, name, file_count, total_size FROM torrents"
@@ -603,6 +633,53 @@ def test_torrent_ingest_dag_loads_the_demo_data(ingested, reference_db):
     rejects = "SELECT reason FROM rejects"
     assert infohashes(db, rejects) == infohashes(reference_db, rejects)
     assert infohashes(db, "SELECT DISTINCT source FROM observations") == {("demo",)}
+
+
+@pytest.fixture(scope="module")
+def postgres(loopback_only):
+    from testkit.pg_server import running_postgres
+
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_torrent_ingest_dag_fans_the_load_out_on_a_lake(
+    airflow_home, tmp_path, postgres, reference_db
+):
+    """On a lake the one-slot load skips itself and three load_part tasks load the
+    landing zone's three parts: the same torrents as the CLI's ingest, each once."""
+    data = tmp_path / "lake-data"
+    data.mkdir()
+    data.chmod(0o777)
+    lake = f"ducklake:postgres:{postgres.create_database('dag_lake')};data_path={data}/"
+    conf = {"sources": str(demo_sources(tmp_path)), "db": lake, "loaders": 3}
+    run, _ = dag_test_logged(airflow_home, "torrent_ingest", conf)
+    assert run["state"] == "success"
+    assert run["tasks"] == {
+        "sources[-1]": "success",
+        "gather[0]": "success",
+        "load[-1]": "skipped",
+        "plan_load[-1]": "success",
+        "load_part[0]": "success",
+        "load_part[1]": "success",
+        "load_part[2]": "success",
+    }
+    assert {run["names"][f"load_part[{i}]"] for i in range(3)} == {"1/3", "2/3", "3/3"}
+    con = connect(lake, read_only=True)
+    try:
+        torrents = set(
+            con.execute("SELECT infohash, name, file_count, total_size FROM torrents").fetchall()
+        )
+        doubled = con.execute(
+            "SELECT count(*) FROM (SELECT infohash FROM torrents GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert doubled == 0
+    assert torrents == infohashes(
+        reference_db, "SELECT infohash, name, file_count, total_size FROM torrents"
+    )
 
 
 @pytest.mark.slow

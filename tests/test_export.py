@@ -7,14 +7,13 @@ import csv
 import io
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 from cli_runner import run_cli
+from warehouse_copies import twin_warehouse
 
 from common.errors import ExportInvalid, ExportWriteFailed, ManifestInvalid, WarehouseError
 from torrentwatch.export import export, export_verify
@@ -25,6 +24,7 @@ from torrentwatch.ingest import ingest
 from torrentwatch.render import FORMULA_START, neutralise
 from torrentwatch.review import review_bulk, review_decide, review_queue
 from torrentwatch.synth import SynthTorrent, encode
+from warehouse.db import connect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 FORMATS = ["csv", "jsonl", "parquet"]
@@ -44,7 +44,7 @@ def _confirm(db: Path, infohash: str, analyst: str = "ana") -> None:
 
 
 def _count(db: Path, sql: str) -> int:
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     try:
         return con.execute(sql).fetchone()[0]
     finally:
@@ -117,8 +117,7 @@ def test_item_fields(db, tmp_path):
 def test_rerun_of_the_same_export_is_byte_identical(db, tmp_path):
     for infohash in _queue(db)[:3]:
         _confirm(db, infohash)
-    twin = tmp_path / "twin.duckdb"
-    shutil.copy(db, twin)
+    twin = twin_warehouse(db, tmp_path / "twin")
     for fmt in FORMATS:
         first = export(db, target=f"t-{fmt}", fmt=fmt, out_dir=tmp_path / "a")
         data, manifest = first.file.read_bytes(), first.manifest.read_bytes()

@@ -5,14 +5,13 @@ a literal "<U+", quotes and commas, a name that is not UTF-8 and a huge name."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import duckdb
 import export_reference as reference
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from warehouse_copies import twin_warehouse
 
 from parsers.normalize import display_safe
 from torrentwatch.export import export
@@ -21,6 +20,7 @@ from torrentwatch.ingest import ingest
 from torrentwatch.render import hidden_re2
 from torrentwatch.review import review_bulk, review_decide, review_queue
 from torrentwatch.synth import SynthTorrent, encode
+from warehouse.db import connect
 
 FORMATS = ["csv", "jsonl", "parquet"]
 PLACEHOLDER = "Placeholder.Name.For.Raw.Bytes"
@@ -89,7 +89,7 @@ def hostile(flagged_demo: Path, tmp_path: Path) -> Path:
 
 
 def _items(db: Path) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = connect(db, read_only=True)
     try:
         return con.execute(
             "SELECT * EXCLUDE (batch_id) FROM export_items ORDER BY target, position"
@@ -99,8 +99,7 @@ def _items(db: Path) -> list[tuple]:
 
 
 def test_every_format_is_byte_identical_to_the_row_wise_export(hostile, tmp_path):
-    twin = tmp_path / "twin.duckdb"
-    shutil.copy(hostile, twin)
+    twin = twin_warehouse(hostile, tmp_path / "twin")
     for fmt in FORMATS:
         for escalated in (False, True):
             target = f"t-{fmt}-{escalated}"
@@ -122,8 +121,7 @@ def test_every_format_is_byte_identical_to_the_row_wise_export(hostile, tmp_path
 
 def test_rerun_of_a_batch_matches_the_row_wise_export(hostile, tmp_path):
     first = export(hostile, target="t", fmt="jsonl", out_dir=tmp_path / "a")
-    twin = tmp_path / "twin.duckdb"
-    shutil.copy(hostile, twin)
+    twin = twin_warehouse(hostile, tmp_path / "twin")
     for fmt in FORMATS:
         new = export(hostile, target=None, fmt=fmt, out_dir=tmp_path / "n", batch=first.batch_id)
         old = reference.export(

@@ -281,6 +281,7 @@ def test_load_and_magnetico_counts_read_as_before():
         "rejected": {"bencode.invalid": 1, "json.invalid": 2},
         "by_source": {"a": {"items": 1, "failed": 1}, "b": {"items": 1, "failed": 0}},
         "errors": ["gone"],
+        "elsewhere": 0,
     }
     assert list(load.as_dict()["rejected"]) == ["bencode.invalid", "json.invalid"]
     assert load.rejected_total == 3

@@ -40,7 +40,9 @@ def test_every_warehouse_column_is_documented():
     assert {"hash_lists", "hash_list_entries", "hash_list_rejects"} <= names
     assert {"hash_list_latest_entries", "torrent_hash_list_matches"} <= names
     missing = [
-        f"{name} (table or view)" for name in sorted(names) if f"## `{name}`" not in documented
+        f"{name} (table or view)"
+        for name in sorted(names)
+        if f"## `{name}`" not in documented and not re.search(rf"^## .*`{name}`", documented, re.M)
     ]
     for table, column in con.execute(
         "SELECT table_name, column_name FROM information_schema.columns "

@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from common.errors import ConfigError, TorrentwatchError
+from warehouse.lake import is_lake
 
 # The one pool every task that writes DuckDB runs in; one slot, so writers queue
 # instead of failing on the warehouse's single-writer lock (scripts/airflow-setup.sh).
@@ -201,11 +202,44 @@ def required_path(params: Mapping[str, object], key: str, variable: Lookup) -> P
     return Path(value).expanduser()
 
 
-def warehouse_path(params: Mapping[str, object], variable: Lookup) -> Path:
-    """The DuckDB file: Param ``db``, Variable ``torrentwatch_db``, then ``$TORRENTWATCH_DB``."""
-    if _raw(params, "db", variable) in (None, "") and os.environ.get("TORRENTWATCH_DB"):
-        return Path(os.environ["TORRENTWATCH_DB"]).expanduser()
+def warehouse_path(params: Mapping[str, object], variable: Lookup) -> str | Path:
+    """The warehouse: Param ``db``, Variable ``torrentwatch_db``, then ``$TORRENTWATCH_DB``.
+
+    A DuckDB file comes back as a Path; a lake target (``ducklake:…``, docs/lake.md) as
+    the text it was given, since a Path would fold the slashes of its catalog string."""
+    raw = _raw(params, "db", variable)
+    if raw in (None, "") and os.environ.get("TORRENTWATCH_DB"):
+        raw = os.environ["TORRENTWATCH_DB"]
+        return raw.strip() if is_lake(raw.strip()) else Path(raw).expanduser()
+    if isinstance(raw, str) and is_lake(raw.strip()):
+        return raw.strip()
     return required_path(params, "db", variable)
+
+
+# Loaders of a lake warehouse when neither the Param nor the Variable says.
+DEFAULT_LOADERS = 2
+MAX_LOADERS = 64
+
+
+def load_parts(params: Mapping[str, object], variable: Lookup) -> list[str]:
+    """The parts the load fans out to (``monitor_load.LoadPart`` text): none on a DuckDB
+    file, whose single writer loads everything in the one-slot pool; ``loaders`` parts
+    (Param, else Variable ``torrentwatch_loaders``, else 2) on a lake, loaded at once."""
+    if not is_lake(str(warehouse_path(params, variable))):
+        return []
+    raw = _raw(params, "loaders", variable)
+    if raw in (None, ""):
+        return [f"{k}/{DEFAULT_LOADERS}" for k in range(1, DEFAULT_LOADERS + 1)]
+    try:
+        count = int(str(raw))
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_LOADERS:
+        raise ConfigError(
+            f"'loaders' must be a whole number from 1 to {MAX_LOADERS}, not {raw!r}",
+            code="airflow.config_invalid",
+        )
+    return [f"{k}/{count}" for k in range(1, count + 1)]
 
 
 def _decoded(key: str, value: object) -> object:

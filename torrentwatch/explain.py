@@ -104,7 +104,7 @@ def raw_paths(con, infohash: str) -> dict[int, bytes]:
     (``infohash``: its v1, v2 or key infohash)."""
     return dict(
         con.execute(
-            "SELECT file_index, path_raw FROM files f JOIN torrents t USING (infohash)"
+            "SELECT f.file_index, f.path_raw FROM files f JOIN torrents t USING (infohash)"
             " WHERE $infohash IN (t.infohash, t.infohash_v1, t.infohash_v2)"
             " AND path_raw IS NOT NULL",
             {"infohash": infohash},

@@ -32,7 +32,8 @@ from torrentwatch.export_items import (
     SCHEMA_VERSION,
     build_items,
 )
-from torrentwatch.review import open_warehouse, rollback
+from torrentwatch.review import open_warehouse
+from warehouse.lanes import serialized
 from warehouse.runs import recorded_run
 
 TARGET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -218,24 +219,37 @@ def _rerun(con, run_id, batch_id, target, fmt, out_dir) -> ExportResult:
 
 
 def _new_batch(con, run_id, target, fmt, out_dir, escalated) -> ExportResult:
-    chosen = build_items(con, target, escalated=escalated)
-    if not chosen:
-        return ExportResult(target, fmt, None, 0, None, None, False)
-    items = [item for item, _, _ in chosen]
-    meta = _meta(con, target, items, escalated)
-    batch_id = hashlib.sha256(_canon({"meta": meta, "items": items})).hexdigest()[:32]
-    for item in items:
-        item["batch_id"] = batch_id
-    data_path, manifest_path, _ = _write(out_dir, fmt, meta, batch_id, items)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    written: list[Path] = []
+
+    def forget_written() -> None:
+        """Files of an attempt that was not committed are nobody's batch: remove them."""
+        for path in written:
+            path.unlink(missing_ok=True)
+        written.clear()
+
+    def choose_write_record() -> ExportResult:
+        # Chosen inside the export lane's transaction: two exports to one target at
+        # once on a lake must not both send the same items (warehouse.lanes).
+        forget_written()
+        chosen = build_items(con, target, escalated=escalated)
+        if not chosen:
+            return ExportResult(target, fmt, None, 0, None, None, False)
+        items = [item for item, _, _ in chosen]
+        meta = _meta(con, target, items, escalated)
+        batch_id = hashlib.sha256(_canon({"meta": meta, "items": items})).hexdigest()[:32]
+        for item in items:
+            item["batch_id"] = batch_id
+        data_path, manifest_path, _ = _write(out_dir, fmt, meta, batch_id, items)
+        written.extend([Path(data_path), Path(manifest_path)])
         _record_batch(con, run_id, batch_id, meta, chosen)
         _record_file(con, run_id, batch_id, target, fmt, data_path, manifest_path, len(items))
-        con.execute("COMMIT")
+        return ExportResult(target, fmt, batch_id, len(items), data_path, manifest_path, False)
+
+    try:
+        return serialized(con, "export", "recording the export batch", choose_write_record)
     except BaseException:
-        rollback(con)
+        forget_written()
         raise
-    return ExportResult(target, fmt, batch_id, len(items), data_path, manifest_path, False)
 
 
 def export(

@@ -75,13 +75,16 @@ class _Tally:
         return MagneticoCounts(**values | {"rejected": dict(self.rejected)})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Writer:
     """Where the blocks go: the writer's connection, its run and progress key."""
 
     con: object
     run_id: str
     progress_key: str | None  # the key progress is recorded under, if any
+    # What load_progress says for the key as this writer last saw or left it: each
+    # block expects it unchanged, so two loaders of one file cannot both load a block.
+    committed: int = 0
 
 
 # ------------------------------------------------------------------------- the load
@@ -145,6 +148,7 @@ def load_magnetico(
         workers = 1 if small else min(os.cpu_count() or 1, MAX_WORKERS)
     if progress_key is not None:
         tally.earlier_through = committed_through(con, progress_key)
+        writer.committed = tally.earlier_through or 0
         if resume and tally.earlier_through is not None:
             blocks = parsing.blocks_after(blocks, tally.earlier_through)
             tally.resumed = True
@@ -182,7 +186,7 @@ def _store(writer: _Writer, prepared: Prepared, tally: _Tally) -> None:
     tally.records += prepared.records
     progress = None
     if writer.progress_key is not None and prepared.records:
-        progress = Progress(writer.progress_key, prepared.last)
+        progress = Progress(writer.progress_key, prepared.last, expect=writer.committed)
     if prepared.batch is None:
         _load_rejects(writer, tally, prepared.rejects, progress)
         return
@@ -190,6 +194,8 @@ def _store(writer: _Writer, prepared: Prepared, tally: _Tally) -> None:
     # Rechunked here, not in the worker: a pickled slice carries its whole buffers.
     batch = replace(batch, torrents=_rechunked(batch.torrents), files=_rechunked(batch.files))
     counts = load_batch(writer.con, batch, writer.run_id, progress=progress, rejects_once=True)
+    if progress is not None:
+        writer.committed = max(writer.committed, progress.through)
     tally.torrents_new += counts.torrents_new
     tally.torrents_updated += counts.torrents_updated
     tally.files += counts.files
@@ -205,6 +211,8 @@ def _load_rejects(
     if not rejects:
         return
     load_rejects(writer.con, rejects_table(rejects), writer.run_id, progress, once=True)
+    if progress is not None:
+        writer.committed = max(writer.committed, progress.through)
     tally.rejected.update(r.reason for r in rejects)
 
 

@@ -19,11 +19,12 @@ from common.summary import Summary
 from monitors.config import SourcesConfig, load_sources
 from monitors.landing import LandingZone
 from monitors.runner import GatherSummary, run_sources
-from torrentwatch.monitor_load import LoadSummary
+from torrentwatch.monitor_load import BATCH_ITEMS, LoadPart, LoadSummary
 from torrentwatch.monitor_load import load_landing as load_zone
 
 __all__ = [
     "GatherSummary",
+    "LoadPart",
     "LoadSummary",
     "MonitorSummary",
     "gather_source",
@@ -89,10 +90,21 @@ def gather_source(config: Path, source: str, *, db: Path | None = None) -> Gathe
     return run_sources([chosen], loaded.landing, _extra(loaded, db), parallel=1)[0]
 
 
-def load_landing(config: Path, db: Path, *, on_progress: Progress | None = None) -> LoadSummary:
-    """Load everything in the config's landing zone not yet loaded into ``db``."""
+def load_landing(
+    config: Path,
+    db: str | Path,
+    *,
+    on_progress: Progress | None = None,
+    part: LoadPart | str | None = None,
+    batch_items: int = BATCH_ITEMS,
+) -> LoadSummary:
+    """Load everything in the config's landing zone not yet loaded into ``db`` (with
+    ``part``, only that loader's share of it: a ``LoadPart`` or its ``K/N`` text)."""
+    if isinstance(part, str):
+        part = LoadPart.parse(part)
     loaded = load_sources(config)
-    return load_zone(LandingZone.local(loaded.landing), db, on_progress=on_progress)
+    zone = LandingZone.local(loaded.landing)
+    return load_zone(zone, db, on_progress=on_progress, part=part, batch_items=batch_items)
 
 
 def monitor(

@@ -36,7 +36,13 @@ from typing import Protocol
 
 import pyarrow.compute as pc
 
-from common.errors import LandingError, NotRegularFile, TorrentwatchError
+from common.errors import (
+    AlreadyLoaded,
+    ConfigError,
+    LandingError,
+    NotRegularFile,
+    TorrentwatchError,
+)
 from common.files import open_regular
 from common.summary import Summary
 from monitors.landing import Landed, LandingZone, item_key_of
@@ -133,6 +139,8 @@ class LoadSummary(Summary):
     rejected: Counter[str] = field(default_factory=Counter)
     by_source: dict[str, dict[str, int]] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
+    # Items another loader of a lake committed first (their batch was left to it).
+    elsewhere: int = 0
 
 
 @dataclass(slots=True)
@@ -147,6 +155,7 @@ class _Tally:
     rejected: Counter[str] = field(default_factory=Counter)
     by_source: dict[str, Counter[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    elsewhere: int = 0
 
     def source(self, name: str) -> Counter[str]:
         return self.by_source.setdefault(name, Counter({k: 0 for k in _COUNT_KEYS}))
@@ -164,7 +173,46 @@ class _Tally:
             Counter(self.rejected),
             {k: dict(v) for k, v in self.by_source.items()},
             tuple(self.errors),
+            self.elsewhere,
         )
+
+
+# ------------------------------------------------------------------ loaders in parts
+
+
+@dataclass(frozen=True, slots=True)
+class LoadPart:
+    """Loader ``index`` of ``count`` (0-based): it takes the landed items whose key falls
+    in its part. The parts split the landing zone by the items' SHA-256 keys, so they are
+    disjoint and together whole without any coordination: N loaders of a lake (N
+    processes, N Airflow tasks) each run with their own part and never meet; a part whose
+    loader died is taken up by the next load of that part (or by a load of all parts)."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> LoadPart:
+        """``K/N``, 1-based as people count (``1/2`` and ``2/2`` are the two halves)."""
+        shown, sep, total = text.partition("/")
+        try:
+            k, n = int(shown), int(total)
+        except ValueError:
+            k = n = 0
+        if not sep or not 1 <= k <= n or n > 1024:
+            raise ConfigError(
+                f"load part {text!r}: write K/N with 1 <= K <= N <= 1024 (loader K of N), "
+                "e.g. 1/2 and 2/2 for two loaders",
+                code="load.part_invalid",
+            )
+        return cls(k - 1, n)
+
+    def takes(self, envelope_key: str) -> bool:
+        digest = item_key_of(envelope_key).rsplit("/", 1)[1]
+        return int(digest[:12], 16) % self.count == self.index
+
+    def __str__(self) -> str:
+        return f"{self.index + 1}/{self.count}"
 
 
 # -------------------------------------------------------------------------- the load
@@ -177,8 +225,12 @@ def load_landing(
     batch_items: int = BATCH_ITEMS,
     list_lines: int = LIST_LINES,
     on_progress: Callable[[LoadSummary], None] | None = None,
+    part: LoadPart | None = None,
 ) -> LoadSummary:
     """Load every unloaded landed item into ``db``; a run row (command ``monitor``) records it.
+
+    ``part``: only the items of that part (:class:`LoadPart`), for N loaders at once on
+    a lake warehouse; on a DuckDB file loaders take turns anyway.
 
     ``batch_items`` landed items (a magnet list of at most that many lines counting as
     its lines) go into one transaction; a longer magnet list is loaded ``list_lines``
@@ -191,7 +243,10 @@ def load_landing(
     try:
         # Listed while holding the writer lock: a load that finished a moment ago has
         # marked its items, so none is loaded twice by two overlapping runs.
-        pending = _not_yet_committed(con, zone, zone.unloaded())
+        unloaded = zone.unloaded()
+        if part is not None:
+            unloaded = [key for key in unloaded if part.takes(key)]
+        pending = _not_yet_committed(con, zone, unloaded)
         tally = _Tally(pending=len(pending))
         with recorded_run(con, "monitor") as run:
             try:
@@ -415,13 +470,16 @@ def _load_magnet_list(
     transaction, each moving ``load_progress`` (keyed by the landing key) to its last
     line, so a load that dies part-way resumes after the lines it committed. The last
     block also records the item in ``landed_items``; then the item is marked loaded."""
-    through = committed_through(con, landed.key) or 0
+    through = committed = committed_through(con, landed.key) or 0
     group = _Group()
     try:
         with _magnet_parts(zone, landed, limit) as parts:
             for part in _after_line(parts, through):
                 if group.weight and group.weight + _weight(part) > limit:
-                    _load_group(con, zone, run_id, group, tally, Progress(landed.key, through))
+                    block = Progress(landed.key, through, expect=committed)
+                    if not _load_group(con, zone, run_id, group, tally, block):
+                        return  # another loader is on this list: it is theirs now
+                    committed = through
                     report()
                     group = _Group()
                 group.add(handler.parse_part(landed, part), _weight(part))
@@ -431,7 +489,7 @@ def _load_magnet_list(
         return
     group.keys.append(landed.key)
     group.items[landed.source] += 1
-    _load_group(con, zone, run_id, group, tally, Progress(landed.key, through))
+    _load_group(con, zone, run_id, group, tally, Progress(landed.key, through, expect=committed))
     report()
 
 
@@ -458,9 +516,17 @@ def _load_group(
     group: _Group,
     tally: _Tally,
     progress: Progress | None = None,
-) -> None:
+) -> bool:
+    """Load one group; False when another loader had committed some of it first."""
     batch = build_batch(group.parsed, group.rejects)
-    counts = load_batch(con, batch, run_id, landed_keys=group.keys, progress=progress)
+    try:
+        counts = load_batch(con, batch, run_id, landed_keys=group.keys, progress=progress)
+    except AlreadyLoaded as exc:
+        # On a lake another loader committed some of these items first: nothing of this
+        # batch was written; what the other loader did not take waits for the next load.
+        tally.elsewhere += len(exc.keys)
+        tally.errors.append(str(exc))
+        return False
     zone.mark_loaded(group.keys, run_id)
     tally.loaded += len(group.keys)
     tally.torrents_new += counts.torrents_new
@@ -475,6 +541,7 @@ def _load_group(
         tally.rejected.update(batch.rejects.column("reason").to_pylist())
     if counts.hash_conflicts:
         tally.rejected["magnet.hash_conflict"] += counts.hash_conflicts
+    return True
 
 
 def _by_source(tally: _Tally, batch: ParsedBatch, table: str, key: str) -> None:

@@ -28,6 +28,7 @@ from torrentwatch.explain import explain
 from torrentwatch.review_codes import check_analyst, check_decision
 from warehouse.db import connect, rollback_quietly
 from warehouse.guarded import run_guarded
+from warehouse.lanes import serialized
 from warehouse.pending_reviews import fold_pending
 
 # The most torrents one queue listing shows (0 or None: all of them).
@@ -224,8 +225,8 @@ def review_decide(
     con = open_warehouse(db)
     try:
         key = _key(con, infohash, db)
-        con.execute("BEGIN TRANSACTION")
-        try:
+
+        def decide() -> None:
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE to_decide AS SELECT $k AS infohash", {"k": key}
             )
@@ -235,10 +236,9 @@ def review_decide(
             if not flagged:
                 raise ReviewNotFlagged(f"torrent {key} has no active flag: nothing to decide on")
             _decide_selected(con, decision, rationale, note, analyst)
-            con.execute("COMMIT")
-        except BaseException:
-            rollback(con)
-            raise
+
+        # The review lane: two decisions at once on a lake must not take the same seq.
+        serialized(con, "review", "recording the decision", decide)
         review_id, status, confirmers, required = con.execute(
             "SELECT s.latest_review_id, s.status, s.confirmers, s.required_confirmers "
             "FROM review_status s WHERE s.infohash = $k",
@@ -312,18 +312,25 @@ def review_bulk(
     con = open_warehouse(db)
     try:
         con.register("bulk_query", selected_rows)
-        con.execute("BEGIN TRANSACTION")
-        try:
+
+        def select_and_decide() -> tuple[int, int, int, int]:
             con.execute(SELECTED_SQL)
             con.execute(BULK_KEYS_SQL)
             con.execute(TO_DECIDE_SQL)
-            selected, unknown, not_flagged, decided = con.execute(BULK_COUNTS_SQL).fetchone()
-            if yes and decided:
+            counts = con.execute(BULK_COUNTS_SQL).fetchone()
+            if yes and counts[3]:
                 _decide_selected(con, decision, rationale, note, analyst)
-            con.execute("COMMIT" if yes else "ROLLBACK")
-        except BaseException:
-            rollback(con)
-            raise
+            return counts
+
+        if yes:
+            counts = serialized(con, "review", "recording the bulk decision", select_and_decide)
+        else:  # a preview: counted in a transaction that is rolled back, nothing written
+            con.execute("BEGIN TRANSACTION")
+            try:
+                counts = select_and_decide()
+            finally:
+                rollback(con)
+        selected, unknown, not_flagged, decided = counts
     finally:
         con.close()
     return BulkResult(selected, unknown, not_flagged, decided, yes and decided > 0)

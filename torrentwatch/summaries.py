@@ -59,6 +59,11 @@ def load_text(summary: LoadSummary) -> str:
     )
     if summary.rejected:
         line += f" ({by_reason(summary.rejected)})"
+    if summary.elsewhere:
+        line += (
+            f"; {summary.elsewhere} landed item(s) another loader committed first (their "
+            "batch was left to it; the rest of it waits for the next load)"
+        )
     return line
 
 

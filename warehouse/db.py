@@ -33,6 +33,14 @@ from common.errors import (
     WarehouseSchemaNewer,
     WarehouseSchemaOlder,
 )
+from warehouse.lake import (
+    AFTER_ATTACH,
+    CREATING_COMMANDS,
+    is_lake,
+    lake_statements,
+    lock_down,
+    open_lake,
+)
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 
@@ -59,8 +67,8 @@ def migrations() -> list[Migration]:
 
 
 # The commands that make a new warehouse when --db names none; every other command
-# needs an existing one (named in WarehouseMissing's message).
-CREATING_COMMANDS = ("ingest", "monitor", "import magnetico", "hashlist import", "demo")
+# needs an existing one (named in WarehouseMissing's message). Kept in warehouse.lake,
+# which db imports.
 
 
 # The single writer's buffer pool (DuckDB memory_limit) for every bulk-loading stage:
@@ -90,6 +98,8 @@ def connect(
     when the database opens (the guarded query runner's lock-down).
     """
     target = str(path)
+    if is_lake(target):
+        return _connect_lake(target, read_only, create, threads, memory_limit, settings)
     if target != ":memory:" and not Path(target).exists() and (read_only or not create):
         raise WarehouseMissing(
             f"no warehouse at {target}: only `torrentwatch "
@@ -112,6 +122,50 @@ def connect(
             migrate(con, target)
         if memory_limit and target != ":memory:":
             con.execute(f"SET VARIABLE {_LIMIT_VARIABLE} = $limit", {"limit": memory_limit})
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _connect_lake(
+    target: str,
+    read_only: bool,
+    create: bool,
+    threads: int | None,
+    memory_limit: str | None,
+    settings: Mapping[str, object] | None,
+):
+    """The DuckLake backend (warehouse.lake): the same migrations, checks and limits.
+
+    A lake has many writers, so there is no lock to meet: a reader of an older lake
+    migrates it first in a short writing session of its own, as a file reader does.
+    Settings that would stop the lake itself from working (no file access: the lake's
+    Parquet files are files) are applied after it is attached, with its data path as the
+    one folder files may still be read from (:func:`warehouse.lake.lock_down`).
+    """
+    config = {k: v for k, v in (settings or {}).items() if k not in AFTER_ATTACH}
+    if threads:
+        config["threads"] = threads
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    con = open_lake(target, read_only=read_only, config=config, create=create)
+    try:
+        check_schema_version(con, target)
+        if read_only and _schema_version(con) < latest_known_version():
+            con.close()
+            writer = open_lake(target, read_only=False, config={})
+            try:
+                check_schema_version(writer, target)
+                migrate(writer, target)
+            finally:
+                writer.close()
+            con = open_lake(target, read_only=True, config=config)
+        elif not read_only:
+            migrate(con, target)
+        if memory_limit:
+            con.execute(f"SET VARIABLE {_LIMIT_VARIABLE} = $limit", {"limit": memory_limit})
+        lock_down(con, {k: v for k, v in (settings or {}).items() if k in AFTER_ATTACH})
     except BaseException:
         con.close()
         raise
@@ -190,10 +244,11 @@ def check_schema_version(con, target: str) -> None:
         )
 
 
-def applied_versions(con) -> set[int]:
+def applied_versions(con, *, lake: bool = False) -> set[int]:
+    key = " NOT NULL" if lake else " PRIMARY KEY"
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        f" version INTEGER{key}, name VARCHAR NOT NULL,"
         " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
     )
     return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
@@ -201,14 +256,23 @@ def applied_versions(con) -> set[int]:
 
 def migrate(con, target: str = "the warehouse") -> list[int]:
     """Apply every migration not yet applied; returns the versions applied now."""
-    done = applied_versions(con)
+    lake = is_lake(target)
+    done = applied_versions(con, lake=lake)
     applied: list[int] = []
+    # A lake's statements are translated on a scratch copy of the schema (warehouse.lake).
+    scratch = duckdb.connect(":memory:") if lake else None
     for migration in migrations():
         if migration.version in done:
+            if scratch is not None:
+                scratch.execute(migration.sql)
             continue
         try:
             con.execute("BEGIN TRANSACTION")
-            con.execute(migration.sql)
+            if scratch is not None:
+                for statement in lake_statements(migration.sql, scratch):
+                    con.execute(statement)
+            else:
+                con.execute(migration.sql)
             con.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                 [migration.version, migration.name],

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 
-from warehouse.db import rollback_quietly, write_error
+from warehouse.lanes import serialized
 
 if TYPE_CHECKING:
     from parsers.hashlist import HashEntry, LineReject
@@ -141,20 +140,18 @@ def load_list_version(con, row: ListVersion, entries: pa.Table, rejects: pa.Tabl
     con.register("import_entries", entries)
     con.register("import_rejects", rejects)
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            version = _insert_version(con, row, entries.num_rows, rejects.num_rows)
-            con.execute("COMMIT")
-        except BaseException:
-            rollback_quietly(con)  # a failed COMMIT has ended it: keep the real error
-            raise
-    except duckdb.Error as exc:
-        what = f"loading hash list {row.name!r} from {row.file_path} failed and was rolled back"
-        raise write_error(exc, what) from exc
+        # The list lane: two imports of one list at once on a lake must not both take
+        # the same next version (warehouse.lanes).
+        return serialized(
+            con,
+            "hashlist",
+            f"loading hash list {row.name!r} from {row.file_path}",
+            lambda: _insert_version(con, row, entries.num_rows, rejects.num_rows),
+            run_id=row.run_id,
+        )
     finally:
         con.unregister("import_entries")
         con.unregister("import_rejects")
-    return version
 
 
 def _insert_version(con, row: ListVersion, entries: int, rejected: int) -> int:

@@ -12,14 +12,13 @@ and never duplicates torrents or files.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import duckdb
-
-from warehouse.db import release_cached_pages, rollback_quietly, write_error
+from common.errors import AlreadyLoaded
+from warehouse.db import release_cached_pages
+from warehouse.lanes import serialized
 from warehouse.torrent_match import CLEANUP_SQL, FILL_HASHES_SQL, match_stored
 
 if TYPE_CHECKING:
@@ -121,6 +120,10 @@ class Progress:
 
     landing_key: str
     through: int  # the last record number of the block being committed
+    # What ``load_progress`` must still say for the key when the block commits (0: no
+    # row yet), when the loader knows: another loader that moved it meanwhile took
+    # records this block may hold, so the block is refused (AlreadyLoaded). None: unchecked.
+    expect: int | None = None
 
 
 def load_batch(
@@ -151,40 +154,27 @@ def load_batch(
     # Rows of a table carry no order (queries say ORDER BY); letting DuckDB append
     # the batch in whatever order its threads finish cuts the load by about a quarter.
     con.execute("SET preserve_insertion_order = false")
+
+    def load() -> LoadCounts:
+        _check_not_loaded(con, landed_keys, progress)
+        counts = _load_registered(con, run_id, _rejects_sql(batch.rejects, rejects_once))
+        if landed_keys:
+            con.execute(
+                "INSERT INTO landed_items SELECT unnest($keys), $run_id, now()",
+                {"keys": list(landed_keys), "run_id": run_id},
+            )
+        if progress is not None:
+            record_progress(con, progress, run_id)
+        return counts
+
     try:
-        with transaction(con, "loading a batch"):
-            counts = _load_registered(con, run_id, _rejects_sql(batch.rejects, rejects_once))
-            if landed_keys:
-                con.execute(
-                    "INSERT INTO landed_items SELECT unnest($keys), $run_id, now()",
-                    {"keys": list(landed_keys), "run_id": run_id},
-                )
-            if progress is not None:
-                record_progress(con, progress, run_id)
+        counts = serialized(con, "load", "loading a batch", load, run_id=run_id)
     finally:
         con.execute("RESET preserve_insertion_order")
         for name in views:
             con.unregister(name)
     release_cached_pages(con)
     return counts
-
-
-@contextmanager
-def transaction(con, what: str) -> Iterator[None]:
-    """One transaction around the block: committed when it ends, rolled back on any
-    error or interrupt; a DuckDB error becomes a WarehouseError saying ``what`` failed
-    (WarehouseDiskFull when the disk is full). A COMMIT that fails has already ended
-    the transaction, so the rollback after it must not replace the real error."""
-    try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            yield
-            con.execute("COMMIT")
-        except BaseException:
-            rollback_quietly(con)
-            raise
-    except duckdb.Error as exc:
-        raise write_error(exc, f"{what} failed and was rolled back") from exc
 
 
 def load_rejects(
@@ -195,11 +185,16 @@ def load_rejects(
     as ``load_batch``'s ``rejects_once``. Returns how many were stored."""
     sql = _rejects_sql(rejects, once)
     con.register("batch_rejects", rejects)
+
+    def load() -> int:
+        _check_not_loaded(con, (), progress)
+        stored = con.execute(sql, {"run_id": run_id}).fetchone()[0] if sql else 0
+        if progress is not None:
+            record_progress(con, progress, run_id)
+        return stored
+
     try:
-        with transaction(con, "loading rejected records"):
-            stored = con.execute(sql, {"run_id": run_id}).fetchone()[0] if sql else 0
-            if progress is not None:
-                record_progress(con, progress, run_id)
+        stored = serialized(con, "load", "loading rejected records", load, run_id=run_id)
     finally:
         con.unregister("batch_rejects")
     return stored
@@ -241,12 +236,15 @@ def _load_registered(con, run_id: str, rejects_sql: str | None) -> LoadCounts:
     return LoadCounts(new, updated, files, observations, rejects, matched.conflicts)
 
 
+# MERGE rather than INSERT … ON CONFLICT: a lake warehouse has no keys to conflict on,
+# and the same statement then serves both backends.
 RECORD_PROGRESS_SQL = """
-INSERT INTO load_progress VALUES ($key, $through, $run_id, now())
-ON CONFLICT (landing_key) DO UPDATE SET
-    through = greatest(load_progress.through, excluded.through),
-    run_id = excluded.run_id,
-    updated_at = excluded.updated_at
+MERGE INTO load_progress AS p
+USING (SELECT $key AS landing_key, $through AS through, $run_id AS run_id) AS n
+ON p.landing_key = n.landing_key
+WHEN MATCHED THEN UPDATE SET
+    through = greatest(p.through, n.through), run_id = n.run_id, updated_at = now()
+WHEN NOT MATCHED THEN INSERT VALUES (n.landing_key, n.through, n.run_id, now())
 """
 
 
@@ -254,6 +252,34 @@ def record_progress(con, progress: Progress, run_id: str) -> None:
     """Move ``load_progress`` for the item forward; the caller holds the transaction."""
     params = {"key": progress.landing_key, "through": progress.through, "run_id": run_id}
     con.execute(RECORD_PROGRESS_SQL, params)
+
+
+def _check_not_loaded(con, landed_keys: Sequence[str], progress: Progress | None) -> None:
+    """Inside the load lane's transaction: refuse a batch whose items (or block) another
+    loader committed first. On a DuckDB file the loader lists what is pending under the
+    writer lock, so this never fires; on a lake, loaders of disjoint parts never meet,
+    and two that were given the same items lose nothing and load nothing twice."""
+    if landed_keys:
+        done = con.execute(
+            "SELECT landing_key FROM landed_items WHERE landing_key IN (SELECT unnest($k))",
+            {"k": list(landed_keys)},
+        ).fetchall()
+        if done:
+            keys = tuple(sorted(row[0] for row in done))
+            raise AlreadyLoaded(
+                f"{len(keys)} of the batch's {len(landed_keys)} landed items were committed "
+                f"by another loader first (e.g. {keys[0]}); the batch was not loaded",
+                keys,
+            )
+    if progress is not None and progress.expect is not None:
+        now = committed_through(con, progress.landing_key) or 0
+        if now != progress.expect:
+            raise AlreadyLoaded(
+                f"another loader moved {progress.landing_key} to record {now} (this loader "
+                f"had it at {progress.expect}); the block through record {progress.through} "
+                "was not loaded",
+                (progress.landing_key,),
+            )
 
 
 def committed_through(con, landing_key: str) -> int | None:

@@ -24,6 +24,7 @@ import duckdb
 
 from common.errors import TorrentwatchError
 from warehouse.db import rollback_quietly, write_error
+from warehouse.lake import is_lake_connection
 
 # The error text a failed run keeps in runs.detail is cut to this.
 ERROR_DETAIL_CHARS = 2000
@@ -51,24 +52,47 @@ def start_run(con, command: str) -> str:
 
 
 def abandon_stale_runs(con) -> list[str]:
-    """Mark ``abandoned`` every ``running`` run that is not this process's; their ids.
+    """Mark ``abandoned`` every ``running`` run whose process is gone; their ids.
 
-    Call only on a connection that may write (it holds the warehouse's writer lock,
-    which is what proves those processes are gone).
+    On a DuckDB file call it only on a connection that may write: it holds the
+    warehouse's writer lock, which proves every other run's process is gone. A lake has
+    many writers at once, so there only runs of this host whose process no longer exists
+    are abandoned (a run on another host is left to a process on that host).
     """
+    me = {"pid": os.getpid(), "host": socket.gethostname()}
     note = (
-        f"its process no longer held the warehouse when run {os.getpid()}@"
-        f"{socket.gethostname()} opened it at {datetime.now(UTC).isoformat()}"
+        f"its process no longer held the warehouse when run {me['pid']}@"
+        f"{me['host']} opened it at {datetime.now(UTC).isoformat()}"
     )
     rows = con.execute(
-        "UPDATE runs SET status = 'abandoned',"
-        " detail = json_merge_patch(coalesce(detail, '{}'), json_object('abandoned', $note))"
-        " WHERE status = 'running'"
-        " AND NOT (pid IS NOT DISTINCT FROM $pid AND host IS NOT DISTINCT FROM $host)"
-        " RETURNING run_id",
-        {"note": note, "pid": os.getpid(), "host": socket.gethostname()},
+        "SELECT run_id, pid, host FROM runs WHERE status = 'running'"
+        " AND NOT (pid IS NOT DISTINCT FROM $pid AND host IS NOT DISTINCT FROM $host)",
+        me,
     ).fetchall()
-    return sorted(row[0] for row in rows)
+    if is_lake_connection(con):
+        rows = [row for row in rows if row[2] == me["host"] and not _alive(row[1])]
+    stale = sorted(row[0] for row in rows)
+    if stale:
+        con.execute(
+            "UPDATE runs SET status = 'abandoned',"
+            " detail = json_merge_patch(coalesce(detail, '{}'), json_object('abandoned', $note))"
+            " WHERE run_id IN (SELECT unnest($ids))",
+            {"note": note, "ids": stale},
+        )
+    return stale
+
+
+def _alive(pid: int | None) -> bool:
+    """Whether a process of this host with ``pid`` exists (unknown pids count as alive)."""
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def remove_stale_spill_files(con) -> list[str]:

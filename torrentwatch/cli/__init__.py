@@ -98,7 +98,7 @@ def _print_summary(summary: ingest_stage.IngestSummary) -> None:
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help=".torrent files, magnet lists, folders.")],
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     workers: Annotated[
         int,
         typer.Option(
@@ -131,7 +131,7 @@ def ingest(
 
 
 @app.command()
-def stats(db: DbOption = Path("torrentwatch.duckdb")) -> None:
+def stats(db: DbOption = "torrentwatch.duckdb") -> None:
     """Row counts, rejects by reason, claimed categories and dominant content kinds."""
     for title, table in query.stats(db).sections.items():
         console.print(rich_table(table, title=title))
@@ -142,7 +142,7 @@ def sql(
     statement: Annotated[
         str, typer.Argument(help="One read-only query (SELECT, WITH, FROM, DESCRIBE ...).")
     ],
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     fmt: FormatOption = "table",
 ) -> None:
     """Run one read-only query against the warehouse and print the result.
@@ -154,7 +154,7 @@ def sql(
 
 
 @app.command()
-def demo(db: DbOption = Path("torrentwatch.duckdb")) -> None:
+def demo(db: DbOption = "torrentwatch.duckdb") -> None:
     """Ingest and flag the bundled benign demo data, then show three example queries."""
     from torrentwatch import demo as demo_stage
 
@@ -179,7 +179,7 @@ def hashlist_import(
     source: Annotated[
         str | None, typer.Option("--source", help="Where the list came from (provenance).")
     ] = None,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     fmt: Annotated[str, typer.Option("--format", help="auto, text or csv.")] = "auto",
     if_changed: Annotated[
         bool,
@@ -219,7 +219,7 @@ def import_magnetico(
     path: Annotated[
         Path, typer.Argument(help="magnetico JSON-lines export (.zst too) or SQLite database.")
     ],
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     resume: Annotated[
         bool,
         typer.Option(
@@ -236,7 +236,7 @@ def import_magnetico(
 
 
 @hashlist_app.command("list")
-def hashlist_list(db: DbOption = Path("torrentwatch.duckdb")) -> None:
+def hashlist_list(db: DbOption = "torrentwatch.duckdb") -> None:
     """Show every hash list: latest version, provenance, entries by kind, rejects."""
     table = hashlist.hashlist_list(db)
     if table.num_rows == 0:
@@ -248,7 +248,7 @@ def hashlist_list(db: DbOption = Path("torrentwatch.duckdb")) -> None:
 @app.command()
 def flag(
     paths: PacksArgument = None,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     rule: Annotated[
         list[str] | None,
         typer.Option(
@@ -275,7 +275,7 @@ def _print_flag_summary(summary) -> None:
 @app.command()
 def explain(
     infohash: Annotated[str, typer.Argument(help="v1 or v2 infohash (hex).")],
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """Say in words what a torrent is and why each active flag on it was raised.
 
@@ -298,7 +298,7 @@ def monitor(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
     ] = None,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """Gather from the configured sources into the landing zone, then load the warehouse.
 
@@ -336,6 +336,40 @@ def monitor(
         raise SourceFailed(
             f"{len(failed)} source(s) failed: {', '.join(failed)} (what they landed is loaded)"
         )
+
+
+@app.command()
+def load(
+    config: Annotated[
+        Path, typer.Option("--config", help="The sources file (see docs/monitors.md).")
+    ] = Path("sources.yaml"),
+    part: Annotated[
+        str | None,
+        typer.Option(
+            "--part",
+            help="K/N: only loader K of N's share of the landing zone, so N loaders "
+            "work at once on a lake warehouse (docs/lake.md).",
+        ),
+    ] = None,
+    batch: Annotated[
+        int,
+        typer.Option(
+            "--batch",
+            min=1,
+            max=1_000_000,
+            help="Landed items per load transaction (all of it lands, or none).",
+        ),
+    ] = 5_000,
+    db: DbOption = "torrentwatch.duckdb",
+) -> None:
+    """Load what the landing zone holds and no load has taken (what `monitor` does after
+    gathering), without gathering."""
+    from torrentwatch import monitor as monitor_stage
+
+    summary = monitor_stage.load_landing(config, db, part=part, batch_items=batch)
+    console.print(Text(summaries.load_text(summary)))
+    for error in summary.errors:
+        console.print(Text(f"  load: {error}"))
 
 
 INTERRUPTED = 130  # the shell's code for a process ended by SIGINT

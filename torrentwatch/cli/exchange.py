@@ -27,7 +27,7 @@ def hashlist_export(
     until: Annotated[
         str | None, typer.Option("--until", help="Only torrents confirmed up to this day.")
     ] = None,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """Write the confirmed torrents as a list-exchange file, with provenance (issuer,
     batch, time window, rule and list versions); another torrentwatch imports it with

@@ -34,7 +34,7 @@ def export(
     batch: Annotated[
         str | None, typer.Option("--batch", help="Write an earlier batch again (same bytes).")
     ] = None,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """Export what TARGET has not received yet (confirmed items) as one batch.
 

@@ -43,7 +43,7 @@ def indicators(
             "--min-cell", help="Suppress counts below this (--shareable).", min=1, max=1_000_000
         ),
     ] = indicator_share.DEFAULT_MIN_CELL,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """Indicators per week or month: torrents first seen, flags, decisions and precision,
     times to flag and to decision, persistence of confirmed torrents, hash-list hits,

@@ -3,7 +3,6 @@ torrentwatch.cli package)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,7 +29,7 @@ DecisionArgument = Annotated[str, typer.Argument(help=" | ".join(DECISIONS))]
 
 @review_app.command("queue")
 def queue(
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     limit: Annotated[
         int,
         typer.Option(help="Show at most N torrents (0: all).", min=0, max=review.MAX_QUEUE_LIMIT),
@@ -57,7 +56,7 @@ def queue(
 @review_app.command("show")
 def show(
     infohash: Annotated[str, typer.Argument(help="v1 or v2 infohash (hex).")],
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """One torrent: why it was flagged, in words, its files and its decisions so far."""
     for line in review.review_show(db, infohash):
@@ -71,7 +70,7 @@ def decide(
     rationale: RationaleOption,
     analyst: AnalystOption,
     note: NoteOption = None,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """Record a decision (confirm, dismiss, escalate) on a flagged torrent.
 
@@ -96,7 +95,7 @@ def bulk(
     analyst: AnalystOption,
     note: NoteOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Record the decisions.")] = False,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """One decision for every flagged torrent a SQL query selects.
 
@@ -133,7 +132,7 @@ def policy(
             "--analyst", help="Who changes it (required to change).", envvar="TORRENTWATCH_ANALYST"
         ),
     ] = None,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """Show or set the two-person rule (kept in the warehouse, with who set it)."""
     current = review.review_policy(db, two_person=two_person, analyst=analyst)

@@ -84,7 +84,7 @@ def rules_diff(
             " flags in force, as the last flag runs left them.",
         ),
     ] = None,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     fmt: Annotated[str, typer.Option("--format", help="table, markdown or json.")] = "table",
     examples: Annotated[
         int,
@@ -128,7 +128,7 @@ def rules_diff(
 
 @rules_app.command("stats")
 def rules_stats(
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     since: Annotated[
         str | None,
         typer.Option("--since", help="Only flags first raised at or after this date (ISO)."),
@@ -149,7 +149,7 @@ def rules_shadow(
     rule: Annotated[
         list[str] | None, typer.Option("--rule", help="Only this rule id (repeatable).")
     ] = None,
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     limit: Annotated[
         int, typer.Option(help="Show at most N flags (0: all).", min=0, max=MAX_LIMIT)
     ] = 0,

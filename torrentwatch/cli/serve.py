@@ -18,7 +18,7 @@ users_app = typer.Typer(
 
 
 def serve(
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on (loopback unless told).")
     ] = "127.0.0.1",
@@ -62,7 +62,7 @@ def add(
             help="Asked for when not given (TORRENTWATCH_PASSWORD for scripts).",
         ),
     ] = "",
-    db: DbOption = Path("torrentwatch.duckdb"),
+    db: DbOption = "torrentwatch.duckdb",
 ) -> None:
     """Add a workbench account (or set an existing one's role and password).
 
@@ -77,7 +77,7 @@ def add(
 
 
 @users_app.command("list")
-def list_users(db: DbOption = Path("torrentwatch.duckdb")) -> None:
+def list_users(db: DbOption = "torrentwatch.duckdb") -> None:
     """List the workbench accounts and their roles."""
     from torrentwatch.workbench import accounts
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import pyarrow as pa
@@ -16,8 +15,15 @@ from torrentwatch.render import csv_text, jsonl_text, rich_table
 console = Console(width=None if sys.stdout.isatty() else 240)
 err_console = Console(stderr=True)
 
+# Text, not a Path: a lake target ("ducklake:postgres:…;data_path=…") must reach the
+# warehouse as written (a Path would fold its slashes).
 DbOption = Annotated[
-    Path, typer.Option("--db", help="DuckDB warehouse file.", envvar="TORRENTWATCH_DB")
+    str,
+    typer.Option(
+        "--db",
+        help="DuckDB warehouse file, or a ducklake: target (docs/lake.md).",
+        envvar="TORRENTWATCH_DB",
+    ),
 ]
 FormatOption = Annotated[str, typer.Option("--format", help="table, csv or jsonl.")]
 
