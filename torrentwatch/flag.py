@@ -23,7 +23,7 @@ import duckdb
 
 from common.summary import Summary
 from rules import populations
-from rules.compile import SCOPED, candidates_sql, matches_sql, scope_sql
+from rules.compile import FILE_FACTS, SCOPED, candidates_sql, file_facts_sql, matches_sql, scope_sql
 from rules.fuzzy import prepare
 from rules.model import Rule
 from rules.ruleset import load_packs
@@ -89,17 +89,18 @@ class FlagSummary(Summary):
 
 
 def _match(con, rules: list[Rule]) -> None:
-    """Fill ``flag_matches``: fuzzy hits and claim populations, then candidates, then
-    evidence."""
+    """Fill ``flag_matches``: fuzzy hits, claim populations and every rule's file facts
+    (one pass over ``files``), then candidates, then evidence."""
     con.execute(MATCHES_TABLE)
     prepare(con, rules)
     populations.prepare(con, rules)
+    con.execute(file_facts_sql(rules))
     con.execute(candidates_sql(rules))
     for table in SCOPED:
         con.execute(scope_sql(table))
     if rules:
         con.execute(matches_sql(rules))
-    for table in ("flag_candidates", *(f"flag_scope_{t}" for t in SCOPED)):
+    for table in (FILE_FACTS, "flag_candidates", *(f"flag_scope_{t}" for t in SCOPED)):
         con.execute(f"DROP TABLE {table}")
 
 
