@@ -18,11 +18,11 @@ back in words (``describe``).
 from __future__ import annotations
 
 import json
-import re
 
 from common.textcap import cap_text
+from rules import file_facts
 from rules.model import Condition, Rule, facts
-from rules.predicates import FILES_EXIST, Predicate, lit
+from rules.predicates import Predicate, lit
 from rules.text_predicates import FuzzyTerms
 
 # A rule without fuzzy predicates scores 1.0; one with them, its best fuzzy score / 100.
@@ -38,17 +38,6 @@ EVIDENCE_TEXT_CHARS = 500
 # once per rule as ``t``, restricted to its candidates: copying the wide table cost
 # more than those scans at 1,000,000 torrents; see BENCHMARKS.md.)
 SCOPED = ("files", "observations")
-
-# Every file predicate is a correlated ``EXISTS`` over ``files`` (``FILES_EXIST``), and
-# DuckDB answers each with a scan of ``files`` and a join against every torrent: the
-# shipped packs hold a dozen, one rule five. The flag stage answers them all from one
-# pass instead (``file_facts_sql``): per torrent, whether some file meets each distinct
-# condition, in this temp table; the candidate and evidence SQL read its columns
-# (``with_file_facts``). Same truth: EXISTS is true exactly when ``bool_or`` is.
-FILE_FACTS = "flag_file_facts"
-_FACTS_ALIAS = "file_facts"
-_LITERAL = re.compile(r"'(?:[^']|'')*'")
-_TORRENT_COLUMN = re.compile(r"(?<![\w.])t\.")
 
 
 def condition_sql(condition: Condition) -> str:
@@ -108,89 +97,27 @@ def flag_sql(rule: Rule) -> str:
     return f"SELECT t.infohash, {evidence_sql(rule)} AS evidence FROM torrents t WHERE {rule.sql}"
 
 
-def _blank_literals(sql: str) -> str:
-    """``sql`` with the text inside string literals blanked, lengths kept: parentheses
-    and words in a pattern are not SQL."""
-    return _LITERAL.sub(lambda m: "'" + " " * (len(m.group()) - 2) + "'", sql)
-
-
-def _file_exists(sql: str) -> list[tuple[int, int, str]]:
-    """Each ``FILES_EXIST <condition>)`` of ``sql`` whose condition reads the file only
-    (no torrent column): (start, end, condition)."""
-    blank = _blank_literals(sql)
-    found, pos = [], 0
-    while (start := blank.find(FILES_EXIST, pos)) >= 0:
-        at = start + len(FILES_EXIST)
-        depth = 1
-        while depth and at < len(blank):
-            depth += {"(": 1, ")": -1}.get(blank[at], 0)
-            at += 1
-        begin = start + len(FILES_EXIST)
-        if depth == 0 and not _TORRENT_COLUMN.search(blank[begin : at - 1]):
-            found.append((start, at, sql[begin : at - 1]))
-        pos = at
-    return found
-
-
-def file_facts(rules: list[Rule]) -> dict[str, str]:
-    """Every distinct file condition of the rules' SQL and evidence -> its column in
-    ``FILE_FACTS`` (``c0``, ``c1``…, in order of first use)."""
-    columns: dict[str, str] = {}
-    for rule in rules:
-        for sql in (rule.sql, evidence_sql(rule)):
-            for _, _, condition in _file_exists(sql):
-                columns.setdefault(condition, f"c{len(columns)}")
-    return columns
-
-
-def with_file_facts(sql: str, columns: dict[str, str]) -> str:
-    """``sql`` with each file ``EXISTS`` of ``columns`` read from ``FILE_FACTS`` (alias
-    ``file_facts``, joined by ``_torrents``) instead."""
-    out, last = [], 0
-    for start, end, condition in _file_exists(sql):
-        if condition in columns:
-            out.append(sql[last:start])
-            out.append(f"coalesce({_FACTS_ALIAS}.{columns[condition]}, false)")
-            last = end
-    return "".join(out) + sql[last:]
-
-
-def _torrents(*sql: str) -> str:
-    """``torrents t``, joined to ``FILE_FACTS`` when some of ``sql`` reads it."""
-    if any(f"{_FACTS_ALIAS}." in s for s in sql):
-        return (
-            f"torrents t LEFT JOIN {FILE_FACTS} {_FACTS_ALIAS}"
-            f" ON {_FACTS_ALIAS}.infohash = t.infohash"
-        )
-    return "torrents t"
+def _facts(rules: list[Rule]) -> dict[str, str]:
+    return file_facts.conditions(s for r in rules for s in (r.sql, evidence_sql(r)))
 
 
 def file_facts_sql(rules: list[Rule]) -> str:
-    """Pass 0: ``FILE_FACTS``, one row per torrent with a non-pad file meeting some
-    file condition of ``rules`` and a column per condition, in one scan of ``files``
-    (the OR keeps only those files; the conditions are cheap filters first)."""
-    columns = file_facts(rules)
-    head = f"CREATE OR REPLACE TEMP TABLE {FILE_FACTS} AS "
-    if not columns:
-        return head + "SELECT NULL::VARCHAR AS infohash WHERE false"
-    each = ", ".join(f"bool_or({c}) AS {name}" for c, name in columns.items())
-    anyone = " OR ".join(f"({c})" for c in columns)
-    return (
-        f"{head}SELECT f.infohash, {each} FROM files f"
-        f" WHERE NOT f.is_pad AND ({anyone}) GROUP BY f.infohash"
-    )
+    """Pass 0: ``rules.file_facts.FILE_FACTS``, every file condition ``rules`` ask
+    ``EXISTS`` of, answered in one scan of ``files``."""
+    return file_facts.facts_sql(_facts(rules))
 
 
 def candidates_sql(rules: list[Rule]) -> str:
     """Pass 1: the (rule_id, infohash) every rule selects into ``flag_candidates``, all
     rules in one statement over the whole warehouse; no evidence yet. File conditions
     are read from ``FILE_FACTS`` (``file_facts_sql`` runs first)."""
-    columns = file_facts(rules)
+    columns = _facts(rules)
     parts = []
     for r in rules:
-        where = with_file_facts(r.sql, columns)
+        where = file_facts.with_facts(r.sql, columns)
         parts.append(
-            f"SELECT {lit(r.id)} AS rule_id, t.infohash FROM {_torrents(where)} WHERE {where}"
+            f"SELECT {lit(r.id)} AS rule_id, t.infohash"
+            f" FROM {file_facts.torrents_sql(where)} WHERE {where}"
         )
     if not parts:
         parts = ["SELECT NULL::VARCHAR AS rule_id, NULL::VARCHAR AS infohash WHERE false"]
@@ -209,14 +136,14 @@ def matches_sql(rules: list[Rule]) -> str:
     """Pass 2: rule_id, rule_version, level, infohash, evidence and score of every
     candidate into ``flag_matches``, over the scoped tables (``flag_scope_*``)."""
     shadow = ", ".join(f"{t} AS (SELECT * FROM flag_scope_{t})" for t in SCOPED)
-    columns = file_facts(rules)
+    columns = _facts(rules)
     parts = []
     for r in rules:
-        evidence = with_file_facts(evidence_sql(r), columns)
-        score = with_file_facts(score_sql(r), columns)
+        evidence = file_facts.with_facts(evidence_sql(r), columns)
+        score = file_facts.with_facts(score_sql(r), columns)
         parts.append(
             f"SELECT {lit(r.id)}, {r.version}, {lit(r.level)}, t.infohash, {evidence},"
-            f" {score} FROM {_torrents(evidence, score)} WHERE t.infohash IN"
+            f" {score} FROM {file_facts.torrents_sql(evidence, score)} WHERE t.infohash IN"
             f" (SELECT infohash FROM flag_candidates WHERE rule_id = {lit(r.id)})"
         )
     return f"INSERT INTO flag_matches WITH {shadow} " + " UNION ALL ".join(parts)

@@ -23,7 +23,8 @@ import duckdb
 
 from common.summary import Summary
 from rules import populations
-from rules.compile import FILE_FACTS, SCOPED, candidates_sql, file_facts_sql, matches_sql, scope_sql
+from rules.compile import SCOPED, candidates_sql, file_facts_sql, matches_sql, scope_sql
+from rules.file_facts import FILE_FACTS
 from rules.fuzzy import prepare
 from rules.model import Rule
 from rules.ruleset import load_packs
