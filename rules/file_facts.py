@@ -13,10 +13,11 @@ meeting a condition holds exactly when ``bool_or`` of it over the torrent's file
 (NULL counting as false in both). A condition reading a torrent column (``t.``) is left
 as it was.
 
-Tried and not kept: filling the evidence's file lists (``FILES_JSON``) from the same
-pass. Conditions evidence lists but no rule asks about (file kinds: half the files)
-and the lists themselves cost more there than the subqueries over the candidates'
-files do in pass 2 (BENCHMARKS.md, issue 14).
+Tried and not kept (BENCHMARKS.md, issue 14): filling the evidence's file lists from
+the same pass (conditions evidence lists but no rule asks about, file kinds, match
+half the files, and ordered list aggregates are slow), or from one pass over the
+candidates' files in pass 2 (it cost what it saved: the evidence pass spends its time
+building JSON, not in those subqueries).
 """
 
 from __future__ import annotations
