@@ -30,6 +30,7 @@ Precedence, when the words point several ways:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import unicodedata
@@ -102,6 +103,9 @@ class Pattern:
     words: int
     hit: Hit
     template: str
+    # For name patterns: a class of characters one of which every match holds (a
+    # name without any skips the search; parsers.release_precheck), or None.
+    needed: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,8 +340,9 @@ def _vocabulary(
     }
     markers = frozenset(w for w, h in b.single.items() if h.kind == "marker")
     complex_first = frozenset(longest_first) | frozenset(b.phrase) | markers
-    fallback = tuple(p for p in b.name if p.hit.weak and not p.template)
-    names = [p for p in b.name if p not in fallback]
+    names = [dataclasses.replace(p, needed=needed_class([p.regex])) for p in b.name]
+    fallback = tuple(p for p in names if p.hit.weak and not p.template)
+    names = [p for p in names if p not in fallback]
     ascii_names = tuple(p for p in names if p.regex.pattern.isascii())
     return Vocabulary(
         simple={w: h for w, h in b.single.items() if w not in complex_first},
@@ -702,11 +707,15 @@ def parse_release_words(words: list[str], name: str | None = None) -> ReleaseCla
         ):
             patterns = ()
         for pattern in patterns:
+            if pattern.needed is not None and pattern.needed.search(written) is None:
+                continue
             match = pattern.regex.search(written)
             if match is not None:
                 _record(scan, pattern.hit, len(words), _format(pattern.template, match))
         if not scan.categories:
             for pattern in vocab.fallback_patterns:
+                if pattern.needed is not None and pattern.needed.search(written) is None:
+                    continue
                 if pattern.regex.search(written) is not None:
                     _record(scan, pattern.hit, len(words), None)
         if scan.natures and vocab.capitals:
