@@ -5,8 +5,10 @@ over ``torrents t`` (files through correlated ``EXISTS``); ``rule_sql`` wraps it
 the query of the torrents a rule flags. The loader compiles every rule with these, so
 a rule that cannot compile never loads.
 
-The flag stage (``torrentwatch.flag``) runs the rest, set-wise: ``candidates_sql``
-selects every rule's candidates over the whole warehouse in one statement, the tables
+The flag stage (``torrentwatch.flag``) runs the rest, set-wise: ``file_facts_sql``
+answers every file ``EXISTS`` of every rule in one pass over ``files``
+(``rules.file_facts``), ``candidates_sql`` selects every rule's candidates over the
+whole warehouse in one statement reading those facts, the tables
 evidence reads are cut down to them (``scope_sql``, ``SCOPED``), and ``matches_sql``
 computes the evidence (``evidence_sql``) and score (``score_sql``) of just those, the
 same values as the one-query twin ``flag_sql`` gives over the whole warehouse. A

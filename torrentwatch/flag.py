@@ -1,7 +1,8 @@
 """Evaluation: run every rule in force over the warehouse and keep ``flags`` current.
 
-Set-wise, never one torrent at a time in Python: fuzzy hits and claim populations
-(``rare_for_claim``) are prepared, every rule's
+Set-wise, never one torrent at a time in Python: fuzzy hits, claim populations
+(``rare_for_claim``) and every rule's file facts (one pass over ``files``,
+``rules.compile.file_facts_sql``) are prepared, every rule's
 compiled condition selects its candidates over the whole warehouse in one statement
 (``rules.compile.candidates_sql``), the evidence of just those is computed over tables
 cut down to them (``matches_sql``; the same values as ``flag_sql`` gives), and three
