@@ -30,6 +30,7 @@ Precedence, when the words point several ways:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import unicodedata
@@ -46,6 +47,7 @@ from parsers.normalize import (
     normalize_text,
     normalized_tokens,
 )
+from parsers.release_precheck import first_chars, misses_digit_words, needed_class
 from parsers.taxonomy import (
     DataFile,
     KeyPath,
@@ -101,6 +103,9 @@ class Pattern:
     words: int
     hit: Hit
     template: str
+    # For name patterns: a class of characters one of which every match holds (a
+    # name without any skips the search; parsers.release_precheck), or None.
+    needed: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,14 @@ class Vocabulary:
     name_any: re.Pattern[str] | None = None
     ascii_name_any: re.Pattern[str] | None = None
     text_any: re.Pattern[str] | None = None
+    # A character class of the characters one of which any match of a name pattern
+    # holds (None: no such set): a name holding none skips the search
+    # (parsers.release_precheck; a class search is faster than a set test).
+    name_needed: re.Pattern[str] | None = None
+    ascii_name_needed: re.Pattern[str] | None = None
+    # No word of digits alone matches a digit pattern (each needs a letter): such
+    # words skip the regex (parsers.release_precheck.misses_digit_words).
+    digit_words_miss: bool = False
     # Weak name patterns without a tag: they can only decide a name that has no
     # category word, so they are tried only then.
     fallback_patterns: tuple[Pattern, ...] = ()
@@ -327,8 +340,9 @@ def _vocabulary(
     }
     markers = frozenset(w for w, h in b.single.items() if h.kind == "marker")
     complex_first = frozenset(longest_first) | frozenset(b.phrase) | markers
-    fallback = tuple(p for p in b.name if p.hit.weak and not p.template)
-    names = [p for p in b.name if p not in fallback]
+    names = [dataclasses.replace(p, needed=needed_class([p.regex])) for p in b.name]
+    fallback = tuple(p for p in names if p.hit.weak and not p.template)
+    names = [p for p in names if p not in fallback]
     ascii_names = tuple(p for p in names if p.regex.pattern.isascii())
     return Vocabulary(
         simple={w: h for w, h in b.single.items() if w not in complex_first},
@@ -336,10 +350,11 @@ def _vocabulary(
         single=b.single,
         multi=longest_first,
         digit_regex=re.compile(combined) if combined else None,
+        digit_words_miss=misses_digit_words(p.regex for p in b.digit),
         digit_patterns=tuple(b.digit),
         phrase_patterns={k: tuple(v) for k, v in b.phrase.items()},
         text_patterns=tuple(b.text),
-        text_any=re.compile("|".join(f"(?:{p.regex.pattern})" for p in b.text)) if b.text else None,
+        text_any=_text_any(b.text),
         precedence=precedence,
         rank={category: i for i, category in enumerate(precedence)},
         media=media,
@@ -351,8 +366,25 @@ def _vocabulary(
         fallback_patterns=fallback,
         name_any=_any(names),
         ascii_name_any=_any(ascii_names),
+        name_needed=needed_class(p.regex for p in names),
+        ascii_name_needed=needed_class(p.regex for p in ascii_names),
         capitals=b.capitals,
     )
+
+
+def _text_any(patterns: list[Pattern]) -> re.Pattern[str] | None:
+    """One regex finding, in the normalised name with a space put in front, where any
+    text pattern matches from the start of a word (``_search_words`` keeps only
+    those): the leading space lets ``re`` jump from space to space instead of trying
+    every alternative at every character (four times faster), and a look-ahead of the
+    characters a match can start with (``first_chars``) skips most words at once."""
+    if not patterns:
+        return None
+    alternation = "|".join(f"(?:{p.regex.pattern})" for p in patterns)
+    first = first_chars(p.regex for p in patterns)
+    if first:  # words starting otherwise fail at once (30% less again)
+        alternation = f"(?=[{''.join(re.escape(c) for c in sorted(first))}])(?:{alternation})"
+    return re.compile(f" (?:{alternation})")
 
 
 def _any(patterns: list[Pattern] | tuple[Pattern, ...]) -> re.Pattern[str] | None:
@@ -467,6 +499,8 @@ def _digit_word(word: str, vocab: Vocabulary) -> tuple[Hit | None, str | None]:
     if known is not None:
         return known
     found: tuple[Hit | None, str | None] = (None, None)
+    if vocab.digit_words_miss and word.isdigit() and word.isascii():
+        return found  # ids and numbers are many and distinct: not worth a cache entry
     match = vocab.digit_regex.fullmatch(word) if vocab.digit_regex is not None else None
     if match:
         pattern = vocab.digit_patterns[int(match.lastgroup[1:])]
@@ -654,7 +688,7 @@ def parse_release_words(words: list[str], name: str | None = None) -> ReleaseCla
     scan = _scan(words, vocab)
     norm = " ".join(words) if vocab.text_patterns else ""
     text_patterns = vocab.text_patterns
-    if vocab.text_any is not None and vocab.text_any.search(norm) is None:
+    if vocab.text_any is not None and vocab.text_any.search(" " + norm) is None:
         text_patterns = ()
     for pattern in text_patterns:
         match = _search_words(pattern.regex, norm)
@@ -665,14 +699,23 @@ def parse_release_words(words: list[str], name: str | None = None) -> ReleaseCla
         patterns = vocab.ascii_name_patterns if ascii else vocab.name_patterns
         written = _as_written(name)
         any_of = vocab.ascii_name_any if ascii else vocab.name_any
-        if any_of is None or any_of.search(written) is None:
+        needed = vocab.ascii_name_needed if ascii else vocab.name_needed
+        if (
+            any_of is None
+            or (needed is not None and needed.search(written) is None)
+            or any_of.search(written) is None
+        ):
             patterns = ()
         for pattern in patterns:
+            if pattern.needed is not None and pattern.needed.search(written) is None:
+                continue
             match = pattern.regex.search(written)
             if match is not None:
                 _record(scan, pattern.hit, len(words), _format(pattern.template, match))
         if not scan.categories:
             for pattern in vocab.fallback_patterns:
+                if pattern.needed is not None and pattern.needed.search(written) is None:
+                    continue
                 if pattern.regex.search(written) is not None:
                     _record(scan, pattern.hit, len(words), None)
         if scan.natures and vocab.capitals:

@@ -5,8 +5,10 @@ over ``torrents t`` (files through correlated ``EXISTS``); ``rule_sql`` wraps it
 the query of the torrents a rule flags. The loader compiles every rule with these, so
 a rule that cannot compile never loads.
 
-The flag stage (``torrentwatch.flag``) runs the rest, set-wise: ``candidates_sql``
-selects every rule's candidates over the whole warehouse in one statement, the tables
+The flag stage (``torrentwatch.flag``) runs the rest, set-wise: ``file_facts_sql``
+answers every file ``EXISTS`` of every rule in one pass over ``files``
+(``rules.file_facts``), ``candidates_sql`` selects every rule's candidates over the
+whole warehouse in one statement reading those facts, the tables
 evidence reads are cut down to them (``scope_sql``, ``SCOPED``), and ``matches_sql``
 computes the evidence (``evidence_sql``) and score (``score_sql``) of just those, the
 same values as the one-query twin ``flag_sql`` gives over the whole warehouse. A
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 
 from common.textcap import cap_text
+from rules import file_facts
 from rules.model import Condition, Rule, facts
 from rules.predicates import Predicate, lit
 from rules.text_predicates import FuzzyTerms
@@ -96,12 +99,28 @@ def flag_sql(rule: Rule) -> str:
     return f"SELECT t.infohash, {evidence_sql(rule)} AS evidence FROM torrents t WHERE {rule.sql}"
 
 
+def _facts(rules: list[Rule]) -> dict[str, str]:
+    return file_facts.conditions(s for r in rules for s in (r.sql, evidence_sql(r)))
+
+
+def file_facts_sql(rules: list[Rule]) -> str:
+    """Pass 0: ``rules.file_facts.FILE_FACTS``, every file condition ``rules`` ask
+    ``EXISTS`` of, answered in one scan of ``files``."""
+    return file_facts.facts_sql(_facts(rules))
+
+
 def candidates_sql(rules: list[Rule]) -> str:
     """Pass 1: the (rule_id, infohash) every rule selects into ``flag_candidates``, all
-    rules in one statement over the whole warehouse; no evidence yet."""
-    parts = [
-        f"SELECT {lit(r.id)} AS rule_id, t.infohash FROM torrents t WHERE {r.sql}" for r in rules
-    ]
+    rules in one statement over the whole warehouse; no evidence yet. File conditions
+    are read from ``FILE_FACTS`` (``file_facts_sql`` runs first)."""
+    columns = _facts(rules)
+    parts = []
+    for r in rules:
+        where = file_facts.with_facts(r.sql, columns)
+        parts.append(
+            f"SELECT {lit(r.id)} AS rule_id, t.infohash"
+            f" FROM {file_facts.torrents_sql(where)} WHERE {where}"
+        )
     if not parts:
         parts = ["SELECT NULL::VARCHAR AS rule_id, NULL::VARCHAR AS infohash WHERE false"]
     return "CREATE OR REPLACE TEMP TABLE flag_candidates AS " + " UNION ALL ".join(parts)
@@ -119,10 +138,14 @@ def matches_sql(rules: list[Rule]) -> str:
     """Pass 2: rule_id, rule_version, level, infohash, evidence and score of every
     candidate into ``flag_matches``, over the scoped tables (``flag_scope_*``)."""
     shadow = ", ".join(f"{t} AS (SELECT * FROM flag_scope_{t})" for t in SCOPED)
-    parts = [
-        f"SELECT {lit(r.id)}, {r.version}, {lit(r.level)}, t.infohash, {evidence_sql(r)},"
-        f" {score_sql(r)} FROM torrents t WHERE t.infohash IN"
-        f" (SELECT infohash FROM flag_candidates WHERE rule_id = {lit(r.id)})"
-        for r in rules
-    ]
+    columns = _facts(rules)
+    parts = []
+    for r in rules:
+        evidence = file_facts.with_facts(evidence_sql(r), columns)
+        score = file_facts.with_facts(score_sql(r), columns)
+        parts.append(
+            f"SELECT {lit(r.id)}, {r.version}, {lit(r.level)}, t.infohash, {evidence},"
+            f" {score} FROM {file_facts.torrents_sql(evidence, score)} WHERE t.infohash IN"
+            f" (SELECT infohash FROM flag_candidates WHERE rule_id = {lit(r.id)})"
+        )
     return f"INSERT INTO flag_matches WITH {shadow} " + " UNION ALL ".join(parts)

@@ -118,11 +118,14 @@ def files_words(values: Mapping[str, Any], context: EvidenceContext) -> list[str
     return lines
 
 
+# How every file predicate asks "some non-pad file of ``t`` meets a condition": the
+# flag stage finds this text in compiled rules and answers all of them from one pass
+# over ``files`` (``rules.compile.file_facts_sql``), so it must stay the one spelling.
+FILES_EXIST = "EXISTS (SELECT 1 FROM files f WHERE f.infohash = t.infohash AND NOT f.is_pad AND "
+
+
 def _files_exist(condition: str) -> str:
-    return (
-        "EXISTS (SELECT 1 FROM files f WHERE f.infohash = t.infohash AND NOT f.is_pad"
-        f" AND {condition})"
-    )
+    return f"{FILES_EXIST}{condition})"
 
 
 def tokens_sql(column: str, words: tuple[str, ...], *, text: str | None = None) -> str:
@@ -825,7 +828,11 @@ class WholeToken(Predicate):
         return {**_STR_LIST, "items": {"type": "string", "pattern": v.WORD_PATTERN}}
 
     def sql(self):
-        return tokens_sql("t.name_tokens", self.words)
+        # ``name_tokens`` is ``name_norm`` split at its single spaces (both written by
+        # parsers.columnar from one string), so the joined tokens ARE ``name_norm``:
+        # read it, not the list, which costs a list fetch and a join on every row
+        # (60% of a torrent-only rule's scan, BENCHMARKS.md issue 14).
+        return tokens_sql("t.name_tokens", self.words, text="t.name_norm")
 
     def evidence_sql(self):
         matched = tokens_sql("[tok]", self.words)

@@ -53,12 +53,12 @@ EXACT = [
     ),
     (
         "whole_token: [kart, racer]",
-        "regexp_matches(array_to_string(t.name_tokens, ' '), '(^| )(kart|racer)( |$)')",
+        "regexp_matches(t.name_norm, '(^| )(kart|racer)( |$)')",
     ),
     (
         "not: {any: [{file_count: {at_least: 2}}, {whole_token: [kart]}]}",
         "NOT coalesce((t.file_count >= 2 OR"
-        " regexp_matches(array_to_string(t.name_tokens, ' '), '(^| )(kart)( |$)')), false)",
+        " regexp_matches(t.name_norm, '(^| )(kart)( |$)')), false)",
     ),
 ]
 

@@ -1,7 +1,8 @@
 """Evaluation: run every rule in force over the warehouse and keep ``flags`` current.
 
-Set-wise, never one torrent at a time in Python: fuzzy hits and claim populations
-(``rare_for_claim``) are prepared, every rule's
+Set-wise, never one torrent at a time in Python: fuzzy hits, claim populations
+(``rare_for_claim``) and every rule's file facts (one pass over ``files``,
+``rules.compile.file_facts_sql``) are prepared, every rule's
 compiled condition selects its candidates over the whole warehouse in one statement
 (``rules.compile.candidates_sql``), the evidence of just those is computed over tables
 cut down to them (``matches_sql``; the same values as ``flag_sql`` gives), and three
@@ -23,7 +24,8 @@ import duckdb
 
 from common.summary import Summary
 from rules import populations
-from rules.compile import SCOPED, candidates_sql, matches_sql, scope_sql
+from rules.compile import SCOPED, candidates_sql, file_facts_sql, matches_sql, scope_sql
+from rules.file_facts import FILE_FACTS
 from rules.fuzzy import prepare
 from rules.model import Rule
 from rules.ruleset import fingerprint, load_packs, run_rules_table, select_rules
@@ -99,17 +101,18 @@ class FlagSummary(Summary):
 
 
 def _match(con, rules: list[Rule]) -> None:
-    """Fill ``flag_matches``: fuzzy hits and claim populations, then candidates, then
-    evidence."""
+    """Fill ``flag_matches``: fuzzy hits, claim populations and every rule's file facts
+    (one pass over ``files``), then candidates, then evidence."""
     con.execute(MATCHES_TABLE)
     prepare(con, rules)
     populations.prepare(con, rules)
+    con.execute(file_facts_sql(rules))
     con.execute(candidates_sql(rules))
     for table in SCOPED:
         con.execute(scope_sql(table))
     if rules:
         con.execute(matches_sql(rules))
-    for table in ("flag_candidates", *(f"flag_scope_{t}" for t in SCOPED)):
+    for table in (FILE_FACTS, "flag_candidates", *(f"flag_scope_{t}" for t in SCOPED)):
         con.execute(f"DROP TABLE {table}")
 
 
