@@ -122,9 +122,14 @@ def shadowed(con) -> Iterator[None]:
     made = []
     try:
         for table in SHADOWED:
+            # Two steps: the rows' ids from the infohash column alone, then those rows
+            # whole (a row-id filter reads only their row groups); one step would read
+            # every column of every row (1M torrents, 10k changed: 0.1 s against 1.3 s).
+            source = f'"{database}".main.{table}'
             con.execute(
-                f'CREATE TEMP TABLE {table} AS SELECT * FROM "{database}".main.{table}'
-                f" WHERE infohash IN (SELECT infohash FROM {CHANGED_TABLE})"
+                f"CREATE TEMP TABLE {table} AS SELECT * FROM {source} WHERE rowid IN"
+                f" (SELECT rowid FROM {source}"
+                f"  WHERE infohash IN (SELECT infohash FROM {CHANGED_TABLE}))"
             )
             made.append(table)
         yield
