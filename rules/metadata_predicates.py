@@ -262,6 +262,7 @@ class Age(Predicate):
     ``at_least``/``at_most`` days. A torrent without a creation date never matches."""
 
     keyword = "age"
+    reads = "time"
     of: str
     at_least: int | None
     at_most: int | None

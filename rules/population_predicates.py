@@ -89,6 +89,7 @@ class RareForClaim(Predicate):
     of them. ``claims`` / ``kinds`` restrict which claims and kinds are judged."""
 
     keyword = "rare_for_claim"
+    reads = "population"
     content_at_least: float
     at_most: float
     min_support: int

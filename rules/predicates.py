@@ -200,6 +200,12 @@ class Predicate:
     a predicate without words cannot be registered: tests/test_rules_describe.py checks)."""
 
     keyword: ClassVar[str]
+    # What its verdict and evidence for a torrent depend on besides the rule: "torrent"
+    # (that torrent's own rows: torrents, files, sightings), "lists" (also the hash
+    # lists), "time" (also the clock) or "population" (also every other torrent). An
+    # incremental flag run re-evaluates a "torrent" predicate only for torrents that
+    # changed, and a "time" or "population" one everywhere (torrentwatch.flag).
+    reads: ClassVar[str] = "torrent"
 
     @classmethod
     def from_dict(cls, ctx: v.Ctx, value: Any, path: KeyPath) -> Predicate | None:
@@ -755,6 +761,7 @@ class KnownList(Predicate):
     latest version of every loaded list (so no list can be named ``any``)."""
 
     keyword = "known_list"
+    reads = "lists"
     list: str
     match: str = "any"
 

@@ -114,9 +114,22 @@ def _pipeline(db: str, out: Path) -> list[dict[str, str]]:
     return _export_rows(result.file)
 
 
+def _magnetico(db: str, export_path: Path) -> tuple:
+    """A magnetico export imported twice, the second time resumed (nothing new)."""
+    from torrentwatch.import_magnetico import import_magnetico
+
+    first = import_magnetico(export_path, db, workers=1)
+    again = import_magnetico(export_path, db, workers=1, resume=True)
+    return first.as_dict() | {"run_id": None}, again.as_dict() | {"run_id": None}
+
+
 def _lake_same_as_file(lake: str, tmp_path: Path) -> None:
+    from testkit.magnetico_exports import write_synthetic_export
+
     file_db = str(tmp_path / "file.duckdb")
     assert _pipeline(lake, tmp_path / "lake-out") == _pipeline(file_db, tmp_path / "file-out")
+    export_path = write_synthetic_export(tmp_path / "export.jsonl", 300, varied=True)
+    assert _magnetico(lake, export_path) == _magnetico(file_db, export_path)
     lake_rows, file_rows = _rows(lake), _rows(file_db)
     for name in SAME_ROWS:
         assert lake_rows[name] == file_rows[name], name

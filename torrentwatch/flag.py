@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from common.summary import Summary
 from rules import populations
 from rules.compile import SCOPED, candidates_sql, file_facts_sql, matches_sql, scope_sql
@@ -29,7 +27,10 @@ from rules.file_facts import FILE_FACTS
 from rules.fuzzy import prepare
 from rules.model import Rule
 from rules.ruleset import fingerprint, load_packs, run_rules_table, select_rules
-from warehouse.db import connect, write_error
+from torrentwatch.flag_changes import CHANGED_TABLE, Plan, shadowed
+from torrentwatch.flag_changes import plan as plan_run
+from warehouse.db import connect
+from warehouse.lanes import serialized
 from warehouse.runs import recorded_run
 
 MATCHES_TABLE = """\
@@ -52,8 +53,18 @@ SELECT m.infohash, m.rule_id, m.rule_version, m.level, m.score, m.evidence,
     $now, $now, $now, true, $run_id, $run_id
 FROM flag_matches m ANTI JOIN flags USING (infohash, rule_id)"""
 
+
+# Which flags this run evaluated: every flag, or in an incremental run those of the
+# rules evaluated everywhere and those of the changed torrents (flag_changes).
+def _evaluated(alias: str = "") -> str:
+    return (
+        f"(NOT $incremental OR list_contains($everywhere, {alias}rule_id)"
+        f" OR {alias}infohash IN (SELECT infohash FROM {CHANGED_TABLE}))"
+    )
+
+
 # No longer matching: kept, switched off; evaluated now when its rule is still in force.
-DEACTIVATE_SQL = """\
+DEACTIVATE_SQL = f"""\
 UPDATE flags SET
     active = false,
     last_evaluated_at = CASE WHEN list_contains($rule_ids, rule_id) THEN $now
@@ -62,12 +73,24 @@ UPDATE flags SET
 WHERE NOT EXISTS (SELECT 1 FROM flag_matches m
                   WHERE m.infohash = flags.infohash AND m.rule_id = flags.rule_id)
   AND (active OR list_contains($rule_ids, rule_id))
-  AND (NOT $limited OR list_contains($rule_ids, rule_id))"""
+  AND (NOT $limited OR list_contains($rule_ids, rule_id))
+  AND {_evaluated()}"""
 
 # Active flags whose rule matched nothing for their torrent this run (an anti-join).
-COUNT_DEACTIVATED_SQL = """\
+COUNT_DEACTIVATED_SQL = f"""\
 SELECT count(*) FROM flags f ANTI JOIN flag_matches m USING (infohash, rule_id)
-WHERE f.active AND (NOT $limited OR list_contains($rule_ids, f.rule_id))"""
+WHERE f.active AND (NOT $limited OR list_contains($rule_ids, f.rule_id))
+  AND {_evaluated("f.")}"""
+
+# An incremental run, for the flags of torrents that did not change (so would give what
+# they gave): what a full run's merge writes on them, the times and the run.
+UNCHANGED_SQL = f"""\
+UPDATE flags SET
+    last_evaluated_at = $now,
+    last_matched_at = CASE WHEN active THEN $now ELSE last_matched_at END,
+    last_run_id = $run_id
+WHERE list_contains($rule_ids, rule_id) AND NOT list_contains($everywhere, rule_id)
+  AND infohash NOT IN (SELECT infohash FROM {CHANGED_TABLE})"""
 
 # Each flag's status is its rule's (migration 015), and the run records its rules.
 STATUS_SQL = """\
@@ -98,6 +121,11 @@ class FlagSummary(Summary):
     changed: int  # existing flags with a new version or evidence, or active again
     deactivated: int  # flags whose rule no longer matches or is switched off
     active: int  # active flags after the run
+    # "full", or "incremental": the changed torrents only (flag_changes), ``evaluated``
+    # of them; ``reason`` says why a run was full.
+    mode: str = "full"
+    evaluated: int | None = None
+    reason: str = ""
 
 
 def _match(con, rules: list[Rule]) -> None:
@@ -131,22 +159,53 @@ def _record_rules(con, rules: list[Rule], run_id: str, now: datetime, full_run: 
     con.unregister("run_rules")
 
 
-def _merge(con, rules: list[Rule], run_id: str, limited: bool = False) -> FlagSummary:
-    """Match every rule and merge into ``flags``; the caller holds the transaction.
-    ``limited`` (`flag --rule`): only the flags of ``rules`` are switched off."""
-    _match(con, rules)
+def _match_planned(con, rules: list[Rule], plan: Plan) -> None:
+    """``flag_matches`` as the plan says: every rule on every torrent, or the rules
+    evaluated everywhere so, and the others on the changed torrents' rows alone."""
+    if plan.full:
+        _match(con, rules)
+        return
+    local = [r for r in rules if r.id not in plan.everywhere]
+    with shadowed(con):
+        _match(con, local)
+    con.execute("CREATE OR REPLACE TEMP TABLE flag_matches_changed AS FROM flag_matches")
+    _match(con, [r for r in rules if r.id in plan.everywhere])
+    con.execute("INSERT INTO flag_matches FROM flag_matches_changed")
+    con.execute("DROP TABLE flag_matches_changed")
+
+
+def _merge(
+    con, rules: list[Rule], run_id: str, limited: bool = False, full: bool = False
+) -> FlagSummary:
+    """Match every rule (or, incrementally, what changed: ``flag_changes``) and merge
+    into ``flags``; the caller holds the transaction. ``limited`` (`flag --rule`): only
+    the flags of ``rules`` are switched off. ``full``: every torrent, whatever changed."""
+    plan = plan_run(con, rules, full=full, limited=limited)
+    _match_planned(con, rules, plan)
     (matched,) = con.execute("SELECT count(*) FROM flag_matches").fetchone()
     new, changed = con.execute(COUNT_CHANGED_SQL).fetchone()
     params = {"now": datetime.now(UTC), "run_id": run_id}
-    scope = {"rule_ids": [r.id for r in rules], "limited": limited}
+    scope = {
+        "rule_ids": [r.id for r in rules],
+        "limited": limited,
+        "incremental": not plan.full,
+        "everywhere": list(plan.everywhere),
+    }
     (deactivated,) = con.execute(COUNT_DEACTIVATED_SQL, scope).fetchone()
+    if not plan.full:
+        unchanged = {"rule_ids": scope["rule_ids"], "everywhere": scope["everywhere"]}
+        con.execute(UNCHANGED_SQL, {**params, **unchanged})
     con.execute(UPDATE_MATCHED_SQL, params)
     con.execute(INSERT_NEW_SQL, params)
     con.execute(DEACTIVATE_SQL, {**params, **scope})
     _record_rules(con, rules, run_id, params["now"], not limited)
     (active,) = con.execute("SELECT count(*) FROM flags WHERE active").fetchone()
     con.execute("DROP TABLE flag_matches")
-    return FlagSummary(run_id, len(rules), matched, new, changed, deactivated, active)
+    con.execute(f"DROP TABLE {CHANGED_TABLE}")
+    mode, evaluated = ("full", None) if plan.full else ("incremental", plan.changed)
+    return FlagSummary(
+        run_id, len(rules), matched, new, changed, deactivated, active, mode, evaluated, plan.reason
+    )
 
 
 def flag(
@@ -154,21 +213,28 @@ def flag(
     paths: Iterable[str | os.PathLike[str]] = (),
     *,
     rule_ids: Iterable[str] = (),
+    full: bool = False,
 ) -> FlagSummary:
     """`torrentwatch flag`: load the packs (shipped, then ``paths``), evaluate every
     rule in force (or only those of ``rule_ids``: `flag --rule`, which leaves every
-    other rule's flags as they are) and update ``flags``, all in one transaction."""
+    other rule's flags as they are) and update ``flags``, all in one transaction.
+
+    When the rules are those of the last run that evaluated all of them, only the
+    torrents changed since are evaluated (``flag_changes``), with the flags a full run
+    would give; ``full`` evaluates every torrent anyway. On a lake, two flag runs at
+    once are ordered by the flag lane (the later one runs again, on the newer data)."""
     rule_ids = list(rule_ids)
     rules = select_rules(load_packs(paths), rule_ids)
     con = connect(db)
     try:
         with recorded_run(con, "flag") as run:
-            try:
-                con.execute("BEGIN TRANSACTION")
-                summary = _merge(con, rules, run.run_id, limited=bool(rule_ids))
-                con.execute("COMMIT")
-            except duckdb.Error as exc:
-                raise write_error(exc, f"flag run {run.run_id} failed, nothing changed") from exc
+            summary = serialized(
+                con,
+                "flag",
+                f"flag run {run.run_id}",
+                lambda: _merge(con, rules, run.run_id, limited=bool(rule_ids), full=full),
+                run_id=run.run_id,
+            )
             run.detail = summary.as_dict()
         return summary
     finally:

@@ -69,10 +69,17 @@ def load_text(summary: LoadSummary) -> str:
 
 def flag_text(summary: FlagSummary) -> str:
     """A flag run: rules evaluated, matches, and what changed among the flags."""
+    how = (
+        f"incremental: {summary.evaluated} changed torrent(s)"
+        if summary.mode == "incremental"
+        else f"every torrent ({summary.reason})"
+        if summary.reason
+        else "every torrent"
+    )
     return (
         f"run {summary.run_id}: {summary.rules} rules, {summary.matched} matches; "
         f"{summary.new} new, {summary.changed} changed, {summary.deactivated} no longer "
-        f"matching; {summary.active} active flags"
+        f"matching; {summary.active} active flags; evaluated {how}"
     )
 
 

@@ -52,7 +52,9 @@ def serialized(con, lane: str, what: str, body: Callable[[], T], *, run_id: str 
                 raise
         except duckdb.TransactionException as exc:
             if not is_conflict(exc):
-                raise write_error(exc, f"{what} failed and was rolled back") from exc
+                raise write_error(
+                    exc, f"{what} failed and was rolled back, nothing changed"
+                ) from exc
             if attempt == ATTEMPTS:
                 raise WarehouseBusy(
                     f"{what}: other writers of the lake committed first {ATTEMPTS} times in "
@@ -62,7 +64,7 @@ def serialized(con, lane: str, what: str, body: Callable[[], T], *, run_id: str 
             time.sleep(random.uniform(0, min(MAX_PAUSE, 0.05 * 2**attempt)))
             continue
         except duckdb.Error as exc:
-            raise write_error(exc, f"{what} failed and was rolled back") from exc
+            raise write_error(exc, f"{what} failed and was rolled back, nothing changed") from exc
         return result
     raise AssertionError("unreachable")
 

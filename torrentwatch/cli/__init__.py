@@ -256,16 +256,25 @@ def flag(
             help="Evaluate only this rule id (repeatable); other rules' flags stay as they are.",
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Evaluate every torrent, not only those changed since the last run.",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate every rule in force (shipped packs, then PATHS) and update `flags`.
 
     One transaction: new matches are raised, still-matching flags refreshed, and flags
     whose rule no longer matches kept with active = false. Re-running changes nothing.
-    Shadow rules (status: experimental) are stored too, out of the review queue.
+    When the rules are those of the last run, only torrents changed since are evaluated
+    (the same flags as a full run; --full evaluates all). Shadow rules (status:
+    experimental) are stored too, out of the review queue.
     """
     from torrentwatch import flag as flag_stage
 
-    _print_flag_summary(flag_stage.flag(db, paths or [], rule_ids=rule or []))
+    _print_flag_summary(flag_stage.flag(db, paths or [], rule_ids=rule or [], full=full))
 
 
 def _print_flag_summary(summary) -> None:

@@ -1,0 +1,207 @@
+"""`flag` evaluates only what changed since the last run that evaluated every rule, and
+its flags are the ones a full run gives: checked both ways on the same data (a full
+run after an incremental one finds nothing to change, and a fresh warehouse flagged
+once holds the same flags), on a DuckDB file and on a lake.
+
+The changes: new torrents, a magnet-only torrent whose metadata arrives (its verdict
+changes), sightings of old torrents, a new hash-list version (a list rule), a rule that
+reads the clock (evaluated everywhere), and the cases that force a full run: new rules,
+a migration, --full, --rule.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from parsers.torrent import parse_torrent
+from torrentwatch.demo import demo_data_dir
+from torrentwatch.flag import flag
+from torrentwatch.hashlist import hashlist_import
+from torrentwatch.ingest import ingest
+from torrentwatch.synth import SynthTorrent, encode, synthetic_specs
+from warehouse.db import connect
+
+# A console "game" that is one small video: flagged once its files are known.
+LATE = SynthTorrent(
+    "Lantern.Valley.PS2.NTSC-SYNTH", (("Lantern.Valley.mkv", 40_000_000),), multi_file=True
+)
+# Another one, known from the start, then put on a list.
+LISTED = SynthTorrent(
+    "Copper.Coast.2022.1080p", (("Copper.Coast.2022.mkv", 900_000_000),), multi_file=True
+)
+# An operator pack with a rule reading the clock: evaluated on every torrent every run.
+AGE_PACK = """\
+rules:
+  - id: test.seen-recently
+    version: 1
+    title: A film made more than a month ago
+    description: Benign test rule reading the clock.
+    level: low
+    when:
+      all:
+        - claimed.category: {in: [film]}
+        - age: {of: created, at_least: 30}
+    tests:
+      pass: [{name: "Notes.on.Tea.pdf", files: [["Notes.on.Tea.pdf", 1MB]]}]
+"""
+LIST_PACK = """\
+rules:
+  - id: test.on-demo-list
+    version: 1
+    title: On the demo list
+    description: Benign test rule.
+    level: high
+    when:
+      known_list: {list: demo-list}
+    tests:
+      pass: [{name: "Notes.on.Tea.pdf", files: [["Notes.on.Tea.pdf", 1MB]]}]
+"""
+CONTENT = (
+    "SELECT infohash, rule_id, rule_version, level, score, evidence::VARCHAR, active, status"
+    " FROM flags ORDER BY ALL"
+)
+
+
+def _infohash(spec: SynthTorrent) -> str:
+    return parse_torrent(encode(spec)).infohash
+
+
+def _content(db) -> list[tuple]:
+    con = connect(db, read_only=True)
+    try:
+        return con.execute(CONTENT).fetchall()
+    finally:
+        con.close()
+
+
+def _inputs(tmp_path: Path) -> dict[str, Path]:
+    """Round one: the demo data and a magnet link of LATE; round two: LATE's torrent,
+    LISTED and 20 new torrents, the demo again (sightings), and a list naming LISTED and
+    a demo torrent."""
+    first, second = tmp_path / "round1", tmp_path / "round2"
+    first.mkdir()
+    second.mkdir()
+    (first / "late.magnet").write_text(
+        f"magnet:?xt=urn:btih:{_infohash(LATE)}&dn={LATE.name}\n", encoding="ascii"
+    )
+    (first / "listed.torrent").write_bytes(encode(LISTED))
+    (second / "late.torrent").write_bytes(encode(LATE))
+    for i, spec in enumerate(synthetic_specs(20, files_per_torrent=3, seed=900)):
+        (second / f"new{i:02d}.torrent").write_bytes(encode(spec))
+    listed = tmp_path / "demo-list.txt"
+    return {"first": first, "second": second, "list": listed}
+
+
+def _write_list(path: Path, db) -> None:
+    con = connect(db, read_only=True)
+    try:
+        demo = con.execute(
+            "SELECT infohash FROM torrents WHERE name = 'Robot.Castle.PS3-TESTREL'"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    path.write_text(f"{_infohash(LISTED)}\n{demo}\n", encoding="ascii")
+
+
+def _pipeline(db, inputs: dict[str, Path], packs: list[Path]) -> list:
+    """Both rounds with a flag run after each; the flag summaries."""
+    ingest([demo_data_dir(), inputs["first"]], db, workers=1)
+    summaries = [flag(db, packs)]
+    ingest([inputs["second"], demo_data_dir()], db, workers=1)
+    _write_list(inputs["list"], db)
+    hashlist_import(inputs["list"], db, name="demo-list")
+    summaries.append(flag(db, packs))
+    return summaries
+
+
+@pytest.fixture
+def packs(tmp_path: Path) -> list[Path]:
+    paths = []
+    for name, text in (("age.yaml", AGE_PACK), ("list.yaml", LIST_PACK)):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _same_both_ways(db, fresh, inputs, packs) -> None:
+    first, second = _pipeline(db, inputs, packs)
+    assert (first.mode, first.reason) == ("full", "no earlier run evaluated every rule")
+    assert second.mode == "incremental"
+    # changed: LATE (metadata arrived), 20 new, the re-sighted demo torrents, LISTED and
+    # the listed demo torrent; far fewer than all torrents
+    assert 20 < second.evaluated < 60
+    incremental = _content(db)
+    late = _infohash(LATE)
+    assert any(row[0] == late and row[6] for row in incremental), "LATE flagged once known"
+    assert any(row[1] == "test.on-demo-list" and row[6] for row in incremental)
+    assert any(row[1] == "test.seen-recently" and row[6] for row in incremental)
+    # the same data flagged once, from nothing
+    ingest([demo_data_dir(), inputs["first"]], fresh, workers=1)
+    ingest([inputs["second"], demo_data_dir()], fresh, workers=1)
+    hashlist_import(inputs["list"], fresh, name="demo-list")
+    assert flag(fresh, packs).mode == "full"
+    assert _content(fresh) == incremental
+    # a full run after the incremental one finds nothing to change
+    again = flag(db, packs, full=True)
+    assert (again.mode, again.new, again.changed, again.deactivated) == ("full", 0, 0, 0)
+    assert _content(db) == incremental
+
+
+def test_incremental_flags_equal_a_full_run_on_a_file(tmp_path: Path, packs) -> None:
+    inputs = _inputs(tmp_path)
+    _same_both_ways(tmp_path / "w.duckdb", tmp_path / "fresh.duckdb", inputs, packs)
+
+
+def test_incremental_flags_equal_a_full_run_on_a_lake(tmp_path: Path, packs) -> None:
+    inputs = _inputs(tmp_path)
+    lake = f"ducklake:{tmp_path / 'c.ducklake'};data_path={tmp_path / 'data'}/"
+    fresh = f"ducklake:{tmp_path / 'f.ducklake'};data_path={tmp_path / 'fdata'}/"
+    _same_both_ways(lake, fresh, inputs, packs)
+
+
+def test_nothing_changed_evaluates_nothing_and_keeps_every_flag(tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    ingest([demo_data_dir()], db, workers=1)
+    flag(db)
+    before = _content(db)
+    again = flag(db)
+    assert (again.mode, again.evaluated, again.new, again.changed, again.deactivated) == (
+        "incremental",
+        0,
+        0,
+        0,
+        0,
+    )
+    assert _content(db) == before
+    con = connect(db, read_only=True)
+    try:
+        runs = con.execute("SELECT count(DISTINCT last_run_id) FROM flags WHERE active").fetchone()[
+            0
+        ]
+    finally:
+        con.close()
+    assert runs == 1  # every flag was evaluated by the latest run, as in a full run
+
+
+def test_what_forces_a_full_run(tmp_path: Path, packs) -> None:
+    db = tmp_path / "w.duckdb"
+    ingest([demo_data_dir()], db, workers=1)
+    assert flag(db).reason == "no earlier run evaluated every rule"
+    assert flag(db).mode == "incremental"
+    assert "the rules in force changed" in flag(db, packs).reason
+    assert flag(db, packs, full=True).reason == "asked for (--full)"
+    assert flag(db, packs, rule_ids=["test.seen-recently"]).reason.startswith("limited")
+    assert flag(db, packs).mode == "incremental"  # a --rule run is no baseline, nor a spoiler
+    con = connect(db)
+    try:
+        con.execute(
+            "UPDATE schema_migrations SET applied_at = now()"
+            " WHERE version = (SELECT max(version) FROM schema_migrations)"
+        )
+    finally:
+        con.close()
+    assert "migrated" in flag(db, packs).reason
+    assert flag(db, packs).mode == "incremental"
