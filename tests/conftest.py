@@ -5,7 +5,8 @@ The other shared test helpers are modules beside this one, imported by name:
 ``cli_runner`` (the one way to run the command line), ``rule_packs`` (the one-rule pack
 template, ``compile_rule``), ``torrent_fixtures`` (torrents by hand, by libtorrent and by
 ``mktorrent`` / ``transmission-create``), ``swarm`` (peers on loopback, ``free_port``),
-``gathering``, ``warehouse_rows``, ``warehouse_copies`` and ``load_faults``.
+``gathering``, ``warehouse_rows``, ``warehouse_copies``, ``browser`` (chromium through
+Selenium) and ``load_faults``.
 """
 
 from __future__ import annotations

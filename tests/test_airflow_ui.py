@@ -20,20 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.airflow_standalone import AIRFLOW, in_isolated_namespace, pids_of, session_pids, start
+from tests.airflow_standalone import AIRFLOW, pids_of, session_pids, start
+from tests.browser import BROWSER_MARKS, chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 pytestmark = [
-    pytest.mark.slow,
+    *BROWSER_MARKS,
     pytest.mark.skipif(not AIRFLOW.exists(), reason="needs the airflow extra"),
-    pytest.mark.skipif(
-        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-        reason="needs Debian's chromium and chromium-driver (scripts/test.sh installs them)",
-    ),
-    pytest.mark.skipif(
-        not in_isolated_namespace(), reason="starts Airflow: run inside scripts/isolated.sh"
-    ),
 ]
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
@@ -45,28 +37,6 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 PAGE_WAIT = 60
 RUNS_WAIT = 300
 CHAIN = ("torrent_ingest", "torrent_flag", "hotline_export")
-
-
-def chromium(profile: Path):
-    """Headless chromium that talks to nothing but the pages it is sent to."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    service = webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    return webdriver.Chrome(options=options, service=service)
 
 
 def admin_password(home: Path) -> str:

@@ -12,52 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.airflow_standalone import in_isolated_namespace
+from tests.browser import BROWSER_MARKS, chromium
 from tests.indicator_warehouse import build
 from torrentwatch.indicator_report import report_html
 from torrentwatch.indicators import INDICATORS, indicators
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
-        reason="needs Debian's chromium and chromium-driver (scripts/test.sh installs them)",
-    ),
-    pytest.mark.skipif(
-        not in_isolated_namespace(), reason="starts a browser: run inside scripts/isolated.sh"
-    ),
-]
+pytestmark = BROWSER_MARKS
 webdriver = pytest.importorskip("selenium.webdriver")
-
-
-def chromium(profile: Path):
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1200,1600",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    return webdriver.Chrome(
-        options=options, service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER))
-    )
 
 
 def test_report_renders_offline_with_every_chart(tmp_path):
     db = build(tmp_path / "w.duckdb")
     page = tmp_path / "report.html"
     page.write_text(report_html(indicators(db, since="2026-01-05", until="2026-02-01")))
-    browser = chromium(Path(tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)))
+    browser = chromium(Path(tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)), size="1200,1600")
     try:
         browser.get(page.as_uri())
         assert browser.title == "torrentwatch indicators"
