@@ -254,3 +254,69 @@ def test_postgres_lake_workbench_decides_and_exports(
         template, f"ducklake:postgres:{conninfo};data_path={data}/", tmp_path / "home"
     )
     _decide_then_export(lake, tmp_path)
+
+
+@pytest.mark.slow  # a PostgreSQL server, in the loopback-only namespace (scripts/isolated.sh)
+def test_two_workbenches_folding_into_one_lake_at_once_take_distinct_seqs(
+    postgres, template: Path, tmp_path: Path
+) -> None:
+    """Two workbench stores (two servers, say) fold their decisions into one lake at the
+    same moment: ``seq`` is max(seq) + 1, so without the review lane both would take the
+    same numbers; with it every decision gets its own, each exactly once."""
+    import threading
+
+    from torrentwatch.workbench.store import PendingDecision, Store
+    from warehouse.pending_reviews import fold_pending
+
+    conninfo = postgres.create_database("lake_fold_race")
+    data = tmp_path / "lake-data"
+    data.mkdir()
+    data.chmod(0o777)
+    lake = f"ducklake:postgres:{conninfo};data_path={data}/"
+    con = connect(lake, create=True)
+    try:
+        copy_into_lake(str(template), con)
+        flagged = con.execute(
+            "SELECT infohash, evidence::VARCHAR FROM flagged_torrents ORDER BY infohash LIMIT 6"
+        ).fetchall()
+        before = con.execute("SELECT count(*) FROM reviews").fetchone()[0]
+    finally:
+        con.close()
+    stores = [Store(lake, path=tmp_path / f"store-{n}.sqlite") for n in range(2)]
+    for n, store in enumerate(stores):
+        store.record_decisions(
+            f"analyst{n}",
+            [PendingDecision(key, "escalate", "other", f"from {n}", ev) for key, ev in flagged],
+            action="decide",
+            detail={},
+        )
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def fold(store: Store) -> None:
+        try:
+            session = connect(lake)
+            try:
+                start.wait()
+                fold_pending(session, lake, store=store.path)
+            finally:
+                session.close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fold, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    seqs = [r[0] for r in query_rows(lake, "SELECT seq FROM reviews ORDER BY seq")]
+    assert len(seqs) == before + 2 * len(flagged)
+    assert len(set(seqs)) == len(seqs)
+    assert all(s.unfolded() == [] for s in stores)
+    # folding again adds nothing
+    again = connect(lake)
+    try:
+        assert fold_pending(again, lake, store=stores[0].path) == 0
+    finally:
+        again.close()
