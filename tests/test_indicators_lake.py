@@ -80,6 +80,18 @@ def test_the_indicators_command_runs_on_a_lake(file_db: Path, tmp_path: Path) ->
     assert _without_time(shared_lake.output) == _without_time(shared_file.output)
 
 
+def test_list_exchange_from_a_lake_equals_the_files(file_db: Path, tmp_path: Path) -> None:
+    """`hashlist export` (issue 17's list exchange) reads the same on both backends."""
+    from torrentwatch.exchange import exchange_export
+
+    lake = _copied(file_db, _file_catalog(tmp_path))
+    on_file = exchange_export(file_db, tmp_path / "file.txt", issuer="hotline-a")
+    on_lake = exchange_export(lake, tmp_path / "lake.txt", issuer="hotline-a")
+    assert on_lake.entries == on_file.entries == 1
+    assert (on_lake.batch, on_lake.provenance) == (on_file.batch, on_file.provenance)
+    assert (tmp_path / "lake.txt").read_bytes() == (tmp_path / "file.txt").read_bytes()
+
+
 def _without_time(text: str) -> list[str]:
     return [line for line in text.splitlines() if "generated" not in line]
 
