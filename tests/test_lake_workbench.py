@@ -320,3 +320,57 @@ def test_two_workbenches_folding_into_one_lake_at_once_take_distinct_seqs(
         assert fold_pending(again, lake, store=stores[0].path) == 0
     finally:
         again.close()
+
+
+def test_a_real_serve_process_on_a_lake(lake: str, tmp_path: Path) -> None:
+    """`torrentwatch serve --db LAKE --home DIR` as a process: log in, the queue from its
+    refresher's snapshot, a decision that lands in the lake."""
+    import http.cookiejar
+    import re
+    import urllib.parse
+    import urllib.request
+
+    from workbench_site import serving
+
+    key = _first_queued(lake)
+    home = tmp_path / "home"
+    with serving(lake, tmp_path / "exports", extra=("--home", str(home))) as url:
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+        def post(path: str, form: dict) -> str:
+            body = urllib.parse.urlencode(form).encode()
+            with opener.open(url + path, data=body, timeout=30) as answer:
+                return answer.read().decode()
+
+        with opener.open(url + "/login", timeout=30) as answer:
+            token = csrf_of(answer.read().decode())
+        queue = post("/login", {"csrf": token, "name": "ana", "password": PASSWORD})
+        assert key in queue and "ana (analyst)" in queue
+        with opener.open(f"{url}/torrent/{key}", timeout=30) as answer:
+            token = csrf_of(answer.read().decode())
+        page = post(
+            f"/torrent/{key}/decide",
+            {"csrf": token, "decision": "confirm", "rationale": "disguised-payload"},
+        )
+        assert "Decision recorded." in page
+        assert re.search(r"\bana\b", page)
+    rows = query_rows(lake, "SELECT analyst, decision FROM reviews WHERE infohash = $k", {"k": key})
+    assert rows == [("ana", "confirm")]
+
+
+def test_an_admin_imports_a_hash_list_into_the_lake(lake: str, tmp_path: Path) -> None:
+    app = _app(lake, tmp_path)
+    key = _first_queued(lake)
+    with TestClient(app):
+        adm = _as(app, "adm")
+        token = csrf_of(adm.get("/hashlists").text)
+        files = {"file": ("l.txt", (key + "\n").encode())}
+        done = adm.post("/hashlists/import", data={"csrf": token, "name": "hotline-a"}, files=files)
+        assert done.status_code == 200 and "hotline-a" in done.text
+    assert len(list((tmp_path / "home" / "uploads").glob("hotline-a-*.txt"))) == 1
+    hits = query_rows(
+        lake, "SELECT list_name FROM torrent_hash_list_matches WHERE infohash = $k", {"k": key}
+    )
+    assert ("hotline-a",) in hits
+    assert ("adm", "hashlist_import", "hotline-a") in _audit(tmp_path / "home")
