@@ -135,6 +135,10 @@ def _decide_then_export(lake: str, tmp_path: Path) -> None:
         assert status == [("confirmed",)]
         assert snaps.refresh()
         assert "<strong>confirmed</strong>" in ben.get(f"/torrent/{key}").text
+        # a PostgreSQL catalog's sessions are kept for the next use; a DuckDB file's are
+        # closed after each (another process may need the catalog)
+        kept = "ducklake:postgres:" in lake
+        assert snaps.checker.is_open is kept and snaps.writer.is_open is kept
 
         form = {"csrf": csrf_of(lea.get("/exports").text), "target": "hotline-a"}
         assert lea.post("/exports/run", data=form).status_code == 200

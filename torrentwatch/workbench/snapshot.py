@@ -35,6 +35,7 @@ import pyarrow as pa
 
 from common.errors import WarehouseLocked
 from torrentwatch.review import open_warehouse
+from torrentwatch.workbench.lake_session import LakeSession
 from torrentwatch.workbench.store import Store
 from warehouse.db import connect
 from warehouse.lake import LAKE_ALIAS, is_lake, parse_target
@@ -239,6 +240,9 @@ class Snapshots:
         # A lake whose catalog is a DuckDB file: one session of this process at a time.
         one_at_a_time = self.lake and parse_target(str(db)).catalog_kind == "duckdb"
         self._access = threading.RLock() if one_at_a_time else None
+        # The change check and the folds reuse a session where the catalog allows it.
+        self.checker = LakeSession(str(db), read_only=True) if self.lake else None
+        self.writer = LakeSession(str(db), read_only=False) if self.lake else None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -276,7 +280,7 @@ class Snapshots:
         if self.lake:
             self.fold()  # decisions kept while the lake did not answer go in first
         with self._lock, self.lake_access():
-            stamp = lake_stamp(str(self.db)) if self.lake else _stamp(Path(self.db))
+            stamp = self.checker.run(lake_snapshot_id) if self.lake else _stamp(Path(self.db))
             if not force and stamp == self._stamp and not self.store.has_unfolded():
                 return False
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -323,11 +327,7 @@ class Snapshots:
         with self._fold_lock, self.lake_access():
             if not self.store.has_unfolded():
                 return False
-            con = connect(str(self.db))
-            try:
-                fold_pending(con, self.db, store=self.store.path)
-            finally:
-                con.close()
+            self.writer.run(lambda con: fold_pending(con, self.db, store=self.store.path))
             return True
 
     def settle(self) -> None:
@@ -401,6 +401,9 @@ class Snapshots:
         for current in (self._previous, self.current):
             if current is not None:
                 current.con.close()
+        for session in (self.checker, self.writer):
+            if session is not None:
+                session.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
