@@ -4,7 +4,11 @@ file and once copied into a lake (catalog in a DuckDB file, data in Parquet file
 ``warehouse.lake.copy_into_lake``, built once and kept).
 
     PYTHONPATH=. .venv/bin/python bench/workbench_lake_bench.py \\
-        --db /work/benchdata/s15/wb_1m.duckdb --lake-folder /work/benchdata/s19
+        --db /work/benchdata/s15/wb_1m.duckdb --lake-folder /work/benchdata/s19 \\
+        [--catalog duckdb|postgres]
+
+With ``--catalog postgres`` the lake's catalog is a PostgreSQL 15 started for the run
+(testkit.pg_server, 127.0.0.1, a temporary folder), the copy made anew each time.
 
 Runs alternate file / lake. Each times, in one process, server side (the ASGI app through
 Starlette's TestClient; no network):
@@ -15,7 +19,8 @@ Starlette's TestClient; no network):
               the store's commit (the refresher folds it later); on the lake the store's
               commit and the fold into the lake's ``reviews`` in the review lane;
   * check   - the refresher's change check when nothing changed (file: two stat calls;
-              lake: a read-only session reading ``ducklake_current_snapshot``).
+              lake: ``ducklake_current_snapshot`` read in its session: kept open for a
+              PostgreSQL catalog, opened per check for a DuckDB-file catalog).
 The file is copied fresh for each run; the lake is not (decisions accumulate there,
 on different torrents each run). Prints medians and p95 per backend.
 """
@@ -37,16 +42,25 @@ from workbench_bench import PASSWORD, QUEUE_FILTERS, log_in, pct, prepare, timed
 
 from torrentwatch.workbench.accounts import users_add
 from torrentwatch.workbench.app import create_app
-from torrentwatch.workbench.snapshot import _stamp, lake_stamp
+from torrentwatch.workbench.snapshot import _stamp, lake_snapshot_id
 from torrentwatch.workbench.web import Settings
 from warehouse.db import connect
 from warehouse.lake import copy_into_lake
 
 
-def lake_of(db: Path, folder: Path) -> str:
-    """The lake copy of ``db`` in ``folder`` (made once)."""
-    target = f"ducklake:{folder / 'wb_1m.ducklake'};data_path={folder / 'wb_1m-data'}/"
-    done = folder / "wb_1m.lake-complete"
+def lake_of(db: Path, folder: Path, catalog: str | None = None) -> str:
+    """The lake copy of ``db`` in ``folder`` (made once), or with ``catalog`` (a
+    PostgreSQL connection string) a new copy with its catalog there."""
+    if catalog is not None:
+        data = folder / "pg-data"
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir(parents=True)
+        data.chmod(0o777)
+        target = f"ducklake:postgres:{catalog};data_path={data}/"
+        done = folder / "never"
+    else:
+        target = f"ducklake:{folder / 'wb_1m.ducklake'};data_path={folder / 'wb_1m-data'}/"
+        done = folder / "wb_1m.lake-complete"
     if not done.exists():
         folder.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
@@ -56,7 +70,8 @@ def lake_of(db: Path, folder: Path) -> str:
         finally:
             con.close()
         print(f"  lake copy: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-        done.touch()
+        if catalog is None:
+            done.touch()
     return target
 
 
@@ -96,7 +111,15 @@ def run_once(db: str | Path, lake: bool, work: Path, requests: int, seed: int) -
     if lake:
         assert snaps.store.unfolded() == [], "a lake decision was not folded at once"
     snaps.refresh()  # after the decisions: the check below then finds nothing new
-    check = (lambda: lake_stamp(str(db))) if lake else (lambda: _stamp(Path(db)))
+    if lake:  # what the refresher does: its kept session where the catalog allows one
+
+        def check():
+            return snaps.checker.run(lake_snapshot_id)
+    else:
+
+        def check():
+            return _stamp(Path(db))
+
     out["check"] = [timed(check) for _ in range(10)]
     snaps.stop()
     return out
@@ -108,9 +131,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lake-folder", type=Path, default=Path("/work/benchdata/s19"))
     ap.add_argument("--requests", type=int, default=40)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--catalog", choices=("duckdb", "postgres"), default="duckdb")
     args = ap.parse_args(argv)
     prepare(args.db, 1_000_000, 100_000)
-    lake = lake_of(args.db, args.lake_folder)
+    if args.catalog == "postgres":
+        from testkit.pg_server import running_postgres
+
+        with running_postgres() as server:
+            lake = lake_of(args.db, args.lake_folder, server.create_database("wb_bench"))
+            return measure(args, lake)
+    return measure(args, lake_of(args.db, args.lake_folder))
+
+
+def measure(args: argparse.Namespace, lake: str) -> int:
     runs: dict[str, list[dict]] = {"file": [], "lake": []}
     with tempfile.TemporaryDirectory(dir=args.lake_folder) as scratch:
         work = Path(scratch)
