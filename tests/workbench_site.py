@@ -101,12 +101,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(db: Path, exports: Path, *, wait: float = 30) -> Iterator[str]:
-    """A real `torrentwatch serve` process on a free loopback port; its base URL."""
+def serving(
+    db: Path | str, exports: Path, *, wait: float = 30, extra: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """A real `torrentwatch serve` process on a free loopback port; its base URL.
+    ``extra``: more options (``--home DIR`` for a lake)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "torrentwatch", "serve", "--db", str(db), "--port", str(port),
-         "--exports", str(exports)],
+         "--exports", str(exports), *extra],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip

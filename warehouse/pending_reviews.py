@@ -8,6 +8,12 @@ evidence the analyst saw. Whoever next opens the warehouse for review or export 
 unfolded rows into ``reviews`` (:func:`fold_pending`), exactly once: ``review_id`` is the
 primary key of both tables, rows already in ``reviews`` are skipped, and a row is marked
 folded only after the warehouse committed it (a crash in between folds nothing twice).
+
+A lake warehouse has no file to sit beside: its workbench keeps the store in its home
+folder (``torrentwatch.workbench.home``) and folds each decision at once, so review and
+export runs elsewhere never need that folder. The fold runs in the review write lane
+(``warehouse.lanes``): ``seq`` is max(seq) + 1, which two writers of a lake would
+otherwise both take.
 """
 
 from __future__ import annotations
@@ -16,11 +22,11 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from common.errors import PendingStoreError
-from warehouse.db import rollback_quietly
+from warehouse.lake import is_lake
+from warehouse.lanes import serialized
 
 SIDECAR_SUFFIX = ".workbench.sqlite"
 
@@ -53,8 +59,9 @@ CROSS JOIN (SELECT coalesce(max(seq), 0) AS last FROM reviews) base"""
 
 
 def sidecar_path(db: str | Path) -> Path | None:
-    """Where the workbench keeps its store for the warehouse ``db`` (None in memory)."""
-    if str(db) == ":memory:":
+    """Where the workbench keeps its store for the warehouse file ``db`` (None in memory,
+    and for a lake, whose workbench keeps its store in its home folder)."""
+    if str(db) == ":memory:" or is_lake(str(db)):
         return None
     return Path(str(db) + SIDECAR_SUFFIX)
 
@@ -99,11 +106,12 @@ def _mark_folded(path: Path, review_ids: list[str]) -> None:
         con.close()
 
 
-def fold_pending(con, db: str | Path) -> int:
+def fold_pending(con, db: str | Path, *, store: Path | None = None) -> int:
     """Append the workbench's pending decisions for ``db`` to ``reviews`` (on the open,
     writable connection ``con``) in the order they were made; returns how many were new.
-    Nothing to do (0) when the workbench never ran beside this warehouse."""
-    path = sidecar_path(db)
+    ``store``: the workbench's store (default: beside the file ``db``). Nothing to do (0)
+    when the workbench never ran beside this warehouse."""
+    path = store if store is not None else sidecar_path(db)
     if path is None or not path.exists():
         return 0
     rows = _unfolded(path)
@@ -113,12 +121,12 @@ def fold_pending(con, db: str | Path) -> int:
              "decided_at", "flag_evidence"]  # fmt: skip
     con.register("pending", pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows]))
     try:
-        con.execute("BEGIN TRANSACTION")
-        inserted = con.execute(FOLD_SQL).fetchone()[0]
-        con.execute("COMMIT")
-    except duckdb.Error:
-        rollback_quietly(con)
-        raise
+        inserted = serialized(
+            con,
+            "review",
+            "folding the workbench's decisions",
+            lambda: con.execute(FOLD_SQL).fetchone()[0],
+        )
     finally:
         con.unregister("pending")
     _mark_folded(path, [r[1] for r in rows])

@@ -11,6 +11,16 @@ from rich.text import Text
 
 from torrentwatch.cli.shared import DbOption, console
 
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar="TORRENTWATCH_WORKBENCH_HOME",
+        help="The workbench's folder for accounts, audit and snapshots: required for a "
+        "lake warehouse (the same for serve and users); a file's stay beside it.",
+    ),
+]
+
 users_app = typer.Typer(
     help="Workbench accounts: add one (or change its role and password), list them.",
     no_args_is_help=True,
@@ -35,14 +45,22 @@ def serve(
             "user. Off by default; see docs/workbench.md before using it.",
         ),
     ] = None,
+    home: HomeOption = None,
 ) -> None:
     """Start the analyst workbench (web) for the warehouse: queue, torrent, decide,
     exports, hash lists, rules. Add accounts first with `torrentwatch users add`."""
     from torrentwatch.workbench import server
+    from warehouse.lake import is_lake, parse_target
 
-    console.print(Text(f"workbench for {db}: http://{host}:{port}/ (Ctrl-C stops it)"))
+    shown = parse_target(db).shown if is_lake(db) else db  # no password printed
+    console.print(Text(f"workbench for {shown}: http://{host}:{port}/ (Ctrl-C stops it)"))
     server.serve(
-        db, host=host, port=port, exports_dir=exports, trusted_user_header=trusted_user_header
+        db,
+        host=host,
+        port=port,
+        exports_dir=exports,
+        trusted_user_header=trusted_user_header,
+        home=home,
     )
 
 
@@ -63,6 +81,7 @@ def add(
         ),
     ] = "",
     db: DbOption = "torrentwatch.duckdb",
+    home: HomeOption = None,
 ) -> None:
     """Add a workbench account (or set an existing one's role and password).
 
@@ -71,15 +90,15 @@ def add(
     """
     from torrentwatch.workbench import accounts
 
-    done = accounts.users_add(db, name, role=role, password=password)
+    done = accounts.users_add(db, name, role=role, password=password, home=home)
     verb = "added" if done.new else "updated (its sessions ended)"
     console.print(Text(f"user {done.name} ({done.role}) {verb}"))
 
 
 @users_app.command("list")
-def list_users(db: DbOption = "torrentwatch.duckdb") -> None:
+def list_users(db: DbOption = "torrentwatch.duckdb", home: HomeOption = None) -> None:
     """List the workbench accounts and their roles."""
     from torrentwatch.workbench import accounts
 
-    for user in accounts.users_list(db):
+    for user in accounts.users_list(db, home=home):
         console.print(Text(f"{user.name:<32} {user.role}"))

@@ -18,8 +18,10 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from common.errors import AccountInvalid, ReviewInvalid
 from torrentwatch.review_codes import check_analyst
+from torrentwatch.workbench.home import workbench_home
 from torrentwatch.workbench.store import ROLES, Store, User
 from warehouse.db import connect
+from warehouse.lake import is_lake
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -49,24 +51,29 @@ def check_account(name: str, role: str, password: str) -> None:
         )
 
 
-def users_add(db: str | Path, name: str, *, role: str, password: str) -> UserAdded:
+def users_add(
+    db: str | Path, name: str, *, role: str, password: str, home: str | Path | None = None
+) -> UserAdded:
     """Add a workbench account for the warehouse ``db`` (or set an existing one's role and
-    password, ending its sessions). The warehouse must exist: accounts live beside it."""
+    password, ending its sessions). The warehouse must exist: accounts live beside it,
+    or for a lake in the workbench's ``home`` folder (torrentwatch.workbench.home)."""
     check_account(name, role, password)
-    _require_warehouse(db)
-    new = Store(db).put_user(name, role, _HASHER.hash(password))
+    new = _store(db, home).put_user(name, role, _HASHER.hash(password))
     return UserAdded(name, role, new)
 
 
-def users_list(db: str | Path) -> list[User]:
+def users_list(db: str | Path, *, home: str | Path | None = None) -> list[User]:
     """The workbench accounts of the warehouse ``db``."""
-    _require_warehouse(db)
-    return Store(db).users()
+    return _store(db, home).users()
 
 
-def _require_warehouse(db: str | Path) -> None:
-    if not Path(str(db)).exists():
+def _store(db: str | Path, home: str | Path | None) -> Store:
+    if is_lake(str(db)):
+        if home is not None:  # the home must not be made for a lake that is not there
+            connect(str(db), read_only=True).close()  # WarehouseMissing, with its advice
+    elif not Path(str(db)).exists():
         connect(db, read_only=True)  # raises WarehouseMissing, with its advice
+    return Store(db, path=workbench_home(db, home).store)
 
 
 @functools.cache

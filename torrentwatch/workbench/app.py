@@ -28,6 +28,7 @@ from torrentwatch.explain import explain
 from torrentwatch.review_codes import DECISIONS, RATIONALES
 from torrentwatch.workbench import decide, reads
 from torrentwatch.workbench.accounts import verify_password
+from torrentwatch.workbench.home import Home, workbench_home
 from torrentwatch.workbench.snapshot import LEVELS, Snapshots
 from torrentwatch.workbench.store import Store
 from torrentwatch.workbench.web import (
@@ -72,11 +73,17 @@ def create_app(settings: Settings, *, start_refresher: bool = True) -> FastAPI:
         app.state.snapshots.stop()
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    store = Store(settings.db)
+    home = workbench_home(settings.db, settings.home)
+    store = Store(settings.db, path=home.store)
     app.state.settings = settings
+    app.state.home = home
     app.state.store = store
     app.state.snapshots = Snapshots(
-        settings.db, store, interval=settings.refresh_interval, min_rebuild=settings.min_rebuild
+        settings.db,
+        store,
+        interval=settings.refresh_interval,
+        min_rebuild=settings.min_rebuild,
+        folder=home.snapshots,
     )
     app.state.templates = templates()
     app.mount(
@@ -130,6 +137,7 @@ def _routes(app: FastAPI) -> None:
     store: Store = app.state.store
     snaps: Snapshots = app.state.snapshots
     settings: Settings = app.state.settings
+    place: Home = app.state.home
 
     @app.get("/login")
     async def login_page(request: Request):
@@ -349,14 +357,18 @@ def _routes(app: FastAPI) -> None:
         target = str(form.get("target", "")).strip()
         fmt = str(form.get("format", "csv"))
         escalated = form.get("escalated") == "on"
-        result = await run_in_threadpool(
-            export_stage.export,
-            settings.db,
-            target=target,
-            fmt=fmt,
-            out_dir=settings.exports_dir,
-            escalated=escalated,
-        )
+
+        def work():
+            with snaps.lake_access():
+                return export_stage.export(
+                    settings.db,
+                    target=target,
+                    fmt=fmt,
+                    out_dir=settings.exports_dir,
+                    escalated=escalated,
+                )
+
+        result = await run_in_threadpool(work)
         store.audit(
             session.user.name,
             "export",
@@ -427,12 +439,18 @@ def _routes(app: FastAPI) -> None:
             raise Forbidden("choose a list file to import")
         hashlist_stage.check_name(name)
         data = await upload.read(hashlist_stage.MAX_LIST_BYTES + 1)
-        # Kept (the list's version records the file it came from), beside the warehouse.
-        folder = Path(str(settings.db) + ".workbench-uploads")
-        folder.mkdir(exist_ok=True)
+        # Kept (the list's version records the file it came from), beside the warehouse
+        # (a lake: in the workbench's home).
+        folder = place.uploads
+        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}-{secrets.token_hex(8)}.txt"
         path.write_bytes(data)
-        done = await run_in_threadpool(hashlist_stage.hashlist_import, path, settings.db, name=name)
+
+        def work():
+            with snaps.lake_access():
+                return hashlist_stage.hashlist_import(path, settings.db, name=name)
+
+        done = await run_in_threadpool(work)
         store.audit(
             session.user.name,
             "hashlist_import",

@@ -89,6 +89,7 @@ def decide_one(
         action="decide",
         detail={"decision": decision, "rationale": rationale, "note": note},
     )
+    snaps.settle()  # a lake: into reviews now (docs/workbench.md)
     return review_id
 
 
@@ -192,4 +193,5 @@ def apply_bulk(
             "selection_sha256": digest,
         },
     )
+    snaps.settle()
     return len(plan.take)

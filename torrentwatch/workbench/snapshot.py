@@ -11,6 +11,13 @@ holds the warehouse for minutes leaves the workbench answering from the last sna
 The snapshot holds the flagged (and ever reviewed) torrents with their files, sightings,
 flags, decisions and hash-list hits, and ``wb_queue``: the review status of every
 torrent with active flags, with the columns the queue filters on, materialised.
+
+On a lake warehouse (warehouse.lake) nothing is locked, but the snapshot stays: it is
+what keeps pages fast, and a catalog in PostgreSQL costs a round trip per lookup. It is
+built from a read-only lake session, and the lake's change is told by its current
+DuckLake snapshot id (``ducklake_current_snapshot``) instead of the file's size and
+mtime. A lake whose catalog is a DuckDB file may be attached once per process, so the
+workbench's own uses of it take turns (``Snapshots.lake_access``).
 """
 
 from __future__ import annotations
@@ -28,7 +35,11 @@ import pyarrow as pa
 
 from common.errors import WarehouseLocked
 from torrentwatch.review import open_warehouse
+from torrentwatch.workbench.lake_session import LakeSession
 from torrentwatch.workbench.store import Store
+from warehouse.db import connect
+from warehouse.lake import LAKE_ALIAS, is_lake, parse_target
+from warehouse.pending_reviews import fold_pending
 
 log = logging.getLogger(__name__)
 
@@ -154,42 +165,102 @@ def build_snapshot(db: str | Path, target: Path) -> None:
     when another process is writing it."""
     con = open_warehouse(db)
     try:
-        escaped = str(target).replace("'", "''")
-        con.execute(f"ATTACH '{escaped}' AS wb_snap")
-        try:
-            con.execute("BEGIN TRANSACTION")
-            for sql in SNAPSHOT_SQL:
-                con.execute(sql)
-            con.execute("COMMIT")
-        finally:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            con.execute("DETACH wb_snap")
+        _copy_pages(con, target)
     finally:
         con.close()
+
+
+def lake_snapshot_id(con) -> int:
+    """The lake's current DuckLake snapshot id: every commit to the lake makes a new one."""
+    return int(
+        con.execute(
+            "SELECT id FROM ducklake_current_snapshot($lake)", {"lake": LAKE_ALIAS}
+        ).fetchone()[0]
+    )
+
+
+def lake_stamp(db: str) -> int:
+    """The current snapshot id of the lake ``db`` (a short read-only session)."""
+    con = connect(db, read_only=True)
+    try:
+        return lake_snapshot_id(con)
+    finally:
+        con.close()
+
+
+def build_lake_snapshot(db: str, target: Path) -> int:
+    """Copy what the pages read from the lake ``db`` into the new file ``target``; the
+    lake snapshot id it was copied at or before (a later commit may be in it too: at
+    worst one copy more). Decisions are folded separately (``Snapshots.fold``)."""
+    con = connect(db, read_only=True)
+    try:
+        stamp = lake_snapshot_id(con)
+        _copy_pages(con, target)
+        return stamp
+    finally:
+        con.close()
+
+
+def _copy_pages(con, target: Path) -> None:
+    """Run :data:`SNAPSHOT_SQL` on ``con`` (a warehouse session) into the new file ``target``."""
+    escaped = str(target).replace("'", "''")
+    con.execute(f"ATTACH '{escaped}' AS wb_snap")
+    try:
+        con.execute("BEGIN TRANSACTION")
+        for sql in SNAPSHOT_SQL:
+            con.execute(sql)
+        con.execute("COMMIT")
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        con.execute("DETACH wb_snap")
 
 
 class Snapshots:
     """The newest snapshot of one warehouse and the thread that keeps it fresh."""
 
     def __init__(
-        self, db: str | Path, store: Store, *, interval: float = 1.0, min_rebuild: float = 2.0
+        self,
+        db: str | Path,
+        store: Store,
+        *,
+        interval: float = 1.0,
+        min_rebuild: float = 2.0,
+        folder: Path | None = None,
     ):
-        self.db = Path(db)
+        self.lake = is_lake(str(db))
+        self.db: str | Path = str(db) if self.lake else Path(db)
         self.store = store
         self.interval = interval
         self.min_rebuild = min_rebuild
         self.build_seconds = 0.0
-        self.folder = Path(str(db) + ".workbench-snapshots")
+        self.folder = folder if folder is not None else Path(str(db) + ".workbench-snapshots")
         self._lock = threading.Lock()
+        self._fold_lock = threading.Lock()
+        # A lake whose catalog is a DuckDB file: one session of this process at a time.
+        one_at_a_time = self.lake and parse_target(str(db)).catalog_kind == "duckdb"
+        self._access = threading.RLock() if one_at_a_time else None
+        # The change check and the folds reuse a session where the catalog allows it.
+        self.checker = LakeSession(str(db), read_only=True) if self.lake else None
+        self.writer = LakeSession(str(db), read_only=False) if self.lake else None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._stamp: tuple | None = None
+        self._stamp: object = None
         self.current: Current | None = None
         self._previous: Current | None = None
         self.last_error: str | None = None
         self.busy_since: float | None = None  # the warehouse was locked from then on
+
+    @contextlib.contextmanager
+    def lake_access(self):
+        """Hold while this process uses the warehouse: taking turns where the lake's
+        catalog allows one session per process, free otherwise (a file's lock is its own)."""
+        if self._access is None:
+            yield
+            return
+        with self._access:
+            yield
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor on the newest snapshot, for one request (raises when none exists)."""
@@ -206,16 +277,21 @@ class Snapshots:
     def refresh(self, *, force: bool = False) -> bool:
         """Make a new snapshot when the warehouse changed or decisions wait to be folded
         (always with ``force``); False when nothing was needed or the warehouse is busy."""
-        with self._lock:
-            stamp = _stamp(self.db)
+        if self.lake:
+            self.fold()  # decisions kept while the lake did not answer go in first
+        with self._lock, self.lake_access():
+            stamp = self.checker.run(lake_snapshot_id) if self.lake else _stamp(Path(self.db))
             if not force and stamp == self._stamp and not self.store.has_unfolded():
                 return False
-            self.folder.mkdir(exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
             target = self.folder / f"snap-{time.time_ns()}.duckdb"
             started = datetime.now(UTC).isoformat()
             began = time.monotonic()
             try:
-                build_snapshot(self.db, target)
+                if self.lake:
+                    built_at = build_lake_snapshot(str(self.db), target)
+                else:
+                    build_snapshot(self.db, target)
             except WarehouseLocked:
                 target.unlink(missing_ok=True)
                 self.busy_since = self.busy_since or time.time()
@@ -225,13 +301,16 @@ class Snapshots:
                 raise
             self.busy_since = None
             self.build_seconds = time.monotonic() - began
-            self._stamp = _stamp(self.db)  # after our own write (the fold, the close)
+            # after our own write (the fold, the close); a lake: the snapshot copied
+            self._stamp = built_at if self.lake else _stamp(Path(self.db))
             self._switch(target, started)
             return True
 
     def fold(self) -> bool:
         """Fold pending decisions into the warehouse without a new snapshot: a moment's
         hold of the warehouse, however large it is. False when busy or nothing waits."""
+        if self.lake:
+            return self._fold_lake()
         with self._lock:
             if not self.store.has_unfolded():
                 return False
@@ -242,6 +321,27 @@ class Snapshots:
                 return False
             self.busy_since = None
             return True
+
+    def _fold_lake(self) -> bool:
+        """A lake: fold the store's decisions in the review lane, beside any other writer."""
+        with self._fold_lock, self.lake_access():
+            if not self.store.has_unfolded():
+                return False
+            self.writer.run(lambda con: fold_pending(con, self.db, store=self.store.path))
+            return True
+
+    def settle(self) -> None:
+        """After a decision: on a lake, fold it into the warehouse now, so the next review
+        or export run anywhere sees it. Should the lake not answer, the decision stays in
+        the store and the refresher folds it later (the reason shows on the pages). On a
+        file nothing here: the refresher folds as soon as the file is free."""
+        if not self.lake:
+            return
+        try:
+            self.fold()
+        except Exception as exc:  # the decision is safe in the store; say why it waits
+            self.last_error = str(exc)
+            log.exception("folding a decision into the lake failed; it waits in the store")
 
     def pending(self, cur, infohashes: list[str]) -> list[dict]:
         """Decisions of ``infohashes`` that the snapshot read through ``cur`` lacks: not
@@ -301,6 +401,9 @@ class Snapshots:
         for current in (self._previous, self.current):
             if current is not None:
                 current.con.close()
+        for session in (self.checker, self.writer):
+            if session is not None:
+                session.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():

@@ -1,10 +1,11 @@
 """The workbench's own transactional store: accounts, sessions, audit, pending decisions.
 
-One SQLite file in WAL mode beside the warehouse (``warehouse.pending_reviews`` names it
-and owns the ``pending_reviews`` table, which review and export runs fold into the
-warehouse). Each call opens a short connection: SQLite serialises writers for
-milliseconds, so analysts deciding at once never wait on each other or on a load.
-The audit table refuses UPDATE and DELETE (triggers): it is append-only.
+One SQLite file in WAL mode beside the warehouse file, or in the workbench's home
+folder for a lake (``torrentwatch.workbench.home``); ``warehouse.pending_reviews`` owns
+the ``pending_reviews`` table, which review and export runs (or, on a lake, the
+workbench itself at once) fold into the warehouse. Each call opens a short connection:
+SQLite serialises writers for milliseconds, so analysts deciding at once never wait on
+each other or on a load. The audit table refuses UPDATE and DELETE (triggers): it is append-only.
 """
 
 from __future__ import annotations
@@ -97,10 +98,11 @@ def token_digest(token: str) -> str:
 
 
 class Store:
-    """The store of the warehouse ``db``; every method is one short transaction."""
+    """The store of the warehouse ``db`` (at ``path``: default beside the file ``db``);
+    every method is one short transaction."""
 
-    def __init__(self, db: str | Path):
-        path = sidecar_path(db)
+    def __init__(self, db: str | Path, *, path: Path | None = None):
+        path = path if path is not None else sidecar_path(db)
         if path is None:
             raise ValueError("the workbench needs a warehouse file, not :memory:")
         self.path = path

@@ -42,7 +42,7 @@ SECURITY_HEADERS = {
 class Settings:
     """How `torrentwatch serve` runs (docs/workbench.md)."""
 
-    db: Path
+    db: Path | str  # a warehouse file, or a lake target (warehouse.lake)
     exports_dir: Path
     # The header a trusted reverse proxy sets to the authenticated user's name; None
     # (the default): every user logs in with a password here.
@@ -51,6 +51,9 @@ class Settings:
     login_delay_max: float = 8.0
     refresh_interval: float = 1.0  # how often the warehouse is checked for changes
     min_rebuild: float = 2.0  # the least age of a snapshot before the next copy
+    # The workbench's own folder (accounts, audit, snapshots): needed for a lake; a
+    # file's workbench keeps them beside it (torrentwatch.workbench.home).
+    home: Path | None = None
 
 
 class NotLoggedIn(Exception):
