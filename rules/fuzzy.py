@@ -131,7 +131,7 @@ def _length_groups(
     similarity) a pair of lengths a, b scores at most 100 * (1 - |a - b| / (a + b)),
     so each query length is compared only with the term lengths that can get there
     (an exact bound: no pair that could pass is left out). Other scorers: all pairs."""
-    if pred.scorer != "ratio" or pred.threshold <= 0:
+    if pred.scorer != "ratio" or pred.lowest_threshold <= 0:
         yield list(range(len(queries))), list(range(len(choices)))
         return
     rows_by_len: dict[int, list[int]] = {}
@@ -144,7 +144,7 @@ def _length_groups(
         cols = [
             j
             for b, js in cols_by_len.items()
-            if a + b == 0 or 100 * (1 - abs(a - b) / (a + b)) >= pred.threshold - 1e-6
+            if a + b == 0 or 100 * (1 - abs(a - b) / (a + b)) >= pred.lowest_threshold - 1e-6
             for j in js
         ]
         if cols:
@@ -163,9 +163,9 @@ def _score(
         for start in range(0, len(rows), step):
             chunk = [queries[i] for i in rows[start : start + step]]
             matrix = process.cdist(
-                chunk, picked, scorer=scorer, score_cutoff=pred.threshold, workers=-1
+                chunk, picked, scorer=scorer, score_cutoff=pred.lowest_threshold, workers=-1
             )
-            hit_rows, hit_cols = np.nonzero(matrix >= pred.threshold)
+            hit_rows, hit_cols = np.nonzero(matrix >= pred.lowest_threshold)
             for r, c in zip(hit_rows.tolist(), hit_cols.tolist(), strict=True):
                 out.setdefault(chunk[r], []).append((picked[c], round(float(matrix[r, c]), 2)))
     return out
@@ -226,13 +226,18 @@ def hits_table(con, predicates: dict[str, FuzzyTerms]) -> pa.Table:
             found = pa.array(list(scored), pa.string())
             for form, source, grams, queries in sides:
                 written = terms[form].get(n, {})
+                allowed = pred.allowed(form)
                 mask = pc.is_in(queries, value_set=found)
                 pairs = zip(
                     grams.filter(mask).to_pylist(), queries.filter(mask).to_pylist(), strict=True
                 )
                 for gram, query in pairs:
+                    if query in allowed:  # an honest name known to sit near a term
+                        continue
                     for choice, score in scored[query]:
                         for term in written.get(choice, ()):
+                            if score < pred.threshold_of(term):
+                                continue
                             # A path gram can hit in both forms: keep the better score.
                             hit = (key, source, gram, term)
                             best[hit] = max(score, best.get(hit, score))

@@ -51,10 +51,20 @@ ARG_WORDS: dict[str, str] = {
     "terms": "A UTF-8 term file beside the pack, one term a line, # comments.",
     "scorer": "The rapidfuzz scorer.",
     "threshold": "Score on the 0-100 scale (90 is a close match; 0.9 is a unit mistake).",
+    "bidi": "true: a bidirectional control character (U+202E and kin) is there; false: none.",
+    "zero_width": "true: a zero-width character is there; false: none.",
+    "control": "true: a control character is there; false: none.",
+    "trailing_dot_space": "true: a name part ends in a dot or a space; false: none does.",
+    "term_thresholds": "Terms of the term file (as written there) that need another score"
+    " than threshold, each term: a score on the 0-100 scale.",
+    "allow": "A term file of names known to be honest that sit near a term: a token that is"
+    " one of them never counts as a hit.",
     "of": "Age counted from: created (the torrent's creation date) or first_seen.",
     "content_at_least": "Share (0-1) of the bytes the dominant kind must hold.",
     "min_support": "Other torrents with the same claim needed to judge by.",
     "claim": "The claim compared: category or platform.",
+    "by": "The claim torrents are grouped by: category or platform.",
+    "claims": "Only these claimed categories or platforms are judged (default: all).",
 }
 _SCALES = {
     "share": " A share on the 0-1 scale (0.6 is 60%).",

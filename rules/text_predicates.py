@@ -323,6 +323,38 @@ def read_terms(ctx: v.Ctx, value: Any, path: KeyPath) -> tuple[str, ...] | None:
     return terms
 
 
+def _term_thresholds(
+    ctx: v.Ctx, value: Any, terms: tuple[str, ...] | None, path: KeyPath
+) -> tuple[tuple[str, float], ...] | None:
+    """``term_thresholds``: a mapping of terms of the term file (as written there) to
+    their own threshold (0-100, checked like ``threshold``); None after a problem."""
+    if value is None:
+        return ()
+    where = (*path, "term_thresholds")
+    if not isinstance(value, dict):
+        ctx.error("rules.wrong_type", where, "term_thresholds: expected a mapping of term: score")
+        return None
+    known = set(terms or ())
+    out: list[tuple[str, float]] = []
+    ok = True
+    for term, score in value.items():
+        at = (*where, str(term))
+        if not isinstance(term, str) or (terms is not None and term not in known):
+            ctx.error(
+                "rules.bad_value",
+                at,
+                f"{v.shown(term)} is not a term of the term file (write it as it is there)",
+            )
+            ok = False
+            continue
+        checked = v.threshold(ctx, score, at)
+        if checked is None:
+            ok = False
+            continue
+        out.append((term, checked))
+    return tuple(sorted(out)) if ok else None
+
+
 @dataclass(frozen=True, slots=True)
 class FuzzyTerms(Predicate):
     """A token (or run of as many tokens as a multi-word term has) of the name
@@ -340,10 +372,17 @@ class FuzzyTerms(Predicate):
     form: str = "both"
     scorer: str = "ratio"
     threshold: float = 90
+    # A term's own threshold where it needs another than ``threshold`` (a short title
+    # wants a stricter one), as (term as written in the file, threshold).
+    term_thresholds: tuple[tuple[str, float], ...] = ()
+    # Phrases that never count as a hit however close they score: names known to be
+    # honest that sit near a term (a term file of its own, ``allow``).
+    allow: str | None = None
+    allow_list: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, ctx, value, path):
-        keys = ("terms", "on", "form", "scorer", "threshold")
+        keys = ("terms", "on", "form", "scorer", "threshold", "term_thresholds", "allow")
         value = bare_on(value)
         body = v.mapping(ctx, value, path, keys, ("terms",))
         if body is None or "terms" not in body:
@@ -354,7 +393,12 @@ class FuzzyTerms(Predicate):
         if threshold is None:
             ok = False
         found = read_terms(ctx, body["terms"], (*path, "terms"))
-        if found is None or not ok:
+        per_term = _term_thresholds(ctx, body.get("term_thresholds"), found, path)
+        allowed: tuple[str, ...] = ()
+        if "allow" in body:
+            allowed = read_terms(ctx, body["allow"], (*path, "allow"))
+            ok = ok and allowed is not None
+        if found is None or per_term is None or not ok:
             return None
         return cls(
             body["terms"],
@@ -363,7 +407,25 @@ class FuzzyTerms(Predicate):
             body.get("form", "both"),
             body.get("scorer", "ratio"),
             threshold,
+            per_term,
+            body.get("allow"),
+            allowed,
         )
+
+    def threshold_of(self, term: str) -> float:
+        """The score ``term`` (as written) needs: its own threshold, else ``threshold``."""
+        return dict(self.term_thresholds).get(term, self.threshold)
+
+    @property
+    def lowest_threshold(self) -> float:
+        """The lowest score any term needs: what scoring must keep before the per-term
+        thresholds are applied."""
+        return min([self.threshold, *(t for _, t in self.term_thresholds)])
+
+    def allowed(self, form: str) -> frozenset[str]:
+        """The allow-list folded in ``form``: a hit on one of these is no hit."""
+        fold = normalize_text if form == "norm" else skeleton_text
+        return frozenset(f for t in self.allow_list if (f := fold(t)))
 
     @classmethod
     def json_schema(cls):
@@ -373,12 +435,18 @@ class FuzzyTerms(Predicate):
             "form": {"enum": list(FUZZY_FORMS)},
             "scorer": {"enum": list(FUZZY_SCORERS)},
             "threshold": {"type": "number", "minimum": 0, "maximum": 100},
+            "term_thresholds": {
+                "type": "object",
+                "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100},
+            },
+            "allow": {"type": "string", "minLength": 1},
         }
         return _object(props, ("terms",))
 
     def args(self) -> dict:
-        """The arguments shown in evidence (the term list itself left out)."""
-        return {
+        """The arguments shown in evidence (the term lists themselves left out; the
+        per-term thresholds and allow-list only when the rule has them)."""
+        shown = {
             "terms": self.terms,
             "term_count": len(self.term_list),
             "on": self.on,
@@ -386,13 +454,19 @@ class FuzzyTerms(Predicate):
             "scorer": self.scorer,
             "threshold": self.threshold,
         }
+        if self.term_thresholds:
+            shown["term_thresholds"] = dict(self.term_thresholds)
+        if self.allow is not None:
+            shown |= {"allow": self.allow, "allow_count": len(self.allow_list)}
+        return shown
 
     @property
     def key(self) -> str:
         """Stable id of what is scored: the same terms and settings, the same key."""
-        data = json.dumps(
-            [self.term_list, self.on, self.form, self.scorer, self.threshold], sort_keys=True
-        )
+        parts: list = [self.term_list, self.on, self.form, self.scorer, self.threshold]
+        if self.term_thresholds or self.allow_list:
+            parts += [self.term_thresholds, self.allow_list]
+        data = json.dumps(parts, sort_keys=True)
         return "fz" + hashlib.sha1(data.encode()).hexdigest()[:16]
 
     def forms(self) -> tuple[str, ...]:

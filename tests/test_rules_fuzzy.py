@@ -125,6 +125,24 @@ def _problems(tmp_path: Path, when: str):
             "fuzzy_terms: {threshold: 80}\n",
             ("rules.missing_key", 8, 7, "rules[0].when.fuzzy_terms"),
         ),
+        (
+            "a per-term threshold for a word not in the term file",
+            {"t.txt": TERMS},
+            "fuzzy_terms: {terms: t.txt, term_thresholds: {kart racr: 80}}\n",
+            ("rules.bad_value", 8, 53, "rules[0].when.fuzzy_terms.term_thresholds.kart racr"),
+        ),
+        (
+            "a per-term threshold above 100",
+            {"t.txt": TERMS},
+            "fuzzy_terms: {terms: t.txt, term_thresholds: {kart racer: 101}}\n",
+            ("rules.bad_value", 8, 53, "rules[0].when.fuzzy_terms.term_thresholds.kart racer"),
+        ),
+        (
+            "an allow-list file that is missing",
+            {"t.txt": TERMS},
+            "fuzzy_terms: {terms: t.txt, allow: honest.txt}\n",
+            ("rules.terms_missing", 8, 35, "rules[0].when.fuzzy_terms.allow"),
+        ),
     ],
     ids=lambda x: x if isinstance(x, str) else None,
 )
@@ -222,6 +240,47 @@ def test_key_depends_on_terms_and_settings(tmp_path):
     b = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, threshold: 80}").when
     assert a.key == compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt}").when.key
     assert a.key != b.key
+
+
+def test_key_depends_on_per_term_thresholds_and_the_allow_list(tmp_path):
+    _terms(tmp_path, "kart racr\n", name="honest.txt")
+    plain = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt}").when
+    strict = compile_rule(
+        tmp_path, "fuzzy_terms: {terms: titles.txt, term_thresholds: {kart racer: 99}}"
+    ).when
+    allowing = compile_rule(tmp_path, "fuzzy_terms: {terms: titles.txt, allow: honest.txt}").when
+    assert len({plain.key, strict.key, allowing.key}) == 3
+    assert strict.threshold_of("kart racer") == 99 and strict.threshold_of("pixel dungeon") == 90
+    assert "term_thresholds" not in plain.args() and strict.args()["term_thresholds"] == {
+        "kart racer": 99
+    }
+
+
+def test_a_term_of_its_own_threshold_scores_against_it(tmp_path, warehouse):
+    """The default (85) takes the misspelled and leetspeak kart names; a stricter one for
+    that term alone (99) leaves the names that fold to it exactly (the leetspeak one does,
+    in the skeleton form), and the other terms keep 85; a looser one for a term lets a
+    farther name in while the others keep 99."""
+    strict = compile_rule(
+        tmp_path,
+        "fuzzy_terms: {terms: titles.txt, threshold: 85, term_thresholds: {kart racer: 99}}",
+    )
+    assert _flagged(warehouse, strict) == {"exact", "leet", "galaxy"}
+    loose = compile_rule(
+        tmp_path,
+        "fuzzy_terms: {terms: titles.txt, threshold: 99, term_thresholds: {kart racer: 85}}",
+    )
+    assert _flagged(warehouse, loose) == {"exact", "misspelled", "leet"}
+
+
+def test_a_name_on_the_allow_list_is_no_hit(tmp_path, warehouse):
+    """'Kart Racr' is allowed (say, a real honest title): it no longer counts, in either
+    form, while the other near names still do."""
+    _terms(tmp_path, "# honest titles near a term\nkart racr\n", name="honest.txt")
+    rule = compile_rule(
+        tmp_path, "fuzzy_terms: {terms: titles.txt, threshold: 85, allow: honest.txt}"
+    )
+    assert _flagged(warehouse, rule) == {"exact", "leet", "galaxy"}
 
 
 def test_misspelled_and_leetspeak_names_flag_unrelated_do_not(tmp_path, warehouse):
