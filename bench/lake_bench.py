@@ -41,12 +41,12 @@ from torrentwatch.demo import EXAMPLE_QUERIES
 from torrentwatch.synth import encode, synthetic_specs
 from warehouse.db import connect
 from warehouse.guarded import run_guarded
+from warehouse.lake import copy_into_lake
 
 AGGREGATE = (
     "SELECT claimed_category, dominant_kind, count(*) AS torrents, sum(total_size) AS bytes,"
     " avg(file_count) AS files FROM torrents GROUP BY ALL ORDER BY torrents DESC"
 )
-SKIPPED_TABLES = {"schema_migrations"}
 
 
 def _cli(*args: str) -> list[str]:
@@ -299,20 +299,12 @@ def bench_queries(args, lakes: Lakes) -> None:
 
 
 def _copy_into_lake(db: Path, lake: str) -> None:
+    """The file's tables into a new lake (``warehouse.lake.copy_into_lake``), the file
+    first brought to this code's schema."""
+    connect(db).close()
     con = connect(lake, create=True)
     try:
-        con.execute(f"ATTACH '{db}' AS source (READ_ONLY)")
-        tables = [
-            row[0]
-            for row in con.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'source'"
-                " AND schema_name = 'main'"
-            ).fetchall()
-            if row[0] not in SKIPPED_TABLES and not row[0].startswith("lane_")
-        ]
-        for table in tables:
-            con.execute(f'INSERT INTO "{table}" SELECT * FROM source.main."{table}"')
-        con.execute("DETACH source")
+        copy_into_lake(str(db), con)
     finally:
         con.close()
 
