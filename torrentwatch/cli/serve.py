@@ -49,7 +49,8 @@ def serve(
     home: HomeOption = None,
 ) -> None:
     """Start the analyst workbench (web) for the warehouse: queue, torrent, decide,
-    exports, hash lists, rules. Add accounts first with `torrentwatch users add`."""
+    exports, hash lists, rules; for admins, users and rule packs. Add accounts first
+    with `torrentwatch users add`."""
     from torrentwatch.workbench import server
     from warehouse.lake import is_lake, parse_target
 
@@ -87,7 +88,8 @@ def add(
     """Add a workbench account (or set an existing one's role and password).
 
     Analysts decide; leads also run exports and bulk decisions; admins also import
-    hash lists. Passwords are stored as argon2id hashes beside the warehouse.
+    hash lists and manage accounts and rule packs. Passwords are stored as argon2id
+    hashes beside the warehouse.
     """
     from torrentwatch.workbench import accounts
 
