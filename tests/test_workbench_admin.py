@@ -362,3 +362,13 @@ def test_an_oversized_pack_is_refused(app, db):
     refused = _upload(adm, big)
     assert refused.status_code == 400 and "larger than" in refused.text
     assert not (workbench_home(db).packs / "ops.yaml").exists()
+
+
+def test_a_lake_workbench_keeps_its_packs_in_its_home(tmp_path):
+    from torrentwatch.workbench.packs import add_pack, list_packs
+
+    lake = f"ducklake:{tmp_path / 'catalog.ducklake'};data_path={tmp_path / 'data'}/"
+    place = workbench_home(lake, tmp_path / "home")
+    assert place.packs == (tmp_path / "home" / "packs").resolve()
+    add_pack(place.packs, "ops.yaml", GOOD_PACK.encode())
+    assert [p.rule_ids for p in list_packs(place.packs).packs] == [("ops.sample-exe",)]
