@@ -22,7 +22,8 @@ HomeOption = Annotated[
 ]
 
 users_app = typer.Typer(
-    help="Workbench accounts: add one (or change its role and password), list them.",
+    help="Workbench accounts: add one (or change its role and password), list them, change "
+    "a role, disable or enable one, reset a password (the users page does the same).",
     no_args_is_help=True,
 )
 
@@ -48,7 +49,8 @@ def serve(
     home: HomeOption = None,
 ) -> None:
     """Start the analyst workbench (web) for the warehouse: queue, torrent, decide,
-    exports, hash lists, rules. Add accounts first with `torrentwatch users add`."""
+    exports, hash lists, rules; for admins, users and rule packs. Add accounts first
+    with `torrentwatch users add`."""
     from torrentwatch.workbench import server
     from warehouse.lake import is_lake, parse_target
 
@@ -86,7 +88,8 @@ def add(
     """Add a workbench account (or set an existing one's role and password).
 
     Analysts decide; leads also run exports and bulk decisions; admins also import
-    hash lists. Passwords are stored as argon2id hashes beside the warehouse.
+    hash lists and manage accounts and rule packs. Passwords are stored as argon2id
+    hashes beside the warehouse.
     """
     from torrentwatch.workbench import accounts
 
@@ -97,8 +100,74 @@ def add(
 
 @users_app.command("list")
 def list_users(db: DbOption = "torrentwatch.duckdb", home: HomeOption = None) -> None:
-    """List the workbench accounts and their roles."""
+    """List the workbench accounts and their roles (and which are disabled)."""
     from torrentwatch.workbench import accounts
 
     for user in accounts.users_list(db, home=home):
-        console.print(Text(f"{user.name:<32} {user.role}"))
+        console.print(Text(f"{user.name:<32} {user.role}{'  disabled' if user.disabled else ''}"))
+
+
+NameArgument = Annotated[str, typer.Argument(help="The user's name.")]
+
+
+@users_app.command("role")
+def role(
+    name: NameArgument,
+    new_role: Annotated[str, typer.Argument(metavar="ROLE", help="analyst, lead or admin.")],
+    db: DbOption = "torrentwatch.duckdb",
+    home: HomeOption = None,
+) -> None:
+    """Give an account another role (from its next request on). The last enabled admin
+    stays one."""
+    from torrentwatch.workbench import accounts
+
+    done = accounts.users_role(db, name, new_role, home=home)
+    console.print(Text(f"user {done.name}: {done.was} -> {new_role}"))
+
+
+@users_app.command("disable")
+def disable(
+    name: NameArgument, db: DbOption = "torrentwatch.duckdb", home: HomeOption = None
+) -> None:
+    """Disable an account: it cannot log in and its sessions end (the last enabled
+    admin cannot be disabled). Its decisions and audit rows stay."""
+    from torrentwatch.workbench import accounts
+
+    done = accounts.users_disable(db, name, home=home)
+    console.print(Text(f"user {done.name} disabled" + (" (it was)" if done.was else "")))
+
+
+@users_app.command("enable")
+def enable(
+    name: NameArgument, db: DbOption = "torrentwatch.duckdb", home: HomeOption = None
+) -> None:
+    """Enable a disabled account again."""
+    from torrentwatch.workbench import accounts
+
+    done = accounts.users_enable(db, name, home=home)
+    console.print(Text(f"user {done.name} enabled" + ("" if done.was else " (it was)")))
+
+
+@users_app.command("password")
+def password(
+    name: NameArgument,
+    new_password: Annotated[
+        str,
+        typer.Option(
+            "--password",
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            show_default=False,
+            envvar="TORRENTWATCH_PASSWORD",
+            help="Asked for when not given (TORRENTWATCH_PASSWORD for scripts).",
+        ),
+    ] = "",
+    db: DbOption = "torrentwatch.duckdb",
+    home: HomeOption = None,
+) -> None:
+    """Reset an account's password (same checks as `users add`); its sessions end."""
+    from torrentwatch.workbench import accounts
+
+    done = accounts.users_password(db, name, new_password, home=home)
+    console.print(Text(f"user {done.name}: password reset (its sessions ended)"))

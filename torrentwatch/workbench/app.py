@@ -28,6 +28,7 @@ from torrentwatch.explain import explain
 from torrentwatch.review_codes import DECISIONS, RATIONALES
 from torrentwatch.workbench import decide, reads
 from torrentwatch.workbench.accounts import verify_password
+from torrentwatch.workbench.admin import admin_routes
 from torrentwatch.workbench.home import Home, workbench_home
 from torrentwatch.workbench.snapshot import LEVELS, Snapshots
 from torrentwatch.workbench.store import Store
@@ -93,6 +94,7 @@ def create_app(settings: Settings, *, start_refresher: bool = True) -> FastAPI:
     )
     _install_handlers(app)
     _routes(app)
+    admin_routes(app)
     return app
 
 

@@ -1,6 +1,6 @@
 """Where the workbench keeps its own files: the SQLite store (accounts, sessions, audit,
 decisions on their way into the warehouse), the snapshots pages read, uploaded hash
-lists and, by default, exports.
+lists, the operator rule packs of the packs page and, by default, exports.
 
 For a DuckDB file all of it sits beside the warehouse, as it always has: review and
 export runs of any process find the workbench's pending decisions there
@@ -35,6 +35,7 @@ class Home:
     snapshots: Path
     uploads: Path
     exports: Path  # the default export folder
+    packs: Path  # operator rule packs managed from the packs page (workbench.packs)
     lake: bool
 
 
@@ -58,6 +59,7 @@ def workbench_home(db: str | Path, home: str | Path | None = None) -> Home:
             snapshots=Path(f"{path}.workbench-snapshots"),
             uploads=Path(f"{path}.workbench-uploads"),
             exports=path.parent / "exports",
+            packs=Path(f"{path}.workbench-packs"),
             lake=False,
         )
     shown = parse_target(target).shown
@@ -88,5 +90,6 @@ def workbench_home(db: str | Path, home: str | Path | None = None) -> Home:
         snapshots=folder / "snapshots",
         uploads=folder / "uploads",
         exports=folder / "exports",
+        packs=folder / "packs",
         lake=True,
     )

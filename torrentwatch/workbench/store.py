@@ -10,6 +10,7 @@ each other or on a load. The audit table refuses UPDATE and DELETE (triggers): i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -56,7 +57,12 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE INDEX IF NOT EXISTS audit_logins ON audit (user, action, at);
 """
+# Columns added after the first stores were made: (table, column, definition). A store
+# made before gets them at its next open (SQLite adds a column in place, NULL for
+# existing rows), so no one has to run anything.
+ADDED_COLUMNS = (("users", "disabled_at", "TEXT"),)  # set: the account cannot log in
 
 SESSION_HOURS = 12
 
@@ -66,10 +72,26 @@ class User:
     name: str
     role: str
     mask_names: bool
+    disabled: bool = False
 
     def may(self, role: str) -> bool:
         """Whether this user holds ``role`` or one above it (analyst < lead < admin)."""
         return ROLES.index(self.role) >= ROLES.index(role)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One account as the users page lists it; ``last_login`` from the audit trail."""
+
+    name: str
+    role: str
+    created_at: str
+    last_login: str | None
+    disabled_at: str | None
+
+
+class LastAdmin(Exception):
+    """The change would leave no enabled admin account (raised inside the transaction)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +130,11 @@ class Store:
         self.path = path
         with self._connect() as con:
             con.executescript(SCHEMA)
+            for table, column, definition in ADDED_COLUMNS:
+                have = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    with contextlib.suppress(sqlite3.OperationalError):  # a racing open
+                        con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -130,10 +157,17 @@ class Store:
 
     # --- accounts ------------------------------------------------------------------
 
-    def put_user(self, name: str, role: str, password_hash: str) -> bool:
-        """Add the account or replace its role and password; True when it is new."""
+    def put_user(
+        self, name: str, role: str, password_hash: str, *, by: str = "cli", replace: bool = True
+    ) -> bool:
+        """Add the account or (``replace``) replace its role and password; True when it
+        is new. Without ``replace`` an existing name is left alone and False returned."""
         with self._write() as con:
             new = con.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone() is None
+            if not new and not replace:
+                return False
+            if not new and role != "admin":
+                _keep_an_admin(con, name)
             con.execute(
                 "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (name) DO UPDATE SET role = excluded.role,"
@@ -142,8 +176,63 @@ class Store:
             )
             if not new:  # a new password ends the sessions of the old one
                 con.execute("DELETE FROM sessions WHERE user = ?", (name,))
-            _audit(con, "cli", "user_add" if new else "user_update", name, {"role": role})
+            _audit(con, by, "user_add" if new else "user_update", name, {"role": role})
         return new
+
+    def set_role(self, name: str, role: str, *, by: str) -> str | None:
+        """Give ``name`` the ``role``; its former role (None: no such account). Sessions
+        read the role at each request (``session``), so it holds from the next one on."""
+        with self._write() as con:
+            row = con.execute("SELECT role FROM users WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None
+            if role != "admin":
+                _keep_an_admin(con, name)
+            con.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
+            _audit(con, by, "user_role", name, {"role": role, "was": row[0]})
+        return row[0]
+
+    def set_disabled(self, name: str, disabled: bool, *, by: str) -> bool | None:
+        """Disable (its sessions end, it cannot log in) or enable ``name``; whether it
+        was disabled before (None: no such account)."""
+        with self._write() as con:
+            row = con.execute("SELECT disabled_at FROM users WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                return None
+            if disabled:
+                _keep_an_admin(con, name)
+                con.execute(
+                    "UPDATE users SET disabled_at = coalesce(disabled_at, ?) WHERE name = ?",
+                    (_now().isoformat(), name),
+                )
+                con.execute("DELETE FROM sessions WHERE user = ?", (name,))
+            else:
+                con.execute("UPDATE users SET disabled_at = NULL WHERE name = ?", (name,))
+            action = "user_disable" if disabled else "user_enable"
+            _audit(con, by, action, name, {"was_disabled": row[0] is not None})
+        return row[0] is not None
+
+    def reset_password(self, name: str, password_hash: str, *, by: str) -> bool:
+        """A new password for ``name`` (its sessions end); False: no such account. The
+        audit row says a reset happened, never the password or its hash."""
+        with self._write() as con:
+            done = con.execute(
+                "UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name)
+            ).rowcount
+            if done:
+                con.execute("DELETE FROM sessions WHERE user = ?", (name,))
+                _audit(con, by, "user_password", name, {})
+        return bool(done)
+
+    def accounts(self) -> list[Account]:
+        """Every account, by name, with its last login (from the audit trail)."""
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT u.name, u.role, u.created_at, (SELECT max(a.at) FROM audit a"
+                " WHERE a.user = u.name AND a.action = 'login'), u.disabled_at"
+                " FROM users u ORDER BY u.name"
+            ).fetchall()
+        return [Account(*r) for r in rows]
 
     def password_hash(self, name: str) -> str | None:
         with self._connect() as con:
@@ -158,14 +247,17 @@ class Store:
     def user(self, name: str) -> User | None:
         with self._connect() as con:
             row = con.execute(
-                "SELECT name, role, mask_names FROM users WHERE name = ?", (name,)
+                "SELECT name, role, mask_names, disabled_at IS NOT NULL FROM users WHERE name = ?",
+                (name,),
             ).fetchone()
-        return User(row[0], row[1], bool(row[2])) if row else None
+        return User(row[0], row[1], bool(row[2]), bool(row[3])) if row else None
 
     def users(self) -> list[User]:
         with self._connect() as con:
-            rows = con.execute("SELECT name, role, mask_names FROM users ORDER BY name").fetchall()
-        return [User(r[0], r[1], bool(r[2])) for r in rows]
+            rows = con.execute(
+                "SELECT name, role, mask_names, disabled_at IS NOT NULL FROM users ORDER BY name"
+            ).fetchall()
+        return [User(r[0], r[1], bool(r[2]), bool(r[3])) for r in rows]
 
     def set_mask(self, user: str, mask: bool) -> None:
         with self._write() as con:
@@ -207,7 +299,8 @@ class Store:
         with self._connect() as con:
             row = con.execute(
                 "SELECT u.name, u.role, u.mask_names, s.csrf FROM sessions s"
-                " JOIN users u ON u.name = s.user WHERE s.token_sha256 = ? AND s.expires_at > ?",
+                " JOIN users u ON u.name = s.user WHERE s.token_sha256 = ? AND s.expires_at > ?"
+                " AND u.disabled_at IS NULL",
                 (token_digest(token), _now().isoformat()),
             ).fetchone()
         return Session(User(row[0], row[1], bool(row[2])), row[3]) if row else None
@@ -289,6 +382,19 @@ class Store:
                 (limit,),
             ).fetchall()
         return [dict(r) for r in rows]
+
+
+def _keep_an_admin(con: sqlite3.Connection, name: str) -> None:
+    """LastAdmin when ``name`` is the only enabled admin (so it must stay one)."""
+    others = con.execute(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL AND name <> ?",
+        (name,),
+    ).fetchone()[0]
+    mine = con.execute(
+        "SELECT 1 FROM users WHERE name = ? AND role = 'admin' AND disabled_at IS NULL", (name,)
+    ).fetchone()
+    if mine is not None and others == 0:
+        raise LastAdmin(name)
 
 
 def _audit(con: sqlite3.Connection, user: str, action: str, target: str | None, detail: dict):

@@ -126,7 +126,8 @@ def session_of(request: Request) -> Session:
         name = request.headers.get(header, "")
         if found is not None and found.user.name == name:
             return found
-        if store.user(name) is None:
+        known = store.user(name)
+        if known is None or known.disabled:
             raise NotLoggedIn
         token = secrets.token_urlsafe(32)
         store.open_session(name, token, secrets.token_urlsafe(32), client(request), "proxy")
