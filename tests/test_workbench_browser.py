@@ -22,7 +22,10 @@ from tests.browser import BROWSER_MARKS, chromium
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = BROWSER_MARKS
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    NoAlertPresentException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ready  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -167,8 +170,11 @@ def test_two_analysts_confirm_a_lead_exports_and_hostile_names_stay_inert(
     # Masking: the header box saves the setting (script, no inline handler); names stay
     # covered until one is clicked.
     browser.get(url + "/queue?status=all")
+    before = browser.find_element(By.TAG_NAME, "body")
     browser.find_element(By.CSS_SELECTOR, "input.autosubmit").click()
-    WebDriverWait(browser, WAIT).until(
+    # The box submits its form: wait for the page it loads, then read that page's body.
+    WebDriverWait(browser, WAIT).until(ready.staleness_of(before))
+    WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: "masking" in d.find_element(By.TAG_NAME, "body").get_attribute("class")
     )
     first = browser.find_element(By.CSS_SELECTOR, "#queue .name")
