@@ -101,11 +101,7 @@ class Lakes:
 
     def new(self) -> str:
         self.made += 1
-        name = f"bench_{self.made}"
-        data = self.work / f"{name}-data"
-        data.mkdir()
-        data.chmod(0o777)
-        return f"ducklake:postgres:{self.server.create_database(name)};data_path={data}/"
+        return self.server.new_lake(f"bench_{self.made}", self.work)
 
 
 def _count(db: str | Path, expected: int) -> None:

@@ -38,6 +38,14 @@ class PgServer:
     def conninfo(self, dbname: str) -> str:
         return f"dbname={dbname} host=127.0.0.1 port={self.port} user=tw"
 
+    def new_lake(self, dbname: str, folder: Path) -> str:
+        """A lake target with its catalog in a new database ``dbname`` and its data in
+        ``folder/<dbname>-data`` (open to every user: the server runs as another)."""
+        data = folder / f"{dbname}-data"
+        data.mkdir(parents=True)
+        data.chmod(0o777)
+        return f"ducklake:postgres:{self.create_database(dbname)};data_path={data}/"
+
     def create_database(self, dbname: str) -> str:
         """A new empty database; its libpq connection string."""
         subprocess.run(

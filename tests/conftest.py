@@ -96,6 +96,17 @@ def loopback_only() -> None:
 
 
 @pytest.fixture(scope="session")
+def postgres(loopback_only) -> Iterator[object]:
+    """One real PostgreSQL 15 for the session's lake tests (testkit.pg_server), on
+    127.0.0.1 in the loopback-only namespace; each test makes its own databases
+    (``postgres.new_lake(name, folder)``)."""
+    from testkit.pg_server import running_postgres
+
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def flagged_demo_template(tmp_path_factory) -> Path:
     """The demo data ingested and flagged once per session (never written to)."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"

@@ -33,6 +33,19 @@ TESTS = """\
 """
 # A test any rule passes: for rules compiled or flagged, not judged by `rules test`.
 PASSES = '    tests:\n      pass: [{name: "x", files: [["a.txt", 1]]}]\n'
+# An operator pack with one rule: a torrent on the (imported) hash list "demo-list".
+KNOWN_DEMO_LIST = """\
+rules:
+  - id: known.demo-list
+    version: 1
+    title: On the demo list
+    description: Benign test rule.
+    level: high
+    when:
+      known_list: {list: demo-list}
+    tests:
+      pass: [{name: "Comet.River.2021.720p-BENIGN", files: [["Comet.River.2021.avi", 1MB]]}]
+"""
 
 
 def rule_pack(when: str, *, head: str = HEAD, tests: str = TESTS) -> str:

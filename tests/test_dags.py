@@ -635,24 +635,13 @@ def test_torrent_ingest_dag_loads_the_demo_data(ingested, reference_db):
     assert infohashes(db, "SELECT DISTINCT source FROM observations") == {("demo",)}
 
 
-@pytest.fixture(scope="module")
-def postgres(loopback_only):
-    from testkit.pg_server import running_postgres
-
-    with running_postgres() as server:
-        yield server
-
-
 @pytest.mark.slow
 def test_torrent_ingest_dag_fans_the_load_out_on_a_lake(
     airflow_home, tmp_path, postgres, reference_db
 ):
     """On a lake the one-slot load skips itself and three load_part tasks load the
     landing zone's three parts: the same torrents as the CLI's ingest, each once."""
-    data = tmp_path / "lake-data"
-    data.mkdir()
-    data.chmod(0o777)
-    lake = f"ducklake:postgres:{postgres.create_database('dag_lake')};data_path={data}/"
+    lake = postgres.new_lake("dag_lake", tmp_path)
     conf = {"sources": str(demo_sources(tmp_path)), "db": lake, "loaders": 3}
     run, _ = dag_test_logged(airflow_home, "torrent_ingest", conf)
     assert run["state"] == "success"

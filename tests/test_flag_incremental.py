@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rule_packs import KNOWN_DEMO_LIST
+from warehouse_copies import file_catalog_lake
 
 from parsers.torrent import parse_torrent
 from torrentwatch.demo import demo_data_dir
@@ -43,18 +45,6 @@ rules:
       all:
         - claimed.category: {in: [film]}
         - age: {of: created, at_least: 30}
-    tests:
-      pass: [{name: "Notes.on.Tea.pdf", files: [["Notes.on.Tea.pdf", 1MB]]}]
-"""
-LIST_PACK = """\
-rules:
-  - id: test.on-demo-list
-    version: 1
-    title: On the demo list
-    description: Benign test rule.
-    level: high
-    when:
-      known_list: {list: demo-list}
     tests:
       pass: [{name: "Notes.on.Tea.pdf", files: [["Notes.on.Tea.pdf", 1MB]]}]
 """
@@ -119,7 +109,7 @@ def _pipeline(db, inputs: dict[str, Path], packs: list[Path]) -> list:
 @pytest.fixture
 def packs(tmp_path: Path) -> list[Path]:
     paths = []
-    for name, text in (("age.yaml", AGE_PACK), ("list.yaml", LIST_PACK)):
+    for name, text in (("age.yaml", AGE_PACK), ("list.yaml", KNOWN_DEMO_LIST)):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         paths.append(path)
@@ -136,7 +126,7 @@ def _same_both_ways(db, fresh, inputs, packs) -> None:
     incremental = _content(db)
     late = _infohash(LATE)
     assert any(row[0] == late and row[6] for row in incremental), "LATE flagged once known"
-    assert any(row[1] == "test.on-demo-list" and row[6] for row in incremental)
+    assert any(row[1] == "known.demo-list" and row[6] for row in incremental)
     assert any(row[1] == "test.seen-recently" and row[6] for row in incremental)
     # the same data flagged once, from nothing
     ingest([demo_data_dir(), inputs["first"]], fresh, workers=1)
@@ -157,8 +147,7 @@ def test_incremental_flags_equal_a_full_run_on_a_file(tmp_path: Path, packs) -> 
 
 def test_incremental_flags_equal_a_full_run_on_a_lake(tmp_path: Path, packs) -> None:
     inputs = _inputs(tmp_path)
-    lake = f"ducklake:{tmp_path / 'c.ducklake'};data_path={tmp_path / 'data'}/"
-    fresh = f"ducklake:{tmp_path / 'f.ducklake'};data_path={tmp_path / 'fdata'}/"
+    lake, fresh = file_catalog_lake(tmp_path, "c"), file_catalog_lake(tmp_path, "f")
     _same_both_ways(lake, fresh, inputs, packs)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from cli_runner import run_cli
-from rule_packs import compile_rule
+from rule_packs import KNOWN_DEMO_LIST, compile_rule
 from test_rules_sql import RUNS, TORRENTS  # noqa: F401 (the warehouse fixture loads TORRENTS)
 
 from common.errors import TorrentNotFound
@@ -55,19 +55,6 @@ rules:
       double_extension: {{final: [{final}]}}
     tests:
       pass: [{{name: "Comet.River.2021.720p-BENIGN", files: [["Comet.River.2021.avi", 1MB]]}}]
-"""
-
-KNOWN = """\
-rules:
-  - id: known.demo-list
-    version: 1
-    title: On the demo list
-    description: Benign test rule.
-    level: high
-    when:
-      known_list: {list: demo-list}
-    tests:
-      pass: [{name: "Comet.River.2021.720p-BENIGN", files: [["Comet.River.2021.avi", 1MB]]}]
 """
 
 
@@ -246,7 +233,7 @@ def test_known_list_rule_flags_an_imported_infohash(db, tmp_path):
     listed = tmp_path / "list.txt"
     listed.write_text(f"# benign test list\n{infohash}\n", encoding="utf-8")
     hashlist_import(listed, db, name="demo-list", source="test")
-    flag(db, [_pack(tmp_path, KNOWN)])
+    flag(db, [_pack(tmp_path, KNOWN_DEMO_LIST)])
     flags = _flags(db)
     assert [k for k in flags if k[1] == "known.demo-list"] == [(name, "known.demo-list")]
     (fact,) = json.loads(flags[(name, "known.demo-list")]["ev"])["facts"]

@@ -5,17 +5,15 @@ is a DuckDB file in the quick loop and a real PostgreSQL 15 on 127.0.0.1 when sl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+from warehouse_copies import copy_into_new_lake, file_catalog_lake
 
 from tests.indicator_warehouse import build
 from torrentwatch.cli import app as cli_app
 from torrentwatch.indicators import KEYS, indicators
-from warehouse.db import connect
-from warehouse.lake import copy_into_lake
 
 WINDOWS = (("2026-01-05", "2026-02-01", "week"), ("2025-12-01", "2026-02-28", "month"))
 
@@ -23,20 +21,6 @@ WINDOWS = (("2026-01-05", "2026-02-01", "week"), ("2025-12-01", "2026-02-28", "m
 @pytest.fixture(scope="module")
 def file_db(tmp_path_factory) -> Path:
     return build(tmp_path_factory.mktemp("ind-file") / "w.duckdb")
-
-
-def _copied(file_db: Path, lake: str) -> str:
-    """A new lake holding the tables of ``file_db`` (warehouse.lake.copy_into_lake)."""
-    con = connect(lake, create=True)
-    try:
-        copy_into_lake(str(file_db), con)
-    finally:
-        con.close()
-    return lake
-
-
-def _file_catalog(folder: Path) -> str:
-    return f"ducklake:{folder / 'catalog.ducklake'};data_path={folder / 'data'}/"
 
 
 def _tables(db: str | Path, since: str, until: str, every: str) -> dict[str, list[dict]]:
@@ -56,17 +40,17 @@ def _same_as_file(lake: str, file_db: Path) -> None:
 
 
 def test_indicators_on_a_copied_lake_equal_the_file(file_db: Path, tmp_path: Path) -> None:
-    _same_as_file(_copied(file_db, _file_catalog(tmp_path)), file_db)
+    _same_as_file(copy_into_new_lake(file_db, file_catalog_lake(tmp_path)), file_db)
 
 
 def test_indicators_on_a_lake_written_directly_equal_the_file(file_db: Path, tmp_path) -> None:
-    lake = _file_catalog(tmp_path)
+    lake = file_catalog_lake(tmp_path)
     build(lake)
     _same_as_file(lake, file_db)
 
 
 def test_the_indicators_command_runs_on_a_lake(file_db: Path, tmp_path: Path) -> None:
-    lake = _copied(file_db, _file_catalog(tmp_path))
+    lake = copy_into_new_lake(file_db, file_catalog_lake(tmp_path))
     runner = CliRunner()
     common = ["--since", "2026-01-05", "--until", "2026-02-01", "--format", "csv"]
     on_file = runner.invoke(cli_app, ["indicators", *common, "--db", str(file_db)])
@@ -84,7 +68,7 @@ def test_list_exchange_from_a_lake_equals_the_files(file_db: Path, tmp_path: Pat
     """`hashlist export` (issue 17's list exchange) reads the same on both backends."""
     from torrentwatch.exchange import exchange_export
 
-    lake = _copied(file_db, _file_catalog(tmp_path))
+    lake = copy_into_new_lake(file_db, file_catalog_lake(tmp_path))
     on_file = exchange_export(file_db, tmp_path / "file.txt", issuer="hotline-a")
     on_lake = exchange_export(lake, tmp_path / "lake.txt", issuer="hotline-a")
     assert on_lake.entries == on_file.entries == 1
@@ -99,20 +83,9 @@ def _without_time(text: str) -> list[str]:
 # --- a real PostgreSQL catalog (slow) ---------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def postgres(loopback_only) -> Iterator[object]:
-    from testkit.pg_server import running_postgres
-
-    with running_postgres() as server:
-        yield server
-
-
 @pytest.mark.slow  # a PostgreSQL server, in the loopback-only namespace (scripts/isolated.sh)
 def test_indicators_on_a_postgres_lake_equal_the_file(
     postgres, file_db: Path, tmp_path: Path
 ) -> None:
-    conninfo = postgres.create_database("lake_indicators")
-    data = tmp_path / "lake-data"
-    data.mkdir()
-    data.chmod(0o777)
-    _same_as_file(_copied(file_db, f"ducklake:postgres:{conninfo};data_path={data}/"), file_db)
+    lake = copy_into_new_lake(file_db, postgres.new_lake("lake_indicators", tmp_path))
+    _same_as_file(lake, file_db)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from warehouse_copies import file_catalog_lake as file_catalog
 
 from common.errors import (
     ExtensionMissing,
@@ -186,7 +186,7 @@ def _guarded_reads_the_lake_only(lake: str) -> None:
 
 @pytest.fixture
 def file_catalog_lake(tmp_path: Path) -> str:
-    return f"ducklake:{tmp_path / 'catalog.ducklake'};data_path={tmp_path / 'data'}/"
+    return file_catalog(tmp_path)
 
 
 def test_file_catalog_lake_runs_the_pipeline_like_a_file(
@@ -234,22 +234,10 @@ def test_the_lake_runs_air_gapped_from_the_installed_wheels(
 # --- a lake with its catalog in a real PostgreSQL -----------------------------------------
 
 
-@pytest.fixture(scope="module")
-def postgres(loopback_only) -> Iterator[object]:
-    from testkit.pg_server import running_postgres
-
-    with running_postgres() as server:
-        yield server
-
-
 @pytest.fixture
 def pg_lake(postgres, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     name = "lake_" + request.node.name.replace("[", "_").replace("]", "").replace("-", "_")
-    conninfo = postgres.create_database(name[:60].lower())
-    data = tmp_path / "lake-data"
-    data.mkdir()
-    data.chmod(0o777)
-    return f"ducklake:postgres:{conninfo};data_path={data}/"
+    return postgres.new_lake(name[:60].lower(), tmp_path)
 
 
 @pytest.mark.slow

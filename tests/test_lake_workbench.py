@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
+from warehouse_copies import copy_into_new_lake, file_catalog_lake
 from warehouse_rows import query_rows
 from workbench_site import PASSWORD, USERS, build_warehouse, csrf_of, log_in
 
@@ -29,7 +29,6 @@ from torrentwatch.workbench.app import create_app
 from torrentwatch.workbench.home import workbench_home
 from torrentwatch.workbench.web import Settings
 from warehouse.db import connect
-from warehouse.lake import copy_into_lake
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +38,7 @@ def template(tmp_path_factory) -> Path:
 
 
 def _lake_from(template: Path, target: str, home: Path) -> str:
-    con = connect(target, create=True)
-    try:
-        copy_into_lake(str(template), con)
-    finally:
-        con.close()
+    copy_into_new_lake(template, target)
     for name, role in USERS.items():
         users_add(target, name, role=role, password=PASSWORD, home=home)
     return target
@@ -51,8 +46,7 @@ def _lake_from(template: Path, target: str, home: Path) -> str:
 
 @pytest.fixture
 def lake(template: Path, tmp_path: Path) -> str:
-    target = f"ducklake:{tmp_path / 'catalog.ducklake'};data_path={tmp_path / 'data'}/"
-    return _lake_from(template, target, tmp_path / "home")
+    return _lake_from(template, file_catalog_lake(tmp_path), tmp_path / "home")
 
 
 def _app(lake: str, tmp_path: Path):
@@ -205,7 +199,7 @@ def test_a_lake_workbench_needs_its_own_home(lake: str, tmp_path: Path) -> None:
         workbench_home(lake)
     with pytest.raises(WorkbenchError, match="needs a home folder"):
         users_list(lake)
-    other = f"ducklake:{tmp_path / 'other.ducklake'};data_path={tmp_path / 'other'}/"
+    other = file_catalog_lake(tmp_path, "other")
     with pytest.raises(WorkbenchError, match="not of ducklake:"):
         workbench_home(other, tmp_path / "home")
     with pytest.raises(WarehouseMissing):
@@ -238,25 +232,11 @@ def test_users_and_serve_take_home_on_the_command_line(lake: str, tmp_path: Path
 # --- a real PostgreSQL catalog (slow) ---------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def postgres(loopback_only) -> Iterator[object]:
-    from testkit.pg_server import running_postgres
-
-    with running_postgres() as server:
-        yield server
-
-
 @pytest.mark.slow  # a PostgreSQL server, in the loopback-only namespace (scripts/isolated.sh)
 def test_postgres_lake_workbench_decides_and_exports(
     postgres, template: Path, tmp_path: Path
 ) -> None:
-    conninfo = postgres.create_database("lake_workbench")
-    data = tmp_path / "lake-data"
-    data.mkdir()
-    data.chmod(0o777)
-    lake = _lake_from(
-        template, f"ducklake:postgres:{conninfo};data_path={data}/", tmp_path / "home"
-    )
+    lake = _lake_from(template, postgres.new_lake("lake_workbench", tmp_path), tmp_path / "home")
     _decide_then_export(lake, tmp_path)
 
 
@@ -272,14 +252,9 @@ def test_two_workbenches_folding_into_one_lake_at_once_take_distinct_seqs(
     from torrentwatch.workbench.store import PendingDecision, Store
     from warehouse.pending_reviews import fold_pending
 
-    conninfo = postgres.create_database("lake_fold_race")
-    data = tmp_path / "lake-data"
-    data.mkdir()
-    data.chmod(0o777)
-    lake = f"ducklake:postgres:{conninfo};data_path={data}/"
-    con = connect(lake, create=True)
+    lake = copy_into_new_lake(template, postgres.new_lake("lake_fold_race", tmp_path))
+    con = connect(lake)
     try:
-        copy_into_lake(str(template), con)
         flagged = con.execute(
             "SELECT infohash, evidence::VARCHAR FROM flagged_torrents ORDER BY infohash LIMIT 6"
         ).fetchall()

@@ -99,22 +99,6 @@ def test_loading_part_by_part_equals_one_whole_load(tmp_path: Path) -> None:
 # --- two loaders at once on a lake, one killed mid-batch ----------------------------------
 
 
-@pytest.fixture(scope="module")
-def postgres(loopback_only):
-    from testkit.pg_server import running_postgres
-
-    with running_postgres() as server:
-        yield server
-
-
-def _lake(postgres, tmp_path: Path, name: str) -> str:
-    conninfo = postgres.create_database(name)
-    data = tmp_path / f"{name}-data"
-    data.mkdir()
-    data.chmod(0o777)
-    return f"ducklake:postgres:{conninfo};data_path={data}/"
-
-
 def _loader(config: Path, lake: str, part: str, batch: int = 5000) -> subprocess.Popen:
     command = ["load", "--config", str(config), "--db", lake, "--part", part]
     return subprocess.Popen(
@@ -128,7 +112,7 @@ def _loader(config: Path, lake: str, part: str, batch: int = 5000) -> subprocess
 @pytest.mark.slow
 def test_two_loaders_of_a_lake_at_once_load_everything_once(postgres, tmp_path: Path) -> None:
     config = _landed(tmp_path, 400)
-    lake = _lake(postgres, tmp_path, "parts_at_once")
+    lake = postgres.new_lake("parts_at_once", tmp_path)
     connect(lake, create=True).close()
     loaders = [_loader(config, lake, part) for part in ("1/2", "2/2")]
     for loader in loaders:
@@ -144,7 +128,7 @@ def test_a_loader_killed_mid_batch_loses_nothing_and_doubles_nothing(
     """Loader 1/2 is killed with SIGKILL while loader 2/2 runs; its part is loaded by
     the next run of 1/2: every torrent and sighting exactly once."""
     config = _landed(tmp_path, 6000)
-    lake = _lake(postgres, tmp_path, "parts_killed")
+    lake = postgres.new_lake("parts_killed", tmp_path)
     connect(lake, create=True).close()
     victim = _loader(config, lake, "1/2", batch=200)
     other = _loader(config, lake, "2/2", batch=200)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
+from warehouse_copies import file_catalog_lake
 from workbench_site import PASSWORD, build_warehouse, copy_warehouse, csrf_of, log_in, make_app
 
 from common.errors import AccountInvalid
@@ -367,7 +368,7 @@ def test_an_oversized_pack_is_refused(app, db):
 def test_a_lake_workbench_keeps_its_packs_in_its_home(tmp_path):
     from torrentwatch.workbench.packs import add_pack, list_packs
 
-    lake = f"ducklake:{tmp_path / 'catalog.ducklake'};data_path={tmp_path / 'data'}/"
+    lake = file_catalog_lake(tmp_path)
     place = workbench_home(lake, tmp_path / "home")
     assert place.packs == (tmp_path / "home" / "packs").resolve()
     add_pack(place.packs, "ops.yaml", GOOD_PACK.encode())
