@@ -201,9 +201,9 @@ def copy_into_lake(source: str, lake_con) -> list[str]:
     the migration bookkeeping and the write lanes stay the lake's. For moving a
     warehouse from a file to a lake, and for tests."""
     if is_lake(source):
-        catalog = parse_target(source).catalog
-        load_extensions(lake_con, _CATALOG_EXTENSIONS.get(parse_target(source).catalog_kind, ()))
-        attach = f"ATTACH '{_quoted(PREFIX + catalog)}' AS copy_source (READ_ONLY)"
+        other = parse_target(source)
+        load_extensions(lake_con, _CATALOG_EXTENSIONS.get(other.catalog_kind, ()))
+        attach = f"ATTACH '{_quoted(PREFIX + other.catalog)}' AS copy_source (READ_ONLY)"
     else:
         attach = f"ATTACH '{_quoted(source)}' AS copy_source (READ_ONLY)"
     lake_con.execute(attach)

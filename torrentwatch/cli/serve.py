@@ -20,6 +20,19 @@ HomeOption = Annotated[
         "lake warehouse (the same for serve and users); a file's stay beside it.",
     ),
 ]
+# The password of `users add` and `users password`: asked for twice, never shown.
+PasswordOption = Annotated[
+    str,
+    typer.Option(
+        "--password",
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        show_default=False,
+        envvar="TORRENTWATCH_PASSWORD",
+        help="Asked for when not given (TORRENTWATCH_PASSWORD for scripts).",
+    ),
+]
 
 users_app = typer.Typer(
     help="Workbench accounts: add one (or change its role and password), list them, change "
@@ -70,18 +83,7 @@ def serve(
 def add(
     name: Annotated[str, typer.Argument(help="The user's name (their analyst id).")],
     role: Annotated[str, typer.Option("--role", help="analyst, lead or admin.")] = "analyst",
-    password: Annotated[
-        str,
-        typer.Option(
-            "--password",
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            show_default=False,
-            envvar="TORRENTWATCH_PASSWORD",
-            help="Asked for when not given (TORRENTWATCH_PASSWORD for scripts).",
-        ),
-    ] = "",
+    password: PasswordOption = "",
     db: DbOption = "torrentwatch.duckdb",
     home: HomeOption = None,
 ) -> None:
@@ -151,18 +153,7 @@ def enable(
 @users_app.command("password")
 def password(
     name: NameArgument,
-    new_password: Annotated[
-        str,
-        typer.Option(
-            "--password",
-            prompt=True,
-            hide_input=True,
-            confirmation_prompt=True,
-            show_default=False,
-            envvar="TORRENTWATCH_PASSWORD",
-            help="Asked for when not given (TORRENTWATCH_PASSWORD for scripts).",
-        ),
-    ] = "",
+    new_password: PasswordOption = "",
     db: DbOption = "torrentwatch.duckdb",
     home: HomeOption = None,
 ) -> None:

@@ -336,9 +336,8 @@ def _routes(app: FastAPI) -> None:
         snaps.wake()
         return see_other(f"/queue?{urlencode({**flt.query(page=1), 'done': 'bulk'})}")
 
-    @app.get("/exports")
-    def exports(request: Request):
-        require(request)
+    def exports_page(request: Request, *, verified=None, notice: str | None = None):
+        """The exports page: the batches from the snapshot, and a verification's report."""
         cur = snaps.cursor()
         try:
             rows = reads.exports(cur)
@@ -349,9 +348,14 @@ def _routes(app: FastAPI) -> None:
             "exports.html",
             rows=rows,
             formats=list(export_stage.FORMATS),
-            verified=None,
-            notice=NOTICES.get(request.query_params.get("done", "")),
+            verified=verified,
+            notice=notice,
         )
+
+    @app.get("/exports")
+    def exports(request: Request):
+        require(request)
+        return exports_page(request, notice=NOTICES.get(request.query_params.get("done", "")))
 
     @app.post("/exports/run")
     async def export_run(request: Request):
@@ -402,20 +406,7 @@ def _routes(app: FastAPI) -> None:
     def export_verify(request: Request, batch: str, name: str):
         require(request, "lead")
         path = _export_path(batch, name)
-        report = export_stage.export_verify(path)
-        cur = snaps.cursor()
-        try:
-            rows = reads.exports(cur)
-        finally:
-            cur.close()
-        return render(
-            request,
-            "exports.html",
-            rows=rows,
-            formats=list(export_stage.FORMATS),
-            verified=report,
-            notice=None,
-        )
+        return exports_page(request, verified=export_stage.export_verify(path))
 
     @app.get("/hashlists")
     def hashlists(request: Request):
