@@ -58,11 +58,15 @@ def test_a_target_names_its_catalog_and_data_path() -> None:
     assert parse_target("ducklake:/srv/meta.ducklake").catalog_kind == "duckdb"
     shown = parse_target("ducklake:postgres:dbname=tw password=s3cret").shown
     assert "s3cret" not in shown and "password=***" in shown
+    hidden = parse_target("ducklake:/srv/\u202egpj.ducklake").shown
+    assert "\u202e" not in hidden and "<U+202E>" in hidden
+    assert len(parse_target("ducklake:/srv/" + "b" * 5000).shown) < 400
 
 
 @pytest.mark.parametrize(
     ("target", "words"),
     [
+        ("ducklake:" + "a" * 100_000, "a lake target .* has at most 8,192"),
         ("ducklake:", "names no catalog"),
         ("ducklake:;data_path=/x", "names no catalog"),
         ("ducklake:postgres:dbname=tw;datapath=/x", "only ';data_path=PATH' may follow"),

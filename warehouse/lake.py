@@ -24,11 +24,17 @@ from dataclasses import dataclass
 import duckdb
 
 from common.errors import LakeTargetInvalid, WarehouseError, WarehouseMissing
+from common.textcap import cap_text
+from parsers.normalize import display_safe
 from warehouse.extensions import OFFLINE_SETTINGS, load_extensions
 
 PREFIX = "ducklake:"
 # The commands that make a new warehouse when --db names none (as warehouse.db says).
 CREATING_COMMANDS = ("ingest", "monitor", "import magnetico", "hashlist import", "demo")
+# A target's length at most (a path is at most 4,096 bytes on Linux; a connection string
+# is far shorter), and how much of one a message shows.
+MAX_TARGET_CHARS = 8192
+SHOWN_CHARS = 300
 # The name the lake is attached under; every query runs with it as the default database.
 LAKE_ALIAS = "warehouse"
 # Which extension each kind of catalog needs beside ducklake itself.
@@ -49,12 +55,13 @@ class LakeTarget:
 
     @property
     def shown(self) -> str:
-        """The target as it may be printed: a password in the catalog string is masked."""
+        """The target as it may be printed: a password in the catalog string masked,
+        hidden and reordering characters shown as marks, the length capped."""
         words = [
             "password=***" if word.lower().startswith("password=") else word
             for word in self.catalog.split(" ")
         ]
-        return PREFIX + " ".join(words)
+        return display_safe(cap_text(PREFIX + " ".join(words), SHOWN_CHARS))
 
 
 def is_lake(target: str) -> bool:
@@ -63,6 +70,11 @@ def is_lake(target: str) -> bool:
 
 def parse_target(target: str) -> LakeTarget:
     """Read a ``ducklake:CATALOG[;data_path=PATH]`` target."""
+    if len(target) > MAX_TARGET_CHARS:
+        raise LakeTargetInvalid(
+            f"warehouse target of {len(target):,} characters: a lake target (catalog and data"
+            f" path) has at most {MAX_TARGET_CHARS:,}"
+        )
     body = target[len(PREFIX) :]
     catalog, *options = body.split(";")
     data_path: str | None = None
