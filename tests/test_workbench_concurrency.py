@@ -1,4 +1,4 @@
-"""The workbench while the pipeline writes: an ingest of 100,000 torrents holds the
+"""The workbench while the pipeline writes: ingests of 100,000 torrents each hold the
 warehouse in another process, the queue page keeps answering (p95 under 1 s), two
 analysts' decisions taken meanwhile are kept, and the next export carries them."""
 
@@ -18,13 +18,17 @@ from workbench_site import PASSWORD, ROOT, build_warehouse, csrf_of, serving
 pytestmark = pytest.mark.slow
 
 TORRENTS = 100_000
+SAMPLES = 20  # queue requests timed while a writer holds the warehouse
+MAX_INGESTS = 8
+DECISIONS = 4  # torrents two analysts confirm while a writer holds the warehouse
 
 
-def magnet_list(path: Path, count: int) -> Path:
-    """``count`` benign synthetic magnet links (one torrent each in the warehouse)."""
+def magnet_list(path: Path, count: int, block: int = 0) -> Path:
+    """``count`` benign synthetic magnet links (one torrent each in the warehouse), the
+    ``block``-th such list: lists of different blocks share no torrent."""
     with path.open("w") as out:
-        for n in range(count):
-            out.write(f"magnet:?xt=urn:btih:{n:040x}&dn=Synthetic.Item.{n:06d}\n")
+        for n in range(block * count, (block + 1) * count):
+            out.write(f"magnet:?xt=urn:btih:{n:040x}&dn=Synthetic.Item.{n:07d}\n")
     return path
 
 
@@ -67,35 +71,47 @@ def test_queue_answers_and_no_decision_is_lost_while_an_ingest_runs(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with serving(db, tmp_path / "exports") as url:
         ana, ben = client(url, "ana"), client(url, "ben")
-        keys = queue_keys(ana)[:4]
-        assert len(keys) == 4
+        candidates = queue_keys(ana)
+        assert len(candidates) >= 2 * DECISIONS
+        keys: list[str] = []  # decided from start to end while an ingest held the warehouse
+        tried = 0
         time.sleep(2)  # let the workbench's first refresh settle before the writer starts
-        ingest = subprocess.Popen(
-            [sys.executable, "-m", "torrentwatch", "ingest", str(magnets), "--db", str(db)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while not holds(ingest.pid, db):
-            assert ingest.poll() is None, ingest.communicate()[0]
-            assert time.monotonic() < deadline, "the ingest never opened the warehouse"
-            time.sleep(0.05)
         latencies: list[float] = []
-        decided = 0
-        while ingest.poll() is None:
-            started = time.perf_counter()
-            page = ana.get("/queue")
-            latencies.append(time.perf_counter() - started)
-            assert page.status_code == 200
-            if decided < len(keys):
-                confirm(ana, keys[decided])
-                confirm(ben, keys[decided])
-                decided += 1
-                assert holds(ingest.pid, db), "decided after the ingest let go: test too weak"
-            time.sleep(0.1)
-        output = ingest.communicate()[0]
-        assert ingest.returncode == 0, output
-        assert decided == len(keys), f"the ingest ended after {decided} decisions"
-        assert len(latencies) >= 20
+        ingests = 0
+        # As many ingests, one after another, as it takes to time enough queue requests
+        # while one of them holds the warehouse: the sample does not depend on how fast
+        # this machine ingests.
+        while len(latencies) < SAMPLES or len(keys) < DECISIONS:
+            assert ingests < MAX_INGESTS, f"{len(latencies)} requests in {ingests} ingests"
+            magnets = magnet_list(tmp_path / f"magnets-{ingests}.txt", TORRENTS, ingests)
+            ingest = subprocess.Popen(
+                [sys.executable, "-m", "torrentwatch", "ingest", str(magnets), "--db", str(db)],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            )  # fmt: skip
+            ingests += 1
+            deadline = time.monotonic() + 60
+            while not holds(ingest.pid, db):
+                assert ingest.poll() is None, ingest.communicate()[0]
+                assert time.monotonic() < deadline, "the ingest never opened the warehouse"
+                time.sleep(0.05)
+            while ingest.poll() is None:
+                started = time.perf_counter()
+                page = ana.get("/queue")
+                elapsed = time.perf_counter() - started
+                assert page.status_code == 200
+                if ingest.poll() is None:  # only requests made while the writer ran count
+                    latencies.append(elapsed)
+                if len(keys) < DECISIONS and holds(ingest.pid, db):
+                    assert tried < len(candidates), f"{tried} decisions, {len(keys)} under a writer"
+                    key = candidates[tried]
+                    tried += 1
+                    confirm(ana, key)
+                    confirm(ben, key)
+                    if holds(ingest.pid, db):  # else the writer let go meanwhile: not counted
+                        keys.append(key)
+                time.sleep(0.1)
+            output = ingest.communicate()[0]
+            assert ingest.returncode == 0, output
         p95 = statistics.quantiles(latencies, n=20)[-1]
         assert p95 < 1.0, f"queue p95 {p95:.3f}s during the ingest"
         # The scheduled export, retried on a lock as the DAG's retries do (the workbench
@@ -112,11 +128,11 @@ def test_queue_answers_and_no_decision_is_lost_while_an_ingest_runs(tmp_path):
         assert export.returncode == 0, export.stderr
     (written,) = (tmp_path / "out").glob("hotline-c-*.csv")
     text = written.read_text()
-    assert all(key in text for key in keys)
+    assert all(key in text for key in candidates[:tried])  # every decision, counted or not
     count = subprocess.run(
         [sys.executable, "-m", "torrentwatch", "sql", "SELECT count(*) AS n FROM torrents",
          "--db", str(db), "--format", "csv"],
         env=env, capture_output=True, text=True, check=True,
     ).stdout.splitlines()[1]  # fmt: skip
-    assert int(count) >= TORRENTS
+    assert int(count) >= TORRENTS * ingests
     print(f"queue during ingest: {len(latencies)} requests, p95 {p95 * 1000:.0f} ms")
