@@ -161,12 +161,12 @@ def parse_document(text: str, name: str, dialect: Dialect) -> Document:
     """Parse YAML ``text`` (called ``name`` in problems) with marks; see the module
     docstring for what is refused. Never raises for anything in ``text``."""
     doc = Document(name=name)
-    loader = yaml.SafeLoader(text)
     try:
         if _refused_shape(text, doc, dialect):
             return doc
-        root = loader.get_single_node()
-        doc.data = None if root is None else _build(root, (), loader, doc, dialect)
+        if _COMPOSER is not yaml.SafeLoader and _composed(text, doc, dialect, _COMPOSER):
+            return doc
+        _composed(text, doc, dialect, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -177,9 +177,31 @@ def parse_document(text: str, name: str, dialect: Dialect) -> Document:
     except RecursionError:  # not reachable past the depth check; never a traceback
         message = dialect.too_deep_message.format(limit=dialect.max_depth)
         doc.add_at(dialect.code("too_deep"), 1, 1, message)
+    return doc
+
+
+# libyaml's composer, when PyYAML was built with it, reads a pack several times faster
+# than the pure-Python one (a flag run loads every pack); a file it refuses is read again
+# by the pure-Python loader, whose wording every syntax problem keeps. Both give the
+# same nodes and marks (the marked-YAML tests run on both).
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _composed(text: str, doc: Document, dialect: Dialect, loader_class: type) -> bool:
+    """Compose and build ``text`` into ``doc`` with ``loader_class``. False, with ``doc``
+    as it was, when a libyaml loader met an error the pure-Python loader must word."""
+    loader = loader_class(text)
+    try:
+        root = loader.get_single_node()
+        doc.data = None if root is None else _build(root, (), loader, doc, dialect)
+    except yaml.YAMLError:
+        if loader_class is yaml.SafeLoader:
+            raise
+        doc.data, doc.marks, doc.problems, doc.unreadable = None, {}, [], set()
+        return False
     finally:
         loader.dispose()
-    return doc
+    return True
 
 
 def _refused_shape(text: str, doc: Document, dialect: Dialect) -> bool:

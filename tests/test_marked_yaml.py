@@ -9,7 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
+from common import marked_yaml
 from common.marked_yaml import MAX_DEPTH, Dialect, Document, parse_bytes, parse_document
 from monitors.config import SOURCES
 from parsers.taxonomy import PARSER_DATA, DataFile, parse_yaml
@@ -17,6 +19,60 @@ from rules.source import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAIN = Dialect("demo")
+COMPOSERS = [yaml.SafeLoader] + ([yaml.CSafeLoader] if yaml.__with_libyaml__ else [])
+
+
+@pytest.fixture(autouse=True, params=COMPOSERS, ids=lambda c: c.__name__)
+def composer(request, monkeypatch):
+    """Every test here runs with libyaml's composer and with the pure-Python one."""
+    monkeypatch.setattr(marked_yaml, "_COMPOSER", request.param)
+    return request.param
+
+
+def _both(text: str) -> tuple[Document, Document]:
+    docs = []
+    for loader in (yaml.SafeLoader, yaml.CSafeLoader):
+        marked_yaml._COMPOSER = loader
+        docs.append(parse_document(text, "demo.yaml", PLAIN))
+    return docs[0], docs[1]
+
+
+def test_libyaml_is_there_so_the_fast_path_is_what_ships():
+    assert yaml.__with_libyaml__, "PyYAML without libyaml: packs load several times slower"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p.relative_to(ROOT)
+        for pattern in ("*.yaml", "*/**/*.yaml")
+        for p in ROOT.glob(pattern)
+        if not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
+    ),
+    ids=str,
+)
+def test_both_composers_give_the_same_data_marks_and_problems(path):
+    pure, fast = _both((ROOT / path).read_text(encoding="utf-8", errors="replace"))
+    assert (fast.data, fast.marks, fast.problems) == (pure.data, pure.marks, pure.problems)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'name: "Ünïcødé 日本語 🎮"\nnext: {a: [1, "é"], b: 2}\n',
+        "\ufeffkey: value\n\tbad: tab\n",
+        "a: 1\na: 2\nb: 0x1F\nc: 1e400\nd: 9" + "9" * 5000 + "\n",
+        "list:\n- a\n-   b: 1\n    c: 'x'\n- [1, 2,\n   3]\n",
+        "key: [unclosed\n",
+        "a: b: c\n",
+        "%YAML 1.1\n---\nx: !!binary aGVsbG8=\n...\n",
+        "",
+        "# only a comment\n",
+    ],
+)
+def test_both_composers_agree_on_odd_and_broken_text(text):
+    pure, fast = _both(text)
+    assert (fast.data, fast.marks, fast.problems) == (pure.data, pure.marks, pure.problems)
 
 
 def _only(doc: Document) -> tuple[str, int, int]:
