@@ -171,6 +171,14 @@ class RulesDiffRegression(TorrentwatchError):
     code = "rules.diff_regression"
 
 
+class FlagMatchesRepeat(TorrentwatchError):
+    """`flag`: the run's matches name one (torrent, rule) pair twice, so storing them
+    would keep two flags for it (``flags`` keeps one row per pair; no key refuses it).
+    Nothing is written; it is a defect in a rule's compiled SQL, to report."""
+
+    code = "flag.duplicate_match"
+
+
 class TorrentNotFound(TorrentwatchError):
     """`explain`: no torrent with that infohash is in the warehouse."""
 

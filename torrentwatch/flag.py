@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common.errors import FlagMatchesRepeat
 from common.summary import Summary
 from rules import populations
 from rules.compile import SCOPED, candidates_sql, file_facts_sql, matches_sql, scope_sql
@@ -100,6 +101,12 @@ WHERE flags.rule_id = r.rule_id AND flags.last_run_id = $run_id
 RUN_RULES_SQL = """\
 INSERT INTO flag_run_rules SELECT $run_id, rule_id, rule_version, level, status,
     fingerprint, $full_run, $now FROM run_rules"""
+
+# A (torrent, rule) pair matched twice would become two flags: `flags` has no key
+# (migration 018), so the run checks its matches before it writes.
+REPEATED_SQL = """\
+SELECT infohash, rule_id, count(*) FROM flag_matches
+GROUP BY infohash, rule_id HAVING count(*) > 1 ORDER BY ALL LIMIT 3"""
 
 COUNT_CHANGED_SQL = """\
 SELECT
@@ -182,6 +189,10 @@ def _merge(
     the flags of ``rules`` are switched off. ``full``: every torrent, whatever changed."""
     plan = plan_run(con, rules, full=full, limited=limited)
     _match_planned(con, rules, plan)
+    repeated = con.execute(REPEATED_SQL).fetchall()
+    if repeated:
+        shown = "; ".join(f"{rule} on {infohash} {n} times" for infohash, rule, n in repeated)
+        raise FlagMatchesRepeat(f"the run matched a (torrent, rule) pair more than once: {shown}")
     (matched,) = con.execute("SELECT count(*) FROM flag_matches").fetchone()
     new, changed = con.execute(COUNT_CHANGED_SQL).fetchone()
     params = {"now": datetime.now(UTC), "run_id": run_id}

@@ -155,13 +155,15 @@ def lake_statements(sql: str, scratch) -> Iterator[str]:
 
     ``scratch`` is an in-memory DuckDB connection on which every earlier migration ran:
     each statement runs there first, and a statement that made new tables yields their
-    re-declaration without constraints instead of itself.
+    re-declaration without constraints instead of itself (a rename yields itself).
     """
     for statement in duckdb.extract_statements(sql):
         before = _tables(scratch)
         scratch.execute(statement.query)
-        made = [name for name in _tables(scratch) if name not in before]
-        if not made:
+        after = _tables(scratch)
+        made = [name for name in after if name not in before]
+        renamed = made and any(name not in after for name in before)
+        if not made or renamed:  # a rename makes no table: the lake renames too
             yield statement.query
             continue
         for table in made:
