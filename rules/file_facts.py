@@ -22,6 +22,7 @@ building JSON, not in those subqueries).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -39,10 +40,12 @@ def _blank_literals(sql: str) -> str:
     return _LITERAL.sub(lambda m: "'" + " " * (len(m.group()) - 2) + "'", sql)
 
 
-def _spans(sql: str, prefix: str) -> list[tuple[int, int, str]]:
+@functools.lru_cache(maxsize=512)
+def _spans(sql: str, prefix: str) -> tuple[tuple[int, int, str], ...]:
     """Each ``<prefix><condition>)`` of ``sql`` whose condition reads the file only (no
     torrent column): (start, end, condition). The prefix opens one parenthesis that
-    the condition's own balanced parentheses and then one ``)`` close."""
+    the condition's own balanced parentheses and then one ``)`` close. Kept per text:
+    a flag run asks it of every rule's SQL several times (facts, candidates, matches)."""
     blank, blank_prefix = _blank_literals(sql), _blank_literals(prefix)
     found, pos = [], 0
     while (start := blank.find(blank_prefix, pos)) >= 0:
@@ -57,7 +60,7 @@ def _spans(sql: str, prefix: str) -> list[tuple[int, int, str]]:
         if depth == 0 and not _TORRENT_COLUMN.search(blank[begin : at - 1]):
             found.append((start, at, sql[begin : at - 1]))
         pos = at
-    return found
+    return tuple(found)
 
 
 def conditions(sqls: Iterable[str]) -> dict[str, str]:

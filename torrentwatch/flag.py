@@ -28,7 +28,7 @@ from rules.file_facts import FILE_FACTS
 from rules.fuzzy import prepare
 from rules.model import Rule
 from rules.ruleset import fingerprint, load_packs, run_rules_table, select_rules
-from torrentwatch.flag_changes import CHANGED_TABLE, Plan, shadowed
+from torrentwatch.flag_changes import CHANGED_TABLE, Plan, drop_plan, shadowed
 from torrentwatch.flag_changes import plan as plan_run
 from warehouse.db import connect
 from warehouse.lanes import serialized
@@ -175,6 +175,8 @@ def _match_planned(con, rules: list[Rule], plan: Plan) -> None:
     local = [r for r in rules if r.id not in plan.everywhere]
     with shadowed(con):
         _match(con, local)
+    if not plan.everywhere:
+        return
     con.execute("CREATE OR REPLACE TEMP TABLE flag_matches_changed AS FROM flag_matches")
     _match(con, [r for r in rules if r.id in plan.everywhere])
     con.execute("INSERT INTO flag_matches FROM flag_matches_changed")
@@ -212,7 +214,7 @@ def _merge(
     _record_rules(con, rules, run_id, params["now"], not limited)
     (active,) = con.execute("SELECT count(*) FROM flags WHERE active").fetchone()
     con.execute("DROP TABLE flag_matches")
-    con.execute(f"DROP TABLE {CHANGED_TABLE}")
+    drop_plan(con)
     mode, evaluated = ("full", None) if plan.full else ("incremental", plan.changed)
     return FlagSummary(
         run_id, len(rules), matched, new, changed, deactivated, active, mode, evaluated, plan.reason
