@@ -19,6 +19,7 @@ back in words (``describe``).
 
 from __future__ import annotations
 
+import functools
 import json
 
 from common.textcap import cap_text
@@ -71,9 +72,11 @@ def _fact_sql(predicate: Predicate, negated: bool) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def evidence_sql(rule: Rule) -> str:
     """The JSON evidence of ``rule`` for torrent ``t``: the rule, and each predicate
-    with its arguments, whether it holds, and the values (columns, files) it read."""
+    with its arguments, whether it holds, and the values (columns, files) it read.
+    Kept per rule (rules are frozen values): a flag run asks it six times a rule."""
     listed = ", ".join(_fact_sql(p, neg) for p, neg in facts(rule.when))
     return (
         f"json_object('rule_id', {lit(rule.id)}, 'version', {rule.version},"
@@ -82,6 +85,7 @@ def evidence_sql(rule: Rule) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def score_sql(rule: Rule) -> str:
     """The flag score: the best score (/100) of the rule's fuzzy predicates that are not
     negated, or 1.0 when it has none (or none of them matched)."""
