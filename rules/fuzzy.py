@@ -5,8 +5,8 @@ tokens, n = the word counts of the terms) of the names (normalised and skeleton
 tokens) and of the paths (``files.path_norm`` split at spaces), each source in one
 pass for every n. Per predicate and n, the distinct queries of all its sources and
 forms are scored once with ``rapidfuzz.process.cdist`` (all cores, the predicate's
-scorer and ``score_cutoff``; for ``ratio`` only length pairs that can reach the
-threshold are compared, an exact bound) against the folded terms, and the hits go
+scorer and ``score_cutoff``; for ``ratio`` only pairs whose lengths and characters
+can reach the threshold are compared, exact bounds) against the folded terms, and the hits go
 through Arrow into the temporary table ``fuzzy_hits(predicate_key, source, token,
 term, score)``. Then one equality join over the n-grams of the rows holding a hit's
 words fills ``fuzzy_matches(predicate_key, infohash, source, token, term, score)``:
@@ -128,12 +128,23 @@ def _length_groups(
     pred: FuzzyTerms, queries: list[str], choices: list[str]
 ) -> Iterable[tuple[list[int], list[int]]]:
     """(query rows, choice columns) that can reach the threshold. For ``ratio`` (Indel
-    similarity) a pair of lengths a, b scores at most 100 * (1 - |a - b| / (a + b)),
-    so each query length is compared only with the term lengths that can get there
-    (an exact bound: no pair that could pass is left out). Other scorers: all pairs."""
+    similarity, 200 * LCS / (a + b) for lengths a, b) two exact bounds leave pairs out
+    unscored, never one that could pass:
+
+    - lengths: LCS <= min(a, b), so a pair scores at most 100 * (1 - |a - b| / (a + b));
+      each query length is compared only with the term lengths that can get there;
+    - characters: a query character found in no term cannot be in any common
+      subsequence, so with ``m`` of them LCS <= a - m and the pair scores at most
+      200 * (a - m) / (a + b); a query whose bound misses the threshold against the
+      shortest term it could be compared with is not scored at all. Names are full of
+      numbers, years, release tags and serials no term spells: most of their grams go.
+
+    Other scorers: all pairs."""
     if pred.scorer != "ratio" or pred.lowest_threshold <= 0:
         yield list(range(len(queries))), list(range(len(choices)))
         return
+    need = pred.lowest_threshold - 1e-6
+    spelled = str.maketrans("", "", "".join(set().union(*choices)))
     rows_by_len: dict[int, list[int]] = {}
     for i, q in enumerate(queries):
         rows_by_len.setdefault(len(q), []).append(i)
@@ -141,14 +152,18 @@ def _length_groups(
     for j, c in enumerate(choices):
         cols_by_len.setdefault(len(c), []).append(j)
     for a, rows in sorted(rows_by_len.items()):
-        cols = [
-            j
-            for b, js in cols_by_len.items()
-            if a + b == 0 or 100 * (1 - abs(a - b) / (a + b)) >= pred.lowest_threshold - 1e-6
-            for j in js
+        lengths = [b for b in cols_by_len if a + b == 0 or 100 * (1 - abs(a - b) / (a + b)) >= need]
+        if not lengths:
+            continue
+        shortest = min(lengths)
+        rows = [
+            i
+            for i in rows
+            if a + shortest == 0
+            or 200 * (a - len(queries[i].translate(spelled))) / (a + shortest) >= need
         ]
-        if cols:
-            yield rows, sorted(cols)
+        if rows:
+            yield rows, sorted(j for b in lengths for j in cols_by_len[b])
 
 
 def _score(

@@ -405,3 +405,43 @@ def test_explain_shows_fuzzy_matches(tmp_path):
     text = "\n".join(explain(db, meta.infohash))
     assert "Rule example.watch-titles v1" in text
     assert "'kart racr' ~ 'kart racer'" in text
+
+
+@pytest.mark.parametrize("threshold", [60, 75, 90, 100])
+def test_pruned_scoring_keeps_every_pair_a_full_matrix_keeps(threshold):
+    """The length and character bounds of ``ratio`` scoring drop only pairs that cannot
+    reach the threshold: random words, digits, mixed and accented grams against terms,
+    scored with and without the bounds, give the same hits."""
+    import random
+
+    from rapidfuzz import process
+
+    from rules import fuzzy
+
+    rng = random.Random(threshold)
+    letters, digits = "abcdeilnorstuéø", "0123456789"
+
+    def word(alphabet: str, lo: int, hi: int) -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(lo, hi)))
+
+    terms = sorted({word(letters, 3, 9) for _ in range(60)} | {"r2 d2", "x 1"})
+    queries = [t for t in terms[:30]]  # exact terms
+    queries += ["".join(rng.choice([c, rng.choice(letters + digits)]) for c in t) for t in terms]
+    queries += [word(digits, 1, 8) for _ in range(200)]  # serials, years
+    queries += [word(letters + digits + " ", 1, 12) for _ in range(600)]
+    queries += ["", " ", "r2 d3", "x 2"]
+    queries = list(dict.fromkeys(queries))
+
+    class Pred:
+        scorer = "ratio"
+        lowest_threshold = threshold
+
+    pruned = fuzzy._score(Pred(), queries, terms)
+    matrix = process.cdist(queries, terms, scorer=fuzzy.SCORERS["ratio"])
+    full: dict[str, list[tuple[str, float]]] = {}
+    for i, q in enumerate(queries):
+        for j, t in enumerate(terms):
+            if matrix[i, j] >= threshold:
+                full.setdefault(q, []).append((t, round(float(matrix[i, j]), 2)))
+    assert {q: sorted(h) for q, h in pruned.items()} == {q: sorted(h) for q, h in full.items()}
+    assert full, "no pair reached the threshold: test too weak"
