@@ -4,32 +4,19 @@ file, and a run whose matches name one (torrent, rule) pair twice writes nothing
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pytest
+from warehouse_copies import older_warehouse
 
 from common.errors import FlagMatchesRepeat
 from torrentwatch import flag as flag_stage
 from torrentwatch.demo import demo_data_dir
 from torrentwatch.flag import flag
 from torrentwatch.ingest import ingest
-from warehouse.db import applied_versions, connect, latest_known_version, migrations
+from warehouse.db import connect, latest_known_version, migrations
 from warehouse.lake import lake_statements
 
 ALL_FLAGS = "SELECT * FROM flags ORDER BY infohash, rule_id"
-
-
-def _at_version(path: Path, version: int) -> None:
-    con = duckdb.connect(str(path))
-    applied_versions(con)
-    for migration in migrations()[:version]:
-        con.execute(migration.sql)
-        con.execute(
-            "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-            [migration.version, migration.name],
-        )
-    con.close()
 
 
 def _keys(con) -> list[tuple]:
@@ -45,7 +32,7 @@ def test_a_warehouse_from_before_keeps_every_flag_and_works_on(tmp_path):
     ingest([demo_data_dir()], current)
     flag(current)
     older = tmp_path / "older.duckdb"
-    _at_version(older, 17)
+    older_warehouse(older, 17)
     con = duckdb.connect(str(older))
     assert _keys(con) == [("PRIMARY KEY",)]
     con.execute(f"ATTACH '{current}' AS cur (READ_ONLY)")

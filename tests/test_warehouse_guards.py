@@ -16,6 +16,7 @@ import duckdb
 import pytest
 from cli_runner import run_cli
 from conftest import write_torrents
+from warehouse_copies import older_warehouse
 
 from common.errors import (
     WarehouseLocked,
@@ -24,7 +25,7 @@ from common.errors import (
     WarehouseSchemaOlder,
 )
 from torrentwatch.synth import synthetic_specs
-from warehouse.db import applied_versions, connect, latest_known_version, migrations
+from warehouse.db import connect, latest_known_version
 
 INFOHASH = "0123456789abcdef0123456789abcdef01234567"
 
@@ -147,23 +148,9 @@ def test_commands_refuse_a_newer_schema_and_leave_it_alone(newer_warehouse, tmp_
 # --- a warehouse an older torrentwatch wrote is brought up to date, even by readers -----
 
 
-def _older_warehouse(path: Path, version: int) -> None:
-    """A warehouse holding the migrations up to ``version`` only, as an older release
-    left it (the migrations of that release applied, nothing after)."""
-    con = duckdb.connect(str(path))
-    applied_versions(con)
-    for migration in migrations()[:version]:
-        con.execute(migration.sql)
-        con.execute(
-            "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-            [migration.version, migration.name],
-        )
-    con.close()
-
-
 def test_a_reader_upgrades_an_older_warehouse_before_reading(tmp_path):
     path = tmp_path / "older.duckdb"
-    _older_warehouse(path, 8)
+    older_warehouse(path, 8)
     out = run_cli("sql", "SELECT count(*) AS n FROM torrents", "--db", str(path))
     assert out.returncode == 0, out.stderr
     out = run_cli("explain", INFOHASH, "--db", str(path))
@@ -182,7 +169,7 @@ def test_a_reader_of_an_older_warehouse_a_writer_took_meanwhile_is_told_why(tmp_
     import warehouse.db as db
 
     path = tmp_path / "older.duckdb"
-    _older_warehouse(path, 8)
+    older_warehouse(path, 8)
     real_open = db._open
 
     def writer_took_it(target, read_only, config):

@@ -1,6 +1,7 @@
 """Lakes and copies of a warehouse for tests that compare two: the target of a lake whose
 catalog is a DuckDB file, a new lake holding another warehouse's tables
-(``warehouse.lake.copy_into_lake``), and a twin of a file or a lake."""
+(``warehouse.lake.copy_into_lake``), a twin of a file or a lake, and a warehouse as an
+older release left it."""
 
 from __future__ import annotations
 
@@ -12,6 +13,27 @@ def file_catalog_lake(folder: Path, name: str = "catalog") -> str:
     """The target of a lake whose catalog is the DuckDB file ``folder/<name>.ducklake``
     and whose data go to ``folder/<name>-data`` (one process at a time: quick tests)."""
     return f"ducklake:{folder / f'{name}.ducklake'};data_path={folder / f'{name}-data'}/"
+
+
+def older_warehouse(path: Path, version: int) -> Path:
+    """A warehouse at ``path`` holding the migrations up to ``version`` only, as an
+    older release left it (the migrations of that release applied, nothing after)."""
+    import duckdb
+
+    from warehouse.db import applied_versions, migrations
+
+    con = duckdb.connect(str(path))
+    try:
+        applied_versions(con)
+        for migration in migrations()[:version]:
+            con.execute(migration.sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                [migration.version, migration.name],
+            )
+    finally:
+        con.close()
+    return path
 
 
 def copy_into_new_lake(source: Path | str, lake: str) -> str:
