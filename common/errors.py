@@ -42,6 +42,14 @@ class WarehouseError(TorrentwatchError):
     code = "warehouse.error"
 
 
+class DuplicateTorrent(WarehouseError):
+    """A load batch names one new torrent twice, so it would become two ``torrents``
+    rows (no key refuses it: migration 019). Nothing of the batch is written; it is a
+    defect in the parsing that built the batch, to report."""
+
+    code = "warehouse.duplicate_torrent"
+
+
 class WarehouseLocked(WarehouseError):
     """Another process holds the single-writer lock on the DuckDB file."""
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from common.errors import AlreadyLoaded
+from common.errors import AlreadyLoaded, DuplicateTorrent
 from warehouse.db import release_cached_pages
 from warehouse.lanes import serialized
 from warehouse.torrent_match import CLEANUP_SQL, FILL_HASHES_SQL, match_stored
@@ -69,6 +69,13 @@ def insert_torrents_sql(columns: list[str]) -> str:
         "FROM batch_torrents ANTI JOIN batch_known USING (infohash)"
     )
 
+
+# A new torrent named twice in a batch would become two rows: `torrents` has no key
+# (migration 019), so each batch is checked before its torrents are inserted.
+REPEATED_NEW_SQL = """
+SELECT infohash, count(*) FROM batch_torrents ANTI JOIN batch_known USING (infohash)
+GROUP BY infohash HAVING count(*) > 1 ORDER BY infohash LIMIT 3
+"""
 
 # Torrents of the batch the warehouse already holds, and whether they had metadata.
 KNOWN_SQL = """
@@ -226,6 +233,10 @@ def _load_registered(con, run_id: str, rejects_sql: str | None) -> LoadCounts:
         con.execute(upgrade_torrents_sql(columns))
         con.execute(FILL_HASHES_SQL)
         con.execute(SEEN_AGAIN_SQL, params)
+    repeated = con.execute(REPEATED_NEW_SQL).fetchall()
+    if repeated:
+        shown = ", ".join(f"{infohash} ({n} times)" for infohash, n in repeated)
+        raise DuplicateTorrent(f"a load batch names a new torrent more than once: {shown}")
     new = con.execute(insert_torrents_sql(columns), params).fetchone()[0]
     # The common case, nothing known with metadata, needs no filtering of the files.
     files_sql = INSERT_FILES_SQL if with_metadata else INSERT_ALL_FILES_SQL
