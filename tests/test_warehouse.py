@@ -166,3 +166,25 @@ def test_bulk_loads_leave_no_table_pages_cached(tmp_path):
     assert cached < 1 << 20  # without the release: about 9 MB for this load
     assert con.execute("SELECT current_setting('memory_limit')").fetchone() == limit
     con.close()
+
+
+def test_no_session_prints_a_progress_bar(tmp_path):
+    """DuckDB prints its progress bar to standard output after two seconds: it landed in
+    `sql --format csv` output and among a command's lines. Off for every session."""
+    from warehouse_copies import file_catalog_lake
+
+    lake = file_catalog_lake(tmp_path)
+    db = tmp_path / "w.duckdb"
+    for target, options in [
+        (":memory:", {}),
+        (db, {"create": True}),
+        (db, {"read_only": True}),
+        (lake, {"create": True}),
+        (lake, {"read_only": True}),
+    ]:
+        con = connect(target, **options)
+        try:
+            shown = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+            assert shown == (False,), (target, options)
+        finally:
+            con.close()

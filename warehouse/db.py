@@ -33,6 +33,7 @@ from common.errors import (
     WarehouseSchemaNewer,
     WarehouseSchemaOlder,
 )
+from warehouse.extensions import quiet
 from warehouse.lake import (
     AFTER_ATTACH,
     CREATING_COMMANDS,
@@ -173,8 +174,12 @@ def _connect_lake(
 
 
 def _open(target: str, read_only: bool, config: dict[str, object]):
+    """A DuckDB session on ``target``, quiet (``warehouse.extensions.quiet``); a
+    ``lock_configuration`` of ``config`` is applied last, so the session settings can be."""
+    lock = bool(config.get("lock_configuration"))
+    config = {k: v for k, v in config.items() if k != "lock_configuration"}
     try:
-        return duckdb.connect(target, read_only=read_only, config=config)
+        con = duckdb.connect(target, read_only=read_only, config=config)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseLocked(
@@ -184,6 +189,14 @@ def _open(target: str, read_only: bool, config: dict[str, object]):
         raise write_error(exc, f"cannot open warehouse {target}", target) from exc
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot open warehouse {target}: {exc}") from exc
+    try:
+        quiet(con)
+        if lock:
+            con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def _schema_version(con) -> int:

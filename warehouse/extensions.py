@@ -25,6 +25,15 @@ OFFLINE_SETTINGS: dict[str, object] = {
 }
 
 
+# Every warehouse session, file or lake: no progress bar. DuckDB prints it to standard
+# output once a statement runs two seconds, so it landed in `sql --format csv` output and
+# among a command's own lines (a migration of 10,000,000 torrents printed 2 MB of it).
+# A session setting: set by ``quiet`` on each new connection, before any lock.
+def quiet(con) -> None:
+    """Switch DuckDB's progress bar off for the session ``con``."""
+    con.execute("SET enable_progress_bar = false")
+
+
 def extension_file(name: str) -> Path:
     """The ``.duckdb_extension`` file of ``name`` inside its installed wheel."""
     package = f"duckdb_extension_{name}"

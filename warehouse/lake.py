@@ -26,7 +26,7 @@ import duckdb
 from common.errors import LakeTargetInvalid, WarehouseError, WarehouseMissing
 from common.textcap import cap_text
 from parsers.normalize import display_safe
-from warehouse.extensions import OFFLINE_SETTINGS, load_extensions
+from warehouse.extensions import OFFLINE_SETTINGS, load_extensions, quiet
 
 PREFIX = "ducklake:"
 # The commands that make a new warehouse when --db names none (as warehouse.db says).
@@ -103,6 +103,7 @@ def open_lake(target: str, *, read_only: bool, config: dict[str, object], create
     lake = parse_target(target)
     con = duckdb.connect(":memory:", config={**OFFLINE_SETTINGS, **config})
     try:
+        quiet(con)
         load_extensions(con, ("ducklake", *_CATALOG_EXTENSIONS.get(lake.catalog_kind, ())))
         options = []
         if lake.data_path:
