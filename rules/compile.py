@@ -138,11 +138,13 @@ def scope_sql(table: str) -> str:
     )
 
 
-def matches_sql(rules: list[Rule]) -> str:
+def matches_sql(rules: list[Rule], facts_of: list[Rule] | None = None) -> str:
     """Pass 2: rule_id, rule_version, level, infohash, evidence and score of every
-    candidate into ``flag_matches``, over the scoped tables (``flag_scope_*``)."""
+    candidate into ``flag_matches``, over the scoped tables (``flag_scope_*``).
+    ``facts_of``: the rules ``FILE_FACTS`` was made for (its columns are numbered over
+    them), when ``rules`` are only some of them."""
     shadow = ", ".join(f"{t} AS (SELECT * FROM flag_scope_{t})" for t in SCOPED)
-    columns = _facts(rules)
+    columns = _facts(rules if facts_of is None else facts_of)
     parts = []
     for r in rules:
         evidence = file_facts.with_facts(evidence_sql(r), columns)

@@ -145,8 +145,13 @@ def _match(con, rules: list[Rule]) -> None:
     con.execute(candidates_sql(rules))
     for table in SCOPED:
         con.execute(scope_sql(table))
-    if rules:
-        con.execute(matches_sql(rules))
+    # Evidence only for the rules that selected something: a rule with no candidates
+    # adds nothing but planning (18 rules' evidence in one statement: ~40 ms of it).
+    found = con.execute("SELECT DISTINCT rule_id FROM flag_candidates").fetchall()
+    selected = {rule_id for (rule_id,) in found}
+    chosen = [r for r in rules if r.id in selected]
+    if chosen:
+        con.execute(matches_sql(chosen, facts_of=rules))
     for table in (FILE_FACTS, "flag_candidates", *(f"flag_scope_{t}" for t in SCOPED)):
         con.execute(f"DROP TABLE {table}")
 
