@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 from common.textcap import cap_text
 from rules import file_facts
@@ -130,8 +131,25 @@ def candidates_sql(rules: list[Rule]) -> str:
     return "CREATE OR REPLACE TEMP TABLE flag_candidates AS " + " UNION ALL ".join(parts)
 
 
-def scope_sql(table: str) -> str:
-    """``flag_scope_<table>``: the rows of ``table`` (one of ``SCOPED``) of the candidates."""
+def tables_read(rules: list[Rule]) -> set[str]:
+    """Which of ``SCOPED`` the SQL of ``rules`` reads (their condition, evidence and
+    score; fuzzy terms on paths read ``files``). A guess from the text that can only err
+    towards reading: a table it leaves out is read by no rule, so cutting it down would
+    be work for nothing; one it names needlessly is cut down for nothing."""
+    read = set()
+    for r in rules:
+        text = " ".join((r.sql, evidence_sql(r), score_sql(r)))
+        read |= {t for t in SCOPED if re.search(rf"\b{t}\b", text)}
+        if any(isinstance(p, FuzzyTerms) and p.on != "name" for p, _ in facts(r.when)):
+            read.add("files")
+    return read
+
+
+def scope_sql(table: str, read: bool = True) -> str:
+    """``flag_scope_<table>``: the rows of ``table`` (one of ``SCOPED``) of the
+    candidates; empty when no rule reads ``table`` (``tables_read``)."""
+    if not read:
+        return f"CREATE OR REPLACE TEMP TABLE flag_scope_{table} AS FROM {table} LIMIT 0"
     return (
         f"CREATE OR REPLACE TEMP TABLE flag_scope_{table} AS SELECT * FROM {table}"
         " WHERE infohash IN (SELECT infohash FROM flag_candidates)"

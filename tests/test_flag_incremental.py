@@ -48,6 +48,22 @@ rules:
     tests:
       pass: [{name: "Notes.on.Tea.pdf", files: [["Notes.on.Tea.pdf", 1MB]]}]
 """
+# An operator pack with a rule reading the sightings (observations): its evidence lists
+# them, so the changed torrents' sightings must be there in an incremental run.
+SIGHTED_PACK = """\
+rules:
+  - id: test.film-not-sighted-as-game
+    version: 1
+    title: A film no source listed as a game
+    description: Benign test rule reading the sightings.
+    level: low
+    when:
+      all:
+        - claimed.category: {in: [film]}
+        - not: {source_category: [games]}
+    tests:
+      pass: [{name: "Notes.on.Tea.pdf", files: [["Notes.on.Tea.pdf", 1MB]]}]
+"""
 CONTENT = (
     "SELECT infohash, rule_id, rule_version, level, score, evidence::VARCHAR, active, status"
     " FROM flags ORDER BY ALL"
@@ -109,7 +125,8 @@ def _pipeline(db, inputs: dict[str, Path], packs: list[Path]) -> list:
 @pytest.fixture
 def packs(tmp_path: Path) -> list[Path]:
     paths = []
-    for name, text in (("age.yaml", AGE_PACK), ("list.yaml", KNOWN_DEMO_LIST)):
+    packs = (("age.yaml", AGE_PACK), ("list.yaml", KNOWN_DEMO_LIST), ("seen.yaml", SIGHTED_PACK))
+    for name, text in packs:
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         paths.append(path)
@@ -128,6 +145,8 @@ def _same_both_ways(db, fresh, inputs, packs) -> None:
     assert any(row[0] == late and row[6] for row in incremental), "LATE flagged once known"
     assert any(row[1] == "known.demo-list" and row[6] for row in incremental)
     assert any(row[1] == "test.seen-recently" and row[6] for row in incremental)
+    sighted = [row for row in incremental if row[1] == "test.film-not-sighted-as-game"]
+    assert any(row[6] for row in sighted) and all('"observations"' in row[5] for row in sighted)
     # the same data flagged once, from nothing
     ingest([demo_data_dir(), inputs["first"]], fresh, workers=1)
     ingest([inputs["second"], demo_data_dir()], fresh, workers=1)
@@ -194,3 +213,17 @@ def test_what_forces_a_full_run(tmp_path: Path, packs) -> None:
         con.close()
     assert "migrated" in flag(db, packs).reason
     assert flag(db, packs).mode == "incremental"
+
+
+def test_only_the_tables_rules_read_are_cut_down(tmp_path: Path) -> None:
+    """``tables_read``: the shipped rules read files, none reads the sightings; a rule
+    with a sightings predicate or fuzzy terms on paths says so."""
+    from rules.compile import tables_read
+    from rules.ruleset import load_packs, select_rules
+
+    shipped = select_rules(load_packs([]), [])
+    assert tables_read(shipped) == {"files"}
+    seen = tmp_path / "seen.yaml"
+    seen.write_text(SIGHTED_PACK, encoding="utf-8")
+    sighted = [r for r in select_rules(load_packs([seen]), []) if r.id.startswith("test.")]
+    assert tables_read(sighted) == {"observations"}

@@ -23,7 +23,14 @@ from pathlib import Path
 from common.errors import FlagMatchesRepeat
 from common.summary import Summary
 from rules import populations
-from rules.compile import SCOPED, candidates_sql, file_facts_sql, matches_sql, scope_sql
+from rules.compile import (
+    SCOPED,
+    candidates_sql,
+    file_facts_sql,
+    matches_sql,
+    scope_sql,
+    tables_read,
+)
 from rules.file_facts import FILE_FACTS
 from rules.fuzzy import prepare
 from rules.model import Rule
@@ -143,8 +150,9 @@ def _match(con, rules: list[Rule]) -> None:
     populations.prepare(con, rules)
     con.execute(file_facts_sql(rules))
     con.execute(candidates_sql(rules))
+    read = tables_read(rules)
     for table in SCOPED:
-        con.execute(scope_sql(table))
+        con.execute(scope_sql(table, table in read))
     # Evidence only for the rules that selected something: a rule with no candidates
     # adds nothing but planning (18 rules' evidence in one statement: ~40 ms of it).
     found = con.execute("SELECT DISTINCT rule_id FROM flag_candidates").fetchall()
@@ -178,7 +186,7 @@ def _match_planned(con, rules: list[Rule], plan: Plan) -> None:
         _match(con, rules)
         return
     local = [r for r in rules if r.id not in plan.everywhere]
-    with shadowed(con):
+    with shadowed(con, {"torrents", *tables_read(local)}):
         _match(con, local)
     if not plan.everywhere:
         return
