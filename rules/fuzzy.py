@@ -72,8 +72,8 @@ def collect(rules: Iterable[Rule]) -> dict[str, FuzzyTerms]:
     return {p.key: p for r in rules for p, _ in facts(r.when) if isinstance(p, FuzzyTerms)}
 
 
-def _gram_sql(alias: str, sizes: Iterable[int]) -> str:
-    """The n-gram of ``<alias>.tok`` starting at token ``i``, n = ``k.n`` (one of
+def _gram_sql(alias: str, sizes: Iterable[int], n_ref: str = "k.n") -> str:
+    """The n-gram of ``<alias>.tok`` starting at token ``i``, n = ``n_ref`` (one of
     ``sizes``): its tokens joined by single spaces, written out per size. The same
     text as ``array_to_string`` of the slice (the lists hold no NULL), at three
     quarters of the cost: that is an aggregate per gram."""
@@ -85,18 +85,20 @@ def _gram_sql(alias: str, sizes: Iterable[int]) -> str:
     ordered = sorted({int(n) for n in sizes})
     if len(ordered) == 1:
         return joined(ordered[0])
-    return "CASE k.n " + " ".join(f"WHEN {n} THEN {joined(n)}" for n in ordered) + " END"
+    return f"CASE {n_ref} " + " ".join(f"WHEN {n} THEN {joined(n)}" for n in ordered) + " END"
 
 
 def _grams_sql(lists_sql: str, sizes: Iterable[int]) -> str:
     """The distinct (n, n-gram) pairs, tokens joined by a space, of the token lists
-    for every n of ``sizes``: one pass over the lists for all sizes."""
+    for every n of ``sizes``: one pass over the lists for all sizes. The start
+    positions are unnested as rows and the gram built per row: a lambda over each list
+    (``list_transform``) cost 2.4x as much on 10,000 names, 1.1x on 1,000,000."""
     sizes = sorted({int(n) for n in sizes})
     listed = ", ".join(map(str, sizes))
     return (
-        "SELECT DISTINCT k.n, unnest(list_transform(range(1, len(s.tok) - k.n + 2),"
-        f" i -> {_gram_sql('s', sizes)})) AS g"
-        f" FROM ({lists_sql}) s, (SELECT unnest([{listed}]) AS n) k WHERE len(s.tok) >= k.n"
+        f"SELECT DISTINCT x.n, {_gram_sql('x', sizes, 'x.n')} AS g FROM ("
+        "SELECT s.tok, k.n, unnest(range(1, len(s.tok) - k.n + 2)) AS i"
+        f" FROM ({lists_sql}) s, (SELECT unnest([{listed}]) AS n) k WHERE len(s.tok) >= k.n) x"
     )
 
 
