@@ -186,8 +186,11 @@ def _match_planned(con, rules: list[Rule], plan: Plan) -> None:
         _match(con, rules)
         return
     local = [r for r in rules if r.id not in plan.everywhere]
-    with shadowed(con, {"torrents", *tables_read(local)}):
-        _match(con, local)
+    if plan.changed:
+        with shadowed(con, {"torrents", *tables_read(local)}):
+            _match(con, local)
+    else:  # nothing changed: no torrent to evaluate them on
+        con.execute(MATCHES_TABLE)
     if not plan.everywhere:
         return
     con.execute("CREATE OR REPLACE TEMP TABLE flag_matches_changed AS FROM flag_matches")
