@@ -164,7 +164,7 @@ def parse_document(text: str, name: str, dialect: Dialect) -> Document:
     try:
         if _refused_shape(text, doc, dialect):
             return doc
-        if _COMPOSER is not yaml.SafeLoader and _composed(text, doc, dialect, _COMPOSER):
+        if _LIBYAML is not yaml.SafeLoader and _composed(text, doc, dialect, _LIBYAML):
             return doc
         _composed(text, doc, dialect, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -178,13 +178,6 @@ def parse_document(text: str, name: str, dialect: Dialect) -> Document:
         message = dialect.too_deep_message.format(limit=dialect.max_depth)
         doc.add_at(dialect.code("too_deep"), 1, 1, message)
     return doc
-
-
-# libyaml's composer, when PyYAML was built with it, reads a pack several times faster
-# than the pure-Python one (a flag run loads every pack); a file it refuses is read again
-# by the pure-Python loader, whose wording every syntax problem keeps. Both give the
-# same nodes and marks (the marked-YAML tests run on both).
-_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _composed(text: str, doc: Document, dialect: Dialect, loader_class: type) -> bool:
@@ -207,18 +200,20 @@ def _composed(text: str, doc: Document, dialect: Dialect, loader_class: type) ->
 def _refused_shape(text: str, doc: Document, dialect: Dialect) -> bool:
     """Aliases and deep nesting, found from the event stream before anything is built
     (the event parser is not recursive). True when one was found and recorded."""
-    if _EVENT_LOADER is not yaml.SafeLoader:
+    if _LIBYAML is not yaml.SafeLoader:
         try:
-            return _scan_shape(yaml.parse(text, Loader=_EVENT_LOADER), doc, dialect)
+            return _scan_shape(yaml.parse(text, Loader=_LIBYAML), doc, dialect)
         except yaml.YAMLError:
             pass  # scanned again by PyYAML's own parser, whose words the problem keeps
     return _scan_shape(yaml.parse(text, Loader=yaml.SafeLoader), doc, dialect)
 
 
-# libyaml's event parser, when PyYAML was built with it, scans a pack ten times faster;
-# it only looks for aliases and depth, and every problem wording still comes from the
-# pure-Python composer that builds the document.
-_EVENT_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's loader, when PyYAML was built with it, scans a file for aliases and depth
+# about ten times faster than the pure-Python one, and composes a pack several times
+# faster (a flag run loads every pack). Whatever it refuses is read again by the
+# pure-Python loader, whose wording every problem keeps; both give the same nodes and
+# marks (the marked-YAML tests run on both).
+_LIBYAML = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _scan_shape(events, doc: Document, dialect: Dialect) -> bool:

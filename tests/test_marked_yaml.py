@@ -24,15 +24,15 @@ COMPOSERS = [yaml.SafeLoader] + ([yaml.CSafeLoader] if yaml.__with_libyaml__ els
 
 @pytest.fixture(autouse=True, params=COMPOSERS, ids=lambda c: c.__name__)
 def composer(request, monkeypatch):
-    """Every test here runs with libyaml's composer and with the pure-Python one."""
-    monkeypatch.setattr(marked_yaml, "_COMPOSER", request.param)
+    """Every test here runs with libyaml's loader and with the pure-Python one alone."""
+    monkeypatch.setattr(marked_yaml, "_LIBYAML", request.param)
     return request.param
 
 
 def _both(text: str) -> tuple[Document, Document]:
     docs = []
     for loader in (yaml.SafeLoader, yaml.CSafeLoader):
-        marked_yaml._COMPOSER = loader
+        marked_yaml._LIBYAML = loader
         docs.append(parse_document(text, "demo.yaml", PLAIN))
     return docs[0], docs[1]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from conftest import write_torrents
 from warehouse_copies import older_warehouse
 
 from common.errors import FlagMatchesRepeat
@@ -105,16 +106,14 @@ def test_a_load_holds_no_key_index_in_memory(tmp_path):
     past the writer's 512 MB)."""
     from parsers.inputs import discover
     from torrentwatch.ingest import parse_chunk
-    from torrentwatch.synth import encode, synthetic_specs
+    from torrentwatch.synth import synthetic_specs
     from warehouse.db import WRITER_MEMORY
     from warehouse.load import load_batch
 
     db = tmp_path / "w.duckdb"
     ingest([demo_data_dir()], db)
     folder = tmp_path / "in"
-    folder.mkdir()
-    for i, spec in enumerate(synthetic_specs(300, files_per_torrent=2)):
-        (folder / f"{i}.torrent").write_bytes(encode(spec))
+    write_torrents(folder, list(synthetic_specs(300, files_per_torrent=2)))
     batch = parse_chunk(list(discover([folder]))).batch
     con = connect(db, memory_limit=WRITER_MEMORY)
     try:
@@ -132,13 +131,11 @@ def test_a_batch_naming_a_new_torrent_twice_writes_nothing(tmp_path):
     from common.errors import DuplicateTorrent
     from parsers.inputs import discover
     from torrentwatch.ingest import parse_chunk
-    from torrentwatch.synth import encode, synthetic_specs
+    from torrentwatch.synth import synthetic_specs
     from warehouse.load import load_batch
 
     folder = tmp_path / "in"
-    folder.mkdir()
-    for i, spec in enumerate(synthetic_specs(3, files_per_torrent=2)):
-        (folder / f"{i}.torrent").write_bytes(encode(spec))
+    write_torrents(folder, list(synthetic_specs(3, files_per_torrent=2)))
     db = tmp_path / "w.duckdb"
     ingest([demo_data_dir()], db)
     batch = parse_chunk(list(discover([folder]))).batch
