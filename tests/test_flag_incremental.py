@@ -227,3 +227,98 @@ def test_only_the_tables_rules_read_are_cut_down(tmp_path: Path) -> None:
     seen.write_text(SIGHTED_PACK, encoding="utf-8")
     sighted = [r for r in select_rules(load_packs([seen]), []) if r.id.startswith("test.")]
     assert tables_read(sighted) == {"observations"}
+
+
+def _shadows(db, packs: list[Path] = ()) -> dict[str, str]:
+    """What an incremental run over ``db`` would read each table through: a "view" or a
+    "table" of "appended" rows (row ids from the baseline's end on), of a "range" of row
+    ids, or of the "rows" found by infohash; nothing is written."""
+    from rules.compile import tables_read
+    from rules.ruleset import load_packs, select_rules
+    from torrentwatch.flag_changes import plan, shadowed
+
+    rules = select_rules(load_packs(packs), [])
+    con = connect(db)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        planned = plan(con, rules)
+        assert not planned.full, planned.reason
+        with shadowed(con, {"torrents", *tables_read(rules)}, planned) as made:
+            out = {}
+            for table in ("torrents", "files"):
+                kind = made[table].split()[2].lower()
+                sql = made[table]
+                rows = "appended" if "rowid >=" in sql else "range" if "BETWEEN" in sql else "rows"
+                out[table] = f"{kind} {rows}"
+        con.execute("ROLLBACK")
+        return out
+    finally:
+        con.close()
+
+
+def _new_torrents(folder: Path, count: int, seed: int) -> Path:
+    folder.mkdir()
+    for i, spec in enumerate(synthetic_specs(count, files_per_torrent=3, seed=seed)):
+        (folder / f"t{i:03d}.torrent").write_bytes(encode(spec))
+    return folder
+
+
+def test_new_torrents_are_read_where_they_were_appended(tmp_path: Path) -> None:
+    """New torrents and their files are appended, so an incremental run reads them as
+    views of those rows (nothing copied, no scan of every file's infohash); the flags
+    are those of a full run over the same data."""
+    db, fresh = tmp_path / "w.duckdb", tmp_path / "fresh.duckdb"
+    ingest([demo_data_dir()], db, workers=1)
+    assert flag(db).files_seen > 0
+    new = _new_torrents(tmp_path / "new", 15, seed=4_100)
+    ingest([new], db, workers=1)
+    assert _shadows(db) == {"torrents": "table range", "files": "view appended"}
+    summary = flag(db)
+    assert (summary.mode, summary.evaluated) == ("incremental", 15)
+    ingest([demo_data_dir()], fresh, workers=1)
+    ingest([new], fresh, workers=1)
+    flag(fresh)
+    assert _content(fresh) == _content(db)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["sighted again", "merged", "baseline without files_seen", "file of an unchanged torrent"],
+)
+def test_files_are_found_by_infohash_when_the_appended_ones_do_not_cover(
+    tmp_path: Path, change: str
+) -> None:
+    """The files appended since the baseline are read alone only when they are exactly
+    the changed torrents' files: a torrent sighted again (its files are old ones), a
+    merge (files moved between torrents), a baseline run that did not record where the
+    files ended, or appended files of a torrent no run changed each send the run back
+    to finding the changed torrents' files by infohash."""
+    db = tmp_path / "w.duckdb"
+    ingest([demo_data_dir()], db, workers=1)
+    flag(db)
+    ingest([_new_torrents(tmp_path / "new", 5, seed=4_200)], db, workers=1)
+    con = connect(db)
+    try:
+        if change == "sighted again":
+            con.close()
+            ingest([demo_data_dir()], db, workers=1)
+            con = connect(db)
+        elif change == "merged":
+            run = con.execute("SELECT max(run_id) FROM runs WHERE command = 'ingest'").fetchone()
+            con.execute(
+                "INSERT INTO torrent_merges (infohash, merged_infohash, merged_at, run_id)"
+                " SELECT infohash, infohash, now(), $run FROM torrents LIMIT 1",
+                {"run": run[0]},
+            )
+        elif change == "baseline without files_seen":
+            con.execute(
+                "UPDATE runs SET detail = json_object('mode', 'full') WHERE command = 'flag'"
+            )
+        else:  # a file row no run wrote, of a torrent that did not change
+            con.execute(
+                "INSERT INTO files SELECT * REPLACE (file_index + 1000 AS file_index) FROM files"
+                " WHERE infohash = (SELECT infohash FROM files ORDER BY rowid LIMIT 1) LIMIT 1"
+            )
+    finally:
+        con.close()
+    assert _shadows(db)["files"] in ("view range", "table rows")

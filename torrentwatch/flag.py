@@ -140,6 +140,9 @@ class FlagSummary(Summary):
     mode: str = "full"
     evaluated: int | None = None
     reason: str = ""
+    # Rows of ``files`` when the run read them: the next incremental run finds the
+    # files appended since from there on (flag_changes.shadowed).
+    files_seen: int | None = None
 
 
 def _match(con, rules: list[Rule]) -> None:
@@ -187,7 +190,7 @@ def _match_planned(con, rules: list[Rule], plan: Plan) -> None:
         return
     local = [r for r in rules if r.id not in plan.everywhere]
     if plan.changed:
-        with shadowed(con, {"torrents", *tables_read(local)}):
+        with shadowed(con, {"torrents", *tables_read(local)}, plan):
             _match(con, local)
     else:  # nothing changed: no torrent to evaluate them on
         con.execute(MATCHES_TABLE)
@@ -206,6 +209,7 @@ def _merge(
     into ``flags``; the caller holds the transaction. ``limited`` (`flag --rule`): only
     the flags of ``rules`` are switched off. ``full``: every torrent, whatever changed."""
     plan = plan_run(con, rules, full=full, limited=limited)
+    (files_seen,) = con.execute("SELECT count(*) FROM files").fetchone()
     _match_planned(con, rules, plan)
     repeated = con.execute(REPEATED_SQL).fetchall()
     if repeated:
@@ -233,7 +237,17 @@ def _merge(
     drop_plan(con)
     mode, evaluated = ("full", None) if plan.full else ("incremental", plan.changed)
     return FlagSummary(
-        run_id, len(rules), matched, new, changed, deactivated, active, mode, evaluated, plan.reason
+        run_id,
+        len(rules),
+        matched,
+        new,
+        changed,
+        deactivated,
+        active,
+        mode,
+        evaluated,
+        plan.reason,
+        files_seen,
     )
 
 
