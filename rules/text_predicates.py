@@ -20,7 +20,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from common.textcap import QUOTE_CAP, cap_text
-from parsers.normalize import display_safe, normalize_array, normalize_text, skeleton_text
+from parsers.normalize import (
+    display_safe,
+    normalize_array,
+    normalize_text,
+    skeleton_array,
+    skeleton_text,
+)
 from rules import values as v
 from rules.predicates import (
     EVIDENCE_FILES,
@@ -473,9 +479,11 @@ class FuzzyTerms(Predicate):
         return ("norm", "skeleton") if self.form == "both" else (self.form,)
 
     def folded_terms(self, form: str) -> list[tuple[str, str]]:
-        """(term as written, folded term) of every term non-empty in ``form``."""
-        fold = normalize_text if form == "norm" else skeleton_text
-        return [(t, f) for t in self.term_list if (f := fold(t))]
+        """(term as written, folded term) of every term non-empty in ``form``: folded
+        as one Arrow array (a list of 1,000 terms: 12 ms one by one in Python, every run)."""
+        fold = normalize_array if form == "norm" else skeleton_array
+        folded = fold(pa.array(self.term_list, pa.string())).to_pylist()
+        return [(t, f) for t, f in zip(self.term_list, folded, strict=True) if f]
 
     def _condition(self) -> str:
         return f"h.infohash = t.infohash AND h.predicate_key = {lit(self.key)}"
