@@ -264,21 +264,39 @@ def _new_torrents(folder: Path, count: int, seed: int) -> Path:
 
 
 def test_new_torrents_are_read_where_they_were_appended(tmp_path: Path) -> None:
-    """New torrents and their files are appended, so an incremental run reads them as
-    views of those rows (nothing copied, no scan of every file's infohash); the flags
-    are those of a full run over the same data."""
+    """New torrents and their files are appended, and so are the files of a magnet-only
+    torrent whose metadata arrives: an incremental run reads them as a view of the rows
+    appended since its baseline (nothing copied, no scan of every file's infohash), and
+    its flags are those of a full run over the same data."""
     db, fresh = tmp_path / "w.duckdb", tmp_path / "fresh.duckdb"
-    ingest([demo_data_dir()], db, workers=1)
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "late.magnet").write_text(
+        f"magnet:?xt=urn:btih:{_infohash(LATE)}&dn={LATE.name}\n", encoding="ascii"
+    )
+    ingest([demo_data_dir(), first], db, workers=1)
     assert flag(db).files_seen > 0
     new = _new_torrents(tmp_path / "new", 15, seed=4_100)
+    (new / "late.torrent").write_bytes(encode(LATE))
     ingest([new], db, workers=1)
-    assert _shadows(db) == {"torrents": "table range", "files": "view appended"}
+    assert _shadows(db)["files"] == "view appended"
     summary = flag(db)
-    assert (summary.mode, summary.evaluated) == ("incremental", 15)
-    ingest([demo_data_dir()], fresh, workers=1)
+    assert (summary.mode, summary.evaluated) == ("incremental", 16)
+    assert any(row[0] == _infohash(LATE) and row[6] for row in _content(db))
+    ingest([demo_data_dir(), first], fresh, workers=1)
     ingest([new], fresh, workers=1)
     flag(fresh)
     assert _content(fresh) == _content(db)
+
+
+def test_a_run_of_new_torrents_is_read_by_its_row_ids(tmp_path: Path) -> None:
+    """Torrents appended one after another (only new ones) are one run of row ids: read
+    by that range (no join against the changed set)."""
+    db = tmp_path / "w.duckdb"
+    ingest([demo_data_dir()], db, workers=1)
+    flag(db)
+    ingest([_new_torrents(tmp_path / "new", 15, seed=4_150)], db, workers=1)
+    assert _shadows(db) == {"torrents": "table range", "files": "view appended"}
 
 
 @pytest.mark.parametrize(
@@ -304,7 +322,9 @@ def test_files_are_found_by_infohash_when_the_appended_ones_do_not_cover(
             ingest([demo_data_dir()], db, workers=1)
             con = connect(db)
         elif change == "merged":
-            run = con.execute("SELECT max(run_id) FROM runs WHERE command = 'ingest'").fetchone()
+            run = con.execute(
+                "SELECT run_id FROM runs WHERE command = 'ingest' ORDER BY started_at DESC LIMIT 1"
+            ).fetchone()
             con.execute(
                 "INSERT INTO torrent_merges (infohash, merged_infohash, merged_at, run_id)"
                 " SELECT infohash, infohash, now(), $run FROM torrents LIMIT 1",
