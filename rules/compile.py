@@ -114,6 +114,11 @@ def file_facts_sql(rules: list[Rule]) -> str:
     return file_facts.facts_sql(_facts(rules))
 
 
+def file_facts_query(rules: list[Rule]) -> str:
+    """The query ``file_facts_sql`` stores, alone."""
+    return file_facts.facts_query(_facts(rules))
+
+
 def candidates_sql(rules: list[Rule]) -> str:
     """Pass 1: the (rule_id, infohash) every rule selects into ``flag_candidates``, all
     rules in one statement over the whole warehouse; no evidence yet. File conditions

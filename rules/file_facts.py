@@ -76,13 +76,17 @@ def conditions(sqls: Iterable[str]) -> dict[str, str]:
 def facts_sql(columns: dict[str, str]) -> str:
     """``FILE_FACTS``: one row per torrent with a non-pad file meeting some condition
     of ``columns`` and, per condition, whether one does; one scan of ``files``."""
-    head = f"CREATE OR REPLACE TEMP TABLE {FILE_FACTS} AS "
+    return f"CREATE OR REPLACE TEMP TABLE {FILE_FACTS} AS {facts_query(columns)}"
+
+
+def facts_query(columns: dict[str, str]) -> str:
+    """The query of :func:`facts_sql` alone (what another connection can run)."""
     if not columns:
-        return head + "SELECT NULL::VARCHAR AS infohash WHERE false"
+        return "SELECT NULL::VARCHAR AS infohash WHERE false"
     each = ", ".join(f"bool_or({c}) AS {name}" for c, name in columns.items())
     anyone = " OR ".join(f"({c})" for c in columns)
     return (
-        f"{head}SELECT f.infohash, {each} FROM files f"
+        f"SELECT f.infohash, {each} FROM files f"
         f" WHERE NOT f.is_pad AND ({anyone}) GROUP BY f.infohash"
     )
 

@@ -115,7 +115,12 @@ class Standalone:
         """One SIGINT, as one Ctrl-C; returns the seconds until the script exited."""
         started = time.monotonic()
         self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=timeout)
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                f"the script had not exited {timeout:.0f}s after one SIGINT:\n{self.output()}"
+            ) from None
         return time.monotonic() - started
 
     def kill_all(self, sid: int | None) -> None:

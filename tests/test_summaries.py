@@ -61,7 +61,7 @@ def test_flag_summary_as_dict_is_every_field_in_order():
     assert summary.as_dict() == asdict(summary)
     assert list(summary.as_dict()) == [
         "run_id", "rules", "matched", "new", "changed", "deactivated", "active",
-        "mode", "evaluated", "reason",
+        "mode", "evaluated", "reason", "files_seen",
     ]  # fmt: skip
 
 

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pyarrow as pa
 
 from common.errors import FlagMatchesRepeat
 from common.summary import Summary
@@ -26,6 +29,7 @@ from rules import populations
 from rules.compile import (
     SCOPED,
     candidates_sql,
+    file_facts_query,
     file_facts_sql,
     matches_sql,
     scope_sql,
@@ -38,6 +42,7 @@ from rules.ruleset import fingerprint, load_packs, run_rules_table, select_rules
 from torrentwatch.flag_changes import CHANGED_TABLE, Plan, drop_plan, shadowed
 from torrentwatch.flag_changes import plan as plan_run
 from warehouse.db import connect
+from warehouse.extensions import quiet
 from warehouse.lanes import serialized
 from warehouse.runs import recorded_run
 
@@ -145,13 +150,45 @@ class FlagSummary(Summary):
     files_seen: int | None = None
 
 
-def _match(con, rules: list[Rule]) -> None:
+def _facts_on_cursor(cursor, files_view: str, query: str) -> pa.Table:
+    """``query`` (the file facts) on ``cursor``, another connection to the warehouse,
+    with ``files`` the same view of the appended rows as on the run's connection."""
+    try:
+        quiet(cursor)
+        cursor.execute(files_view)
+        return cursor.execute(query).to_arrow_table()
+    finally:
+        cursor.close()
+
+
+def _match(con, rules: list[Rule], files_view: str | None = None) -> None:
     """Fill ``flag_matches``: fuzzy hits, claim populations and every rule's file facts
-    (one pass over ``files``), then candidates, then evidence."""
+    (one pass over ``files``), then candidates, then evidence.
+
+    ``files_view``: the statement making ``files`` a view of warehouse rows (an
+    incremental run on a file, flag_changes.shadowed). The file facts then run on a
+    second connection while this one scores the fuzzy terms: on a few thousand torrents
+    each is one thread's work (DuckDB splits a scan by row groups of 122,880 rows), so
+    the two overlap on two cores; a full run's statements use every core already. The
+    second connection reads what this run's snapshot reads: on a DuckDB file this
+    process is the only writer, and this run writes no file rows."""
     con.execute(MATCHES_TABLE)
-    prepare(con, rules)
-    populations.prepare(con, rules)
-    con.execute(file_facts_sql(rules))
+    if files_view is None:
+        prepare(con, rules)
+        populations.prepare(con, rules)
+        con.execute(file_facts_sql(rules))
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            query = file_facts_query(rules)
+            facts = pool.submit(_facts_on_cursor, con.cursor(), files_view, query)
+            prepare(con, rules)
+            populations.prepare(con, rules)
+            rows = facts.result()
+        con.register("flag_file_facts_rows", rows)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {FILE_FACTS} AS FROM flag_file_facts_rows")
+        finally:
+            con.unregister("flag_file_facts_rows")
     con.execute(candidates_sql(rules))
     read = tables_read(rules)
     for table in SCOPED:
@@ -190,8 +227,9 @@ def _match_planned(con, rules: list[Rule], plan: Plan) -> None:
         return
     local = [r for r in rules if r.id not in plan.everywhere]
     if plan.changed:
-        with shadowed(con, {"torrents", *tables_read(local)}, plan):
-            _match(con, local)
+        with shadowed(con, {"torrents", *tables_read(local)}, plan) as made:
+            files = made.get("files", "")
+            _match(con, local, files if files.startswith("CREATE TEMP VIEW") else None)
     else:  # nothing changed: no torrent to evaluate them on
         con.execute(MATCHES_TABLE)
     if not plan.everywhere:
