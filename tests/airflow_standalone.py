@@ -155,5 +155,13 @@ def start(tmp: Path, **env: str) -> Standalone:
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
+            preexec_fn=_interruptible,
         )
     return Standalone(process, home, port, log)
+
+
+def _interruptible() -> None:
+    """The script as a terminal starts it, with Ctrl-C's SIGINT at its default: a shell
+    started with SIGINT ignored cannot trap it, and the suite run in the background (a
+    `nohup ... &` job, which ignores SIGINT) would pass that on."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
