@@ -342,3 +342,24 @@ def test_files_are_found_by_infohash_when_the_appended_ones_do_not_cover(
     finally:
         con.close()
     assert _shadows(db)["files"] in ("view range", "table rows")
+
+
+def test_file_facts_on_the_second_connection_fail_the_run_whole(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The file facts an incremental run computes on a second connection: a failure
+    there fails the run, rolled back, and the flags and runs are as they were."""
+    import torrentwatch.flag as flag_stage
+    from common.errors import WarehouseError
+
+    db = tmp_path / "w.duckdb"
+    ingest([demo_data_dir()], db, workers=1)
+    flag(db)
+    ingest([_new_torrents(tmp_path / "new", 5, seed=4_300)], db, workers=1)
+    before = _content(db)
+    monkeypatch.setattr(flag_stage, "file_facts_query", lambda rules: "SELECT nope FROM files")
+    with pytest.raises(WarehouseError, match="rolled back"):
+        flag(db)
+    assert _content(db) == before
+    monkeypatch.undo()
+    assert flag(db).mode == "incremental"
