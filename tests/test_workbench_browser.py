@@ -25,6 +25,7 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import (  # noqa: E402
     NoAlertPresentException,
     StaleElementReferenceException,
+    WebDriverException,
 )
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ready  # noqa: E402
@@ -78,6 +79,21 @@ def confirm_with_keys(driver, rationale: str) -> None:
     driver.find_element(By.CSS_SELECTOR, "input[name='then']").click()  # stay on this one
     driver.find_element(By.ID, "submit-decision").click()
     WebDriverWait(driver, WAIT).until(ready.url_contains("done=decided"))
+
+
+def replaced(element):
+    """A wait condition: ``element`` has left the document (its page was replaced)."""
+
+    def gone(_driver) -> bool:
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            return "does not belong to the document" in str(error)
+        return False
+
+    return gone
 
 
 def status_text(driver) -> str:
@@ -173,10 +189,12 @@ def test_two_analysts_confirm_a_lead_exports_and_hostile_names_stay_inert(
     before = browser.find_element(By.TAG_NAME, "body")
     browser.find_element(By.CSS_SELECTOR, "input.autosubmit").click()
     # The box submits its form: wait for the page it loads, then read that page's body.
-    WebDriverWait(browser, WAIT).until(ready.staleness_of(before))
-    WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: "masking" in d.find_element(By.TAG_NAME, "body").get_attribute("class")
-    )
+    # Mid-navigation chromedriver may answer for the old node with an inspector error ("does
+    # not belong to the document") rather than a stale reference: both mean it is gone.
+    WebDriverWait(browser, WAIT).until(replaced(before))
+    WebDriverWait(
+        browser, WAIT, ignored_exceptions=(StaleElementReferenceException, WebDriverException)
+    ).until(lambda d: "masking" in d.find_element(By.TAG_NAME, "body").get_attribute("class"))
     first = browser.find_element(By.CSS_SELECTOR, "#queue .name")
     assert not first.find_element(By.CSS_SELECTOR, ".real").is_displayed()
     assert first.find_element(By.CSS_SELECTOR, ".cover").is_displayed()
