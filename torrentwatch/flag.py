@@ -39,7 +39,7 @@ from rules.file_facts import FILE_FACTS
 from rules.fuzzy import prepare
 from rules.model import Rule
 from rules.ruleset import fingerprint, load_packs, run_rules_table, select_rules
-from torrentwatch.flag_changes import CHANGED_TABLE, Plan, drop_plan, shadowed
+from torrentwatch.flag_changes import CHANGED_TABLE, Plan, drop_plan, listed, shadowed
 from torrentwatch.flag_changes import plan as plan_run
 from warehouse.db import connect
 from warehouse.extensions import quiet
@@ -256,19 +256,14 @@ def _merge(
     (matched,) = con.execute("SELECT count(*) FROM flag_matches").fetchone()
     new, changed = con.execute(COUNT_CHANGED_SQL).fetchone()
     params = {"now": datetime.now(UTC), "run_id": run_id}
-    scope = {
-        "rule_ids": [r.id for r in rules],
-        "limited": limited,
-        "incremental": not plan.full,
-        "everywhere": list(plan.everywhere),
-    }
-    (deactivated,) = con.execute(COUNT_DEACTIVATED_SQL, scope).fetchone()
+    scope = {"limited": limited, "incremental": not plan.full}
+    lists = {"rule_ids": [r.id for r in rules], "everywhere": plan.everywhere}
+    (deactivated,) = con.execute(listed(COUNT_DEACTIVATED_SQL, **lists), scope).fetchone()
     if not plan.full:
-        unchanged = {"rule_ids": scope["rule_ids"], "everywhere": scope["everywhere"]}
-        con.execute(UNCHANGED_SQL, {**params, **unchanged})
+        con.execute(listed(UNCHANGED_SQL, **lists), params)
     con.execute(UPDATE_MATCHED_SQL, params)
     con.execute(INSERT_NEW_SQL, params)
-    con.execute(DEACTIVATE_SQL, {**params, **scope})
+    con.execute(listed(DEACTIVATE_SQL, **lists), {**params, **scope})
     _record_rules(con, rules, run_id, params["now"], not limited)
     (active,) = con.execute("SELECT count(*) FROM flags WHERE active").fetchone()
     con.execute("DROP TABLE flag_matches")

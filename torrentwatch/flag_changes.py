@@ -25,11 +25,12 @@ them, so its flags are those a full run would give, which the tests check both w
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from rules.model import Rule, facts
+from rules.predicates import lits
 from rules.ruleset import fingerprint
 from warehouse.lake import is_lake_connection
 
@@ -81,6 +82,18 @@ UNION SELECT infohash FROM flags WHERE active AND list_contains($rule_ids, rule_
 EXCEPT SELECT infohash FROM {CHANGED_TABLE}"""
 
 
+def listed(sql: str, **lists: Iterable[str]) -> str:
+    """``sql`` with each ``$name`` of ``lists`` written in as a VARCHAR[] literal.
+
+    Lists are not bound as parameters: DuckDB's Python client tries to import pandas
+    for every element it binds, and where pandas is not installed each try searches
+    sys.path again (~0.09 ms; the rule ids of three statements, 17 ms of a 300 ms
+    incremental run)."""
+    for name, values in lists.items():
+        sql = sql.replace(f"${name}", f"[{lits(tuple(values))}]::VARCHAR[]")
+    return sql
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """How a flag run evaluates: ``full`` (every rule on every torrent), or incremental:
@@ -130,7 +143,7 @@ def plan(con, rules: list[Rule], *, full: bool = False, limited: bool = False) -
     con.execute(CHANGED_SQL, {"started": started})
     list_rules = [r.id for r in rules if "lists" in reads(r)]
     if list_rules and con.execute(LISTS_CHANGED_SQL, {"started": started}).fetchone()[0]:
-        con.execute(LIST_TORRENTS_SQL, {"rule_ids": list_rules})
+        con.execute(listed(LIST_TORRENTS_SQL, rule_ids=list_rules))
     everywhere = tuple(r.id for r in rules if reads(r) & {"time", "population"})
     (changed,) = con.execute(f"SELECT count(*) FROM {CHANGED_TABLE}").fetchone()
     (merged,) = con.execute(MERGED_SQL, {"started": started}).fetchone()
