@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from common.errors import RulesInvalid, UnknownRule
+from rules import pack_cache
 from rules import values as v
 from rules.compile import condition_sql, evidence_sql, score_sql
 from rules.model import (
@@ -32,7 +33,14 @@ from rules.model import (
     read_header,
     read_tests,
 )
-from rules.source import Document, FileRefused, Problem, parse_pack_bytes, read_regular
+from rules.source import (
+    Document,
+    FileRefused,
+    Problem,
+    parse_pack_bytes,
+    read_regular,
+    recording_reads,
+)
 
 PACKS_PACKAGE = "rules"
 # Problems listed in the error's message (all of them stay in ``problems``): a pack of
@@ -62,6 +70,8 @@ class RuleSet:
     overridden: dict[str, str] = field(default_factory=dict)
     packs: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # likely mistakes; loading goes on
+    # Files the packs named and loading read (term lists): (path, SHA-256 of the bytes).
+    reads: list[tuple[str, str]] = field(default_factory=list)
 
 
 def shipped_packs() -> list[tuple[str, bytes]]:
@@ -190,16 +200,21 @@ def load_packs(paths: Iterable[str | os.PathLike[str]] = (), *, shipped: bool = 
     ``RulesInvalid`` listing every problem when any pack has one."""
     problems: list[Problem] = []
     sources = (shipped_packs() if shipped else []) + list(_operator_packs(paths, problems))
+    entry = None if problems else pack_cache.key(sources, shipped)
+    if entry is not None and (kept := pack_cache.get(entry)) is not None:
+        return kept
     ruleset = RuleSet()
-    for name, data in sources:
-        doc = parse_pack_bytes(data, name)
-        if not doc.problems:
-            entries = read_pack(doc)
+    with recording_reads() as reads:
+        for name, data in sources:
+            doc = parse_pack_bytes(data, name)
             if not doc.problems:
-                _apply(ruleset, doc, entries)
-        problems.extend(doc.problems)
-        ruleset.warnings.extend(doc.warnings)
-        ruleset.packs.append(name)
+                entries = read_pack(doc)
+                if not doc.problems:
+                    _apply(ruleset, doc, entries)
+            problems.extend(doc.problems)
+            ruleset.warnings.extend(doc.warnings)
+            ruleset.packs.append(name)
+    ruleset.reads.extend(reads)
     if problems:
         listing = "\n  ".join(map(str, problems[:SHOWN_PROBLEMS]))
         if len(problems) > SHOWN_PROBLEMS:
@@ -207,6 +222,8 @@ def load_packs(paths: Iterable[str | os.PathLike[str]] = (), *, shipped: bool = 
         raise RulesInvalid(
             f"{len(problems)} problem(s) in rule packs:\n  {listing}", problems=tuple(problems)
         )
+    if entry is not None:
+        pack_cache.put(entry, ruleset)
     return ruleset
 
 

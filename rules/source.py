@@ -9,6 +9,10 @@ this module gives it the rules' dialect, so its problems are filed as ``rules.*`
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from common import files, marked_yaml
@@ -34,6 +38,7 @@ __all__ = [
     "format_path",
     "parse_document",
     "read_regular",
+    "recording_reads",
 ]
 
 RULES = Dialect("rules")
@@ -48,6 +53,28 @@ class FileRefused(Exception):
         self.what = what
 
 
+# The files read while :func:`recording_reads` is open: (path, SHA-256 of the bytes).
+_READS: ContextVar[list[tuple[str, str]] | None] = ContextVar("rules_reads", default=None)
+
+
+@contextmanager
+def recording_reads() -> Iterator[list[tuple[str, str]]]:
+    """While open, every file :func:`read_regular` reads is listed with the digest of its
+    bytes: the files a pack names (term lists), which the rule set cache
+    (``rules.pack_cache``) checks again before it hands out a kept set."""
+    reads: list[tuple[str, str]] = []
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
+def file_digest(file: str | Path, max_bytes: int) -> str:
+    """SHA-256 of what :func:`read_regular` reads from ``file`` (raises as it does)."""
+    return hashlib.sha256(files.read_regular(file, max_bytes)).hexdigest()
+
+
 def read_regular(file: Path, max_bytes: int) -> bytes:
     """The bytes of ``file`` if it is a regular file of at most ``max_bytes``.
 
@@ -55,11 +82,15 @@ def read_regular(file: Path, max_bytes: int) -> bytes:
     opened without blocking, checked with ``fstat``, the size checked while reading),
     its refusals turned into :class:`FileRefused` for the pack's problem list."""
     try:
-        return files.read_regular(file, max_bytes)
+        data = files.read_regular(file, max_bytes)
     except NotRegularFile as exc:
         raise FileRefused("not_file", f"is {exc.args[0]}") from exc
     except FileTooLarge as exc:
         raise FileRefused("too_large", f"is larger than the {max_bytes:,}-byte maximum") from exc
+    reads = _READS.get()
+    if reads is not None:
+        reads.append((str(file), hashlib.sha256(data).hexdigest()))
+    return data
 
 
 def parse_pack_bytes(data: bytes, name: str) -> Document:

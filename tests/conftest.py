@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -207,6 +208,24 @@ def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
                 )
 
 
+# --- the rule set cache is the session's own ---------------------------------------------
+
+_CACHE = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Loaded rule sets are kept in a folder of this session (rules.pack_cache), not the
+    user's: the suite runs with the cache on, as the product does, and leaves nothing."""
+    from rules.pack_cache import ENV
+
+    if ENV not in os.environ:
+        folder = Path(tempfile.mkdtemp(prefix="torrentwatch-test-cache-"))
+        config.stash[_CACHE] = folder
+        os.environ[ENV] = str(folder)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _STUBS in config.stash:
         shutil.rmtree(config.stash[_STUBS], ignore_errors=True)
+    if _CACHE in config.stash:
+        shutil.rmtree(config.stash[_CACHE], ignore_errors=True)
