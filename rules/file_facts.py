@@ -84,11 +84,85 @@ def facts_query(columns: dict[str, str]) -> str:
     if not columns:
         return "SELECT NULL::VARCHAR AS infohash WHERE false"
     each = ", ".join(f"bool_or({c}) AS {name}" for c, name in columns.items())
-    anyone = " OR ".join(f"({c})" for c in columns)
     return (
         f"SELECT f.infohash, {each} FROM files f"
-        f" WHERE NOT f.is_pad AND ({anyone}) GROUP BY f.infohash"
+        f" WHERE NOT f.is_pad AND ({_any_sql(list(columns))}) GROUP BY f.infohash"
     )
+
+
+# ``regexp_matches(<file column>, '<pattern>'[, '<options>'])`` as a whole conjunct.
+_REGEX_CONJUNCT = re.compile(r"regexp_matches\((f\.\w+), '((?:[^']|'')*)'(?:, ('(?:[^']|'')*'))?\)")
+# Characters of patterns joined into one: RE2 refuses a pattern past its memory budget
+# (about 1 MB of alternatives: rules.fuzzy), and a flag run must not fail on it.
+UNION_CHARS = 50_000
+
+
+def _conjuncts(condition: str) -> list[str] | None:
+    """The parts of ``condition`` joined by a top-level AND; None when it has a
+    top-level OR (it is then no conjunction)."""
+    blank = _blank_literals(condition)
+    parts, depth, start, at = [], 0, 0, 0
+    while at < len(blank):
+        char = blank[at]
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and blank.startswith(" OR ", at):
+            return None
+        if depth == 0 and blank.startswith(" AND ", at):
+            parts.append(condition[start:at])
+            start = at = at + len(" AND ")
+            continue
+        at += 1
+    parts.append(condition[start:])
+    return parts
+
+
+def _regex_group(condition: str) -> tuple[tuple[str, ...], str, str] | None:
+    """(the other conjuncts, the column, the options) of a condition that is a
+    conjunction with exactly one ``regexp_matches`` of a file column; else None."""
+    parts = _conjuncts(condition)
+    if parts is None:
+        return None
+    found = [(i, _REGEX_CONJUNCT.fullmatch(p)) for i, p in enumerate(parts)]
+    regexes = [(i, m) for i, m in found if m]
+    if len(regexes) != 1:
+        return None
+    i, match = regexes[0]
+    others = tuple(sorted(parts[:i] + parts[i + 1 :]))
+    return others, match.group(1), match.group(3) or ""
+
+
+def _any_sql(conditions: list[str]) -> str:
+    """``c1 OR c2 OR ...``, written so each file is searched once per group of regular
+    expressions instead of once per expression: conditions that differ only in the
+    pattern they search one column for (the same other conjuncts, the same options) are
+    kept behind one search for any of their patterns, which each of them needs. On the
+    shipped packs four conditions search ``path_norm`` of text and image files for words:
+    four passes over those paths became one (the same truth: a condition holds only
+    where its own pattern, and so the joined one, matches)."""
+    groups: dict[tuple, list[str]] = {}
+    alone: list[str] = []
+    for condition in conditions:
+        key = _regex_group(condition)
+        if key is None:
+            alone.append(condition)
+        else:
+            groups.setdefault(key, []).append(condition)
+    parts = [f"({c})" for c in alone]
+    for (others, column, options), members in groups.items():
+        patterns = [_REGEX_CONJUNCT.search(_regex_part(m)).group(2) for m in members]
+        if len(members) < 2 or sum(map(len, patterns)) > UNION_CHARS:
+            parts += [f"({c})" for c in members]
+            continue
+        joined = "|".join(f"(?:{p})" for p in patterns)
+        search = f"regexp_matches({column}, '{joined}'{', ' + options if options else ''})"
+        need = " AND ".join((*others, search))
+        parts.append(f"({need} AND (" + " OR ".join(f"({c})" for c in members) + "))")
+    return " OR ".join(parts)
+
+
+def _regex_part(condition: str) -> str:
+    """The one ``regexp_matches`` conjunct of a grouped condition."""
+    return next(p for p in _conjuncts(condition) or () if _REGEX_CONJUNCT.fullmatch(p))
 
 
 def with_facts(sql: str, columns: dict[str, str]) -> str:

@@ -94,3 +94,73 @@ def test_shipped_rules_select_the_same_torrents(warehouse):
     expected = {(r.id, h) for r in rules for (h,) in con.execute(rule_sql(r)).fetchall()}
     assert got == expected
     assert {keys[h] for _, h in got} >= {"film_exe", "lure", "bidi", "mixed"}
+
+
+WORD_CONDITIONS = [
+    "f.ext IN ('txt', 'nfo') AND regexp_matches(f.path_norm, '(^| )(unlock|code)( |$)')",
+    "f.ext IN ('txt', 'nfo') AND regexp_matches(f.path_norm, '(^| )(pass|it''s)( |$)')",
+    "regexp_matches(f.path_norm, '(^| )(key|pin)( |$)') AND f.ext IN ('txt', 'nfo')",
+    "f.ext IN ('url') AND regexp_matches(f.path_norm, '(^| )(code)( |$)')",
+    "f.ext IN ('txt', 'nfo') AND regexp_matches(f.path, '^READ| AND ', 'c')",
+    "f.ext IN ('txt', 'nfo') AND regexp_matches(f.path, 'READ', 'i')",
+    "f.ext = 'txt' OR regexp_matches(f.path_norm, '(^| )(unlock)( |$)')",
+]
+
+
+def test_conditions_searching_one_column_share_one_search():
+    """Conditions that differ only in the pattern they search one column for (the same
+    other conjuncts, whatever their order, the same options) sit behind one search for
+    any of their patterns; a different column, other conjuncts, other options or a
+    top-level OR stay as they are, and an AND inside a literal is not a conjunct."""
+    where = file_facts._any_sql(WORD_CONDITIONS)
+    joined = (
+        "regexp_matches(f.path_norm, '(?:(^| )(unlock|code)( |$))|(?:(^| )(pass|it''s)( |$))"
+        "|(?:(^| )(key|pin)( |$))')"
+    )
+    group = " OR ".join(f"({c})" for c in WORD_CONDITIONS[:3])
+    assert f"(f.ext IN ('txt', 'nfo') AND {joined} AND ({group}))" in where
+    for alone in WORD_CONDITIONS[3:]:
+        assert f"({alone})" in where
+    assert where.count("regexp_matches(") == 3 + 1 + 4  # the group's search + its three
+
+
+def test_a_union_past_the_pattern_budget_is_not_built(monkeypatch):
+    monkeypatch.setattr(file_facts, "UNION_CHARS", 20)
+    assert file_facts._any_sql(WORD_CONDITIONS[:3]) == " OR ".join(
+        f"({c})" for c in WORD_CONDITIONS[:3]
+    )
+
+
+def test_shared_searches_give_each_condition_its_own_truth():
+    """Random paths of the words the patterns look for and others: every condition's
+    truth per torrent from the facts query equals its own search, file by file."""
+    import random
+
+    import duckdb
+
+    rng = random.Random(7)
+    words = ["unlock", "code", "pass", "it's", "key", "pin", "read", "me", "and", "film"]
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE files (infohash VARCHAR, is_pad BOOLEAN, ext VARCHAR, path VARCHAR,"
+        " path_norm VARCHAR)"
+    )
+    rows = []
+    for i in range(3000):
+        tokens = rng.sample(words, rng.randint(1, 4))
+        ext = rng.choice(["txt", "nfo", "url", "mkv"])
+        path = " ".join(t.upper() if rng.random() < 0.3 else t for t in tokens)
+        rows.append((f"t{i // 3}", rng.random() < 0.05, ext, f"{path}.{ext}", " ".join(tokens)))
+    con.executemany("INSERT INTO files VALUES (?, ?, ?, ?, ?)", rows)
+    columns = {c: f"c{i}" for i, c in enumerate(WORD_CONDITIONS)}
+    got = {row[0]: row[1:] for row in con.execute(file_facts.facts_query(columns)).fetchall()}
+    each = ", ".join(f"coalesce(bool_or({c}), false)" for c in columns)
+    expected = {
+        row[0]: row[1:]
+        for row in con.execute(
+            f"SELECT f.infohash, {each} FROM files f WHERE NOT f.is_pad GROUP BY 1"
+        ).fetchall()
+        if any(row[1:])
+    }
+    assert {h: tuple(bool(x) for x in v) for h, v in got.items()} == expected
+    assert len(expected) > 100 and all(any(v[i] for v in expected.values()) for i in range(7))
