@@ -446,3 +446,49 @@ def test_pruned_scoring_keeps_every_pair_a_full_matrix_keeps(threshold):
                 full.setdefault(q, []).append((t, round(float(matrix[i, j]), 2)))
     assert {q: sorted(h) for q, h in pruned.items()} == {q: sorted(h) for q, h in full.items()}
     assert full, "no pair reached the threshold: test too weak"
+
+
+def test_grams_in_arrow_are_the_grams_in_sql():
+    """The two ways of building the n-grams (Arrow for a few rows, SQL for many) give the
+    same distinct strings: random token lists, short and empty ones, NULL lists and
+    tokens, accents and CJK, n from 1 to 4."""
+    import random
+
+    import pyarrow as pa
+
+    from rules import fuzzy
+
+    rng = random.Random(11)
+    words = ["kart", "racer", "2004", "r\u00e9sum\u00e9", "\u6f22\u5b57", "x", "", "gold"]
+    lists = []
+    for _ in range(2_000):
+        if rng.random() < 0.03:
+            lists.append(None)
+            continue
+        tokens = [rng.choice(words) for _ in range(rng.randint(0, 7))]
+        if tokens and rng.random() < 0.05:
+            tokens[rng.randrange(len(tokens))] = None
+        lists.append(tokens)
+    con = duckdb.connect()
+    made = "CREATE TABLE torrents AS SELECT unnest($l::VARCHAR[][]) AS name_tokens"
+    con.execute(made, {"l": lists})
+    sizes = {1, 2, 3, 4}
+    arrow = fuzzy._arrow_grams(pa.chunked_array([pa.array(lists, pa.list_(pa.string()))]), sizes)
+    grams_sql = fuzzy._grams_sql("SELECT name_tokens AS tok FROM torrents", sizes)
+    table = con.execute(grams_sql).fetchall()
+    for n in sizes:
+        got = {g for g in arrow[n].to_pylist() if g is not None}
+        expected = {g for k, g in table if k == n and g is not None}
+        assert got == expected and expected, n
+    # Through _grams, both ways give the same arrays (empty grams dropped).
+    built = {}
+    for rows in (0, 10**9):
+        fuzzy_rows = fuzzy.ARROW_GRAMS_ROWS
+        try:
+            fuzzy.ARROW_GRAMS_ROWS = rows
+            got = fuzzy._grams(con, "name_norm", sizes, {})
+        finally:
+            fuzzy.ARROW_GRAMS_ROWS = fuzzy_rows
+        built[rows] = {n: sorted(a.to_pylist()) for n, a in got.items()}
+    assert built[0] == built[10**9]
+    assert "" not in built[0][1]
