@@ -101,7 +101,7 @@ def test_a_changed_term_file_is_read_again(cache, tmp_path, monkeypatch):
     (folder / "titles.txt").unlink()
     monkeypatch.undo()
     monkeypatch.setenv(pack_cache.ENV, str(cache.parent))
-    with pytest.raises(RulesInvalid, match="rules.terms_missing"):
+    with pytest.raises(RulesInvalid, match=r"rules\.terms_missing"):
         load_packs([pack])
 
 
