@@ -129,6 +129,18 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+def _batch_committed(db: Path) -> bool:
+    """Some batch of the ingest into the new warehouse ``db`` has committed: its log holds
+    more than the schema, or a checkpoint has moved it into the file."""
+    sizes = {}
+    for path in (db, Path(f"{db}.wal")):
+        try:
+            sizes[path.suffix] = path.stat().st_size
+        except FileNotFoundError:
+            sizes[path.suffix] = 0
+    return sizes[".wal"] > 1_000_000 or sizes[".duckdb"] > 1_000_000
+
+
 def _alive(pid: int) -> bool:
     """Running, as opposed to gone or a zombie nobody has reaped yet (dead all the same)."""
     try:
@@ -153,7 +165,14 @@ def test_kill_9_takes_the_workers_along_and_the_next_run_settles_up(tmp_path, to
         while len(workers := _children(proc.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(workers) == 2, "the workers never started"
-        time.sleep(1.5)  # mid-ingest: the run row is written, batches are loading
+        # Mid-ingest: the run row is written, batches are loading. The first batch's
+        # commit is the sign (the run row commits before any batch): a batch adds ~2 MB
+        # to the write-ahead log, the new warehouse's schema ~64 KB. A fixed pause was
+        # not it: on a busy machine 1.5 s after the workers started found no run row.
+        deadline = time.monotonic() + 60
+        while not _batch_committed(db) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _batch_committed(db), "no batch was loaded"
         assert proc.poll() is None, "the ingest finished before it could be killed"
         proc.send_signal(signal.SIGKILL)
         proc.wait()
