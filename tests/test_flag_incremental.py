@@ -363,3 +363,69 @@ def test_file_facts_on_the_second_connection_fail_the_run_whole(
     assert _content(db) == before
     monkeypatch.undo()
     assert flag(db).mode == "incremental"
+
+
+STAMPED = (
+    "SELECT infohash, rule_id, rule_version, level, score, evidence::VARCHAR, active, status,"
+    " first_flagged_at, first_run_id, last_evaluated_at, last_matched_at, last_run_id"
+    " FROM flags ORDER BY infohash, rule_id"
+)
+
+
+def _stamped(db, run_id: str) -> list[tuple]:
+    """Every flag, whole, with the run's own time and id written as symbols (the two
+    runs compared ran at different times)."""
+    con = connect(db, read_only=True)
+    try:
+        (now,) = con.execute(
+            "SELECT max(last_evaluated_at) FROM flags WHERE last_run_id = $r", {"r": run_id}
+        ).fetchone()
+        rows = con.execute(STAMPED).fetchall()
+    finally:
+        con.close()
+
+    def symbol(value):
+        return "NOW" if value == now else "RUN" if value == run_id else value
+
+    return [tuple(symbol(v) for v in row) for row in rows]
+
+
+def test_an_incremental_run_writes_every_column_a_full_run_writes(tmp_path: Path) -> None:
+    """Times and run ids too, on every kind of flag: matched again on a changed torrent,
+    new, active on a torrent that did not change, switched off earlier and not changed
+    since (its last match kept), and of a rule no longer in force (left as it was)."""
+    import shutil
+
+    inputs = _inputs(tmp_path)
+    db = tmp_path / "w.duckdb"
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(SIGHTED_PACK, encoding="utf-8")
+    listed_pack = tmp_path / "list.yaml"
+    listed_pack.write_text(KNOWN_DEMO_LIST, encoding="utf-8")
+    ingest([demo_data_dir(), inputs["first"]], db, workers=1)
+    _write_list(inputs["list"], db)
+    hashlist_import(inputs["list"], db, name="demo-list")
+    assert flag(db, [listed_pack, extra]).mode == "full"
+    # The sightings rule leaves: its flags are switched off by a full run.
+    assert flag(db, [listed_pack]).mode == "full"
+    # A list version without LISTED: its list flag is switched off (LISTED evaluated).
+    inputs["list"].write_text(
+        inputs["list"].read_text(encoding="ascii").split("\n", 1)[1], encoding="ascii"
+    )
+    hashlist_import(inputs["list"], db, name="demo-list")
+    assert flag(db, [listed_pack]).mode == "incremental"
+    ingest([inputs["second"]], db, workers=1)
+    twin = tmp_path / "twin.duckdb"
+    shutil.copy(db, twin)
+    incremental = flag(db, [listed_pack])
+    full = flag(twin, [listed_pack], full=True)
+    assert (incremental.mode, full.mode) == ("incremental", "full")
+    got, expected = _stamped(db, incremental.run_id), _stamped(twin, full.run_id)
+    assert got == expected
+    listed_flag = [r for r in got if r[0] == _infohash(LISTED) and r[1] == "known.demo-list"]
+    assert listed_flag and listed_flag[0][6] is False and listed_flag[0][10] == "NOW"
+    assert listed_flag[0][11] != "NOW"  # switched off earlier: its last match is kept
+    gone = [r for r in got if r[1] == "test.film-not-sighted-as-game"]
+    assert gone and all(not r[6] and r[10] != "NOW" and r[12] != "RUN" for r in gone)
+    kept = [r for r in got if r[6] and r[12] == "RUN" and r[10] == "NOW" and r[11] == "NOW"]
+    assert len(kept) > 10

@@ -274,7 +274,7 @@ def test_a_failing_flag_run_changes_nothing(db, tmp_path, monkeypatch):
     flag(db)
     before = _flags(db)
     pack = _pack(tmp_path, OVERRIDE.format(version=3, final="scr"))
-    monkeypatch.setattr(evaluate, "DEACTIVATE_SQL", "UPDATE flags SET nope = 1")
+    monkeypatch.setattr(evaluate, "UNMATCHED_SQL", "UPDATE flags SET nope = 1")
     with pytest.raises(WarehouseError, match="nothing changed"):
         flag(db, [pack])
     assert _flags(db) == before

@@ -76,34 +76,29 @@ def _evaluated(alias: str = "") -> str:
     )
 
 
-# No longer matching: kept, switched off; evaluated now when its rule is still in force.
-DEACTIVATE_SQL = f"""\
-UPDATE flags SET
-    active = false,
-    last_evaluated_at = CASE WHEN list_contains($rule_ids, rule_id) THEN $now
-                             ELSE last_evaluated_at END,
-    last_run_id = $run_id
-WHERE NOT EXISTS (SELECT 1 FROM flag_matches m
-                  WHERE m.infohash = flags.infohash AND m.rule_id = flags.rule_id)
-  AND (active OR list_contains($rule_ids, rule_id))
-  AND (NOT $limited OR list_contains($rule_ids, rule_id))
-  AND {_evaluated()}"""
-
 # Active flags whose rule matched nothing for their torrent this run (an anti-join).
 COUNT_DEACTIVATED_SQL = f"""\
 SELECT count(*) FROM flags f ANTI JOIN flag_matches m USING (infohash, rule_id)
 WHERE f.active AND (NOT $limited OR list_contains($rule_ids, f.rule_id))
   AND {_evaluated("f.")}"""
 
-# An incremental run, for the flags of torrents that did not change (so would give what
-# they gave): what a full run's merge writes on them, the times and the run.
-UNCHANGED_SQL = f"""\
+# Every flag this run did not match, in one pass. Evaluated (its torrent or rule was):
+# no longer matching, so kept and switched off, evaluated now when its rule is still in
+# force. Not evaluated (an incremental run, a torrent that did not change, so it would
+# give what it gave): what a full run's merge writes on it, the times and the run.
+UNMATCHED_SQL = f"""\
 UPDATE flags SET
-    last_evaluated_at = $now,
-    last_matched_at = CASE WHEN active THEN $now ELSE last_matched_at END,
+    active = CASE WHEN {_evaluated()} THEN false ELSE active END,
+    last_evaluated_at = CASE WHEN list_contains($rule_ids, rule_id) THEN $now
+                             ELSE last_evaluated_at END,
+    last_matched_at = CASE WHEN active AND NOT {_evaluated()} THEN $now
+                           ELSE last_matched_at END,
     last_run_id = $run_id
-WHERE list_contains($rule_ids, rule_id) AND NOT list_contains($everywhere, rule_id)
-  AND infohash NOT IN (SELECT infohash FROM {CHANGED_TABLE})"""
+WHERE NOT EXISTS (SELECT 1 FROM flag_matches m
+                  WHERE m.infohash = flags.infohash AND m.rule_id = flags.rule_id)
+  AND (NOT $limited OR list_contains($rule_ids, rule_id))
+  AND (CASE WHEN {_evaluated()} THEN active OR list_contains($rule_ids, rule_id)
+            ELSE list_contains($rule_ids, rule_id) END)"""
 
 # Each flag's status is its rule's (migration 015), and the run records its rules.
 STATUS_SQL = """\
@@ -259,11 +254,9 @@ def _merge(
     scope = {"limited": limited, "incremental": not plan.full}
     lists = {"rule_ids": [r.id for r in rules], "everywhere": plan.everywhere}
     (deactivated,) = con.execute(listed(COUNT_DEACTIVATED_SQL, **lists), scope).fetchone()
-    if not plan.full:
-        con.execute(listed(UNCHANGED_SQL, **lists), params)
     con.execute(UPDATE_MATCHED_SQL, params)
     con.execute(INSERT_NEW_SQL, params)
-    con.execute(listed(DEACTIVATE_SQL, **lists), {**params, **scope})
+    con.execute(listed(UNMATCHED_SQL, **lists), {**params, **scope})
     _record_rules(con, rules, run_id, params["now"], not limited)
     (active,) = con.execute("SELECT count(*) FROM flags WHERE active").fetchone()
     con.execute("DROP TABLE flag_matches")
