@@ -15,8 +15,8 @@ loaded without a problem are kept (a pack with problems raises every time).
 Unpickling runs what the file says, so an entry is only read from a folder this user
 owns and no one else can write, and only if the file is this user's and no one else
 can write it; otherwise the cache is not used. ``TORRENTWATCH_CACHE_DIR`` moves the cache
-(default ``$XDG_CACHE_HOME/torrentwatch``, else ``~/.cache/torrentwatch``); ``off``
-switches it off.
+(an absolute path; default ``$XDG_CACHE_HOME/torrentwatch``, else
+``~/.cache/torrentwatch``); ``off`` switches it off.
 """
 
 from __future__ import annotations
@@ -59,8 +59,10 @@ def cache_dir() -> Path | None:
     elif os.environ.get("XDG_CACHE_HOME"):
         base = Path(os.environ["XDG_CACHE_HOME"]) / "torrentwatch"
     else:
-        base = Path.home() / ".cache" / "torrentwatch"
-    return base / SUBDIR
+        base = Path(os.path.expanduser("~")) / ".cache" / "torrentwatch"
+    # A user without a home (a container's arbitrary uid): "~" stays as written, and a
+    # relative folder would land wherever the process runs. No cache then.
+    return base / SUBDIR if base.is_absolute() else None
 
 
 @functools.cache

@@ -180,6 +180,21 @@ def test_the_default_folder_is_the_users_cache(tmp_path, monkeypatch):
     assert pack_cache.cache_dir() == tmp_path / "home" / ".cache" / "torrentwatch" / "rulesets"
 
 
+def test_no_home_and_a_relative_folder_keep_nothing(tmp_path, pack, monkeypatch):
+    """A user without a home (``~`` stays as written) or a relative folder given: no
+    cache, rather than a folder wherever the process runs."""
+    monkeypatch.delenv(pack_cache.ENV, raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(pack_cache.os.path, "expanduser", lambda path: path)
+    monkeypatch.chdir(tmp_path)
+    assert pack_cache.cache_dir() is None
+    load_packs([pack])
+    monkeypatch.setenv(pack_cache.ENV, "relative-cache")
+    assert pack_cache.cache_dir() is None
+    load_packs([pack])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["packs"]
+
+
 def test_only_the_newest_entries_are_kept(cache, pack, monkeypatch):
     monkeypatch.setattr(pack_cache, "KEEP", 3)
     for i in range(5):
