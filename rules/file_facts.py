@@ -116,9 +116,9 @@ def _conjuncts(condition: str) -> list[str] | None:
     return parts
 
 
-def _regex_group(condition: str) -> tuple[tuple[str, ...], str, str] | None:
-    """(the other conjuncts, the column, the options) of a condition that is a
-    conjunction with exactly one ``regexp_matches`` of a file column; else None."""
+def _regex_group(condition: str) -> tuple[tuple[tuple[str, ...], str, str], str] | None:
+    """((the other conjuncts, the column, the options), the pattern) of a condition that
+    is a conjunction with exactly one ``regexp_matches`` of a file column; else None."""
     parts = _conjuncts(condition)
     if parts is None:
         return None
@@ -128,7 +128,7 @@ def _regex_group(condition: str) -> tuple[tuple[str, ...], str, str] | None:
         return None
     i, match = regexes[0]
     others = tuple(sorted(parts[:i] + parts[i + 1 :]))
-    return others, match.group(1), match.group(3) or ""
+    return (others, match.group(1), match.group(3) or ""), match.group(2)
 
 
 def _any_sql(conditions: list[str]) -> str:
@@ -139,17 +139,19 @@ def _any_sql(conditions: list[str]) -> str:
     shipped packs four conditions search ``path_norm`` of text and image files for words:
     four passes over those paths became one (the same truth: a condition holds only
     where its own pattern, and so the joined one, matches)."""
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple, list[tuple[str, str]]] = {}
     alone: list[str] = []
     for condition in conditions:
-        key = _regex_group(condition)
-        if key is None:
+        grouped = _regex_group(condition)
+        if grouped is None:
             alone.append(condition)
         else:
-            groups.setdefault(key, []).append(condition)
+            key, pattern = grouped
+            groups.setdefault(key, []).append((condition, pattern))
     parts = [f"({c})" for c in alone]
-    for (others, column, options), members in groups.items():
-        patterns = [_REGEX_CONJUNCT.search(_regex_part(m)).group(2) for m in members]
+    for (others, column, options), grouped_members in groups.items():
+        members = [c for c, _ in grouped_members]
+        patterns = [p for _, p in grouped_members]
         if len(members) < 2 or sum(map(len, patterns)) > UNION_CHARS:
             parts += [f"({c})" for c in members]
             continue
@@ -158,11 +160,6 @@ def _any_sql(conditions: list[str]) -> str:
         need = " AND ".join((*others, search))
         parts.append(f"({need} AND (" + " OR ".join(f"({c})" for c in members) + "))")
     return " OR ".join(parts)
-
-
-def _regex_part(condition: str) -> str:
-    """The one ``regexp_matches`` conjunct of a grouped condition."""
-    return next(p for p in _conjuncts(condition) or () if _REGEX_CONJUNCT.fullmatch(p))
 
 
 def with_facts(sql: str, columns: dict[str, str]) -> str:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from common.errors import TorrentwatchError
 from rules.source import file_digest
+from rules.text_predicates import MAX_TERMS_BYTES
 
 if TYPE_CHECKING:
     from rules.ruleset import RuleSet
@@ -43,8 +44,6 @@ ENV = "TORRENTWATCH_CACHE_DIR"
 SUBDIR = "rulesets"
 # Entries kept: each distinct pack set is one (~80 KB); the oldest go first.
 KEEP = 32
-# A named file larger than this was refused at loading (the term file cap is 64 MiB).
-MAX_READ_BYTES = 1 << 30
 # The packages whose code (and data files) turns pack bytes into rules.
 CODE_PACKAGES = ("rules", "parsers", "common")
 
@@ -117,9 +116,7 @@ def get(entry_key: str) -> RuleSet | None:
             if not _private(os.fstat(handle.fileno())):
                 return None
             loaded = pickle.load(handle)
-    except FileNotFoundError:
-        return None
-    except Exception:  # a damaged entry is a miss; it is written again
+    except Exception:  # none kept, or a damaged entry: a miss (it is written again)
         return None
     from rules.ruleset import RuleSet
 
@@ -129,10 +126,11 @@ def get(entry_key: str) -> RuleSet | None:
 
 
 def _reads_unchanged(ruleset: RuleSet) -> bool:
-    """Whether every file the packs named (term lists) still holds what was read."""
+    """Whether every file the packs named (term lists) still holds what was read. Read
+    under the term files' own cap: a file past it could not have been loaded."""
     for path, digest in ruleset.reads:
         try:
-            if file_digest(path, MAX_READ_BYTES) != digest:
+            if file_digest(path, MAX_TERMS_BYTES) != digest:
                 return False
         except (OSError, ValueError, TorrentwatchError):
             return False

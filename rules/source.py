@@ -70,9 +70,14 @@ def recording_reads() -> Iterator[list[tuple[str, str]]]:
         _READS.reset(token)
 
 
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def file_digest(file: str | Path, max_bytes: int) -> str:
-    """SHA-256 of what :func:`read_regular` reads from ``file`` (raises as it does)."""
-    return hashlib.sha256(files.read_regular(file, max_bytes)).hexdigest()
+    """The digest :func:`recording_reads` lists for ``file``, read again (raises as
+    ``common.files.read_regular`` does)."""
+    return _digest(files.read_regular(file, max_bytes))
 
 
 def read_regular(file: Path, max_bytes: int) -> bytes:
@@ -89,7 +94,7 @@ def read_regular(file: Path, max_bytes: int) -> bytes:
         raise FileRefused("too_large", f"is larger than the {max_bytes:,}-byte maximum") from exc
     reads = _READS.get()
     if reads is not None:
-        reads.append((str(file), hashlib.sha256(data).hexdigest()))
+        reads.append((str(file), _digest(data)))
     return data
 
 

@@ -87,8 +87,7 @@ def listed(sql: str, **lists: Iterable[str]) -> str:
 
     Lists are not bound as parameters: DuckDB's Python client tries to import pandas
     for every element it binds, and where pandas is not installed each try searches
-    sys.path again (~0.09 ms; the rule ids of three statements, 17 ms of a 300 ms
-    incremental run)."""
+    sys.path again (~60 µs a value: a list of 22 rule ids, 1.3 ms a statement)."""
     for name, values in lists.items():
         sql = sql.replace(f"${name}", f"[{lits(tuple(values))}]::VARCHAR[]")
     return sql
