@@ -33,6 +33,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from common import files
 from common.errors import TorrentwatchError
 from rules.source import file_digest
 from rules.text_predicates import MAX_TERMS_BYTES
@@ -112,7 +113,7 @@ def get(entry_key: str) -> RuleSet | None:
         return None
     path = folder / f"{entry_key}.pickle"
     try:
-        with path.open("rb") as handle:
+        with files.open_regular(path) as handle:  # a FIFO put there cannot hang us
             if not _private(os.fstat(handle.fileno())):
                 return None
             loaded = pickle.load(handle)

@@ -130,6 +130,20 @@ def test_a_damaged_entry_is_a_miss_and_is_written_again(cache, pack):
     _same(first, load_packs([pack]))
 
 
+def test_an_entry_that_is_a_fifo_is_a_miss_and_does_not_hang(cache, pack):
+    """A FIFO where an entry should be: never opened for a blocking read; the packs are
+    read and the entry written again over it."""
+    import os
+    import stat
+
+    first = load_packs([pack])
+    (entry,) = _entries(cache)
+    entry.unlink()
+    os.mkfifo(entry, 0o600)
+    _same(first, load_packs([pack]))
+    assert stat.S_ISREG(entry.stat().st_mode)
+
+
 def test_a_folder_or_entry_others_can_write_is_not_read(cache, pack, monkeypatch):
     load_packs([pack])
     (entry,) = _entries(cache)
