@@ -448,6 +448,29 @@ def test_pruned_scoring_keeps_every_pair_a_full_matrix_keeps(threshold):
     assert full, "no pair reached the threshold: test too weak"
 
 
+def test_unspelled_counts_are_pythons_count():
+    """The characters no term spells, counted over the Arrow array's bytes (ASCII) or
+    one by one (the rest), are what Python counts: accents, CJK, emoji, empty strings,
+    a sliced array (its offsets do not start at 0), spelled sets with and without
+    non-ASCII characters."""
+    import random
+
+    import pyarrow as pa
+
+    from rules import fuzzy
+
+    rng = random.Random(7)
+    alphabet = "abcxyz019 -.é漢😀\\]"
+    texts = ["", " ", "é", "😀😀"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(400)]
+    whole = pa.array(["padding", *texts, "tail"], pa.string())
+    queries = whole.slice(1, len(texts))
+    for spelled in ({"a", "b", " "}, {"a", "é", "漢", "-"}, set(), set(alphabet)):
+        table = str.maketrans("", "", "".join(spelled))
+        expected = [len(t.translate(table)) for t in texts]
+        assert fuzzy._unspelled_counts(queries, spelled).tolist() == expected
+
+
 def test_grams_in_arrow_are_the_grams_in_sql():
     """The two ways of building the n-grams (Arrow for a few rows, SQL for many) give the
     same distinct strings: random token lists, short and empty ones, NULL lists and
