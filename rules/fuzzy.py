@@ -209,24 +209,26 @@ def _length_groups(
         yield np.arange(len(queries)), list(range(len(choices)))
         return
     need = pred.lowest_threshold - 1e-6
+    if not len(queries):
+        return
     lengths = pc.utf8_length(queries).to_numpy(zero_copy_only=False).astype(np.int64)
     foreign = _unspelled_counts(queries, set().union(*choices))
     cols_by_len: dict[int, list[int]] = {}
     for j, c in enumerate(choices):
         cols_by_len.setdefault(len(c), []).append(j)
-    for a in np.unique(lengths).tolist():
+    order = np.argsort(lengths, kind="stable")  # rows grouped by length, in row order
+    sizes, starts = np.unique(lengths[order], return_index=True)
+    for a, rows in zip(sizes.tolist(), np.split(order, starts[1:]), strict=True):
         lengths_ok = [
             b for b in cols_by_len if a + b == 0 or 100 * (1 - abs(a - b) / (a + b)) >= need
         ]
         if not lengths_ok:
             continue
         shortest = min(lengths_ok)
-        rows = lengths == a
         if a + shortest:
-            rows &= 200 * (a - foreign) / (a + shortest) >= need
-        picked = np.flatnonzero(rows)
-        if len(picked):
-            yield picked, sorted(j for b in lengths_ok for j in cols_by_len[b])
+            rows = rows[200 * (a - foreign[rows]) / (a + shortest) >= need]
+        if len(rows):
+            yield rows, sorted(j for b in lengths_ok for j in cols_by_len[b])
 
 
 def _score(

@@ -515,3 +515,14 @@ def test_grams_in_arrow_are_the_grams_in_sql():
         built[rows] = {n: sorted(a.to_pylist()) for n, a in got.items()}
     assert built[0] == built[10**9]
     assert "" not in built[0][1]
+
+
+def test_scoring_no_queries_scores_nothing():
+    from rules import fuzzy
+
+    class Pred:
+        scorer = "ratio"
+        lowest_threshold = 80
+
+    assert fuzzy._score(Pred(), [], ["kart racer"]) == {}
+    assert fuzzy._score(Pred(), ["kart racer"], []) == {}
