@@ -139,8 +139,11 @@ def _grams(con, source: str, sizes: set[int], cache: dict) -> dict[int, pa.Strin
             lists, table_name = PATH_LISTS, "files"
         else:
             lists, table_name = f"SELECT {NAME_COLUMNS[source]} AS tok FROM torrents", "torrents"
-        (rows,) = con.execute(f"SELECT count(*) FROM {table_name}").fetchone()
-        if rows <= ARROW_GRAMS_ROWS:
+        if ("rows", table_name) not in cache:  # both name sources read torrents
+            (cache["rows", table_name],) = con.execute(
+                f"SELECT count(*) FROM {table_name}"
+            ).fetchone()
+        if cache["rows", table_name] <= ARROW_GRAMS_ROWS:
             tok = con.execute(lists).to_arrow_table().column("tok")
             found = _arrow_grams(tok, missing)
         else:
