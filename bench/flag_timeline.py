@@ -7,12 +7,15 @@ fresh copy of ``--state`` synced to disk before the clock starts.
 
 STATE is a warehouse flagged once and then loaded (flag_incremental_bench.py makes one
 in its temporary folder; keep a copy of it to use here). Statements under ``--min-ms``
-(gap and time together) are left out of the listing, not the total.
+(gap and time together) are left out of the listing, not the total. ``--detail`` turns on
+DuckDB's detailed profiling (which costs time itself) and adds, per statement, what DuckDB
+says it spent binding and optimizing ("plan") and executing ("cpu"), with their sums.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -28,15 +31,27 @@ from rules.ruleset import load_packs
 
 
 class _Timed:
-    """A connection that notes (start, end, statement) of every ``execute``."""
+    """A connection that notes (start, end, statement, (plan, cpu) in seconds or None) of
+    every ``execute``; the last from DuckDB's profile when ``detail``."""
 
-    def __init__(self, con, log: list) -> None:
-        self._con, self._log = con, log
+    def __init__(self, con, log: list, detail: bool = False) -> None:
+        self._con, self._log, self._detail = con, log, detail
+        if detail:
+            con.execute("PRAGMA enable_profiling = 'no_output'")
+            con.execute("SET profiling_mode = 'detailed'")
 
     def execute(self, sql, *args, **kwargs):
         start = time.perf_counter()
         result = self._con.execute(sql, *args, **kwargs)
-        self._log.append((start, time.perf_counter(), " ".join(str(sql).split())[:90]))
+        end, spent = time.perf_counter(), None
+        if self._detail:
+            try:
+                info = json.loads(self._con.get_profiling_information(format="json"))
+                plan = (info.get("planner") or 0) + (info.get("all_optimizers") or 0)
+                spent = (plan, info.get("cpu_time") or 0)
+            except Exception:  # statements DuckDB keeps no profile of (COMMIT, ...)
+                spent = (0.0, 0.0)
+        self._log.append((start, end, " ".join(str(sql).split())[:90], spent))
         return result
 
     def __getattr__(self, name):
@@ -50,20 +65,21 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--full", action="store_true")
     ap.add_argument("--min-ms", type=float, default=3.0)
+    ap.add_argument("--detail", action="store_true", help="DuckDB's own plan and CPU times")
     args = ap.parse_args()
     load_packs(args.pack)  # imports and caches warm, as in a benchmark's later runs
     opened = flag_stage.connect
-    runs: list[tuple[float, list[tuple[float, float, str]]]] = []
+    runs: list[tuple[float, list[tuple]]] = []
     with tempfile.TemporaryDirectory(prefix="flag-timeline-", dir=args.state.parent) as tmp:
         copy = Path(tmp) / "copy.duckdb"
         for _ in range(args.repeat):
-            log: list[tuple[float, float, str]] = []
+            log: list[tuple] = []
 
             def connect(*a, _log=log, **k):
                 start = time.perf_counter()
                 con = opened(*a, **k)
-                _log.append((start, time.perf_counter(), "CONNECT"))
-                return _Timed(con, _log)
+                _log.append((start, time.perf_counter(), "CONNECT", None))
+                return _Timed(con, _log, args.detail)
 
             flag_stage.connect = connect
             shutil.copy(args.state, copy)
@@ -72,10 +88,10 @@ def main() -> int:
             flag_stage.flag(copy, args.pack, full=args.full)
             end = time.perf_counter()
             rows, previous = [], t0
-            for start, stop, sql in log:
-                rows.append((start - previous, stop - start, sql))
+            for start, stop, sql, spent in log:
+                rows.append((start - previous, stop - start, sql, spent or (0.0, 0.0)))
                 previous = stop
-            rows.append((end - previous, 0.0, "(close: checkpoint)"))
+            rows.append((end - previous, 0.0, "(close: checkpoint)", (0.0, 0.0)))
             runs.append((end - t0, rows))
             copy.unlink()
     flag_stage.connect = opened
@@ -85,12 +101,20 @@ def main() -> int:
         + ", ".join(f"{t * 1000:.0f}" for t in totals)
         + ")"
     )
-    print("   gap ms  stmt ms  statement")
+    print("   gap ms  stmt ms" + ("  plan ms   cpu ms" if args.detail else "") + "  statement")
+    sums = [0.0, 0.0, 0.0]
     for i in range(min(len(rows) for _, rows in runs)):
         gap = statistics.median(rows[i][0] for _, rows in runs) * 1000
         took = statistics.median(rows[i][1] for _, rows in runs) * 1000
+        plan, cpu = (statistics.median(r[i][3][k] for _, r in runs) * 1000 for k in (0, 1))
+        sums = [sums[0] + took, sums[1] + plan, sums[2] + cpu]
         if gap + took >= args.min_ms:
-            print(f"{gap:9.1f} {took:8.1f}  {runs[0][1][i][2]}")
+            shown = f" {plan:8.1f} {cpu:8.1f}" if args.detail else ""
+            print(f"{gap:9.1f} {took:8.1f}{shown}  {runs[0][1][i][2]}")
+    if args.detail:
+        print(
+            f"statements together: {sums[0]:.0f} ms, DuckDB plan {sums[1]:.0f}, cpu {sums[2]:.0f}"
+        )
     return 0
 
 
