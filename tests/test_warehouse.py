@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pytest
 
@@ -23,6 +24,40 @@ def test_migrations_apply_once_and_are_recorded(db_path):
     assert migrate(con) == []  # already applied by connect
     versions = [v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()]
     assert versions == [m.version for m in migrations()]
+
+
+def _storage_version(con) -> str:
+    return con.execute(
+        "SELECT tags['storage_version'] FROM duckdb_databases()"
+        " WHERE database_name = current_database()"
+    ).fetchone()[0]
+
+
+def test_a_new_warehouse_is_written_in_the_running_duckdbs_format(db_path):
+    """Not DuckDB's default 1.0 format: checkpoints cost a third there (BENCHMARKS)."""
+    major, minor = duckdb.__version__.split(".")[:2]
+    connect(db_path, create=True).close()
+    con = connect(db_path, read_only=True)
+    assert _storage_version(con) == f"v{major}.{minor}.0+"
+    con.close()
+
+
+def test_a_warehouse_in_the_old_format_is_migrated_and_keeps_its_format(db_path):
+    old = duckdb.connect(str(db_path))  # DuckDB's default format for a new file
+    assert _storage_version(old) == "v1.0.0+"
+    old.close()
+    con = connect(db_path)
+    assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == max(
+        m.version for m in migrations()
+    )
+    con.execute(
+        "INSERT INTO runs (run_id, command, started_at, status) VALUES ('r', 'x', now(), 'ok')"
+    )
+    con.close()
+    con = connect(db_path, read_only=True)
+    assert _storage_version(con) == "v1.0.0+"
+    assert con.execute("SELECT count(*) FROM runs WHERE run_id = 'r'").fetchone() == (1,)
+    con.close()
 
 
 def test_every_warehouse_column_is_documented():
@@ -188,3 +223,38 @@ def test_no_session_prints_a_progress_bar(tmp_path):
             assert shown == (False,), (target, options)
         finally:
             con.close()
+
+
+def test_the_documented_copy_moves_an_old_format_warehouse_to_the_new_one(tmp_path):
+    """data-dictionary.md's recipe: the copy keeps every row, and flag runs on it
+    incrementally from the flag run made before the copy."""
+    from conftest import write_torrents
+
+    from torrentwatch.flag import flag
+    from torrentwatch.ingest import ingest
+    from torrentwatch.synth import synthetic_specs
+
+    old_path, new_path = tmp_path / "old.duckdb", tmp_path / "new.duckdb"
+    duckdb.connect(str(old_path)).close()  # made by DuckDB's default: the 1.0 format
+    ingest(
+        write_torrents(tmp_path / "in", list(synthetic_specs(20, files_per_torrent=3))), old_path
+    )
+    flag(old_path)
+    counts = "SELECT " + ", ".join(
+        f"(SELECT count(*) FROM {t})" for t in ("torrents", "files", "flags")
+    )
+    con = connect(old_path, read_only=True)
+    before = con.execute(counts).fetchone()
+    con.close()
+    copier = duckdb.connect()
+    copier.execute(
+        f"ATTACH '{old_path}' AS old (READ_ONLY); ATTACH '{new_path}' AS new"
+        " (STORAGE_VERSION 'v1.5.0'); COPY FROM DATABASE old TO new;"
+    )
+    copier.close()
+    con = connect(new_path, read_only=True)
+    assert _storage_version(con) == "v1.5.0+"
+    assert con.execute(counts).fetchone() == before
+    con.close()
+    ingest(write_torrents(tmp_path / "more", list(synthetic_specs(5, seed=99))), new_path)
+    assert flag(new_path).mode == "incremental"
