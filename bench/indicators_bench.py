@@ -72,7 +72,7 @@ BUILD = [
           FROM torrents t, range($sightings) s(k))
     """,
     """
-    INSERT INTO flags
+    INSERT INTO flag_rows
     SELECT infohash, 'synthetic.rule-' || ((hash(infohash) % 5)::BIGINT), 1,
            ['low', 'medium', 'high'][1 + (hash(infohash || '1') % 3)::BIGINT], 1.0,
            '{"rule_id": "synthetic"}',

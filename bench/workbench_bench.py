@@ -48,7 +48,7 @@ PASSWORD = "bench password 1"
 BULK = 10_000
 
 SYNTHETIC_FLAGS_SQL = """\
-INSERT INTO flags (infohash, rule_id, rule_version, level, score, evidence,
+INSERT INTO flag_rows (infohash, rule_id, rule_version, level, score, evidence,
                    first_flagged_at, last_evaluated_at, last_matched_at, active)
 SELECT infohash, CASE WHEN n <= $bulk THEN 'bench.bulk' ELSE 'bench.synthetic' END, 1,
        CASE n % 3 WHEN 0 THEN 'low' WHEN 1 THEN 'medium' ELSE 'high' END, 1.0,

@@ -136,7 +136,7 @@ def _events(con) -> None:
     for key, rule, level, flagged in FLAGS:
         rules[key] = rule
         con.execute(
-            "INSERT INTO flags (infohash, rule_id, rule_version, level, score, evidence,"
+            "INSERT INTO flag_rows (infohash, rule_id, rule_version, level, score, evidence,"
             " first_flagged_at, last_evaluated_at, last_matched_at, active)"
             " VALUES (?, ?, 1, ?, 1.0, ?, ?, ?, ?, true)",
             [T[key], rule, level, _evidence(rule, key), flagged, flagged, flagged],

@@ -429,3 +429,68 @@ def test_an_incremental_run_writes_every_column_a_full_run_writes(tmp_path: Path
     assert gone and all(not r[6] and r[10] != "NOW" and r[12] != "RUN" for r in gone)
     kept = [r for r in got if r[6] and r[12] == "RUN" and r[10] == "NOW" and r[11] == "NOW"]
     assert len(kept) > 10
+
+
+def _by_run(db) -> list[tuple]:
+    """Every flag through the `flags` view, whole, with each time and run id written as
+    the ordinal of the flag run it came from (two warehouses' runs differ in time)."""
+    con = connect(db, read_only=True)
+    try:
+        runs = con.execute(
+            "SELECT run_id FROM runs WHERE command = 'flag' ORDER BY started_at"
+        ).fetchall()
+        ordinal = {run_id: i for i, (run_id,) in enumerate(runs)}
+        at = {
+            when: ordinal[run_id]
+            for run_id, when in con.execute(
+                "SELECT DISTINCT run_id, evaluated_at FROM flag_run_rules"
+            ).fetchall()
+        }
+        rows = con.execute(STAMPED).fetchall()
+    finally:
+        con.close()
+    return [tuple(ordinal.get(v, at.get(v, v)) for v in row) for row in rows]
+
+
+def test_flags_of_unchanged_torrents_are_not_rewritten_and_read_as_a_full_runs(
+    tmp_path: Path,
+) -> None:
+    """An incremental run leaves the rows of torrents that did not change as they were
+    (`flag_rows`) and stamps their rules (`flag_rule_stamps`); `flags` reads as if every
+    run had been full, through later runs too: one that switches a rule off (its flags
+    from before the incremental run are switched off then) and one that evaluates all."""
+    import shutil
+
+    inputs = _inputs(tmp_path)
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(SIGHTED_PACK, encoding="utf-8")
+    lagging, full_only = tmp_path / "lagging.duckdb", tmp_path / "full.duckdb"
+    ingest([demo_data_dir(), inputs["first"]], lagging, workers=1)
+    assert flag(lagging, [extra]).mode == "full"
+    ingest([inputs["second"]], lagging, workers=1)
+    shutil.copy(lagging, full_only)
+    middle = flag(lagging, [extra])
+    assert middle.mode == "incremental"
+    assert flag(full_only, [extra], full=True).mode == "full"
+    con = connect(lagging, read_only=True)
+    try:
+        (stale,) = con.execute(
+            "SELECT count(*) FROM flag_rows WHERE last_run_id <> $r", {"r": middle.run_id}
+        ).fetchone()
+        (shown,) = con.execute(
+            "SELECT count(*) FROM flags WHERE last_run_id <> $r", {"r": middle.run_id}
+        ).fetchone()
+        stamps = con.execute("SELECT count(*), min(run_id) FROM flag_rule_stamps").fetchone()
+    finally:
+        con.close()
+    assert stale > 10 and shown == 0  # rows untouched, read as the run's
+    assert stamps[0] > 10 and stamps[1] == middle.run_id
+    assert _by_run(lagging) == _by_run(full_only)
+    for db in (lagging, full_only):  # the sightings rule leaves: a full run, by the rules
+        assert flag(db).mode == "full"
+    switched_off = [r for r in _by_run(lagging) if r[1] == "test.film-not-sighted-as-game"]
+    assert switched_off and not any(r[6] for r in switched_off)
+    assert _by_run(lagging) == _by_run(full_only)
+    for db in (lagging, full_only):
+        flag(db, full=True)
+    assert _by_run(lagging) == _by_run(full_only)

@@ -256,7 +256,7 @@ def _flag(db: Path, infohash: str, rule_id: str, day: str) -> None:
     con = connect(db)
     try:
         con.execute(
-            "INSERT INTO flags (infohash, rule_id, rule_version, level, score, evidence,"
+            "INSERT INTO flag_rows (infohash, rule_id, rule_version, level, score, evidence,"
             " first_flagged_at, last_evaluated_at, last_matched_at, active)"
             " VALUES ($h, $r, 1, 'low', 1.0, '{}', $d::TIMESTAMPTZ, now(), now(), true)",
             {"h": infohash, "r": rule_id, "d": day},
@@ -275,7 +275,7 @@ def test_decisions_follow_a_merged_row_to_its_survivor(
     _flag(warehouse.db, hybrid.v2, "demo.rule-b", "2026-01-03")
     con = connect(warehouse.db)
     try:  # evidence as flag writes it, so that review show can say it in words
-        con.execute("""UPDATE flags SET evidence = '{"title": "Demo rule", "facts": []}'""")
+        con.execute("""UPDATE flag_rows SET evidence = '{"title": "Demo rule", "facts": []}'""")
     finally:
         con.close()
     review_decide(

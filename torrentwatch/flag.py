@@ -53,18 +53,18 @@ CREATE OR REPLACE TEMP TABLE flag_matches (
 
 # Still matching: refresh the times; a new version or new evidence rewrites the rest.
 UPDATE_MATCHED_SQL = """\
-UPDATE flags SET
+UPDATE flag_rows SET
     rule_version = m.rule_version, level = m.level, evidence = m.evidence, score = m.score,
     last_evaluated_at = $now, last_matched_at = $now, active = true, last_run_id = $run_id
 FROM flag_matches m
-WHERE flags.infohash = m.infohash AND flags.rule_id = m.rule_id"""
+WHERE flag_rows.infohash = m.infohash AND flag_rows.rule_id = m.rule_id"""
 
 INSERT_NEW_SQL = """\
-INSERT INTO flags (infohash, rule_id, rule_version, level, score, evidence,
+INSERT INTO flag_rows (infohash, rule_id, rule_version, level, score, evidence,
     first_flagged_at, last_evaluated_at, last_matched_at, active, first_run_id, last_run_id)
 SELECT m.infohash, m.rule_id, m.rule_version, m.level, m.score, m.evidence,
     $now, $now, $now, true, $run_id, $run_id
-FROM flag_matches m ANTI JOIN flags USING (infohash, rule_id)"""
+FROM flag_matches m ANTI JOIN flag_rows USING (infohash, rule_id)"""
 
 
 # Which flags this run evaluated: every flag, or in an incremental run those of the
@@ -76,35 +76,48 @@ def _evaluated(alias: str = "") -> str:
     )
 
 
-# Active flags whose rule matched nothing for their torrent this run (an anti-join).
-COUNT_DEACTIVATED_SQL = f"""\
-SELECT count(*) FROM flags f ANTI JOIN flag_matches m USING (infohash, rule_id)
-WHERE f.active AND (NOT $limited OR list_contains($rule_ids, f.rule_id))
-  AND {_evaluated("f.")}"""
+# Every evaluated flag this run did not match (its torrent or rule was evaluated): the
+# flags that are switched off, and those of rules in force stamped as evaluated. One
+# pass over the flags; in an incremental run only the changed torrents' flags qualify.
+UNMATCHED_TABLE_SQL = f"""\
+CREATE OR REPLACE TEMP TABLE flag_unmatched AS
+SELECT f.infohash, f.rule_id, f.active
+FROM flag_rows f ANTI JOIN flag_matches m USING (infohash, rule_id)
+WHERE (NOT $limited OR list_contains($rule_ids, f.rule_id)) AND {_evaluated("f.")}
+  AND (f.active OR list_contains($rule_ids, f.rule_id))"""
 
-# Every flag this run did not match, in one pass. Evaluated (its torrent or rule was):
-# no longer matching, so kept and switched off, evaluated now when its rule is still in
-# force. Not evaluated (an incremental run, a torrent that did not change, so it would
-# give what it gave): what a full run's merge writes on it, the times and the run.
+# A flag row's rule's latest evaluation before this run (migration 020): what the
+# ``flags`` view adds to a row it has not written since.
+RULE_STAMP = "(SELECT s.evaluated_at FROM flag_rule_stamps s WHERE s.rule_id = flag_rows.rule_id)"
+
+# Those flags, kept and switched off, evaluated now when their rule is still in force.
+# Before a row changes, what the ``flags`` view showed of it is written in (its rule's
+# latest evaluation), so the view goes on showing what a full run would have written.
+# Flags not evaluated (an incremental run, a torrent that did not change) are not
+# written: their rule's stamp (``STAMPS_SQL``) says they were confirmed.
 UNMATCHED_SQL = f"""\
-UPDATE flags SET
-    active = CASE WHEN {_evaluated()} THEN false ELSE active END,
-    last_evaluated_at = CASE WHEN list_contains($rule_ids, rule_id) THEN $now
-                             ELSE last_evaluated_at END,
-    last_matched_at = CASE WHEN active AND NOT {_evaluated()} THEN $now
-                           ELSE last_matched_at END,
+UPDATE flag_rows SET
+    active = false,
+    last_evaluated_at = CASE WHEN list_contains($rule_ids, flag_rows.rule_id) THEN $now
+                             ELSE greatest(flag_rows.last_evaluated_at, {RULE_STAMP}) END,
+    last_matched_at = CASE WHEN flag_rows.active
+                           THEN greatest(flag_rows.last_matched_at, {RULE_STAMP})
+                           ELSE flag_rows.last_matched_at END,
     last_run_id = $run_id
-WHERE NOT EXISTS (SELECT 1 FROM flag_matches m
-                  WHERE m.infohash = flags.infohash AND m.rule_id = flags.rule_id)
-  AND (NOT $limited OR list_contains($rule_ids, rule_id))
-  AND (CASE WHEN {_evaluated()} THEN active OR list_contains($rule_ids, rule_id)
-            ELSE list_contains($rule_ids, rule_id) END)"""
+FROM flag_unmatched u
+WHERE flag_rows.infohash = u.infohash AND flag_rows.rule_id = u.rule_id"""
+
+# The rules this run evaluated, stamped with its id and time (one row per rule).
+STAMPS_SQL = (
+    "DELETE FROM flag_rule_stamps WHERE list_contains($rule_ids, rule_id)",
+    "INSERT INTO flag_rule_stamps SELECT unnest($rule_ids), $run_id, $now",
+)
 
 # Each flag's status is its rule's (migration 015), and the run records its rules.
 STATUS_SQL = """\
-UPDATE flags SET status = r.status FROM run_rules r
-WHERE flags.rule_id = r.rule_id AND flags.last_run_id = $run_id
-  AND flags.status IS DISTINCT FROM r.status"""
+UPDATE flag_rows SET status = r.status FROM run_rules r
+WHERE flag_rows.rule_id = r.rule_id AND flag_rows.last_run_id = $run_id
+  AND flag_rows.status IS DISTINCT FROM r.status"""
 RUN_RULES_SQL = """\
 INSERT INTO flag_run_rules SELECT $run_id, rule_id, rule_version, level, status,
     fingerprint, $full_run, $now FROM run_rules"""
@@ -120,7 +133,7 @@ SELECT
     count(*) FILTER (WHERE f.infohash IS NULL),
     count(*) FILTER (WHERE f.infohash IS NOT NULL AND (NOT f.active
         OR f.rule_version != m.rule_version OR f.evidence::VARCHAR != m.evidence::VARCHAR))
-FROM flag_matches m LEFT JOIN flags f USING (infohash, rule_id)"""
+FROM flag_matches m LEFT JOIN flag_rows f USING (infohash, rule_id)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,12 +266,17 @@ def _merge(
     params = {"now": datetime.now(UTC), "run_id": run_id}
     scope = {"limited": limited, "incremental": not plan.full}
     lists = {"rule_ids": [r.id for r in rules], "everywhere": plan.everywhere}
-    (deactivated,) = con.execute(listed(COUNT_DEACTIVATED_SQL, **lists), scope).fetchone()
+    con.execute(listed(UNMATCHED_TABLE_SQL, **lists), scope)
+    (deactivated,) = con.execute("SELECT count(*) FROM flag_unmatched WHERE active").fetchone()
     con.execute(UPDATE_MATCHED_SQL, params)
     con.execute(INSERT_NEW_SQL, params)
-    con.execute(listed(UNMATCHED_SQL, **lists), {**params, **scope})
+    con.execute(listed(UNMATCHED_SQL, rule_ids=lists["rule_ids"]), params)
+    con.execute("DROP TABLE flag_unmatched")
+    delete_stamps, insert_stamps = (listed(sql, rule_ids=lists["rule_ids"]) for sql in STAMPS_SQL)
+    con.execute(delete_stamps)
+    con.execute(insert_stamps, params)
     _record_rules(con, rules, run_id, params["now"], not limited)
-    (active,) = con.execute("SELECT count(*) FROM flags WHERE active").fetchone()
+    (active,) = con.execute("SELECT count(*) FROM flag_rows WHERE active").fetchone()
     con.execute("DROP TABLE flag_matches")
     drop_plan(con)
     mode, evaluated = ("full", None) if plan.full else ("incremental", plan.changed)

@@ -78,7 +78,7 @@ SELECT count(*) FROM hash_lists WHERE loaded_at >= $started"""
 LIST_TORRENTS_SQL = f"""\
 INSERT INTO {CHANGED_TABLE}
 SELECT infohash FROM torrent_hash_list_matches
-UNION SELECT infohash FROM flags WHERE active AND list_contains($rule_ids, rule_id)
+UNION SELECT infohash FROM flag_rows WHERE active AND list_contains($rule_ids, rule_id)
 EXCEPT SELECT infohash FROM {CHANGED_TABLE}"""
 
 

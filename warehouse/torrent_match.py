@@ -135,23 +135,32 @@ MERGE_STATEMENTS = (
     """,
     # A rule that flagged both rows keeps one flag: the survivor's, raised at the earlier time.
     """
-    UPDATE flags SET first_flagged_at = least(flags.first_flagged_at, g.first_flagged_at),
-                     active = flags.active OR g.active
+    UPDATE flag_rows SET
+        first_flagged_at = least(flag_rows.first_flagged_at, g.first_flagged_at),
+        active = flag_rows.active OR g.active
     FROM (SELECT m.survivor, f.rule_id, f.first_flagged_at, f.active
-          FROM batch_merges m JOIN flags f ON f.infohash = m.gone) g
-    WHERE flags.infohash = g.survivor AND flags.rule_id = g.rule_id
+          FROM batch_merges m JOIN flag_rows f ON f.infohash = m.gone) g
+    WHERE flag_rows.infohash = g.survivor AND flag_rows.rule_id = g.rule_id
     """,
     # The other stays, with its evidence, under the merged key and no longer active:
-    # flags are never deleted (torrent_merges leads from that key to the survivor).
+    # flags are never deleted (torrent_merges leads from that key to the survivor). Its
+    # last match is written in first: the `flags` view adds its rule's latest evaluation
+    # to an active flag's only (migration 020).
     """
-    UPDATE flags SET active = false FROM batch_merges m
-    WHERE flags.infohash = m.gone AND EXISTS (
-        SELECT 1 FROM flags kept WHERE kept.infohash = m.survivor AND kept.rule_id = flags.rule_id)
+    UPDATE flag_rows SET active = false,
+        last_matched_at = CASE WHEN flag_rows.active THEN greatest(flag_rows.last_matched_at,
+            (SELECT s.evaluated_at FROM flag_rule_stamps s WHERE s.rule_id = flag_rows.rule_id))
+            ELSE flag_rows.last_matched_at END
+    FROM batch_merges m
+    WHERE flag_rows.infohash = m.gone AND EXISTS (
+        SELECT 1 FROM flag_rows kept
+        WHERE kept.infohash = m.survivor AND kept.rule_id = flag_rows.rule_id)
     """,
     """
-    UPDATE flags SET infohash = m.survivor
-    FROM batch_merges m WHERE flags.infohash = m.gone AND NOT EXISTS (
-        SELECT 1 FROM flags kept WHERE kept.infohash = m.survivor AND kept.rule_id = flags.rule_id)
+    UPDATE flag_rows SET infohash = m.survivor
+    FROM batch_merges m WHERE flag_rows.infohash = m.gone AND NOT EXISTS (
+        SELECT 1 FROM flag_rows kept
+        WHERE kept.infohash = m.survivor AND kept.rule_id = flag_rows.rule_id)
     """,
     # A row merged away now may hold keys merged into it before: they follow it, so
     # torrent_merges always names the row that holds a key now (one step, no chains).
