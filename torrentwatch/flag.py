@@ -6,8 +6,11 @@ Set-wise, never one torrent at a time in Python: fuzzy hits, claim populations
 compiled condition selects its candidates over the whole warehouse in one statement
 (``rules.compile.candidates_sql``), the evidence of just those is computed over tables
 cut down to them (``matches_sql``; the same values as ``flag_sql`` gives), and three
-statements merge the result into ``flags`` in one transaction. What SQL a rule becomes
-is ``rules.compile``'s business; this stage runs it and keeps the flags.
+statements merge the result into the rows behind ``flags`` (``flag_rows``) in one
+transaction, with a stamp per rule evaluated (``flag_rule_stamps``, migration 020: the
+rows of torrents an incremental run did not evaluate are not rewritten, and the view
+shows on them what a full run would have written). What SQL a rule becomes is
+``rules.compile``'s business; this stage runs it and keeps the flags.
 Flags are never deleted: one whose rule no longer matches (or is switched off) stays
 with ``active = false``, so what was raised and why stays answerable.
 """
