@@ -46,6 +46,7 @@ from torrentwatch.flag_changes import CHANGED_TABLE, Plan, drop_plan, listed, sh
 from torrentwatch.flag_changes import plan as plan_run
 from warehouse.db import connect
 from warehouse.extensions import quiet
+from warehouse.flag_rows import SHOWN_EVALUATED_AT, SHOWN_MATCHED_AT
 from warehouse.lanes import serialized
 from warehouse.runs import recorded_run
 
@@ -89,23 +90,17 @@ FROM flag_rows f ANTI JOIN flag_matches m USING (infohash, rule_id)
 WHERE (NOT $limited OR list_contains($rule_ids, f.rule_id)) AND {_evaluated("f.")}
   AND (f.active OR list_contains($rule_ids, f.rule_id))"""
 
-# A flag row's rule's latest evaluation before this run (migration 020): what the
-# ``flags`` view adds to a row it has not written since.
-RULE_STAMP = "(SELECT s.evaluated_at FROM flag_rule_stamps s WHERE s.rule_id = flag_rows.rule_id)"
-
 # Those flags, kept and switched off, evaluated now when their rule is still in force.
-# Before a row changes, what the ``flags`` view showed of it is written in (its rule's
-# latest evaluation), so the view goes on showing what a full run would have written.
+# Before a row changes, what the ``flags`` view showed of it is written in
+# (warehouse.flag_rows), so the view goes on showing what a full run would have written.
 # Flags not evaluated (an incremental run, a torrent that did not change) are not
 # written: their rule's stamp (``STAMPS_SQL``) says they were confirmed.
 UNMATCHED_SQL = f"""\
 UPDATE flag_rows SET
     active = false,
     last_evaluated_at = CASE WHEN list_contains($rule_ids, flag_rows.rule_id) THEN $now
-                             ELSE greatest(flag_rows.last_evaluated_at, {RULE_STAMP}) END,
-    last_matched_at = CASE WHEN flag_rows.active
-                           THEN greatest(flag_rows.last_matched_at, {RULE_STAMP})
-                           ELSE flag_rows.last_matched_at END,
+                             ELSE {SHOWN_EVALUATED_AT} END,
+    last_matched_at = {SHOWN_MATCHED_AT},
     last_run_id = $run_id
 FROM flag_unmatched u
 WHERE flag_rows.infohash = u.infohash AND flag_rows.rule_id = u.rule_id"""

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from warehouse.flag_rows import SHOWN_MATCHED_AT
+
 _HIT = """
     SELECT b.infohash AS batch_key, t.infohash AS row_key, {via} AS via,
            t.infohash_v1 AS row_v1, t.infohash_v2 AS row_v2, t.has_metadata AS row_settled,
@@ -144,13 +146,10 @@ MERGE_STATEMENTS = (
     """,
     # The other stays, with its evidence, under the merged key and no longer active:
     # flags are never deleted (torrent_merges leads from that key to the survivor). Its
-    # last match is written in first: the `flags` view adds its rule's latest evaluation
-    # to an active flag's only (migration 020).
-    """
-    UPDATE flag_rows SET active = false,
-        last_matched_at = CASE WHEN flag_rows.active THEN greatest(flag_rows.last_matched_at,
-            (SELECT s.evaluated_at FROM flag_rule_stamps s WHERE s.rule_id = flag_rows.rule_id))
-            ELSE flag_rows.last_matched_at END
+    # last match as the `flags` view shows it is written in first: the view adds its
+    # rule's latest evaluation to an active flag's only (warehouse.flag_rows).
+    f"""
+    UPDATE flag_rows SET active = false, last_matched_at = {SHOWN_MATCHED_AT}
     FROM batch_merges m
     WHERE flag_rows.infohash = m.gone AND EXISTS (
         SELECT 1 FROM flag_rows kept
